@@ -1,0 +1,210 @@
+package dev.fluvia.backend;
+
+import dev.fluvia.tensor.Index;
+import dev.fluvia.tensor.Tensor;
+import java.util.List;
+
+/**
+ * The op contract every backend implements and every layer composes. Each op here is one future CUDA kernel
+ * (or one cuBLAS call) and has the same name as its CPU reference; see docs/OPS.md for the table.
+ *
+ * <p>Conventions (all ops):
+ * <ul>
+ *   <li>Tensors are float32, row-major. Vectors {@code [N, D]}; images {@code [N, C, H, W]}; parameters 1-D or 2-D.</li>
+ *   <li>Every op checks shapes and throws {@link dev.fluvia.FluviaException.ShapeException} naming the op and the shapes.</li>
+ *   <li>Outputs named {@code y, x, z, out, gx, gh, gpre} are <b>overwritten</b> (every element written).</li>
+ *   <li>{@code ld} (per-sample log-det, {@code [N]}) and {@code out} of log-prob ops are <b>accumulated into</b> ({@code +=}).</li>
+ *   <li>Parameter gradients ({@code gw, gb, glogs, glower, gupper, gmu, glogSigma}) are <b>accumulated into</b> ({@code +=}).</li>
+ *   <li>{@code gLd[n]} is ∂loss/∂(total log-det of sample n); it is the same vector for every layer of a flow.</li>
+ *   <li>Reductions run in a fixed order: for a fixed seed and thread count results are bit-identical between runs.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    String name();
+
+    /** Worker threads (CPU) or 1 (GPU: the stream is the unit). */
+    int threads();
+
+    // ---------------------------------------------------------------- memory
+
+    /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
+    Tensor alloc(int... shape);
+
+    /** Opens an allocation scope on the calling thread; tensors allocated until it closes are returned to the pool at close. */
+    Scope scope();
+
+    /**
+     * Gives a tensor allocated in an open scope on this thread back to the pool now (reversible backprop frees
+     * each layer's activations as soon as it is done with them). A tensor allocated outside any scope is left to the GC.
+     */
+    void release(Tensor t);
+
+    /** Copies {@code data} (length = product of shape) into a new tensor. */
+    Tensor fromHost(float[] data, int... shape);
+
+    /** Copies {@code src} into the existing tensor {@code dst} ({@code src.length == dst.numel()}). */
+    void upload(float[] src, Tensor dst);
+
+    /** A host copy of the tensor's data. */
+    float[] toHost(Tensor t);
+
+    /** An index list (mask positions, permutation, order) in the backend's memory. */
+    Index index(int[] values);
+
+    /** dst = src (same number of elements). */
+    void copy(Tensor src, Tensor dst);
+
+    /** t[:] = value. */
+    void fill(Tensor t, float value);
+
+    /** Waits until all queued work is done (no-op on the CPU). */
+    void synchronize();
+
+    // ---------------------------------------------------------------- dense
+
+    /** C = alpha·op(A)·op(B) + beta·C, row-major 2-D; op(X) = Xᵀ when the flag is set. */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /**
+     * Fully connected layer with fused bias and activation: {@code pre = x·wᵀ + bias}, {@code y = act(pre)}.
+     * x {@code [N, In]}, w {@code [Out, In]}, bias {@code [Out]} or null, pre {@code [N, Out]} or null (not stored), y {@code [N, Out]}.
+     */
+    void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y);
+
+    /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
+    void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
+
+    /** Backward of {@code y = x·wᵀ + b} given {@code gpre = ∂L/∂y}: gx = gpre·w (overwrite, may be null), gw += gpreᵀ·x, gb += Σ_n gpre (may be null). */
+    void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
+
+    /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
+    void applyMask(Tensor w, Tensor mask, Tensor out);
+
+    // ---------------------------------------------------------------- gather / scatter (permutations, coupling splits)
+
+    /** out[n, k] = x[n, idx[k]]. x {@code [N, D]}, out {@code [N, K]}. A permutation layer is gather with a full permutation. */
+    void gather(Tensor x, Index idx, Tensor out);
+
+    /** dst[n, idx[k]] += src[n, k]. src {@code [N, K]}, dst {@code [N, D]}. */
+    void scatterAdd(Tensor src, Index idx, Tensor dst);
+
+    // ---------------------------------------------------------------- couplings (vectors: x [N, D], b = transformed dims, K = |b|)
+
+    /**
+     * Affine coupling, forward (x → y) with fused log-det. h {@code [N, 2K]}: h[:, k] is the raw scale of dim b[k], h[:, K+k] its shift t.
+     * SOFTCLAMP: log s = c·tanh(h/c), y_b = x_b·exp(log s) + t. SIGMOID: s = sigmoid(h + 2), y_b = (x_b + t)·s.
+     * y[:, d] = x[:, d] for d ∉ b. ld[n] += Σ_k log s.
+     */
+    void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor y, Tensor ld);
+
+    /** Inverse (y → x): SOFTCLAMP x_b = (y_b − t)·exp(−log s); SIGMOID x_b = y_b / s − t. x[:, d] = y[:, d] for d ∉ b. ld[n] += −Σ_k log s. */
+    void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale scale, float clamp, Tensor x, Tensor ld);
+
+    /**
+     * Backward of the forward direction, one pass: given x, h, gy = ∂L/∂y and gLd, writes
+     * gx (d ∉ b: gy; d ∈ b: gy·∂y_b/∂x_b — the conditioner's path into x_a is added by the layer) and gh = ∂L/∂h (both overwritten).
+     */
+    void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor gy, Tensor gLd, Tensor gx, Tensor gh);
+
+    /** Additive coupling (NICE), forward: y_b = x_b + m, m {@code [N, K]}; y[:, d] = x[:, d] for d ∉ b. log-det 0. */
+    void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y);
+
+    /** Additive coupling, inverse: x_b = y_b − m. */
+    void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x);
+
+    // ---------------------------------------------------------------- actnorm (x [N, C] or [N, C, H, W]; per-channel parameters [C])
+
+    /** y = x·exp(logs) + bias (bias may be null: NICE's diagonal scaling, standardisation); ld[n] += H·W·Σ_c logs_c. */
+    void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld);
+
+    /** x = (y − bias)·exp(−logs); ld[n] += −H·W·Σ_c logs_c. */
+    void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld);
+
+    /** gx = gy·exp(logs) (overwrite, may be null); glogs_c += Σ_{n,hw} gy·x·exp(logs_c) + H·W·Σ_n gLd_n; gbias_c += Σ_{n,hw} gy (may be null). */
+    void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias);
+
+    /** Per-channel mean and population standard deviation of x, one pass (Welford, merged in a fixed order). mean, std {@code [C]} overwritten. */
+    void actnormInitStats(Tensor x, Tensor mean, Tensor std);
+
+    // ---------------------------------------------------------------- LU-decomposed invertible linear / 1×1 conv
+
+    /**
+     * W = P·L'·U' with L' = I + strictLower(lower), U' = strictUpper(upper) + diag(sign·exp(logs)); (P·M)[i, :] = M[perm[i], :].
+     * lower, upper, w {@code [C, C]}; logs, sign {@code [C]}.
+     */
+    void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w);
+
+    /** x_n = W⁻¹·y_n for every row (vectors) or pixel (images), by Pᵀ, then forward then back substitution — never a general inverse. */
+    void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x);
+
+    /** Maps gw = ∂L/∂W to the LU parameters: glower += strictLower(Pᵀ·gw·U'ᵀ), gupper += strictUpper(L'ᵀ·Pᵀ·gw), glogs += diag(L'ᵀ·Pᵀ·gw)·sign·exp(logs). */
+    void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor gw, Tensor glower, Tensor gupper, Tensor glogs);
+
+    // ---------------------------------------------------------------- parameter-only log-det terms
+
+    /** ld[n] += mult·Σ_i v_i for every n (LU's Σ log s, actnorm-like constant terms). */
+    void addScaledSum(Tensor ld, Tensor v, float mult);
+
+    /** g_i += mult·Σ_n gLd_n for every i (the backward of {@link #addScaledSum}). */
+    void addScaledTotal(Tensor g, Tensor gLd, float mult);
+
+    // ---------------------------------------------------------------- MADE / MAF (x [N, D], h [N, 2D]: h[:, d] = μ_d, h[:, D+d] = raw α_d)
+
+    /** MAF density direction: α = c·tanh(raw/c), z = (x − μ)·exp(−α); ld[n] += −Σ_d α_d. */
+    void mafForward(Tensor x, Tensor h, float clamp, Tensor z, Tensor ld);
+
+    /** Backward of {@link #mafForward}: gx = gz·exp(−α) (direct path only, overwrite); gh overwrite. */
+    void mafBackward(Tensor x, Tensor h, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh);
+
+    /**
+     * MAF sampling direction, sequential over {@code order}: x_d = z_d·exp(α_d) + μ_d where (μ, α) come from the MADE
+     * {@code weights[i]} {@code [Out_i, In_i]} (masks already folded in), {@code biases[i]}, hidden activation {@code act}
+     * (identity on the output layer). ld[n] += Σ_d α_d. One op so that a backend can keep the work on chip.
+     */
+    void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp, Tensor z, Tensor x, Tensor ld);
+
+    // ---------------------------------------------------------------- base distributions and reductions
+
+    /** out[n] += −½‖z_n‖² − (D/2)·log 2π (D = elements per sample). */
+    void stdNormalLogProb(Tensor z, Tensor out);
+
+    /** gz = −z·gOut[n] (overwrite). */
+    void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz);
+
+    /** out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π with σ = exp(logSigma); mu, logSigma {@code [D]} (per element of a sample). */
+    void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
+
+    /** gz overwrite (may be null); gmu += ; glogSigma += . */
+    void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
+
+    /** Σ of all elements, accumulated in float64 in a fixed order. */
+    double sum(Tensor t);
+
+    /** Σ t², accumulated in float64 in a fixed order (gradient norms). */
+    double sumSquares(Tensor t);
+
+    /** True when every element is finite. */
+    boolean allFinite(Tensor t);
+
+    // ---------------------------------------------------------------- element-wise helpers
+
+    /** t *= s. */
+    void scale(Tensor t, float s);
+
+    /** y += a·x. */
+    void axpy(float a, Tensor x, Tensor y);
+
+    /** t[i] ~ N(0, std²), reproducible for a seed on this backend. */
+    void randomNormal(Tensor t, long seed, float std);
+
+    // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
+
+    /** Adam with bias correction and decoupled weight decay (AdamW when weightDecay > 0). */
+    void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
+
+    /** Adamax (Kingma &amp; Ba §7.1): u = max(β2·u, |g|), p −= lr/(1−β1^t)·m/(u + eps). */
+    void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step);
+
+    @Override void close();
+}

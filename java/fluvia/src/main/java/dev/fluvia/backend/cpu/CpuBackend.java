@@ -1,0 +1,956 @@
+package dev.fluvia.backend.cpu;
+
+import static dev.fluvia.tensor.Shapes.perSample;
+import static dev.fluvia.tensor.Shapes.rank;
+import static dev.fluvia.tensor.Shapes.require;
+import static dev.fluvia.tensor.Shapes.same;
+import static dev.fluvia.tensor.Shapes.shape;
+
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.Scope;
+import dev.fluvia.tensor.Index;
+import dev.fluvia.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.RecursiveAction;
+import java.util.function.IntConsumer;
+
+/**
+ * The CPU backend: the reference every kernel is tested against. Work is split over the batch in fixed-size
+ * row chunks (independent of the thread count), and every reduction over the batch sums per-chunk partials in
+ * chunk order, so results are bit-identical between runs and between thread counts.
+ */
+public final class CpuBackend implements Backend {
+    /** Rows per work item. Fixed, so that reductions do not depend on the thread count. */
+    static final int CHUNK = 64;
+    private static final double LOG_2PI = Math.log(2 * Math.PI);
+
+    private final int threads;
+    private final ForkJoinPool pool;
+    private final Map<Long, ArrayDeque<MemorySegment>> free = new HashMap<>();
+    private final Arena poolArena = Arena.ofShared();
+    private final ThreadLocal<ArrayDeque<CpuScope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+
+    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+
+    public CpuBackend(int threads) {
+        if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this.threads = threads;
+        this.pool = threads == 1 ? null : new ForkJoinPool(threads);
+    }
+
+    @Override public String name() { return "cpu"; }
+    @Override public int threads() { return threads; }
+
+    // ------------------------------------------------------------------ memory
+
+    private final class CpuScope implements Scope {
+        final java.util.Set<HostTensor> owned = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        boolean closed;
+        @Override public void close() {
+            if (closed) return;
+            closed = true;
+            ArrayDeque<CpuScope> st = scopes.get();
+            if (st.peek() != this) throw new IllegalStateException("scopes must be closed in the reverse order of opening");
+            st.pop();
+            synchronized (free) {
+                for (HostTensor t : owned) free.computeIfAbsent(t.seg.byteSize(), k -> new ArrayDeque<>()).push(t.seg);
+            }
+        }
+
+        @Override public Tensor keep(Tensor t) {
+            HostTensor ht = h(t);
+            if (owned.remove(ht)) {
+                ArrayDeque<CpuScope> st = scopes.get();
+                CpuScope parent = null;
+                boolean seen = false;
+                for (CpuScope s : st) { if (seen) { parent = s; break; } if (s == this) seen = true; }
+                if (parent != null) parent.owned.add(ht);
+                else { MemorySegment own = Arena.ofAuto().allocate(ht.seg.byteSize(), 64); MemorySegment.copy(ht.seg, 0, own, 0, own.byteSize());
+                       synchronized (free) { free.computeIfAbsent(ht.seg.byteSize(), k -> new ArrayDeque<>()).push(ht.seg); }
+                       return new HostTensor(own, t.shape()); }
+            }
+            return t;
+        }
+    }
+
+    @Override public void release(Tensor t) {
+        HostTensor ht = h(t);
+        for (CpuScope s : scopes.get()) {
+            if (s.owned.remove(ht)) {
+                synchronized (free) { free.computeIfAbsent(ht.seg.byteSize(), k -> new ArrayDeque<>()).push(ht.seg); }
+                return;
+            }
+        }
+    }
+
+    @Override public Scope scope() {
+        CpuScope s = new CpuScope();
+        scopes.get().push(s);
+        return s;
+    }
+
+    @Override public Tensor alloc(int... shape) {
+        long n = 1;
+        for (int s : shape) n *= s;
+        long bytes = Math.max(4, n * 4);
+        CpuScope sc = scopes.get().peek();
+        if (sc == null) return new HostTensor(Arena.ofAuto().allocate(bytes, 64), shape);
+        MemorySegment seg;
+        synchronized (free) {
+            ArrayDeque<MemorySegment> q = free.get(bytes);
+            seg = q == null ? null : q.poll();
+        }
+        if (seg == null) seg = poolArena.allocate(bytes, 64);
+        else seg.fill((byte) 0);
+        HostTensor t = new HostTensor(seg, shape);
+        sc.owned.add(t);
+        return t;
+    }
+
+    static HostTensor h(Tensor t) {
+        if (t instanceof HostTensor ht) return ht;
+        throw new IllegalArgumentException("the CPU backend was given a tensor of another backend: " + t);
+    }
+
+    static int[] ix(Index i) { return i.raw(); }
+
+    @Override public Tensor fromHost(float[] data, int... shape) {
+        Tensor t = alloc(shape);
+        upload(data, t);
+        return t;
+    }
+
+    @Override public void upload(float[] src, Tensor dst) {
+        require(src.length == dst.numel(), "upload", "host array has " + src.length + " elements", dst);
+        MemorySegment.copy(src, 0, h(dst).seg, HostTensor.F, 0, src.length);
+    }
+
+    @Override public float[] toHost(Tensor t) {
+        float[] out = new float[(int) t.numel()];
+        MemorySegment.copy(h(t).seg, HostTensor.F, 0, out, 0, out.length);
+        return out;
+    }
+
+    @Override public Index index(int[] values) { return new HostIndex(values); }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        require(src.numel() == dst.numel(), "copy", "element counts differ", src, dst);
+        MemorySegment.copy(h(src).seg, 0, h(dst).seg, 0, src.numel() * 4);
+    }
+
+    @Override public void fill(Tensor t, float value) {
+        MemorySegment s = h(t).seg;
+        for (long i = 0, n = t.numel(); i < n; i++) s.setAtIndex(HostTensor.F, i, value);
+    }
+
+    @Override public void synchronize() {}
+
+    @Override public void close() {
+        if (pool != null) pool.shutdown();
+    }
+
+    // ------------------------------------------------------------------ parallel helpers
+
+    /** Runs body(chunk) for chunks 0..nChunks-1 on the pool. */
+    void forChunks(int nChunks, IntConsumer body) {
+        if (pool == null || nChunks <= 1) {
+            for (int c = 0; c < nChunks; c++) body.accept(c);
+            return;
+        }
+        pool.invoke(new RecursiveAction() {
+            @Override protected void compute() { split(0, nChunks); }
+            void split(int lo, int hi) {
+                if (hi - lo <= 1) { body.accept(lo); return; }
+                int mid = (lo + hi) >>> 1;
+                invokeAll(new RecursiveAction() { @Override protected void compute() { split(lo, mid); } },
+                          new RecursiveAction() { @Override protected void compute() { split(mid, hi); } });
+            }
+        });
+    }
+
+    /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces. */
+    void forRows(int n, RowBody body) {
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        forChunks(chunks, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
+    }
+
+    @FunctionalInterface interface RowBody { void run(int lo, int hi); }
+
+    /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order. */
+    double[] reduceRows(int n, int len, ChunkReducer r) {
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        double[][] parts = new double[chunks][len];
+        forChunks(chunks, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
+        double[] acc = new double[len];
+        for (double[] p : parts) for (int i = 0; i < len; i++) acc[i] += p[i];
+        return acc;
+    }
+
+    @FunctionalInterface interface ChunkReducer { void run(int lo, int hi, double[] acc); }
+
+    private static float get(MemorySegment s, long i) { return s.getAtIndex(HostTensor.F, i); }
+    private static void set(MemorySegment s, long i, float v) { s.setAtIndex(HostTensor.F, i, v); }
+
+    // ------------------------------------------------------------------ dense
+
+    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
+        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
+                "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
+        Gemm.gemm(this, transA, transB, m, n, k, alpha, h(a).seg, h(b).seg, beta, h(c).seg);
+    }
+
+    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
+        rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
+        shape("linearForward", "y", y, n, out);
+        if (pre != null) shape("linearForward", "pre", pre, n, out);
+        if (bias != null) shape("linearForward", "bias", bias, out);
+        MemorySegment ys = h(y).seg;
+        // y = x wᵀ
+        Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, ys);
+        MemorySegment bs = bias == null ? null : h(bias).seg, ps = pre == null ? null : h(pre).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                long base = (long) r * out;
+                for (int o = 0; o < out; o++) {
+                    float a = get(ys, base + o) + (bs == null ? 0f : get(bs, o));
+                    if (ps != null) set(ps, base + o, a);
+                    set(ys, base + o, act.apply(a));
+                }
+            }
+        });
+    }
+
+    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
+        same("activationBackward", "gy", gy, "gpre", gpre);
+        same("activationBackward", "y", y, "gy", gy);
+        if (pre != null) same("activationBackward", "pre", pre, "y", y);
+        else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
+                "activationBackward", act.id() + " needs the pre-activation", y);
+        MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
+        int rows = gy.rows(), rs = gy.rowSize();
+        forRows(rows, (lo, hi) -> {
+            for (long i = (long) lo * rs, e = (long) hi * rs; i < e; i++)
+                set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
+        });
+    }
+
+    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        shape("linearBackward", "w", w, out, in);
+        shape("linearBackward", "gpre", gpre, n, out);
+        shape("linearBackward", "gw", gw, out, in);
+        if (gb != null) shape("linearBackward", "gb", gb, out);
+        if (gx != null) {
+            shape("linearBackward", "gx", gx, n, in);
+            Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg);
+        }
+        Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg);
+        if (gb != null) {
+            MemorySegment g = h(gpre).seg, b = h(gb).seg;
+            double[] acc = reduceRows(n, out, (lo, hi, a) -> {
+                for (int r = lo; r < hi; r++) for (int o = 0; o < out; o++) a[o] += get(g, (long) r * out + o);
+            });
+            for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
+        }
+    }
+
+    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
+        same("applyMask", "w", w, "mask", mask);
+        same("applyMask", "w", w, "out", out);
+        MemorySegment a = h(w).seg, m = h(mask).seg, o = h(out).seg;
+        for (long i = 0, e = w.numel(); i < e; i++) set(o, i, get(a, i) * get(m, i));
+    }
+
+    // ------------------------------------------------------------------ gather / scatter
+
+    @Override public void gather(Tensor x, Index idx, Tensor out) {
+        rank("gather", "x", x, 2);
+        int n = x.dim(0), d = x.dim(1), k = idx.size();
+        shape("gather", "out", out, n, k);
+        int[] id = ix(idx);
+        for (int v : id) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
+        MemorySegment xs = h(x).seg, os = h(out).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
+        });
+    }
+
+    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
+        rank("scatterAdd", "dst", dst, 2);
+        int n = dst.dim(0), d = dst.dim(1), k = idx.size();
+        shape("scatterAdd", "src", src, n, k);
+        int[] id = ix(idx);
+        for (int v : id) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
+        MemorySegment ss = h(src).seg, ds = h(dst).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++)
+                for (int j = 0; j < k; j++) {
+                    long p = (long) r * d + id[j];
+                    set(ds, p, get(ds, p) + get(ss, (long) r * k + j));
+                }
+        });
+    }
+
+    // ------------------------------------------------------------------ couplings
+
+    private void checkCoupling(String op, Tensor x, Tensor h, Index b, int hMult, Tensor y, Tensor ld) {
+        rank(op, "x", x, 2);
+        int n = x.dim(0), d = x.dim(1), k = b.size();
+        shape(op, "h", h, n, hMult * k);
+        same(op, "x", x, "output", y);
+        if (ld != null) perSample(op, "ld", ld, x);
+        for (int v : ix(b)) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
+    }
+
+    /** log s for SOFTCLAMP, or log sigmoid(h+2) for SIGMOID. */
+    static double logScale(CouplingScale sc, float clamp, float raw) {
+        if (sc == CouplingScale.SOFTCLAMP) return clamp * Math.tanh(raw / clamp);
+        double a = raw + 2.0; // log sigmoid(a) = −softplus(−a)
+        return -(Math.max(-a, 0) + Math.log1p(Math.exp(-Math.abs(a))));
+    }
+
+    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
+        checkCoupling("affineCouplingForward", x, h, b, 2, y, ld);
+        int n = x.dim(0), d = x.dim(1), k = b.size();
+        int[] bi = ix(b);
+        MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
+        if (xs.address() != ys.address()) MemorySegment.copy(xs, 0, ys, 0, x.numel() * 4);
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double acc = 0;
+                for (int j = 0; j < k; j++) {
+                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
+                    double logs = logScale(sc, clamp, raw);
+                    long p = (long) r * d + bi[j];
+                    float xv = get(xs, p);
+                    float yv = sc == CouplingScale.SOFTCLAMP ? (float) (xv * Math.exp(logs) + t) : (float) ((xv + t) * Math.exp(logs));
+                    set(ys, p, yv);
+                    acc += logs;
+                }
+                set(ls, r, (float) (get(ls, r) + acc));
+            }
+        });
+    }
+
+    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
+        checkCoupling("affineCouplingInverse", y, h, b, 2, x, ld);
+        int n = y.dim(0), d = y.dim(1), k = b.size();
+        int[] bi = ix(b);
+        MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
+        if (xs.address() != ys.address()) MemorySegment.copy(ys, 0, xs, 0, y.numel() * 4);
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double acc = 0;
+                for (int j = 0; j < k; j++) {
+                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
+                    double logs = logScale(sc, clamp, raw);
+                    long p = (long) r * d + bi[j];
+                    float yv = get(ys, p);
+                    float xv = sc == CouplingScale.SOFTCLAMP ? (float) ((yv - t) * Math.exp(-logs)) : (float) (yv * Math.exp(-logs) - t);
+                    set(xs, p, xv);
+                    acc -= logs;
+                }
+                set(ls, r, (float) (get(ls, r) + acc));
+            }
+        });
+    }
+
+    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
+                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
+        checkCoupling("affineCouplingBackward", x, h, b, 2, gx, gLd);
+        same("affineCouplingBackward", "x", x, "gy", gy);
+        same("affineCouplingBackward", "h", h, "gh", gh);
+        int n = x.dim(0), d = x.dim(1), k = b.size();
+        int[] bi = ix(b);
+        MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
+        MemorySegment.copy(gys, 0, gxs, 0, x.numel() * 4);
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                float gl = get(gls, r);
+                for (int j = 0; j < k; j++) {
+                    long hp = (long) r * 2 * k;
+                    float raw = get(hs, hp + j), t = get(hs, hp + k + j);
+                    long p = (long) r * d + bi[j];
+                    float xv = get(xs, p), g = get(gys, p);
+                    double gRaw, gT, gX;
+                    if (sc == CouplingScale.SOFTCLAMP) {
+                        double th = Math.tanh(raw / clamp), logs = clamp * th, s = Math.exp(logs);
+                        double gLogs = g * xv * s + gl;          // ∂L/∂log s
+                        gRaw = gLogs * (1 - th * th);            // d(c·tanh(h/c))/dh
+                        gT = g;
+                        gX = g * s;
+                    } else {
+                        double a = raw + 2.0, s = 1 / (1 + Math.exp(-a));
+                        double gS = g * (xv + t);                // ∂L/∂s through y
+                        gRaw = gS * s * (1 - s) + gl * (1 - s);  // d log s/da = 1 − s
+                        gT = g * s;
+                        gX = g * s;
+                    }
+                    set(gxs, p, (float) gX);
+                    set(ghs, hp + j, (float) gRaw);
+                    set(ghs, hp + k + j, (float) gT);
+                }
+            }
+        });
+    }
+
+    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
+        additive("additiveCouplingForward", x, m, b, y, 1f);
+    }
+
+    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
+        additive("additiveCouplingInverse", y, m, b, x, -1f);
+    }
+
+    private void additive(String op, Tensor in, Tensor m, Index b, Tensor out, float sign) {
+        checkCoupling(op, in, m, b, 1, out, null);
+        int n = in.dim(0), d = in.dim(1), k = b.size();
+        int[] bi = ix(b);
+        MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
+        if (is.address() != os.address()) MemorySegment.copy(is, 0, os, 0, in.numel() * 4);
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++)
+                for (int j = 0; j < k; j++) {
+                    long p = (long) r * d + bi[j];
+                    set(os, p, get(is, p) + sign * get(ms, (long) r * k + j));
+                }
+        });
+    }
+
+    // ------------------------------------------------------------------ actnorm
+
+    private static int hw(Tensor x) { return x.rank() == 4 ? x.dim(2) * x.dim(3) : 1; }
+
+    private void checkActnorm(String op, Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
+        rank(op, "x", x, 2, 4);
+        int c = x.dim(1);
+        shape(op, "logs", logs, c);
+        if (bias != null) shape(op, "bias", bias, c);
+        if (y != null) same(op, "x", x, "output", y);
+        if (ld != null) perSample(op, "ld", ld, x);
+    }
+
+    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
+        checkActnorm("actnormForward", x, logs, bias, y, ld);
+        actnormApply(x, logs, bias, y, ld, false);
+    }
+
+    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
+        checkActnorm("actnormInverse", y, logs, bias, x, ld);
+        actnormApply(y, logs, bias, x, ld, true);
+    }
+
+    private void actnormApply(Tensor in, Tensor logs, Tensor bias, Tensor out, Tensor ld, boolean inverse) {
+        int n = in.dim(0), c = in.dim(1), hw = hw(in);
+        float[] ls = toHost(logs), bs = bias == null ? new float[c] : toHost(bias);
+        float[] sc = new float[c];
+        double sum = 0;
+        for (int i = 0; i < c; i++) { sc[i] = (float) Math.exp(inverse ? -ls[i] : ls[i]); sum += ls[i]; }
+        float ldTerm = (float) ((inverse ? -sum : sum) * hw);
+        MemorySegment is = h(in).seg, os = h(out).seg, lds = ld == null ? null : h(ld).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                for (int ch = 0; ch < c; ch++) {
+                    long base = ((long) r * c + ch) * hw;
+                    for (int p = 0; p < hw; p++) {
+                        float v = get(is, base + p);
+                        set(os, base + p, inverse ? (v - bs[ch]) * sc[ch] : v * sc[ch] + bs[ch]);
+                    }
+                }
+                if (lds != null) set(lds, r, get(lds, r) + ldTerm);
+            }
+        });
+    }
+
+    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
+        checkActnorm("actnormBackward", x, logs, null, gx, gLd);
+        same("actnormBackward", "x", x, "gy", gy);
+        shape("actnormBackward", "glogs", glogs, x.dim(1));
+        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
+        int n = x.dim(0), c = x.dim(1), hw = hw(x);
+        float[] ls = toHost(logs);
+        float[] sc = new float[c];
+        for (int i = 0; i < c; i++) sc[i] = (float) Math.exp(ls[i]);
+        MemorySegment xs = h(x).seg, gys = h(gy).seg, gxs = gx == null ? null : h(gx).seg, gls = h(gLd).seg;
+        double[] acc = reduceRows(n, 2 * c + 1, (lo, hi, a) -> {
+            for (int r = lo; r < hi; r++) {
+                a[2 * c] += get(gls, r);
+                for (int ch = 0; ch < c; ch++) {
+                    long base = ((long) r * c + ch) * hw;
+                    double sxy = 0, sg = 0;
+                    for (int p = 0; p < hw; p++) {
+                        float g = get(gys, base + p);
+                        sxy += (double) g * get(xs, base + p);
+                        sg += g;
+                        if (gxs != null) set(gxs, base + p, g * sc[ch]);
+                    }
+                    a[ch] += sxy;
+                    a[c + ch] += sg;
+                }
+            }
+        });
+        MemorySegment gl = h(glogs).seg, gb = gbias == null ? null : h(gbias).seg;
+        double ldTotal = acc[2 * c] * hw;
+        for (int ch = 0; ch < c; ch++) {
+            set(gl, ch, (float) (get(gl, ch) + acc[ch] * sc[ch] + ldTotal));
+            if (gb != null) set(gb, ch, (float) (get(gb, ch) + acc[c + ch]));
+        }
+    }
+
+    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
+        rank("actnormInitStats", "x", x, 2, 4);
+        int n = x.dim(0), c = x.dim(1), hw = hw(x);
+        shape("actnormInitStats", "mean", mean, c);
+        shape("actnormInitStats", "std", std, c);
+        MemorySegment xs = h(x).seg;
+        // per chunk Welford (count, mean, M2) per channel, merged in chunk order (Chan et al.)
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        double[][] parts = new double[chunks][3 * c];
+        forChunks(chunks, ci -> {
+            double[] a = parts[ci];
+            for (int r = ci * CHUNK, e = Math.min(n, (ci + 1) * CHUNK); r < e; r++)
+                for (int ch = 0; ch < c; ch++) {
+                    long base = ((long) r * c + ch) * hw;
+                    for (int p = 0; p < hw; p++) {
+                        double v = get(xs, base + p);
+                        double cnt = ++a[3 * ch], dlt = v - a[3 * ch + 1];
+                        a[3 * ch + 1] += dlt / cnt;
+                        a[3 * ch + 2] += dlt * (v - a[3 * ch + 1]);
+                    }
+                }
+        });
+        float[] mo = new float[c], so = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            double cnt = 0, mu = 0, m2 = 0;
+            for (double[] p : parts) {
+                double nb = p[3 * ch];
+                if (nb == 0) continue;
+                double dlt = p[3 * ch + 1] - mu, tot = cnt + nb;
+                mu += dlt * nb / tot;
+                m2 += p[3 * ch + 2] + dlt * dlt * cnt * nb / tot;
+                cnt = tot;
+            }
+            mo[ch] = (float) mu;
+            so[ch] = (float) Math.sqrt(cnt > 0 ? m2 / cnt : 0);
+        }
+        upload(mo, mean);
+        upload(so, std);
+    }
+
+    // ------------------------------------------------------------------ LU
+
+    private void checkLu(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
+        int c = logs.dim(0);
+        rank(op, "logs", logs, 1);
+        shape(op, "lower", lower, c, c);
+        shape(op, "upper", upper, c, c);
+        shape(op, "sign", sign, c);
+        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
+    }
+
+    /** Host float64 copies of L' and U' (dense), used by the small C×C LU ops. */
+    private double[][] luFactors(Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
+        int c = logs.dim(0);
+        float[] lo = toHost(lower), up = toHost(upper), ls = toHost(logs), sg = toHost(sign);
+        double[] l = new double[c * c], u = new double[c * c];
+        for (int i = 0; i < c; i++)
+            for (int j = 0; j < c; j++) {
+                l[i * c + j] = i > j ? lo[i * c + j] : (i == j ? 1 : 0);
+                u[i * c + j] = i < j ? up[i * c + j] : (i == j ? sg[i] * Math.exp(ls[i]) : 0);
+            }
+        return new double[][] {l, u};
+    }
+
+    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
+        checkLu("luAssemble", perm, lower, upper, logs, sign);
+        int c = logs.dim(0);
+        shape("luAssemble", "w", w, c, c);
+        double[][] f = luFactors(lower, upper, logs, sign);
+        double[] l = f[0], u = f[1];
+        int[] p = ix(perm);
+        float[] out = new float[c * c];
+        for (int i = 0; i < c; i++) {
+            int src = p[i]; // row i of W = row perm[i] of L'U'
+            for (int j = 0; j < c; j++) {
+                double s = 0;
+                for (int q = 0; q <= Math.min(src, j); q++) s += l[src * c + q] * u[q * c + j];
+                out[i * c + j] = (float) s;
+            }
+        }
+        upload(out, w);
+    }
+
+    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
+        checkLu("luSolve", perm, lower, upper, logs, sign);
+        rank("luSolve", "y", y, 2, 4);
+        int c = logs.dim(0);
+        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
+        same("luSolve", "y", y, "x", x);
+        double[][] f = luFactors(lower, upper, logs, sign);
+        double[] l = f[0], u = f[1];
+        int[] p = ix(perm);
+        int n = y.dim(0), hw = hw(y);
+        MemorySegment ys = h(y).seg, xs = h(x).seg;
+        forRows(n, (lo, hi) -> {
+            double[] v = new double[c];
+            for (int r = lo; r < hi; r++)
+                for (int px = 0; px < hw; px++) {
+                    long base = (long) r * c * hw + px;
+                    // Pᵀ y: (P M)[i] = M[p[i]]  ⇒  (Pᵀ y)[p[i]] = y[i]
+                    for (int i = 0; i < c; i++) v[p[i]] = get(ys, base + (long) i * hw);
+                    for (int i = 0; i < c; i++) { double s = v[i]; for (int q = 0; q < i; q++) s -= l[i * c + q] * v[q]; v[i] = s; }
+                    for (int i = c - 1; i >= 0; i--) { double s = v[i]; for (int q = i + 1; q < c; q++) s -= u[i * c + q] * v[q]; v[i] = s / u[i * c + i]; }
+                    for (int i = 0; i < c; i++) set(xs, base + (long) i * hw, (float) v[i]);
+                }
+        });
+    }
+
+    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
+                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
+        checkLu("luWeightBackward", perm, lower, upper, logs, sign);
+        int c = logs.dim(0);
+        shape("luWeightBackward", "gw", gw, c, c);
+        shape("luWeightBackward", "glower", glower, c, c);
+        shape("luWeightBackward", "gupper", gupper, c, c);
+        shape("luWeightBackward", "glogs", glogs, c);
+        double[][] f = luFactors(lower, upper, logs, sign);
+        double[] l = f[0], u = f[1];
+        int[] p = ix(perm);
+        float[] g = toHost(gw);
+        double[] gm = new double[c * c]; // Pᵀ gw: row p[i] of Pᵀgw = row i of gw
+        for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) gm[p[i] * c + j] = g[i * c + j];
+        float[] gl = toHost(glower), gu = toHost(gupper), gs = toHost(glogs);
+        for (int i = 0; i < c; i++)
+            for (int j = 0; j < c; j++) {
+                if (i > j) { // (Pᵀgw · U'ᵀ)[i, j]
+                    double s = 0;
+                    for (int q = 0; q < c; q++) s += gm[i * c + q] * u[j * c + q];
+                    gl[i * c + j] += (float) s;
+                } else { // (L'ᵀ · Pᵀgw)[i, j]
+                    double s = 0;
+                    for (int q = 0; q < c; q++) s += l[q * c + i] * gm[q * c + j];
+                    if (i < j) gu[i * c + j] += (float) s;
+                    else gs[i] += (float) (s * u[i * c + i]); // d(sign·exp(logs))/dlogs = U'_ii
+                }
+            }
+        upload(gl, glower);
+        upload(gu, gupper);
+        upload(gs, glogs);
+    }
+
+    // ------------------------------------------------------------------ parameter-only log-det terms
+
+    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
+        rank("addScaledSum", "ld", ld, 1);
+        double s = mult * sum(v);
+        MemorySegment l = h(ld).seg;
+        for (int i = 0; i < ld.dim(0); i++) set(l, i, (float) (get(l, i) + s));
+    }
+
+    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
+        rank("addScaledTotal", "gLd", gLd, 1);
+        double s = mult * sum(gLd);
+        MemorySegment gs = h(g).seg;
+        for (long i = 0; i < g.numel(); i++) set(gs, i, (float) (get(gs, i) + s));
+    }
+
+    // ------------------------------------------------------------------ MAF
+
+    private void checkMaf(String op, Tensor x, Tensor hh, Tensor out, Tensor ld) {
+        rank(op, "x", x, 2);
+        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
+        same(op, "x", x, "output", out);
+        if (ld != null) perSample(op, "ld", ld, x);
+    }
+
+    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
+        checkMaf("mafForward", x, hh, z, ld);
+        int n = x.dim(0), d = x.dim(1);
+        MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double acc = 0;
+                for (int j = 0; j < d; j++) {
+                    float mu = get(hs, (long) r * 2 * d + j), raw = get(hs, (long) r * 2 * d + d + j);
+                    double a = clamp * Math.tanh(raw / clamp);
+                    set(zs, (long) r * d + j, (float) ((get(xs, (long) r * d + j) - mu) * Math.exp(-a)));
+                    acc -= a;
+                }
+                set(ls, r, (float) (get(ls, r) + acc));
+            }
+        });
+    }
+
+    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
+        checkMaf("mafBackward", x, hh, gx, gLd);
+        same("mafBackward", "x", x, "gz", gz);
+        same("mafBackward", "h", hh, "gh", gh);
+        int n = x.dim(0), d = x.dim(1);
+        MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                float gl = get(gls, r);
+                for (int j = 0; j < d; j++) {
+                    long hp = (long) r * 2 * d;
+                    float mu = get(hs, hp + j), raw = get(hs, hp + d + j);
+                    double th = Math.tanh(raw / clamp), a = clamp * th, e = Math.exp(-a);
+                    float xv = get(xs, (long) r * d + j), g = get(gzs, (long) r * d + j);
+                    double zv = (xv - mu) * e;
+                    double gA = -g * zv - gl;                  // ∂L/∂α: z depends via exp(−α), ld via −α
+                    set(gxs, (long) r * d + j, (float) (g * e));
+                    set(ghs, hp + j, (float) (-g * e));         // ∂L/∂μ
+                    set(ghs, hp + d + j, (float) (gA * (1 - th * th)));
+                }
+            }
+        });
+    }
+
+    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
+                                     Tensor z, Tensor x, Tensor ld) {
+        rank("mafInverse", "z", z, 2);
+        int n = z.dim(0), d = z.dim(1), layers = weights.size();
+        same("mafInverse", "z", z, "x", x);
+        perSample("mafInverse", "ld", ld, z);
+        require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
+        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
+        require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
+                "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
+        float[][] w = new float[layers][], b = new float[layers][];
+        int[] outs = new int[layers], ins = new int[layers];
+        for (int i = 0; i < layers; i++) {
+            w[i] = toHost(weights.get(i)); b[i] = toHost(biases.get(i));
+            outs[i] = weights.get(i).dim(0); ins[i] = weights.get(i).dim(1);
+            require(b[i].length == outs[i] && (i == 0 || ins[i] == outs[i - 1]), "mafInverse", "layer " + i + " shapes do not chain", weights.get(i), biases.get(i));
+        }
+        int[] ord = ix(order);
+        MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
+        forRows(n, (lo, hi) -> {
+            // Per row: the first layer's pre-activation a1 = W1·x + b1 is updated by a rank-1 term when x_d is set;
+            // deeper layers run in full, the output layer only for the two rows of dim d.
+            float[] a1 = new float[outs[0]];
+            float[][] hbuf = new float[layers][];
+            for (int i = 0; i < layers; i++) hbuf[i] = new float[outs[i]];
+            for (int r = lo; r < hi; r++) {
+                System.arraycopy(b[0], 0, a1, 0, outs[0]);
+                double acc = 0;
+                for (int step = 0; step < d; step++) {
+                    int dim = ord[step];
+                    // hidden layers
+                    float[] prev = null;
+                    for (int L = 0; L < layers - 1; L++) {
+                        float[] hcur = hbuf[L];
+                        if (L == 0) for (int o = 0; o < outs[0]; o++) hcur[o] = act.apply(a1[o]);
+                        else {
+                            for (int o = 0; o < outs[L]; o++) {
+                                double s = b[L][o];
+                                int wb = o * ins[L];
+                                for (int q = 0; q < ins[L]; q++) s += w[L][wb + q] * prev[q];
+                                hcur[o] = act.apply((float) s);
+                            }
+                        }
+                        prev = hcur;
+                    }
+                    int Lo = layers - 1;
+                    double mu, raw;
+                    if (layers == 1) {
+                        mu = a1[dim]; raw = a1[d + dim];
+                    } else {
+                        double s1 = b[Lo][dim], s2 = b[Lo][d + dim];
+                        int w1 = dim * ins[Lo], w2 = (d + dim) * ins[Lo];
+                        for (int q = 0; q < ins[Lo]; q++) { s1 += w[Lo][w1 + q] * prev[q]; s2 += w[Lo][w2 + q] * prev[q]; }
+                        mu = (float) s1; raw = (float) s2;
+                    }
+                    double a = clamp * Math.tanh((float) raw / clamp);
+                    float xv = (float) (get(zs, (long) r * d + dim) * Math.exp(a) + (float) mu);
+                    set(xs, (long) r * d + dim, xv);
+                    acc += a;
+                    for (int o = 0; o < outs[0]; o++) a1[o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
+                }
+                set(ls, r, (float) (get(ls, r) + acc));
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ distributions and reductions
+
+    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
+        perSample("stdNormalLogProb", "out", out, z);
+        int n = z.rows(), d = z.rowSize();
+        double c = -0.5 * d * LOG_2PI;
+        MemorySegment zs = h(z).seg, os = h(out).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s += v * v; }
+                set(os, r, (float) (get(os, r) + (-0.5 * s + c)));
+            }
+        });
+    }
+
+    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
+        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
+        same("stdNormalLogProbBackward", "z", z, "gz", gz);
+        int n = z.rows(), d = z.rowSize();
+        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                float g = get(gs, r);
+                for (int j = 0; j < d; j++) set(gzs, (long) r * d + j, -get(zs, (long) r * d + j) * g);
+            }
+        });
+    }
+
+    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
+        perSample("diagNormalLogProb", "out", out, z);
+        int n = z.rows(), d = z.rowSize();
+        shape("diagNormalLogProb", "mu", mu, d);
+        shape("diagNormalLogProb", "logSigma", logSigma, d);
+        float[] m = toHost(mu), ls = toHost(logSigma);
+        double[] inv = new double[d];
+        double c = 0;
+        for (int j = 0; j < d; j++) { inv[j] = Math.exp(-ls[j]); c += -ls[j] - 0.5 * LOG_2PI; }
+        double cc = c;
+        MemorySegment zs = h(z).seg, os = h(out).seg;
+        forRows(n, (lo, hi) -> {
+            for (int r = lo; r < hi; r++) {
+                double s = 0;
+                for (int j = 0; j < d; j++) { double u = (get(zs, (long) r * d + j) - m[j]) * inv[j]; s += u * u; }
+                set(os, r, (float) (get(os, r) + (-0.5 * s + cc)));
+            }
+        });
+    }
+
+    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
+        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
+        int n = z.rows(), d = z.rowSize();
+        shape("diagNormalLogProbBackward", "mu", mu, d);
+        shape("diagNormalLogProbBackward", "gmu", gmu, d);
+        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, d);
+        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
+        float[] m = toHost(mu), ls = toHost(logSigma);
+        double[] inv = new double[d];
+        for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
+        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = gz == null ? null : h(gz).seg;
+        double[] acc = reduceRows(n, 2 * d, (lo, hi, a) -> {
+            for (int r = lo; r < hi; r++) {
+                double g = get(gs, r);
+                for (int j = 0; j < d; j++) {
+                    double u = (get(zs, (long) r * d + j) - m[j]) * inv[j];
+                    if (gzs != null) set(gzs, (long) r * d + j, (float) (-u * inv[j] * g));
+                    a[j] += u * inv[j] * g;          // ∂/∂μ
+                    a[d + j] += (u * u - 1) * g;     // ∂/∂log σ
+                }
+            }
+        });
+        float[] gm = toHost(gmu), gl = toHost(glogSigma);
+        for (int j = 0; j < d; j++) { gm[j] += (float) acc[j]; gl[j] += (float) acc[d + j]; }
+        upload(gm, gmu);
+        upload(gl, glogSigma);
+    }
+
+    private double[] flatReduce(Tensor t, boolean squares) {
+        MemorySegment s = h(t).seg;
+        long n = t.numel();
+        int block = 1 << 14;
+        int chunks = (int) ((n + block - 1) / block);
+        double[] parts = new double[chunks];
+        forChunks(chunks, c -> {
+            double a = 0;
+            for (long i = (long) c * block, e = Math.min(n, (long) (c + 1) * block); i < e; i++) {
+                double v = get(s, i);
+                a += squares ? v * v : v;
+            }
+            parts[c] = a;
+        });
+        return parts;
+    }
+
+    @Override public double sum(Tensor t) {
+        double a = 0;
+        for (double p : flatReduce(t, false)) a += p;
+        return a;
+    }
+
+    @Override public double sumSquares(Tensor t) {
+        double a = 0;
+        for (double p : flatReduce(t, true)) a += p;
+        return a;
+    }
+
+    @Override public boolean allFinite(Tensor t) {
+        MemorySegment s = h(t).seg;
+        for (long i = 0, n = t.numel(); i < n; i++) if (!Float.isFinite(get(s, i))) return false;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ element-wise
+
+    @Override public void scale(Tensor t, float s) {
+        MemorySegment m = h(t).seg;
+        for (long i = 0, n = t.numel(); i < n; i++) set(m, i, get(m, i) * s);
+    }
+
+    @Override public void axpy(float a, Tensor x, Tensor y) {
+        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
+        MemorySegment xs = h(x).seg, ys = h(y).seg;
+        for (long i = 0, n = x.numel(); i < n; i++) set(ys, i, get(ys, i) + a * get(xs, i));
+    }
+
+    @Override public void randomNormal(Tensor t, long seed, float std) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        MemorySegment m = h(t).seg;
+        for (long i = 0, n = t.numel(); i < n; i++) set(m, i, (float) (gaussian(rng) * std));
+    }
+
+    /** Standard normal by Box–Muller on SplittableRandom: same numbers on every JVM for a seed. */
+    public static double gaussian(SplittableRandom r) {
+        double u1 = r.nextDouble(), u2 = r.nextDouble();
+        if (u1 < 1e-300) u1 = 1e-300;
+        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, vs = h(v).seg;
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float gi = get(gs, i);
+            float mi = beta1 * get(ms, i) + (1 - beta1) * gi;
+            float vi = beta2 * get(vs, i) + (1 - beta2) * gi * gi;
+            set(ms, i, mi); set(vs, i, vi);
+            double upd = (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
+            float pi = get(ps, i);
+            set(ps, i, (float) (pi - lr * (upd + weightDecay * pi)));
+        }
+    }
+
+    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
+        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
+        double bc1 = 1 - Math.pow(beta1, step);
+        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, us = h(u).seg;
+        for (long i = 0, n = p.numel(); i < n; i++) {
+            float gi = get(gs, i);
+            float mi = beta1 * get(ms, i) + (1 - beta1) * gi;
+            float ui = Math.max(beta2 * get(us, i), Math.abs(gi));
+            set(ms, i, mi); set(us, i, ui);
+            set(ps, i, (float) (get(ps, i) - lr / bc1 * mi / (ui + eps)));
+        }
+    }
+}

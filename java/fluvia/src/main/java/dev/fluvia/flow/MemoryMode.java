@@ -1,0 +1,17 @@
+package dev.fluvia.flow;
+
+/** How the backward pass gets each layer's input. */
+public enum MemoryMode {
+    /** Keep every layer's input and intermediates from the forward pass (fastest; memory grows with depth). */
+    STORE,
+    /** Keep only the output; recompute each layer's input by inverting it during backward (reversible backprop: activation memory independent of depth). */
+    RECOMPUTE;
+
+    public static MemoryMode parse(String s) {
+        return switch (s.trim().toLowerCase()) {
+            case "store" -> STORE;
+            case "recompute", "reversible" -> RECOMPUTE;
+            default -> throw new dev.fluvia.FluviaException.UnknownNameException("unknown memory mode '" + s + "' (known: store, recompute)");
+        };
+    }
+}

@@ -1,0 +1,28 @@
+package dev.fluvia.transforms;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.dist.BaseDistribution;
+import dev.fluvia.dist.DiagonalGaussian;
+import dev.fluvia.dist.StandardNormal;
+
+/** Builds layers and base distributions from their checkpoint description (kind + config); parameters are loaded afterwards by name. */
+public final class Registry {
+    private Registry() {}
+
+    public static Transform transform(Backend be, String kind, ObjectNode config) {
+        return switch (kind) {
+            case AffineCoupling.KIND -> AffineCoupling.fromConfig(be, config);
+            default -> throw new UnknownNameException("unknown layer kind '" + kind + "'");
+        };
+    }
+
+    public static BaseDistribution base(Backend be, String kind, ObjectNode config) {
+        return switch (kind) {
+            case StandardNormal.KIND -> StandardNormal.fromConfig(be, config);
+            case DiagonalGaussian.KIND -> DiagonalGaussian.fromConfig(be, config);
+            default -> throw new UnknownNameException("unknown base distribution '" + kind + "'");
+        };
+    }
+}
