@@ -14,6 +14,8 @@ public final class Registry {
     public static Transform transform(Backend be, String kind, ObjectNode config) {
         return switch (kind) {
             case AffineCoupling.KIND -> AffineCoupling.fromConfig(be, config);
+            case Maf.KIND -> Maf.fromConfig(be, config);
+            case Iaf.KIND -> Iaf.fromConfig(be, config);
             default -> throw new UnknownNameException("unknown layer kind '" + kind + "'");
         };
     }
