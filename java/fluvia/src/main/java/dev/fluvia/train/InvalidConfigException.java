@@ -1,0 +1,8 @@
+package dev.fluvia.train;
+
+import dev.fluvia.FluviaException;
+
+/** A training option out of its valid range (learning rate ≤ 0, β outside [0, 1), batch size 0, ...); the message names the option and the value. */
+public final class InvalidConfigException extends FluviaException {
+    public InvalidConfigException(String message) { super(message); }
+}

@@ -1,0 +1,16 @@
+package dev.fluvia.train;
+
+/**
+ * The outcome of {@link Trainer#train()}.
+ *
+ * @param losses        mean NLL (nats) of every step of the run so far (resumed runs include the earlier steps); NaN = skipped
+ * @param valNlls       validation NLL (nats) after each epoch
+ * @param bestValNll    the lowest validation NLL (+∞ without validation)
+ * @param bestStep      the step at which it was reached (−1 without validation)
+ * @param wallSeconds   wall time of this call
+ * @param samplesPerSec training rows per second in this call
+ */
+public record TrainResult(double[] losses, double[] valNlls, double bestValNll, long bestStep, double wallSeconds, double samplesPerSec) {
+    /** The last step's loss (NaN if none). */
+    public double finalLoss() { return losses.length == 0 ? Double.NaN : losses[losses.length - 1]; }
+}

@@ -1,0 +1,8 @@
+package dev.fluvia.train;
+
+import dev.fluvia.FluviaException;
+
+/** The training thread was interrupted while waiting for data; the interrupt flag is set again before this is thrown. */
+public final class TrainingInterruptedException extends FluviaException {
+    public TrainingInterruptedException(String message, Throwable cause) { super(message, cause); }
+}
