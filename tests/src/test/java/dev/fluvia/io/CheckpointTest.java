@@ -158,11 +158,15 @@ class CheckpointTest {
 
         p = saved("kind");
         rewrite(p, t -> {}, m -> editModel(m, model -> ((ObjectNode) model.get("layers").get(2)).put("kind", "warp_drive")));
-        assertTrue(error(p).contains("layer 2: unknown layer kind 'warp_drive'"), error(p));
+        assertTrue(error(p).contains("layer 2 (warp_drive): unknown layer kind 'warp_drive'"), error(p));
 
         p = saved("basekind");
         rewrite(p, t -> {}, m -> editModel(m, model -> ((ObjectNode) model.get("base")).put("kind", "cauchy")));
-        assertTrue(error(p).contains("unknown base distribution kind 'cauchy'"), error(p));
+        assertTrue(error(p).contains("base (cauchy): unknown base distribution 'cauchy'"), error(p));
+
+        p = saved("activation");
+        rewrite(p, t -> {}, m -> editModel(m, model -> ((ObjectNode) model.get("layers").get(1).get("config").get("conditioner")).put("activation", "swish9")));
+        assertTrue(error(p).contains("layer 1 (affine_coupling): unknown activation 'swish9'"), error(p));
 
         p = saved("config");
         rewrite(p, t -> {}, m -> editModel(m, model -> ((ObjectNode) model.get("layers").get(0).get("config")).remove("conditioner")));
@@ -187,6 +191,22 @@ class CheckpointTest {
         p = saved("order");
         rewrite(p, t -> {}, m -> editModel(m, model -> ((ObjectNode) model.get("layers").get(1)).put("index", 5)));
         assertTrue(error(p).contains("layer 1: has index 5"), error(p));
+    }
+
+    @Test void nonFiniteParameterInFileIsRejected() throws IOException {
+        Path p = saved("nan");
+        // poison layers.0.net.b0[1] with NaN and re-seal the checksum, as a crafted file would
+        byte[] b = Files.readAllBytes(p);
+        var le = java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int n = (int) le.getLong(0);
+        var header = (ObjectNode) JSON.readTree(new String(b, 8, n, java.nio.charset.StandardCharsets.UTF_8));
+        long begin = header.get("layers.0.net.b0").get("data_offsets").get(0).asLong();
+        le.putFloat((int) (8 + n + begin + 4), Float.NaN);
+        Files.write(p, b);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(b, 8 + n, b.length - 8 - n);
+        SafeTensorsTest.editHeader(p, h -> ((ObjectNode) h.get("__metadata__")).put(SafeTensors.CRC_KEY, String.format("%08x", crc.getValue())));
+        assertTrue(error(p).contains("tensor 'layers.0.net.b0' element 1 is NaN"), error(p));
     }
 
     @Test void failedSaveKeepsThePreviousCheckpoint() throws IOException {

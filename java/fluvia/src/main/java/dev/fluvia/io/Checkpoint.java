@@ -97,9 +97,7 @@ public final class Checkpoint {
         BaseDistribution base;
         try {
             base = Registry.base(be, baseKind, config(file, "base", baseNode));
-        } catch (FluviaException.UnknownNameException e) {
-            throw bad(file, "unknown base distribution kind '" + baseKind + "'");
-        } catch (CheckpointException e) {
+        } catch (FluviaException.UnknownNameException | CheckpointException e) {
             throw bad(file, "base (" + baseKind + "): " + e.getMessage());
         } catch (RuntimeException e) {
             throw bad(file, "base (" + baseKind + "): invalid config: " + e);
@@ -119,9 +117,7 @@ public final class Checkpoint {
             String kind = text(file, where, l, "kind");
             try {
                 layers.add(Registry.transform(be, kind, config(file, where, l)));
-            } catch (FluviaException.UnknownNameException e) {
-                throw bad(file, where + ": unknown layer kind '" + kind + "' (" + e.getMessage() + ")");
-            } catch (CheckpointException e) {
+            } catch (FluviaException.UnknownNameException | CheckpointException e) { // unknown kind, or an unknown name inside the config
                 throw bad(file, where + " (" + kind + "): " + e.getMessage());
             } catch (RuntimeException e) {
                 throw bad(file, where + " (" + kind + "): invalid config: " + e);
@@ -158,6 +154,9 @@ public final class Checkpoint {
                 throw bad(file, "tensor '" + name + "' has shape " + Arrays.toString(a.shape()) + " but " + owner + " expects "
                         + p.value().shapeString());
             if (!used.add(name)) throw bad(file, "tensor '" + name + "' is claimed by two parameters");
+            float[] v = a.data();
+            for (int k = 0; k < v.length; k++)
+                if (!Float.isFinite(v[k])) throw bad(file, "tensor '" + name + "' element " + k + " is " + v[k]);
             be.upload(a.data(), p.value());
         }
     }
