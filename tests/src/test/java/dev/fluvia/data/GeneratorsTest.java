@@ -53,15 +53,15 @@ class GeneratorsTest {
         double mx = 0, my = 0;
         for (int i = 0; i < d.n(); i++) {
             float x = d.get(i, 0), y = d.get(i, 1);
-            assertTrue(x > -3 - 1 && x < 3 + 1 && y > -1.2 - 1 && y < 1.8 + 1, "point " + x + "," + y);
+            assertTrue(x > -1 - 0.6 && x < 2 + 0.6 && y > -0.5 - 0.6 && y < 1 + 0.6, "point " + x + "," + y);
             mx += x; my += y;
-            // noiseless upper moon: (2cos t − 1, 2 sin t − 0.2); distance from (−1, −0.2) is 2
-            double du = Math.hypot(x + 1, y + 0.2), dl = Math.hypot(x - 1, y - 0.8);
-            if (Math.abs(du - 2) < Math.abs(dl - 2)) upper++;
+            // noiseless upper moon: (cos t, sin t), unit distance from (0, 0); lower: (1 − cos t, 0.5 − sin t), unit distance from (1, 0.5)
+            double du = Math.hypot(x, y), dl = Math.hypot(x - 1, y - 0.5);
+            if (Math.abs(du - 1) < Math.abs(dl - 1)) upper++;
         }
         assertEquals(2000, upper, 60);
-        assertEquals(0.0, mx / d.n(), 0.05); // x: mean of 2cos t −1 and 2(1−cos t)−1 is 0
-        assertEquals(0.3, my / d.n(), 0.05); // y: the halves average sin t and 0.5 − sin t, i.e. 0.25; then 2·0.25 − 0.2
+        assertEquals(0.5, mx / d.n(), 0.05); // x: the halves average cos t → 0 and 1 − cos t → 1
+        assertEquals(0.25, my / d.n(), 0.05); // y: the halves average sin t and 0.5 − sin t, i.e. 0.25
     }
 
     @Test void circlesHaveRadiiThreeAndOneAndAHalf() {

@@ -1,0 +1,187 @@
+package dev.fluvia.app;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.Scope;
+import dev.fluvia.data.Dataset;
+import dev.fluvia.data.Splits;
+import dev.fluvia.data.Standardization;
+import dev.fluvia.flow.Flow;
+import dev.fluvia.flow.PresetOptions;
+import dev.fluvia.flow.Presets;
+import dev.fluvia.io.AtomicFiles;
+import dev.fluvia.io.Checkpoint;
+import dev.fluvia.plot.Plots;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.train.TrainConfig;
+import dev.fluvia.train.TrainData;
+import dev.fluvia.train.TrainListener;
+import dev.fluvia.train.TrainResult;
+import dev.fluvia.train.TrainState;
+import dev.fluvia.train.Trainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A whole training run as the CLI does it, usable from Java too: data → split → standardisation (part of the model)
+ * → preset flow → {@link Trainer} → best model to {@code model.safetensors}, {@code metrics.json}, PNG plots.
+ */
+public final class TrainJob {
+
+    /** Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. */
+    public record Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
+                       double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume) {}
+
+    /** What a run produced. */
+    public record Outcome(Path model, Path metrics, List<Path> plots, double trainNll, double valNll, double testNll, TrainResult result) {}
+
+    /** A listener that also wants the total number of steps before the first one (progress bars). */
+    public interface StartAware { void start(long totalSteps); }
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private TrainJob() {}
+
+    public static Outcome run(Spec spec, Backend be, TrainListener listener) {
+        long seed = spec.train().seed();
+        Dataset all = DataSource.load(spec.data(), spec.generatedSamples(), seed);
+        Splits.Split split = Splits.split(all, 1 - spec.valFraction() - spec.testFraction(), spec.valFraction(), seed);
+        Dataset train = split.train(), val = split.validation(), test = split.test();
+        Flow flow;
+        TrainState resumeState = null;
+        if (spec.resume() != null) {
+            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be);
+            flow = ck.flow();
+            if (ck.training() == null || !ck.training().has("state"))
+                throw new dev.fluvia.FluviaException.CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
+            resumeState = TrainState.fromJson(ck.training().get("state"), stripExtra(ck.extra()));
+        } else {
+            float[] mean = null, std = null;
+            if (spec.standardize()) {
+                Standardization s = Standardization.fit(train);
+                mean = s.mean();
+                std = s.std();
+            }
+            flow = Presets.build(spec.flow(), be, all.dim(), spec.preset(), mean, std);
+        }
+        try {
+            Files.createDirectories(spec.out());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create output directory " + spec.out(), e);
+        }
+        Path modelPath = spec.out().resolve("model.safetensors"), ckPath = spec.out().resolve("checkpoint.safetensors");
+        Trainer trainer = new Trainer(flow, new TrainData(train.data(), train.n(), val.data(), val.n(), all.dim()), spec.train());
+        if (listener != null) trainer.listener(listener);
+        if (spec.train().checkpointEvery() > 0)
+            trainer.checkpointSink((f, st) -> saveCheckpoint(ckPath, f, st, spec));
+        if (resumeState != null) trainer.resume(resumeState);
+        if (listener instanceof StartAware sa) sa.start(trainer.totalSteps());
+        TrainResult result = trainer.train();
+        // the final checkpoint holds the last state (for resuming); the model file holds the best parameters
+        saveCheckpoint(ckPath, flow, trainer.exportState(), spec);
+        trainer.restoreBest();
+        ObjectNode info = JsonNodeFactory.instance.objectNode();
+        info.put("data", spec.data());
+        info.set("config", spec.train().toJson());
+        info.put("best_step", result.bestStep());
+        Checkpoint.save(modelPath, flow, info, null);
+
+        double trainNll = meanNll(flow, train), valNll = meanNll(flow, val), testNll = meanNll(flow, test);
+        ObjectNode m = JsonNodeFactory.instance.objectNode();
+        m.put("data", spec.data());
+        m.put("flow", spec.resume() != null ? "resumed" : spec.flow());
+        m.put("backend", be.name());
+        m.put("threads", be.threads());
+        m.put("dim", all.dim());
+        m.put("n_train", train.n()); m.put("n_val", val.n()); m.put("n_test", test.n());
+        m.put("parameters", flow.parameterCount());
+        m.put("train_nll", trainNll); m.put("val_nll", valNll); m.put("test_nll", testNll);
+        m.put("best_val_nll", result.bestValNll());
+        m.put("best_step", result.bestStep());
+        m.put("steps", result.losses().length);
+        m.put("wall_seconds", result.wallSeconds());
+        m.put("samples_per_second", result.samplesPerSec());
+        m.put("units", "nats per sample");
+        var losses = m.putArray("train_loss");
+        for (double v : result.losses()) losses.add(v);
+        var vals = m.putArray("val_nll_per_epoch");
+        for (double v : result.valNlls()) vals.add(v);
+        m.set("config", spec.train().toJson());
+        Path metrics = spec.out().resolve("metrics.json");
+        try {
+            byte[] bytes = JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(metrics, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        List<Path> plots = spec.plots() ? writePlots(spec.out(), flow, all, result, trainer.batchesPerEpoch(), seed) : List.of();
+        return new Outcome(modelPath, metrics, plots, trainNll, valNll, testNll, result);
+    }
+
+    static Map<String, float[]> stripExtra(Map<String, float[]> extra) {
+        Map<String, float[]> out = new HashMap<>();
+        if (extra != null) extra.forEach((k, v) -> out.put(k.startsWith("extra.") ? k.substring(6) : k, v));
+        return out;
+    }
+
+    static void saveCheckpoint(Path file, Flow flow, TrainState st, Spec spec) {
+        ObjectNode training = JsonNodeFactory.instance.objectNode();
+        training.set("state", st.toJson());
+        training.set("config", spec.train().toJson());
+        training.put("data", spec.data());
+        Map<String, float[]> extra = new LinkedHashMap<>();
+        st.tensors().forEach((k, v) -> extra.put("extra." + k, v));
+        Checkpoint.save(file, flow, training, extra);
+    }
+
+    /** Mean −log p over a dataset in batches (nats per sample); NaN for an empty set. */
+    public static double meanNll(Flow flow, Dataset d) {
+        if (d.n() == 0) return Double.NaN;
+        Backend be = flow.backend();
+        int batch = 4096, dim = d.dim();
+        double total = 0;
+        for (int lo = 0; lo < d.n(); lo += batch) {
+            int n = Math.min(batch, d.n() - lo);
+            float[] rows = new float[n * dim];
+            System.arraycopy(d.data(), lo * dim, rows, 0, rows.length);
+            try (Scope s = be.scope()) {
+                Tensor lp = flow.logProb(be.fromHost(rows, n, dim));
+                total -= be.sum(lp);
+            }
+        }
+        return total / d.n();
+    }
+
+    static List<Path> writePlots(Path out, Flow flow, Dataset all, TrainResult r, int batchesPerEpoch, long seed) {
+        Path loss = out.resolve("loss.png");
+        double[] steps = new double[r.losses().length];
+        for (int i = 0; i < steps.length; i++) steps[i] = i + 1;
+        double[] vsteps = new double[r.valNlls().length];
+        for (int i = 0; i < vsteps.length; i++) vsteps[i] = (double) (i + 1) * batchesPerEpoch;
+        Plots.lossCurves(loss, "Training: " + all.name(), steps, r.losses(), vsteps, r.valNlls());
+        if (all.dim() != 2) return List.of(loss);
+        float xmin = Float.MAX_VALUE, xmax = -Float.MAX_VALUE, ymin = Float.MAX_VALUE, ymax = -Float.MAX_VALUE;
+        for (int i = 0; i < all.n(); i++) {
+            xmin = Math.min(xmin, all.get(i, 0)); xmax = Math.max(xmax, all.get(i, 0));
+            ymin = Math.min(ymin, all.get(i, 1)); ymax = Math.max(ymax, all.get(i, 1));
+        }
+        double padX = 0.1 * (xmax - xmin), padY = 0.1 * (ymax - ymin);
+        Path density = out.resolve("density.png"), samples = out.resolve("samples.png");
+        Plots.densityHeatmap(density, "Model density: " + all.name(), pts -> flow.logProb(pts, pts.length / 2),
+                xmin - padX, xmax + padX, ymin - padY, ymax + padY, 200);
+        int ns = Math.min(2000, all.n());
+        Plots.samplesOverData(samples, "Samples (colour) over data (grey): " + all.name(), all.data(), all.n(),
+                flow.sampleHost(ns, 1f, seed + 1), ns);
+        return List.of(loss, density, samples);
+    }
+}

@@ -1,0 +1,22 @@
+package dev.fluvia.cli;
+
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.Backends;
+import picocli.CommandLine.Option;
+
+/** Options shared by the commands that compute: backend and threads, quiet mode. */
+final class Common {
+    @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or auto (cuda when a usable GPU is found, else cpu). Default: ${DEFAULT-VALUE}.")
+    String backend;
+
+    @Option(names = "--threads", defaultValue = "0", description = "CPU worker threads (0 = all cores).")
+    int threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No progress bar or chatter; only errors and the final paths.")
+    boolean quiet;
+
+    Backend open() {
+        int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return Backends.create(backend, t);
+    }
+}
