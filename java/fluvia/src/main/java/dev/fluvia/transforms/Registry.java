@@ -16,6 +16,13 @@ public final class Registry {
             case AffineCoupling.KIND -> AffineCoupling.fromConfig(be, config);
             case Maf.KIND -> Maf.fromConfig(be, config);
             case Iaf.KIND -> Iaf.fromConfig(be, config);
+            case AdditiveCoupling.KIND -> AdditiveCoupling.fromConfig(be, config);
+            case DiagScale.KIND -> DiagScale.fromConfig(be, config);
+            case ActNorm.KIND -> ActNorm.fromConfig(be, config);
+            case Standardize.KIND -> Standardize.fromConfig(be, config);
+            case Permutation.KIND -> Permutation.fromConfig(be, config);
+            case InvertibleLinear.KIND -> InvertibleLinear.fromConfig(be, config);
+            case PlainLinear.KIND -> PlainLinear.fromConfig(be, config);
             default -> throw new UnknownNameException("unknown layer kind '" + kind + "'");
         };
     }
