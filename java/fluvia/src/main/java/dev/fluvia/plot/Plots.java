@@ -63,6 +63,8 @@ public final class Plots {
 
     /** Pixels to the right of the heat map's XChart figure reserved for the colour bar. */
     private static final int COLORBAR_MARGIN = 110;
+    /** An irrational fraction (1/φ²) used to place invisible helper points off any regular grid. */
+    private static final double ODD_FRACTION = 0.3819660112501051;
 
     private Plots() {}
 
@@ -121,7 +123,7 @@ public final class Plots {
             s.setLineColor(smooth ? TRAIN_RAW : TRAIN);
             s.setLineWidth(smooth ? 1.2f : 2f);
             if (smooth) {
-                XYSeries e = chart.addSeries(String.format(Locale.ROOT, "train (EMA %.3g)", smoothing),
+                XYSeries e = chart.addSeries("train (EMA " + smoothing + ")",
                         train[0], ema(train[1], smoothing));
                 e.setMarker(SeriesMarkers.NONE);
                 e.setLineColor(TRAIN);
@@ -139,7 +141,12 @@ public final class Plots {
             s.setLineWidth(2f);
             any = true;
         }
-        if (!any) {
+        if (any) {
+            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
+            for (double x : train[0]) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            for (double x : val[0]) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
+            avoidDataPointTicks(chart, lo, hi, train[1].length > 0 ? train[1][0] : val[1][0]);
+        } else {
             addInvisibleExtent(chart, 0, 1, 0, 1);
             chart.getStyler().setLegendVisible(false);
             chart.addAnnotation(new AnnotationText("no finite loss values", 0.5, 0.5, false));
@@ -164,7 +171,9 @@ public final class Plots {
 
     /**
      * Renders the model density {@code exp(log p(x, y))} on a {@code resolution × resolution} grid as a colour image
-     * (linear viridis-like colour map, with a colour bar in density units) with XChart axes.
+     * (linear viridis-like colour map, with a colour bar in density units) with XChart axes. Both axes use the same
+     * scale (one data unit is as long in x as in y) unless the range is more than about 3:1, where the short side is
+     * kept at a third of the figure.
      *
      * <p>The grid points are the cell centres. {@code logDensityOfGridPoints} is called exactly once with a row-major
      * {@code [G, 2]} array of G = resolution² points (point {@code k = r·resolution + c} has x at the centre of column
@@ -218,7 +227,8 @@ public final class Plots {
         st.setLegendVisible(false);
         st.setPlotMargin(0);
         st.setPlotGridLinesVisible(false);
-        st.setPlotBorderVisible(true);
+        st.setPlotBorderVisible(false);         // the image gets its own frame instead of XChart's padded plot box
+        st.setAxisTicksLineVisible(false);      // (that padding would also leave the axis lines off the image)
         st.setXAxisMin(xmin).setXAxisMax(xmax).setYAxisMin(ymin).setYAxisMax(ymax);
         addInvisibleExtent(chart, xmin, xmax, ymin, ymax);
 
@@ -229,23 +239,49 @@ public final class Plots {
             g2.fillRect(0, 0, WIDTH, HEIGHT);
             g2.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
             g2.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            chart.paint(g2, WIDTH - COLORBAR_MARGIN, HEIGHT);
-
-            int left = (int) Math.round(chart.getScreenXFromChart(xmin));
-            int right = (int) Math.round(chart.getScreenXFromChart(xmax));
-            int top = (int) Math.round(chart.getScreenYFromChart(ymax));
-            int bottom = (int) Math.round(chart.getScreenYFromChart(ymin));
+            int[] rect = paintWithEqualAspect(g2, chart, WIDTH - COLORBAR_MARGIN, HEIGHT, xmin, xmax, ymin, ymax);
+            int left = rect[0], top = rect[1], right = rect[2], bottom = rect[3];
             g2.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             g2.drawImage(field, left, top, right - left, bottom - top, null);
             g2.setColor(Color.DARK_GRAY);
             g2.setStroke(new BasicStroke(1f));
             g2.drawRect(left, top, right - left, bottom - top);
 
-            drawColorBar(g2, WIDTH - COLORBAR_MARGIN + 12, top, bottom, maxLogp);
+            drawColorBar(g2, right + 30, top, bottom, maxLogp);
         } finally {
             g2.dispose();
         }
         PngFiles.writeAtomically(img, png);
+    }
+
+    /**
+     * Paints {@code chart} into at most {@code maxW × maxH} pixels so that one data unit has the same length on both axes
+     * (a density plot should not stretch its support), centred horizontally and vertically. The chart is painted once to
+     * measure its margins, then again with the width or height reduced. Returns the plot rectangle {left, top, right,
+     * bottom} of the data box in image pixels.
+     */
+    private static int[] paintWithEqualAspect(Graphics2D g2, XYChart chart, int maxW, int maxH,
+                                              double xmin, double xmax, double ymin, double ymax) {
+        BufferedImage scratch = new BufferedImage(maxW, maxH, BufferedImage.TYPE_INT_RGB);
+        Graphics2D sg = scratch.createGraphics();
+        chart.paint(sg, maxW, maxH);
+        sg.dispose();
+        double pw = chart.getScreenXFromChart(xmax) - chart.getScreenXFromChart(xmin);
+        double ph = chart.getScreenYFromChart(ymin) - chart.getScreenYFromChart(ymax);
+        double want = (xmax - xmin) / (ymax - ymin);
+        int w = maxW, h = maxH;
+        if (pw / ph > want) w = (int) Math.round(maxW - (pw - ph * want));
+        else h = (int) Math.round(maxH - (ph - pw / want));
+        w = Math.max(w, maxW / 3);
+        h = Math.max(h, maxH / 3);
+        int dx = (maxW - w) / 2, dy = (maxH - h) / 2;
+        g2.translate(dx, dy);
+        chart.paint(g2, w, h);
+        g2.translate(-dx, -dy);
+        return new int[] {
+            dx + (int) Math.round(chart.getScreenXFromChart(xmin)), dy + (int) Math.round(chart.getScreenYFromChart(ymax)),
+            dx + (int) Math.round(chart.getScreenXFromChart(xmax)), dy + (int) Math.round(chart.getScreenYFromChart(ymin)),
+        };
     }
 
     /** Vertical colour bar from density 0 (bottom) to the maximum density (top), with five labelled ticks. */
@@ -298,8 +334,8 @@ public final class Plots {
         XYChart chart = newChart(title, "x", "y");
         var st = chart.getStyler();
         st.setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
-        st.setLegendPosition(Styler.LegendPosition.InsideNE);
-        st.setLegendBackgroundColor(new Color(255, 255, 255, 210));
+        st.setLegendPosition(Styler.LegendPosition.OutsideS);
+        st.setLegendLayout(Styler.LegendLayout.Horizontal);
         st.setXAxisMin(box[0]).setXAxisMax(box[1]).setYAxisMin(box[2]).setYAxisMax(box[3]);
         st.setPlotMargin(0);
 
@@ -359,9 +395,25 @@ public final class Plots {
         return chart;
     }
 
-    /** A series that draws nothing but makes the axes span the given box (XChart needs one series to draw axes). */
+    /**
+     * A series that draws nothing but makes the axes span the given box (XChart needs one series to draw axes). Its three
+     * x values are unequally spaced on purpose: see {@link #avoidDataPointTicks}.
+     */
     private static void addInvisibleExtent(XYChart chart, double xmin, double xmax, double ymin, double ymax) {
-        XYSeries s = chart.addSeries(" ", new double[] {xmin, xmax}, new double[] {ymin, ymax});
+        XYSeries s = chart.addSeries(" ", new double[] {xmin, xmin + ODD_FRACTION * (xmax - xmin), xmax},
+                new double[] {ymin, ymin + ODD_FRACTION * (ymax - ymin), ymax});
+        s.setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+        s.setMarker(SeriesMarkers.NONE);
+        s.setShowInLegend(false);
+    }
+
+    /**
+     * XChart places x ticks at the data points themselves when all x values are equally spaced (e.g. steps 0..1999 give
+     * ticks at 0, 112, 224, ...). One invisible point at an irrational fraction of the x range breaks the equal spacing,
+     * so XChart falls back to round-number ticks.
+     */
+    private static void avoidDataPointTicks(XYChart chart, double xmin, double xmax, double y) {
+        XYSeries s = chart.addSeries("  ", new double[] {xmin + ODD_FRACTION * (xmax - xmin)}, new double[] {y});
         s.setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
         s.setMarker(SeriesMarkers.NONE);
         s.setShowInLegend(false);
