@@ -163,6 +163,14 @@ public final class TrainJob {
     }
 
     static List<Path> writePlots(Path out, Flow flow, Dataset all, TrainResult r, int batchesPerEpoch, long seed) {
+        try {
+            return plots(out, flow, all, r, batchesPerEpoch, seed);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write plots to " + out + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static List<Path> plots(Path out, Flow flow, Dataset all, TrainResult r, int batchesPerEpoch, long seed) throws IOException {
         Path loss = out.resolve("loss.png");
         double[] steps = new double[r.losses().length];
         for (int i = 0; i < steps.length; i++) steps[i] = i + 1;

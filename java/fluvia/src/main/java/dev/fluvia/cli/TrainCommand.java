@@ -127,7 +127,7 @@ final class TrainCommand implements Callable<Integer> {
 
         void start(long total) {
             bar = new ProgressBarBuilder().setTaskName("train").setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                    .setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err)).showSpeed().build();
+                    .setUpdateIntervalMillis(250).setConsumer(new ConsoleProgressBarConsumer(System.err)).build();
         }
 
         @Override public void close() { if (bar != null) bar.close(); }
