@@ -3,20 +3,49 @@ package dev.fluvia.backend;
 import dev.fluvia.FluviaException.BackendUnavailableException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.cpu.CpuBackend;
+import dev.fluvia.backend.cuda.CudaBackend;
+import dev.fluvia.backend.cuda.CudaStatus;
+import java.io.PrintStream;
+import java.util.Locale;
 
-/** Opens a backend by name: cpu, cuda, auto. (Placeholder until the CUDA backend lands: cuda is unavailable.) */
+/** Creates a backend by name: {@code cpu}, {@code cuda} or {@code auto} (CUDA when available, else CPU). */
 public final class Backends {
     private Backends() {}
 
+    /**
+     * @param name    "cpu", "cuda" or "auto"
+     * @param threads CPU worker threads (ignored by CUDA); {@code <= 0} means all processors
+     * @throws BackendUnavailableException for "cuda" when a piece is missing (the message names it)
+     * @throws UnknownNameException for any other name
+     */
     public static Backend create(String name, int threads) {
-        return switch (name.toLowerCase()) {
-            case "cpu" -> new CpuBackend(threads);
+        return create(name, threads, System.err);
+    }
+
+    /** As {@link #create(String, int)}, writing the auto fallback notice to {@code notices}. */
+    public static Backend create(String name, int threads, PrintStream notices) {
+        int t = threads <= 0 ? Runtime.getRuntime().availableProcessors() : threads;
+        return switch (name.trim().toLowerCase(Locale.ROOT)) {
+            case "cpu" -> new CpuBackend(t);
+            case "cuda", "gpu" -> CudaBackend.create();
             case "auto" -> {
-                System.err.println("fluvia: no CUDA backend in this build; using the CPU backend");
-                yield new CpuBackend(threads);
+                CudaStatus s = CudaBackend.probe();
+                if (s.available()) {
+                    try { yield CudaBackend.create(); }
+                    catch (BackendUnavailableException e) {
+                        notices.println("fluvia: CUDA backend failed to start (" + firstLine(e.getMessage()) + "); using the CPU backend with " + t + " threads");
+                        yield new CpuBackend(t);
+                    }
+                }
+                notices.println("fluvia: CUDA unavailable (missing: " + s.missing() + "); using the CPU backend with " + t + " threads");
+                yield new CpuBackend(t);
             }
-            case "cuda" -> throw new BackendUnavailableException("the CUDA backend is not part of this build");
             default -> throw new UnknownNameException("unknown backend '" + name + "' (known: cpu, cuda, auto)");
         };
+    }
+
+    private static String firstLine(String s) {
+        int i = s == null ? -1 : s.indexOf('\n');
+        return i < 0 ? String.valueOf(s) : s.substring(0, i);
     }
 }

@@ -1,0 +1,831 @@
+package dev.fluvia.backend.cuda;
+
+import static dev.fluvia.tensor.Shapes.perSample;
+import static dev.fluvia.tensor.Shapes.rank;
+import static dev.fluvia.tensor.Shapes.require;
+import static dev.fluvia.tensor.Shapes.same;
+import static dev.fluvia.tensor.Shapes.shape;
+import static jcuda.driver.JCudaDriver.*;
+
+import dev.fluvia.FluviaException.BackendUnavailableException;
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.Scope;
+import dev.fluvia.cuda.Cublas;
+import dev.fluvia.cuda.Curand;
+import dev.fluvia.cuda.NativeLibrary;
+import dev.fluvia.tensor.Index;
+import dev.fluvia.tensor.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.ref.Cleaner;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayDeque;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+import jcuda.Pointer;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUgraph;
+import jcuda.driver.CUgraphExec;
+
+/**
+ * The CUDA backend: every op of {@link Backend} as one kernel of {@code kernels/*.cu} (or a cuBLAS call plus an epilogue
+ * kernel), with the same names, semantics and shape checks as {@link dev.fluvia.backend.cpu.CpuBackend}.
+ *
+ * <ul>
+ *   <li>Memory: {@link DeviceTensor}s come from a caching allocator (no cuMemAlloc per step once warm); scopes behave as
+ *       on the CPU; a tensor allocated outside any scope returns its block to the pool when it is garbage collected.</li>
+ *   <li>Streams: all kernels and cuBLAS/cuRAND calls run on one compute stream (so ops are ordered without events);
+ *       host↔device copies run on a copy stream through a pinned staging buffer, ordered against the compute stream with events.</li>
+ *   <li>Numerics: cuBLAS with {@link Cublas#CUBLAS_DEFAULT_MATH} (no TF32) unless {@code -Dfluvia.cublas.math=pedantic|tf32};
+ *       reductions are deterministic (fixed-order per-block partials, no float atomics).</li>
+ * </ul>
+ * Create through {@link dev.fluvia.backend.Backends#create}; {@link #probe()} says what is missing without touching the driver
+ * when libcuda is absent.
+ */
+public final class CudaBackend implements Backend {
+    private static final int THREADS = 256, ROW_THREADS = 128, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final CudaRuntime rt;
+    private final DeviceAllocator pool = new DeviceAllocator();
+    private final Cublas cublas;
+    private final MemorySegment cublasHandle;
+    private final Curand curand;
+    private MemorySegment generator;
+    private final ThreadLocal<ArrayDeque<CudaScope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
+    private Pointer staging;
+    private long stagingBytes;
+    private volatile boolean capturing;
+    private boolean closed;
+
+    // ------------------------------------------------------------------ probe and construction
+
+    /** Checks every piece the backend needs (libcuda, a device, the fatbin, cuBLAS, cuRAND) without ever crashing the JVM. */
+    public static CudaStatus probe() {
+        String missing = null;
+        String fatbin = CudaRuntime.class.getResource(CudaRuntime.FATBIN_RESOURCE) != null
+                ? "present (" + CudaRuntime.FATBIN_RESOURCE + ")"
+                : "absent: the jar was built without nvcc (run scripts/gpu/build-kernels.sh, then rebuild)";
+        String libcuda, device;
+        if (NativeLibrary.loadable("libcuda.so.1")) {
+            libcuda = "libcuda.so.1 loaded";
+            device = describeDevice();
+            if (device.startsWith("none")) missing = "device";
+        } else {
+            libcuda = "libcuda.so.1 not found (no NVIDIA driver on this machine)";
+            device = "unknown (needs libcuda)";
+            missing = "libcuda";
+        }
+        if (missing == null && fatbin.startsWith("absent")) missing = "fatbin";
+        String cublas, curand;
+        try { cublas = "loaded from " + Cublas.load().source(); }
+        catch (BackendUnavailableException e) { cublas = e.getMessage(); if (missing == null) missing = "cuBLAS"; }
+        try { curand = "loaded from " + Curand.load().source(); }
+        catch (BackendUnavailableException e) { curand = e.getMessage(); if (missing == null) missing = "cuRAND"; }
+        return new CudaStatus(libcuda, device, fatbin, cublas, curand, missing);
+    }
+
+    private static String describeDevice() {
+        try {
+            setExceptionsEnabled(true);
+            cuInit(0);
+            int[] n = {0};
+            cuDeviceGetCount(n);
+            if (n[0] == 0) return "none: the driver reports no CUDA device";
+            jcuda.driver.CUdevice d = new jcuda.driver.CUdevice();
+            cuDeviceGet(d, 0);
+            byte[] name = new byte[256];
+            cuDeviceGetName(name, name.length, d);
+            int[] maj = {0}, min = {0};
+            cuDeviceGetAttribute(maj, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d);
+            cuDeviceGetAttribute(min, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
+            long[] mem = {0};
+            cuDeviceTotalMem(mem, d);
+            return new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", " + (mem[0] >> 20) + " MiB), "
+                    + n[0] + " device(s)";
+        } catch (Throwable e) {  // UnsatisfiedLinkError (JCuda natives), CudaException (driver): report, never crash
+            return "none: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+        }
+    }
+
+    /** Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece. */
+    public static CudaBackend create() {
+        CudaStatus s = probe();
+        if (!s.available()) throw new BackendUnavailableException("CUDA backend unavailable (missing: " + s.missing() + ")\n" + s.report());
+        return new CudaBackend();
+    }
+
+    private CudaBackend() {
+        rt = new CudaRuntime();
+        cublas = Cublas.load();
+        cublasHandle = cublas.create();
+        cublas.setStream(cublasHandle, rt.compute.handle());
+        String math = System.getProperty("fluvia.cublas.math", "default");
+        cublas.setMathMode(cublasHandle, switch (math) {
+            case "pedantic" -> Cublas.CUBLAS_PEDANTIC_MATH;
+            case "tf32" -> Cublas.CUBLAS_TF32_TENSOR_OP_MATH;
+            default -> Cublas.CUBLAS_DEFAULT_MATH;
+        });
+        curand = Curand.load();
+    }
+
+    @Override public String name() { return "cuda"; }
+    @Override public int threads() { return 1; }
+
+    /** The device's name and compute capability. */
+    public String deviceName() { return rt.deviceName + " (sm_" + rt.ccMajor + rt.ccMinor + ", " + rt.multiprocessors + " SMs)"; }
+
+    // ------------------------------------------------------------------ memory
+
+    private final class CudaScope implements Scope {
+        final Set<DeviceTensor> owned = Collections.newSetFromMap(new IdentityHashMap<>());
+        boolean done;
+
+        @Override public void close() {
+            if (done) return;
+            done = true;
+            ArrayDeque<CudaScope> st = scopes.get();
+            if (st.peek() != this) throw new IllegalStateException("scopes must be closed in the reverse order of opening");
+            st.pop();
+            for (DeviceTensor t : owned) pool.release(t.block);
+        }
+
+        @Override public Tensor keep(Tensor t) {
+            DeviceTensor dt = d(t);
+            if (owned.remove(dt)) {
+                CudaScope parent = null;
+                boolean seen = false;
+                for (CudaScope s : scopes.get()) { if (seen) { parent = s; break; } if (s == this) seen = true; }
+                if (parent != null) parent.owned.add(dt);
+                else registerCleaner(dt);
+            }
+            return t;
+        }
+    }
+
+    private void registerCleaner(DeviceTensor t) {
+        DeviceBlock b = t.block;
+        DeviceAllocator p = pool;
+        CLEANER.register(t, () -> p.release(b));
+    }
+
+    @Override public Scope scope() {
+        CudaScope s = new CudaScope();
+        scopes.get().push(s);
+        return s;
+    }
+
+    @Override public void release(Tensor t) {
+        DeviceTensor dt = d(t);
+        for (CudaScope s : scopes.get()) if (s.owned.remove(dt)) { pool.release(dt.block); return; }
+    }
+
+    @Override public Tensor alloc(int... shape) {
+        rt.makeCurrent();
+        long n = 1;
+        for (int s : shape) n *= s;
+        DeviceBlock b = pool.acquire(Math.max(4, n * 4));
+        DeviceTensor t = new DeviceTensor(b, shape);
+        if (n > 0) cuMemsetD32Async(b.ptr, 0, n, rt.compute);
+        CudaScope sc = scopes.get().peek();
+        if (sc == null) registerCleaner(t);
+        else sc.owned.add(t);
+        return t;
+    }
+
+    /** A raw scratch block for one op (returned with {@link #free} after the op's kernels are queued). */
+    private DeviceBlock scratch(long bytes) { return pool.acquire(bytes); }
+    private void free(DeviceBlock b) { pool.release(b); }
+
+    static DeviceTensor d(Tensor t) {
+        if (t instanceof DeviceTensor dt) return dt;
+        throw new IllegalArgumentException("the CUDA backend was given a tensor of another backend: " + t);
+    }
+
+    static DeviceIndex di(Index i) {
+        if (i instanceof DeviceIndex di) return di;
+        throw new IllegalArgumentException("the CUDA backend was given an index of another backend");
+    }
+
+    private void notCapturing(String op) {
+        if (capturing) throw new IllegalStateException(op + " synchronises with the host and cannot run inside CUDA graph capture");
+    }
+
+    /** A pinned host buffer of at least {@code bytes}, reused between copies (callers hold the backend's monitor). */
+    private ByteBuffer staging(long bytes) {
+        if (staging == null || stagingBytes < bytes) {
+            if (staging != null) cuMemFreeHost(staging);
+            stagingBytes = Math.max(1 << 20, Long.highestOneBit(Math.max(1, bytes - 1)) << 1);
+            staging = new Pointer();
+            cuMemHostAlloc(staging, stagingBytes, 0);
+        }
+        return staging.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
+    }
+
+    /** Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute. */
+    private synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
+        notCapturing("upload");
+        rt.makeCurrent();
+        long bytes = src.byteSize();
+        if (bytes == 0) return;
+        ByteBuffer buf = staging(bytes);
+        MemorySegment.copy(src, 0, MemorySegment.ofBuffer(buf), 0, bytes);
+        rt.order(rt.compute, rt.copy);
+        cuMemcpyHtoDAsync(dst.ptr, staging, bytes, rt.copy);
+        rt.order(rt.copy, rt.compute);
+        cuStreamSynchronize(rt.copy);  // the staging buffer is reused by the next copy
+    }
+
+    private synchronized MemorySegment downloadBytes(DeviceBlock src, long bytes) {
+        notCapturing("toHost");
+        rt.makeCurrent();
+        MemorySegment out = MemorySegment.ofArray(new byte[(int) bytes]);
+        if (bytes == 0) return out;
+        ByteBuffer buf = staging(bytes);
+        rt.order(rt.compute, rt.copy);
+        cuMemcpyDtoHAsync(staging, src.ptr, bytes, rt.copy);
+        cuStreamSynchronize(rt.copy);
+        MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, out, 0, bytes);
+        return out;
+    }
+
+    @Override public Tensor fromHost(float[] data, int... shape) {
+        Tensor t = alloc(shape);
+        upload(data, t);
+        return t;
+    }
+
+    @Override public void upload(float[] src, Tensor dst) {
+        require(src.length == dst.numel(), "upload", "host array has " + src.length + " elements", dst);
+        uploadBytes(MemorySegment.ofArray(src), d(dst).block);
+    }
+
+    @Override public float[] toHost(Tensor t) {
+        MemorySegment s = downloadBytes(d(t).block, t.numel() * 4);
+        return s.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    @Override public Index index(int[] values) {
+        rt.makeCurrent();
+        DeviceBlock b = pool.acquire(Math.max(4, values.length * 4L));
+        uploadBytes(MemorySegment.ofArray(values), b);
+        DeviceIndex ix = new DeviceIndex(values, b);
+        DeviceAllocator p = pool;
+        CLEANER.register(ix, () -> { p.release(b); });
+        return ix;
+    }
+
+    /** The inverse permutation of a permutation index, uploaded once. */
+    private synchronized DeviceBlock inverse(DeviceIndex ix) {
+        if (ix.inverse == null) {
+            int[] p = ix.raw(), inv = new int[p.length];
+            for (int i = 0; i < p.length; i++) inv[p[i]] = i;
+            DeviceBlock b = pool.acquire(Math.max(4, inv.length * 4L));
+            uploadBytes(MemorySegment.ofArray(inv), b);
+            ix.inverse = b;
+            DeviceAllocator pl = pool;
+            CLEANER.register(ix, () -> pl.release(b));
+        }
+        return ix.inverse;
+    }
+
+    @Override public void copy(Tensor src, Tensor dst) {
+        require(src.numel() == dst.numel(), "copy", "element counts differ", src, dst);
+        rt.makeCurrent();
+        if (src.numel() > 0) cuMemcpyDtoDAsync(d(dst).block.ptr, d(src).block.ptr, src.numel() * 4, rt.compute);
+    }
+
+    @Override public void fill(Tensor t, float value) {
+        elementwise("fill", t.numel(), t, t.numel(), value);
+    }
+
+    @Override public void synchronize() {
+        notCapturing("synchronize");
+        rt.makeCurrent();
+        cuStreamSynchronize(rt.compute);
+        cuStreamSynchronize(rt.copy);
+    }
+
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        rt.makeCurrent();
+        synchronize();
+        if (generator != null) curand.destroyGenerator(generator);
+        cublas.destroy(cublasHandle);
+        if (staging != null) cuMemFreeHost(staging);
+        pool.releaseCached();
+        rt.close();
+    }
+
+    // ------------------------------------------------------------------ launch helpers
+
+    private int gridFor(long count) {
+        long blocks = (count + THREADS - 1) / THREADS;
+        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 32));
+    }
+
+    private int rowGridFor(long rows) {
+        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
+        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64));
+    }
+
+    /** A grid-stride element-wise kernel over {@code count} elements. */
+    private void elementwise(String kernel, long count, Object... args) {
+        rt.makeCurrent();
+        if (count == 0) return;
+        rt.launch(kernel, gridFor(count), 1, THREADS, 0, args);
+    }
+
+    /** A warp-per-row kernel over {@code rows} rows. */
+    private void rows(String kernel, long rows, Object... args) {
+        rt.makeCurrent();
+        if (rows == 0) return;
+        rt.launch(kernel, rowGridFor(rows), 1, ROW_THREADS, 0, args);
+    }
+
+    private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
+
+    // ------------------------------------------------------------------ dense
+
+    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
+        rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
+        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+        require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
+                "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
+        gemmRaw(transA, transB, m, n, k, alpha, d(a), d(b), beta, d(c));
+    }
+
+    private void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
+        rt.makeCurrent();
+        if (m == 0 || n == 0) return;
+        if (k == 0) { if (beta == 0f) fill(c, 0f); else scale(c, beta); return; }
+        cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a.address(), b.address(), beta, c.address());
+    }
+
+    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
+        rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
+        shape("linearForward", "y", y, n, out);
+        if (pre != null) shape("linearForward", "pre", pre, n, out);
+        if (bias != null) shape("linearForward", "bias", bias, out);
+        gemmRaw(false, true, n, out, in, 1f, d(x), d(w), 0f, d(y));
+        elementwise("linearForwardEpilogue", (long) n * out, y, bias, pre, n, out, act.ordinal());
+    }
+
+    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
+        same("activationBackward", "gy", gy, "gpre", gpre);
+        same("activationBackward", "y", y, "gy", gy);
+        if (pre != null) same("activationBackward", "pre", pre, "y", y);
+        else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
+                "activationBackward", act.id() + " needs the pre-activation", y);
+        elementwise("activationBackward", gy.numel(), pre == null ? y : pre, y, gy, gpre, gy.numel(), act.ordinal());
+    }
+
+    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        shape("linearBackward", "w", w, out, in);
+        shape("linearBackward", "gpre", gpre, n, out);
+        shape("linearBackward", "gw", gw, out, in);
+        if (gb != null) shape("linearBackward", "gb", gb, out);
+        if (gx != null) {
+            shape("linearBackward", "gx", gx, n, in);
+            gemmRaw(false, false, n, in, out, 1f, d(gpre), d(w), 0f, d(gx));
+        }
+        gemmRaw(true, false, out, in, n, 1f, d(gpre), d(x), 1f, d(gw));
+        if (gb != null) columnSum(gpre, n, out, gb);
+    }
+
+    /** dst[c] += Σ_r a[r, c], deterministic (per-chunk partials, then chunk order). */
+    private void columnSum(Tensor a, int n, int cols, Tensor dst) {
+        rt.makeCurrent();
+        if (cols == 0) return;
+        int ch = chunks(n);
+        DeviceBlock part = scratch((long) ch * cols * 8);
+        rt.launch("columnSumPartials", (cols + THREADS - 1) / THREADS, ch, THREADS, 0, a, n, cols, part);
+        rt.launch("columnSumAccumulate", (cols + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, cols, dst);
+        free(part);
+    }
+
+    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
+        same("applyMask", "w", w, "mask", mask);
+        same("applyMask", "w", w, "out", out);
+        elementwise("applyMask", w.numel(), w, mask, out, w.numel());
+    }
+
+    // ------------------------------------------------------------------ gather / scatter
+
+    @Override public void gather(Tensor x, Index idx, Tensor out) {
+        rank("gather", "x", x, 2);
+        int n = x.dim(0), dd = x.dim(1), k = idx.size();
+        shape("gather", "out", out, n, k);
+        for (int v : idx.raw()) require(v >= 0 && v < dd, "gather", "index " + v + " out of range [0," + dd + ")", x);
+        elementwise("gather", (long) n * k, x, idx, n, dd, k, out);
+    }
+
+    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
+        rank("scatterAdd", "dst", dst, 2);
+        int n = dst.dim(0), dd = dst.dim(1), k = idx.size();
+        shape("scatterAdd", "src", src, n, k);
+        for (int v : idx.raw()) require(v >= 0 && v < dd, "scatterAdd", "index " + v + " out of range [0," + dd + ")", dst);
+        if (di(idx).distinct) elementwise("scatterAdd", (long) n * k, src, idx, n, dd, k, dst);
+        else elementwise("scatterAddSerial", n, src, idx, n, dd, k, dst);
+    }
+
+    // ------------------------------------------------------------------ couplings
+
+    private void checkCoupling(String op, Tensor x, Tensor h, Index b, int hMult, Tensor y, Tensor ld) {
+        rank(op, "x", x, 2);
+        int n = x.dim(0), dd = x.dim(1), k = b.size();
+        shape(op, "h", h, n, hMult * k);
+        same(op, "x", x, "output", y);
+        if (ld != null) perSample(op, "ld", ld, x);
+        for (int v : b.raw()) require(v >= 0 && v < dd, op, "mask index " + v + " out of range [0," + dd + ")", x);
+        if (!di(b).distinct) require(false, op, "mask indices must not repeat", x);
+    }
+
+    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
+        checkCoupling("affineCouplingForward", x, h, b, 2, y, ld);
+        rows("affineCouplingForward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, y, ld);
+    }
+
+    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
+        checkCoupling("affineCouplingInverse", y, h, b, 2, x, ld);
+        rows("affineCouplingInverse", y.dim(0), y, h, b, y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, x, ld);
+    }
+
+    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
+                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
+        checkCoupling("affineCouplingBackward", x, h, b, 2, gx, gLd);
+        same("affineCouplingBackward", "x", x, "gy", gy);
+        same("affineCouplingBackward", "h", h, "gh", gh);
+        rows("affineCouplingBackward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, gy, gLd, gx, gh);
+    }
+
+    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
+        checkCoupling("additiveCouplingForward", x, m, b, 1, y, null);
+        rows("additiveCouplingForward", x.dim(0), x, m, b, x.dim(0), x.dim(1), b.size(), y);
+    }
+
+    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
+        checkCoupling("additiveCouplingInverse", y, m, b, 1, x, null);
+        rows("additiveCouplingInverse", y.dim(0), y, m, b, y.dim(0), y.dim(1), b.size(), x);
+    }
+
+    // ------------------------------------------------------------------ actnorm
+
+    private static int hw(Tensor x) { return x.rank() == 4 ? x.dim(2) * x.dim(3) : 1; }
+
+    private void checkActnorm(String op, Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
+        rank(op, "x", x, 2, 4);
+        int c = x.dim(1);
+        shape(op, "logs", logs, c);
+        if (bias != null) shape(op, "bias", bias, c);
+        if (y != null) same(op, "x", x, "output", y);
+        if (ld != null) perSample(op, "ld", ld, x);
+    }
+
+    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
+        checkActnorm("actnormForward", x, logs, bias, y, ld);
+        elementwise("actnormForward", Math.max(x.numel(), x.dim(0)), x, logs, bias, y, ld, x.dim(0), x.dim(1), hw(x));
+    }
+
+    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
+        checkActnorm("actnormInverse", y, logs, bias, x, ld);
+        elementwise("actnormInverse", Math.max(y.numel(), y.dim(0)), y, logs, bias, x, ld, y.dim(0), y.dim(1), hw(y));
+    }
+
+    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
+        checkActnorm("actnormBackward", x, logs, null, gx, gLd);
+        same("actnormBackward", "x", x, "gy", gy);
+        shape("actnormBackward", "glogs", glogs, x.dim(1));
+        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
+        rt.makeCurrent();
+        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
+        if (c == 0) return;
+        DeviceBlock pxy = scratch((long) ch * c * 8), pg = scratch((long) ch * c * 8), pld = scratch(ch * 8L);
+        if (hw == 1) rt.launch("actnormBackwardPartialsRows", (c + THREADS - 1) / THREADS, ch, THREADS, 0, x, logs, gy, gLd, gx, n, c, pxy, pg, pld);
+        else rt.launch("actnormBackwardPartialsPlanes", c, ch, THREADS, 0, x, logs, gy, gLd, gx, n, c, hw, pxy, pg, pld);
+        rt.launch("actnormBackwardFinalize", (c + THREADS - 1) / THREADS, 1, THREADS, 0, pxy, pg, pld, ch, c, hw, logs, glogs, gbias);
+        free(pxy); free(pg); free(pld);
+    }
+
+    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
+        rank("actnormInitStats", "x", x, 2, 4);
+        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
+        shape("actnormInitStats", "mean", mean, c);
+        shape("actnormInitStats", "std", std, c);
+        rt.makeCurrent();
+        if (c == 0) return;
+        DeviceBlock part = scratch((long) ch * c * 3 * 8);
+        if (hw == 1) rt.launch("actnormInitStatsPartialsRows", (c + THREADS - 1) / THREADS, ch, THREADS, 0, x, n, c, part);
+        else rt.launch("actnormInitStatsPartialsPlanes", c, ch, THREADS, 3 * THREADS * 8, x, n, c, hw, part);
+        rt.launch("actnormInitStats", (c + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, c, mean, std);
+        free(part);
+    }
+
+    // ------------------------------------------------------------------ LU
+
+    private void checkLu(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
+        int c = logs.dim(0);
+        rank(op, "logs", logs, 1);
+        shape(op, "lower", lower, c, c);
+        shape(op, "upper", upper, c, c);
+        shape(op, "sign", sign, c);
+        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
+        require(di(perm).distinct && java.util.Arrays.stream(perm.raw()).allMatch(v -> v >= 0 && v < c), op,
+                "perm must be a permutation of 0.." + (c - 1), logs);
+    }
+
+    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
+        checkLu("luAssemble", perm, lower, upper, logs, sign);
+        int c = logs.dim(0);
+        shape("luAssemble", "w", w, c, c);
+        elementwise("luAssemble", (long) c * c, perm, lower, upper, logs, sign, w, c);
+    }
+
+    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
+        checkLu("luSolve", perm, lower, upper, logs, sign);
+        rank("luSolve", "y", y, 2, 4);
+        int c = logs.dim(0);
+        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
+        same("luSolve", "y", y, "x", x);
+        long cols = (long) y.dim(0) * hw(y);
+        if (cols == 0 || c == 0) return;
+        DeviceBlock v = scratch(cols * c * 8);
+        elementwise("luSolve", cols, perm, lower, upper, logs, sign, y, x, v, y.dim(0), c, hw(y));
+        free(v);
+    }
+
+    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
+                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
+        checkLu("luWeightBackward", perm, lower, upper, logs, sign);
+        int c = logs.dim(0);
+        shape("luWeightBackward", "gw", gw, c, c);
+        shape("luWeightBackward", "glower", glower, c, c);
+        shape("luWeightBackward", "gupper", gupper, c, c);
+        shape("luWeightBackward", "glogs", glogs, c);
+        DeviceBlock inv = inverse(di(perm));
+        elementwise("luWeightBackward", (long) c * c, inv, lower, upper, logs, sign, gw, glower, gupper, glogs, c);
+    }
+
+    // ------------------------------------------------------------------ parameter-only log-det terms
+
+    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
+        rank("addScaledSum", "ld", ld, 1);
+        rt.makeCurrent();
+        if (ld.dim(0) == 0) return;
+        rt.launch("addScaledSum", gridFor(ld.dim(0)), 1, THREADS, 0, ld, ld.dim(0), v, (int) v.numel(), mult);
+    }
+
+    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
+        rank("addScaledTotal", "gLd", gLd, 1);
+        rt.makeCurrent();
+        if (g.numel() == 0) return;
+        rt.launch("addScaledTotal", gridFor(g.numel()), 1, THREADS, 0, g, g.numel(), gLd, gLd.dim(0), mult);
+    }
+
+    // ------------------------------------------------------------------ MAF
+
+    private void checkMaf(String op, Tensor x, Tensor hh, Tensor out, Tensor ld) {
+        rank(op, "x", x, 2);
+        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
+        same(op, "x", x, "output", out);
+        if (ld != null) perSample(op, "ld", ld, x);
+    }
+
+    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
+        checkMaf("mafForward", x, hh, z, ld);
+        rows("mafForward", x.dim(0), x, hh, x.dim(0), x.dim(1), clamp, z, ld);
+    }
+
+    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
+        checkMaf("mafBackward", x, hh, gx, gLd);
+        same("mafBackward", "x", x, "gz", gz);
+        same("mafBackward", "h", hh, "gh", gh);
+        elementwise("mafBackward", x.numel(), x, hh, x.dim(0), x.dim(1), clamp, gz, gLd, gx, gh);
+    }
+
+    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
+                                     Tensor z, Tensor x, Tensor ld) {
+        rank("mafInverse", "z", z, 2);
+        int n = z.dim(0), dd = z.dim(1), layers = weights.size();
+        same("mafInverse", "z", z, "x", x);
+        perSample("mafInverse", "ld", ld, z);
+        require(order.size() == dd, "mafInverse", "order has " + order.size() + " entries, expected " + dd, z);
+        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
+        require(weights.get(0).dim(1) == dd && weights.get(layers - 1).dim(0) == 2 * dd, "mafInverse",
+                "first layer must take " + dd + " inputs and last produce " + 2 * dd, weights.get(0), weights.get(layers - 1));
+        for (int v : order.raw()) require(v >= 0 && v < dd, "mafInverse", "order entry " + v + " out of range [0," + dd + ")", z);
+        long[] wp = new long[layers], bp = new long[layers];
+        int[] dims = new int[layers + 1];
+        dims[0] = dd;
+        int hbuf = 1;
+        for (int i = 0; i < layers; i++) {
+            Tensor w = weights.get(i), b = biases.get(i);
+            rank("mafInverse", "weights[" + i + "]", w, 2);
+            require(b.numel() == w.dim(0) && (i == 0 || w.dim(1) == weights.get(i - 1).dim(0)), "mafInverse",
+                    "layer " + i + " shapes do not chain", w, b);
+            wp[i] = d(w).address();
+            bp[i] = d(b).address();
+            dims[i + 1] = w.dim(0);
+            if (i < layers - 1) hbuf = Math.max(hbuf, w.dim(0));
+        }
+        if (n == 0 || dd == 0) return;
+        int h0 = dims[1];
+        long smem = 3L * MAF_TILE * 8 + 4L * MAF_TILE * (h0 + 2L * hbuf + 1);
+        require(smem <= Integer.MAX_VALUE, "mafInverse", "network too wide", weights.get(0));
+        rt.makeCurrent();
+        rt.allowSharedMemory("mafInverse", (int) smem);
+        DeviceBlock wArr = scratch(layers * 8L), bArr = scratch(layers * 8L), dArr = scratch(dims.length * 4L);
+        uploadBytes(MemorySegment.ofArray(wp), wArr);
+        uploadBytes(MemorySegment.ofArray(bp), bArr);
+        uploadBytes(MemorySegment.ofArray(dims), dArr);
+        int tiles = (n + MAF_TILE - 1) / MAF_TILE;
+        int grid = Math.max(1, Math.min(tiles, rt.multiprocessors * 8));
+        rt.launch("mafInverse", grid, 1, MAF_THREADS, (int) smem, wArr, bArr, dArr, layers, act.ordinal(), order, clamp, z, x, ld, n, hbuf);
+        free(wArr); free(bArr); free(dArr);
+    }
+
+    // ------------------------------------------------------------------ distributions and reductions
+
+    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
+        perSample("stdNormalLogProb", "out", out, z);
+        rows("stdNormalLogProb", z.rows(), z, z.rows(), z.rowSize(), out);
+    }
+
+    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
+        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
+        same("stdNormalLogProbBackward", "z", z, "gz", gz);
+        elementwise("stdNormalLogProbBackward", z.numel(), z, gOut, z.rows(), z.rowSize(), gz);
+    }
+
+    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
+        perSample("diagNormalLogProb", "out", out, z);
+        int dd = z.rowSize();
+        shape("diagNormalLogProb", "mu", mu, dd);
+        shape("diagNormalLogProb", "logSigma", logSigma, dd);
+        rows("diagNormalLogProb", z.rows(), z, mu, logSigma, z.rows(), dd, out);
+    }
+
+    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
+        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
+        int n = z.rows(), dd = z.rowSize();
+        shape("diagNormalLogProbBackward", "mu", mu, dd);
+        shape("diagNormalLogProbBackward", "gmu", gmu, dd);
+        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, dd);
+        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
+        rt.makeCurrent();
+        if (dd == 0) return;
+        int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
+        DeviceBlock part = scratch(2L * ch * dd * 8);
+        rt.launch("diagNormalLogProbBackwardPartials", gx, ch, THREADS, 0, z, mu, logSigma, gOut, n, dd, gz, part);
+        rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part, ch, dd, gmu);
+        rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part.address() + (long) ch * dd * 8, ch, dd, glogSigma);
+        free(part);
+    }
+
+    /** mode 0 Σ, 1 Σx², 2 count of non-finite elements; two deterministic stages, result copied to the host. */
+    private double reduce(Tensor t, int mode) {
+        notCapturing("sum/sumSquares/allFinite");
+        rt.makeCurrent();
+        long n = t.numel();
+        if (n == 0) return 0;
+        int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
+        DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
+        rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, mode, part);
+        rt.launch("sumFinalize", 1, 1, 1024, 0, part, blocks, out);
+        double r = downloadBytes(out, 8).get(ValueLayout.JAVA_DOUBLE_UNALIGNED, 0);
+        free(part); free(out);
+        return r;
+    }
+
+    @Override public double sum(Tensor t) { return reduce(t, 0); }
+    @Override public double sumSquares(Tensor t) { return reduce(t, 1); }
+    @Override public boolean allFinite(Tensor t) { return reduce(t, 2) == 0; }
+
+    // ------------------------------------------------------------------ element-wise
+
+    @Override public void scale(Tensor t, float s) { elementwise("scale", t.numel(), t, t.numel(), s); }
+
+    @Override public void axpy(float a, Tensor x, Tensor y) {
+        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
+        elementwise("axpy", x.numel(), a, x, y, x.numel());
+    }
+
+    /**
+     * cuRAND's default pseudo-random generator (XORWOW), re-seeded with offset 0 on every call, so a seed always gives the
+     * same numbers on this backend (not the CPU backend's numbers). An odd count is generated into an even-sized scratch.
+     */
+    @Override public void randomNormal(Tensor t, long seed, float std) {
+        rt.makeCurrent();
+        long n = t.numel();
+        if (n == 0) return;
+        if (generator == null) {
+            generator = curand.createGenerator(Curand.CURAND_RNG_PSEUDO_DEFAULT);
+            curand.setStream(generator, rt.compute.handle());
+        }
+        curand.setSeed(generator, seed);
+        curand.setOffset(generator, 0);
+        if (n % 2 == 0) {
+            curand.generateNormal(generator, d(t).address(), n, 0f, std);
+        } else {
+            DeviceBlock tmp = scratch((n + 1) * 4);
+            curand.generateNormal(generator, tmp.address(), n + 1, 0f, std);
+            cuMemcpyDtoDAsync(d(t).block.ptr, tmp.ptr, n * 4, rt.compute);
+            free(tmp);
+        }
+    }
+
+    // ------------------------------------------------------------------ optimizers
+
+    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
+        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
+        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        elementwise("adamUpdate", p.numel(), p, g, m, v, p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    }
+
+    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
+        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
+        double bc1 = 1 - Math.pow(beta1, step);
+        elementwise("adamaxUpdate", p.numel(), p, g, m, u, p.numel(), lr, beta1, beta2, eps, bc1);
+    }
+
+    // ------------------------------------------------------------------ CUDA graphs and timing
+
+    /**
+     * Records everything {@code body} queues on the compute stream into a CUDA graph (stream capture, relaxed mode) and
+     * instantiates it; {@link CudaGraph#replay()} re-runs it with one launch. Inside {@code body} nothing may synchronise
+     * with the host (upload, toHost, sum, allFinite, synchronize throw IllegalStateException), and every tensor the graph
+     * touches must outlive it (allocate them before capturing: the graph keeps their addresses).
+     */
+    public CudaGraph captureGraph(Runnable body) {
+        rt.makeCurrent();
+        synchronize();
+        cuStreamBeginCapture(rt.compute, jcuda.driver.CUstreamCaptureMode.CU_STREAM_CAPTURE_MODE_RELAXED);
+        capturing = true;
+        CUgraph graph = new CUgraph();
+        try {
+            body.run();
+        } finally {
+            capturing = false;
+            cuStreamEndCapture(rt.compute, graph);
+        }
+        CUgraphExec exec = new CUgraphExec();
+        cuGraphInstantiate(exec, graph, 0);
+        cuGraphDestroy(graph);
+        return new CudaGraph(exec);
+    }
+
+    /** An instantiated CUDA graph of this backend's compute stream. */
+    public final class CudaGraph implements AutoCloseable {
+        private CUgraphExec exec;
+        private CudaGraph(CUgraphExec exec) { this.exec = exec; }
+
+        /** Queues the whole captured work on the compute stream. */
+        public void replay() {
+            if (exec == null) throw new IllegalStateException("graph closed");
+            rt.makeCurrent();
+            cuGraphLaunch(exec, rt.compute);
+        }
+
+        @Override public void close() {
+            if (exec != null) { rt.makeCurrent(); cuGraphExecDestroy(exec); exec = null; }
+        }
+    }
+
+    /** Mean milliseconds of {@code body} over {@code iters} runs, timed with events on the compute stream (after one warm-up run). */
+    public double timeMs(Runnable body, int iters) {
+        rt.makeCurrent();
+        body.run();
+        synchronize();
+        CUevent a = rt.record(rt.compute);
+        for (int i = 0; i < iters; i++) body.run();
+        CUevent b = rt.record(rt.compute);
+        cuEventSynchronize(b);
+        float[] ms = {0};
+        cuEventElapsedTime(ms, a, b);
+        cuEventDestroy(a);
+        cuEventDestroy(b);
+        return ms[0] / iters;
+    }
+
+    /** Device-to-device copy of {@code bytes} bytes between two fresh buffers (the benchmark's bandwidth reference). */
+    public double copyBandwidthGBs(long bytes, int iters) {
+        rt.makeCurrent();
+        DeviceBlock a = pool.acquire(bytes), b = pool.acquire(bytes);
+        double ms = timeMs(() -> cuMemcpyDtoDAsync(b.ptr, a.ptr, bytes, rt.compute), iters);
+        pool.release(a); pool.release(b);
+        return 2.0 * bytes / (ms * 1e-3) / 1e9;
+    }
+
+    /** Bytes held by the allocator (in use plus cached). */
+    public long deviceBytesHeld() { return pool.totalBytes(); }
+}

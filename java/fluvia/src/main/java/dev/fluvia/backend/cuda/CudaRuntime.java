@@ -1,0 +1,152 @@
+package dev.fluvia.backend.cuda;
+
+import static jcuda.driver.JCudaDriver.*;
+
+import dev.fluvia.FluviaException;
+import dev.fluvia.FluviaException.BackendUnavailableException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.HashMap;
+import java.util.Map;
+import jcuda.NativePointerObject;
+import jcuda.Pointer;
+import jcuda.driver.CUcontext;
+import jcuda.driver.CUdevice;
+import jcuda.driver.CUdevice_attribute;
+import jcuda.driver.CUevent;
+import jcuda.driver.CUfunction;
+import jcuda.driver.CUfunction_attribute;
+import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream_flags;
+
+/**
+ * The CUDA driver side of the backend, through JCuda: device 0, its <b>primary</b> context (so that cuBLAS and cuRAND,
+ * which use the runtime API's primary context, share it), the kernel module loaded from the fatbin bytes, a compute stream
+ * and a copy stream, and kernel launches by name.
+ */
+final class CudaRuntime {
+    /** Class-path location of the fatbin built by CMakeLists.txt (java/fluvia/pom.xml copies it from build/). */
+    static final String FATBIN_RESOURCE = "/dev/fluvia/cuda/fluvia_kernels.fatbin";
+
+    final CUdevice device = new CUdevice();
+    final CUcontext context = new CUcontext();
+    final CUmodule module = new CUmodule();
+    final CudaStream compute = new CudaStream();
+    final CudaStream copy = new CudaStream();
+    final String deviceName;
+    final int multiprocessors, ccMajor, ccMinor, sharedOptin;
+    private final Map<String, CUfunction> functions = new HashMap<>();
+    private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
+
+    CudaRuntime() {
+        setExceptionsEnabled(true);
+        cuInit(0);
+        int[] count = {0};
+        cuDeviceGetCount(count);
+        if (count[0] == 0) throw new BackendUnavailableException("CUDA backend unavailable: the driver reports no CUDA device");
+        cuDeviceGet(device, 0);
+        byte[] name = new byte[256];
+        cuDeviceGetName(name, name.length, device);
+        deviceName = new String(name).trim().replace("\0", "");
+        multiprocessors = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT);
+        ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
+        ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
+        sharedOptin = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
+        cuDevicePrimaryCtxRetain(context, device);
+        makeCurrent();
+        byte[] fatbin = fatbinBytes();
+        if (fatbin == null) throw new BackendUnavailableException("CUDA backend unavailable: no kernel fatbin on the class path ("
+                + FATBIN_RESOURCE + "); build it with scripts/gpu/build-kernels.sh and rebuild the jar");
+        byte[] z = java.util.Arrays.copyOf(fatbin, fatbin.length + 1);  // cuModuleLoadData reads an image; keep it NUL-terminated
+        cuModuleLoadData(module, z);
+        cuStreamCreate(compute, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING);
+    }
+
+    /** The fatbin resource's bytes, or null when the jar was built without nvcc. */
+    static byte[] fatbinBytes() {
+        try (InputStream in = CudaRuntime.class.getResourceAsStream(FATBIN_RESOURCE)) {
+            return in == null ? null : in.readAllBytes();
+        } catch (IOException e) {
+            throw new FluviaException("cannot read " + FATBIN_RESOURCE + ": " + e.getMessage(), e);
+        }
+    }
+
+    int attribute(int attr) {
+        int[] v = {0};
+        cuDeviceGetAttribute(v, attr, device);
+        return v[0];
+    }
+
+    /** Makes the primary context current on the calling thread (once per thread). */
+    void makeCurrent() {
+        if (!current.get()) {
+            cuCtxSetCurrent(context);
+            current.set(true);
+        }
+    }
+
+    CUfunction function(String name) {
+        return functions.computeIfAbsent(name, n -> {
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, module, n);
+            return f;
+        });
+    }
+
+    /** Raises a kernel's dynamic shared-memory limit when it needs more than the default 48 KiB. */
+    void allowSharedMemory(String kernel, int bytes) {
+        if (bytes <= 48 * 1024) return;
+        if (bytes > sharedOptin)
+            throw new FluviaException(kernel + " needs " + bytes + " bytes of shared memory; the device allows " + sharedOptin);
+        cuFuncSetAttribute(function(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
+    }
+
+    /**
+     * Launches {@code kernel} on the compute stream. Arguments: {@link DeviceTensor}, {@link DeviceIndex}, {@link DeviceBlock}
+     * and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float, Double → double.
+     */
+    void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
+        NativePointerObject[] ps = new NativePointerObject[args.length];
+        for (int i = 0; i < args.length; i++) ps[i] = arg(args[i]);
+        cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, sharedBytes, compute, Pointer.to(ps), null);
+    }
+
+    private static Pointer arg(Object a) {
+        return switch (a) {
+            case null -> Pointer.to(new long[] {0L});
+            case DeviceTensor t -> Pointer.to(new long[] {t.address()});
+            case DeviceIndex ix -> Pointer.to(new long[] {ix.address()});
+            case DeviceBlock b -> Pointer.to(new long[] {b.address()});
+            case Integer v -> Pointer.to(new int[] {v});
+            case Long v -> Pointer.to(new long[] {v});
+            case Float v -> Pointer.to(new float[] {v});
+            case Double v -> Pointer.to(new double[] {v});
+            default -> throw new IllegalArgumentException("unsupported kernel argument " + a.getClass());
+        };
+    }
+
+    /** An event recorded on {@code stream} (caller destroys it). */
+    CUevent record(CudaStream stream) {
+        CUevent e = new CUevent();
+        cuEventCreate(e, 0);
+        cuEventRecord(e, stream);
+        return e;
+    }
+
+    /** Makes {@code waiter} wait for all work queued so far on {@code on}. */
+    void order(CudaStream on, CudaStream waiter) {
+        CUevent e = record(on);
+        cuStreamWaitEvent(waiter, e, 0);
+        cuEventDestroy(e);
+    }
+
+    void close() {
+        cuStreamSynchronize(compute);
+        cuStreamSynchronize(copy);
+        cuStreamDestroy(compute);
+        cuStreamDestroy(copy);
+        cuModuleUnload(module);
+        cuDevicePrimaryCtxRelease(device);
+    }
+}
