@@ -198,6 +198,70 @@ public interface Backend extends AutoCloseable {
     /** t[i] ~ N(0, std²), reproducible for a seed on this backend. */
     void randomNormal(Tensor t, long seed, float std);
 
+    // ---------------------------------------------------------------- images (NCHW; see docs/OPS.md "images")
+
+    /**
+     * The same storage under a new shape with the same number of elements (no copy): writes through either tensor are
+     * seen by both. Used to run the vector ops ({@code gather}, {@code scatterAdd}, couplings) on flattened images
+     * {@code [N, C·H·W]}. The view lives as long as its base; releasing a view releases nothing.
+     */
+    Tensor view(Tensor t, int... shape);
+
+    /** y = act(x) element-wise (same shape); y may be x. */
+    void activate(Activation act, Tensor x, Tensor y);
+
+    /**
+     * 2-D convolution (cross-correlation), stride 1, zero "same" padding, odd square kernel k ∈ {1, 3}:
+     * {@code y[n,o,h,w] = bias[o] + Σ_{c,i,j} w[o,c,i,j]·x[n,c,h+i−k/2,w+j−k/2]}.
+     * x {@code [N, Ci, H, W]}, w {@code [Co, Ci, k, k]}, bias {@code [Co]} or null, y {@code [N, Co, H, W]} (overwritten).
+     */
+    void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y);
+
+    /**
+     * Backward of {@link #conv2dForward} given gy = ∂L/∂y: gx overwritten (may be null), gw += , gb += (may be null).
+     * Reductions over the batch run in a fixed order (deterministic).
+     */
+    void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
+
+    /**
+     * Space-to-depth: x {@code [N, C, H, W]} (H, W even) → y {@code [N, 4C, H/2, W/2]} with
+     * {@code y[n, 4c + 2i + j, h, w] = x[n, c, 2h + i, 2w + j]} (i, j ∈ {0, 1}; Glow's order).
+     */
+    void squeeze(Tensor x, Tensor y);
+
+    /** The inverse of {@link #squeeze}: y {@code [N, 4C, H/2, W/2]} → x {@code [N, C, H, W]}. */
+    void unsqueeze(Tensor y, Tensor x);
+
+    /** y = x[:, start : start + C', :, :]; x {@code [N, C, H, W]}, y {@code [N, C', H, W]} (overwritten). */
+    void sliceChannels(Tensor x, int start, Tensor y);
+
+    /** dst[:, start : start + C', :, :] = src (other channels untouched); src {@code [N, C', H, W]}, dst {@code [N, C, H, W]}. */
+    void placeChannels(Tensor src, int start, Tensor dst);
+
+    /**
+     * Gaussian log-density with per-element parameters (Glow's learned conditional prior):
+     * out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π, σ = exp(logSigma); mu, logSigma have z's shape.
+     */
+    void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
+
+    /** Backward of {@link #condNormalLogProb}: gz (may be null), gmu, glogSigma all <b>overwritten</b> (per-element, z's shape). */
+    void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
+
+    /** z = mu + temperature·exp(logSigma)·eps element-wise (sampling the conditional prior); all of z's shape. */
+    void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z);
+
+    /**
+     * Logit pre-processing: p = λ + (1−2λ)·x, y = log p − log(1−p); ld[n] += Σ log(1−2λ) − log p − log(1−p).
+     * Defined for p ∈ (0, 1); outside it the output is NaN (the layer checks its input range).
+     */
+    void logitForward(Tensor x, float lambda, Tensor y, Tensor ld);
+
+    /** Inverse of {@link #logitForward}: p = sigmoid(y), x = (p − λ)/(1−2λ); ld[n] += −Σ (log(1−2λ) − log p − log(1−p)). */
+    void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld);
+
+    /** Backward of {@link #logitForward}: gx = gy·(1−2λ)/(p(1−p)) + gLd[n]·(1−2λ)(2p−1)/(p(1−p)) (overwrite). */
+    void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx);
+
     // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
 
     /** Adam with bias correction and decoupled weight decay (AdamW when weightDecay > 0). */

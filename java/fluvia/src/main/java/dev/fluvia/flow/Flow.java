@@ -25,22 +25,38 @@ public final class Flow {
     private final BaseDistribution base;
     private final List<Transform> transforms;
     private final int[] event;
+    private final int[] latent;
 
+    /**
+     * @throws ShapeException unless the layers chain: each layer's input shape is the previous layer's output shape
+     *                        ({@link Transform#outputShape}) and the last output is the base distribution's event shape
+     */
     public Flow(Backend be, BaseDistribution base, List<Transform> transforms) {
         this.be = be;
         this.base = base;
         this.transforms = List.copyOf(transforms);
-        this.event = base.eventShape();
-        for (Transform t : transforms)
-            if (!Arrays.equals(t.eventShape(), event))
-                throw new ShapeException("Flow: layer " + t.kind() + " works on samples of shape " + Arrays.toString(t.eventShape())
-                        + " but the base distribution has " + Arrays.toString(event));
+        this.latent = base.eventShape();
+        this.event = transforms.isEmpty() ? latent : transforms.get(0).eventShape();
+        int[] cur = event;
+        for (int i = 0; i < transforms.size(); i++) {
+            Transform t = transforms.get(i);
+            if (!Arrays.equals(t.eventShape(), cur))
+                throw new ShapeException("Flow: layer " + i + " (" + t.kind() + ") works on samples of shape " + Arrays.toString(t.eventShape())
+                        + " but " + (i == 0 ? "the data" : "layer " + (i - 1) + " outputs") + " " + Arrays.toString(cur));
+            cur = t.outputShape();
+        }
+        if (!Arrays.equals(cur, latent))
+            throw new ShapeException("Flow: the last layer outputs samples of shape " + Arrays.toString(cur)
+                    + " but the base distribution has " + Arrays.toString(latent));
     }
 
     public Backend backend() { return be; }
     public BaseDistribution base() { return base; }
     public List<Transform> transforms() { return transforms; }
+    /** Shape of one data sample (the first layer's input). */
     public int[] eventShape() { return event.clone(); }
+    /** Shape of one sample of the base distribution (the last layer's output); differs from the data's with squeeze / split layers. */
+    public int[] latentShape() { return latent.clone(); }
     public int eventSize() { int d = 1; for (int s : event) d *= s; return d; }
 
     /** All parameters, base distribution first, then layer by layer. */
@@ -56,10 +72,46 @@ public final class Flow {
         return n;
     }
 
-    private void checkInput(String op, Tensor x) {
+    private void checkInput(String op, Tensor x) { checkShape(op, x, event); }
+
+    private static void checkShape(String op, Tensor x, int[] ev) {
         int[] s = x.shape();
-        if (s.length != event.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), event))
-            throw new ShapeException("Flow." + op + ": expected a batch of samples of shape " + Arrays.toString(event) + " but got " + x.shapeString());
+        if (s.length != ev.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), ev))
+            throw new ShapeException("Flow." + op + ": expected a batch of samples of shape " + Arrays.toString(ev) + " but got " + x.shapeString());
+    }
+
+    /** Layers that factor out part of their input (multi-scale split), in order. */
+    private List<Transform> splitLayers() {
+        List<Transform> out = new ArrayList<>();
+        for (Transform t : transforms) if (t.factorsOut()) out.add(t);
+        return out;
+    }
+
+    /**
+     * Normalizing direction returning every latent: the part each split layer factored out, in layer order, then the
+     * final z (the base distribution's sample). For a flow without split layers the list is just {@code [z]}.
+     */
+    public List<Tensor> encode(Tensor x) {
+        checkInput("encode", x);
+        try (LatentContext ctx = LatentContext.recording(transforms).open()) {
+            Tensor ld = be.alloc(x.dim(0)), cur = x;
+            for (Transform t : transforms) cur = t.forward(cur, ld, Stash.none());
+            List<Tensor> out = new ArrayList<>();
+            for (Transform t : splitLayers()) out.add(ctx.latent(t));
+            out.add(cur);
+            return out;
+        }
+    }
+
+    /** The inverse of {@link #encode}: the data x from every split layer's latent (in layer order) and the final z. */
+    public Tensor decode(List<Tensor> latents) {
+        List<Transform> splits = splitLayers();
+        if (latents.size() != splits.size() + 1)
+            throw new ShapeException("Flow.decode: expected " + (splits.size() + 1) + " latents (" + splits.size() + " split layers + z) but got " + latents.size());
+        try (LatentContext ctx = LatentContext.recording(transforms).open()) {
+            for (int i = 0; i < splits.size(); i++) ctx.record(splits.get(i), latents.get(i));
+            return inverse(latents.get(splits.size())).out();
+        }
     }
 
     /** Normalizing direction x → z with Σ log-dets. */
@@ -70,9 +122,12 @@ public final class Flow {
         return new Result(cur, ld);
     }
 
-    /** Generative direction z → x with Σ inverse log-dets. */
+    /**
+     * Generative direction z → x with Σ inverse log-dets. A flow with split layers needs their latents: call it inside
+     * {@link #decode} / {@link #sample} (which open a {@link LatentContext}), else the split layer throws.
+     */
     public Result inverse(Tensor z) {
-        checkInput("inverse", z);
+        checkShape("inverse", z, latent);
         Tensor ld = be.alloc(z.dim(0)), cur = z;
         for (int k = transforms.size() - 1; k >= 0; k--) cur = transforms.get(k).inverse(cur, ld);
         return new Result(cur, ld);
@@ -95,7 +150,9 @@ public final class Flow {
 
     /** n samples x = f⁻¹(z), z ~ p_Z at the given temperature; reproducible for a seed. */
     public Tensor sample(int n, float temperature, long seed) {
-        return inverse(base.sample(n, temperature, seed)).out();
+        try (LatentContext ctx = LatentContext.sampling(transforms, temperature, seed).open()) {
+            return inverse(base.sample(n, temperature, seed)).out();
+        }
     }
 
     /** Host convenience: n samples, row-major. */
@@ -124,7 +181,8 @@ public final class Flow {
     public double forwardBackward(Tensor x, MemoryMode mode) {
         checkInput("forwardBackward", x);
         int n = x.dim(0), k = transforms.size();
-        try (Scope outer = be.scope()) {
+        // the context keeps what split layers factor out, for the inverse passes of reversible backprop
+        try (Scope outer = be.scope(); LatentContext ctx = LatentContext.recording(transforms).open()) {
             Tensor ld = be.alloc(n);
             List<Tensor> inputs = new ArrayList<>(k);
             List<Stash> stashes = new ArrayList<>(k);
@@ -137,7 +195,11 @@ public final class Flow {
                     cur = t.forward(cur, ld, st);
                 } else {
                     Tensor next;
-                    try (Scope s = be.scope()) { next = s.keep(t.forward(cur, ld, Stash.none())); }
+                    try (Scope s = be.scope()) {
+                        next = s.keep(t.forward(cur, ld, Stash.none()));
+                        Tensor factored = ctx.latent(t);
+                        if (factored != null) s.keep(factored);
+                    }
                     if (cur != x) be.release(cur);
                     cur = next;
                 }
@@ -154,6 +216,7 @@ public final class Flow {
                 for (int i = k - 1; i >= 0; i--) g = transforms.get(i).backward(inputs.get(i), g, gLd, stashes.get(i));
             } else {
                 Tensor y = z, scratch = be.alloc(n);
+                // a layer's inverse here must not draw: every split's latent was recorded by the forward pass above
                 for (int i = k - 1; i >= 0; i--) {
                     Transform t = transforms.get(i);
                     Tensor xi, gi;

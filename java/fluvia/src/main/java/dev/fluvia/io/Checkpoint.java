@@ -102,8 +102,6 @@ public final class Checkpoint {
         } catch (RuntimeException e) {
             throw bad(file, "base (" + baseKind + "): invalid config: " + e);
         }
-        if (!Arrays.equals(base.eventShape(), event))
-            throw bad(file, "base " + baseKind + " has event shape " + Arrays.toString(base.eventShape()) + " but the model says " + Arrays.toString(event));
 
         JsonNode layersNode = model.get("layers");
         if (layersNode == null || !layersNode.isArray()) throw bad(file, "model description has no 'layers' array");
@@ -129,6 +127,10 @@ public final class Checkpoint {
         } catch (FluviaException e) {
             throw bad(file, "layers do not fit together: " + e.getMessage());
         }
+        // the data shape is the first layer's input (the base's event shape when there are no layers; squeeze/split change it)
+        if (!Arrays.equals(flow.eventShape(), event))
+            throw bad(file, (layers.isEmpty() ? "base " + baseKind : "layer 0 (" + layers.get(0).kind() + ")") + " takes samples of shape "
+                    + Arrays.toString(flow.eventShape()) + " but the model says " + Arrays.toString(event));
 
         Map<String, HostArray> tensors = c.tensors();
         Set<String> used = new HashSet<>();

@@ -23,6 +23,12 @@ public final class Registry {
             case Permutation.KIND -> Permutation.fromConfig(be, config);
             case InvertibleLinear.KIND -> InvertibleLinear.fromConfig(be, config);
             case PlainLinear.KIND -> PlainLinear.fromConfig(be, config);
+            case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
+            case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
+            case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
+            case dev.fluvia.transforms.image.InvertibleConv1x1.KIND -> dev.fluvia.transforms.image.InvertibleConv1x1.fromConfig(be, config);
+            case dev.fluvia.transforms.image.Conv1x1.KIND -> dev.fluvia.transforms.image.Conv1x1.fromConfig(be, config);
+            case dev.fluvia.transforms.image.LogitPreprocess.KIND -> dev.fluvia.transforms.image.LogitPreprocess.fromConfig(be, config);
             default -> throw new UnknownNameException("unknown layer kind '" + kind + "'");
         };
     }

@@ -14,8 +14,20 @@ public interface Transform {
     /** The layer's kind as written in checkpoints ("affine_coupling", "actnorm", ...). */
     String kind();
 
-    /** Shape of one sample, e.g. {@code [D]} or {@code [C, H, W]}; input and output shapes are equal. */
+    /** Shape of one input sample (forward direction), e.g. {@code [D]} or {@code [C, H, W]}. */
     int[] eventShape();
+
+    /**
+     * Shape of one output sample of the forward direction; equal to {@link #eventShape()} except for layers that change
+     * shape (squeeze {@code [C, H, W] → [4C, H/2, W/2]}, multi-scale split {@code [C, H, W] → [C/2, H, W]}).
+     */
+    default int[] outputShape() { return eventShape(); }
+
+    /**
+     * True for layers whose forward factors part of the input out of the flow (multi-scale split): they record it in the
+     * open {@link dev.fluvia.flow.LatentContext}, and their inverse takes it back from there.
+     */
+    default boolean factorsOut() { return false; }
 
     /** Parameters in a fixed order (trainable and fixed state); names are unique within the layer. */
     List<Param> params();

@@ -828,4 +828,23 @@ public final class CudaBackend implements Backend {
 
     /** Bytes held by the allocator (in use plus cached). */
     public long deviceBytesHeld() { return pool.totalBytes(); }
+
+    // ------------------------------------------------------------------ images (implemented in CudaImageOps, kernels/image.cu)
+
+    private CudaImageOps imageOps;
+    private synchronized CudaImageOps img() { if (imageOps == null) imageOps = new CudaImageOps(rt, pool, cublas, cublasHandle); return imageOps; }
+    @Override public Tensor view(Tensor t, int... shape) { return img().view(t, shape); }
+    @Override public void activate(Activation act, Tensor x, Tensor y) { img().activate(act, x, y); }
+    @Override public void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) { img().conv2dForward(x, w, bias, y); }
+    @Override public void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) { img().conv2dBackward(x, w, gy, gx, gw, gb); }
+    @Override public void squeeze(Tensor x, Tensor y) { img().squeeze(x, y); }
+    @Override public void unsqueeze(Tensor y, Tensor x) { img().unsqueeze(y, x); }
+    @Override public void sliceChannels(Tensor x, int start, Tensor y) { img().sliceChannels(x, start, y); }
+    @Override public void placeChannels(Tensor src, int start, Tensor dst) { img().placeChannels(src, start, dst); }
+    @Override public void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) { img().condNormalLogProb(z, mu, logSigma, out); }
+    @Override public void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) { img().condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma); }
+    @Override public void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) { img().condNormalSample(mu, logSigma, eps, temperature, z); }
+    @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img().logitForward(x, lambda, y, ld); }
+    @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img().logitInverse(y, lambda, x, ld); }
+    @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img().logitBackward(x, lambda, gy, gLd, gx); }
 }
