@@ -79,8 +79,11 @@ final class Gemm {
                             int row = ic + i * MR, rows = Math.min(MR, m - row);
                             long cOff = (long) row * n + col;
                             if (vec) {
-                                if (GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, rows == MR && cols == nr, tile,
-                                        c, cOff, n, col, alpha, beta, first, last, ep)) continue;
+                                GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, tile);
+                                if (rows == MR && cols == nr) {
+                                    GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                                    continue;
+                                }
                             } else {
                                 scalarKernel(kc, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
                             }

@@ -21,18 +21,52 @@ final class GemmVec {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
-     * Multiplies one packed A panel ({@code MR × kc}) by one packed B panel ({@code kc × NR}). When {@code full}, writes the
-     * tile straight into C with the vector write-back and returns true; otherwise leaves the raw sums in {@code tile}
-     * (row-major, NR wide) for the caller's scalar write-back and returns false.
+     * Multiplies one packed A panel ({@code MR × kc}) by one packed B panel ({@code kc × NR}) and stores the raw sums in
+     * {@code tile} (row-major, NR wide). The accumulation loop is kept apart from the write-back so that C2 keeps the 12
+     * accumulators in registers (measured: a kernel with the write-back inlined ran at about 60% of this one's speed).
      */
-    static boolean kernel(int kc, float[] ap, int ao, float[] bp, int bo, boolean full, float[] tile,
-                          MemorySegment c, long cOff, int ldc, int col, float alpha, float beta,
-                          boolean first, boolean last, Gemm.Epilogue ep) {
+    static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        for (int p = 0; p < kc; p++) {
-            int bi = bo + p * NR, ai = ao + p * Gemm.MR;
+        // p in order; unrolled by two (measured ~1.7x faster than the plain loop under C2), with a one-step tail
+        int even = kc & ~1;
+        for (int p = 0; p < even; p += 2) {
+            {
+                int bi = bo + p * NR, ai = ao + p * Gemm.MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+            {
+                int bi = bo + (p + 1) * NR, ai = ao + (p + 1) * Gemm.MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+        }
+        if (even < kc) {
+            int bi = bo + even * NR, ai = ao + even * Gemm.MR;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
             FloatVector a = FloatVector.broadcast(S, ap[ai]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
@@ -47,29 +81,20 @@ final class GemmVec {
             a = FloatVector.broadcast(S, ap[ai + 5]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
-        if (!full) {
-            c00.intoArray(tile, 0); c01.intoArray(tile, L);
-            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-            c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-            c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
-            return false;
-        }
-        long r = ldc;
-        write(c00, c, cOff, col, alpha, beta, first, last, ep);
-        write(c01, c, cOff + L, col + L, alpha, beta, first, last, ep);
-        write(c10, c, cOff + r, col, alpha, beta, first, last, ep);
-        write(c11, c, cOff + r + L, col + L, alpha, beta, first, last, ep);
-        write(c20, c, cOff + 2 * r, col, alpha, beta, first, last, ep);
-        write(c21, c, cOff + 2 * r + L, col + L, alpha, beta, first, last, ep);
-        write(c30, c, cOff + 3 * r, col, alpha, beta, first, last, ep);
-        write(c31, c, cOff + 3 * r + L, col + L, alpha, beta, first, last, ep);
-        write(c40, c, cOff + 4 * r, col, alpha, beta, first, last, ep);
-        write(c41, c, cOff + 4 * r + L, col + L, alpha, beta, first, last, ep);
-        write(c50, c, cOff + 5 * r, col, alpha, beta, first, last, ep);
-        write(c51, c, cOff + 5 * r + L, col + L, alpha, beta, first, last, ep);
-        return true;
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+    }
+
+    /** Writes a full {@code MR × NR} tile of raw sums into C (row stride ldc) with the vector write-back. */
+    static void writeTile(float[] tile, MemorySegment c, long cOff, int ldc, int col, float alpha, float beta,
+                          boolean first, boolean last, Gemm.Epilogue ep) {
+        for (int r = 0; r < Gemm.MR; r++)
+            for (int h = 0; h < NR; h += L)
+                write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
     }
 
     /** Vector form of {@link Gemm#writeScalar}: the same operations in the same order on L adjacent elements. */
