@@ -41,6 +41,7 @@ final class Gemm {
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
     private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
 
     static void gemm(CpuBackend be, boolean ta, boolean tb, int m, int n, int k, float alpha,
@@ -106,16 +107,22 @@ final class Gemm {
 
     /** Packs op(A)[row0 .. row0+MR, p0 .. p0+kc] into ap[off + p·MR + r], zero-padding rows past m. */
     static void packA(MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
-        for (int r = 0; r < MR; r++) {
-            int row = row0 + r;
-            if (row >= m) {
-                for (int p = 0; p < kc; p++) ap[off + p * MR + r] = 0f;
-            } else if (ta) { // op(A)[row][p] = A[p][row]
-                for (int p = 0; p < kc; p++) ap[off + p * MR + r] = a.getAtIndex(HostTensor.F, (long) (p0 + p) * lda + row);
-            } else {
-                long base = (long) row * lda + p0;
-                for (int p = 0; p < kc; p++) ap[off + p * MR + r] = a.getAtIndex(HostTensor.F, base + p);
+        int rows = Math.min(MR, m - row0);
+        if (ta) { // op(A)[row][p] = A[p][row]: the MR values of one p are contiguous in A
+            for (int p = 0; p < kc; p++) {
+                int dst = off + p * MR;
+                MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + row0) * 4, ap, dst, rows);
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
             }
+            return;
+        }
+        // rows of op(A) are contiguous: bulk-copy the MR row pieces to the heap, then interleave them
+        float[] rowsBuf = ROWS.get();
+        for (int r = 0; r < rows; r++) MemorySegment.copy(a, HostTensor.F, ((long) (row0 + r) * lda + p0) * 4, rowsBuf, r * kc, kc);
+        for (int r = rows; r < MR; r++) java.util.Arrays.fill(rowsBuf, r * kc, (r + 1) * kc, 0f);
+        for (int p = 0; p < kc; p++) {
+            int dst = off + p * MR;
+            for (int r = 0; r < MR; r++) ap[dst + r] = rowsBuf[r * kc + p];
         }
     }
 
