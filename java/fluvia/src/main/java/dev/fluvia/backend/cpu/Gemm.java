@@ -111,7 +111,8 @@ final class Gemm {
         if (ta) { // op(A)[row][p] = A[p][row]: the MR values of one p are contiguous in A
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * MR;
-                MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + row0) * 4, ap, dst, rows);
+                long src = (long) (p0 + p) * lda + row0;
+                for (int r = 0; r < rows; r++) ap[dst + r] = a.getAtIndex(HostTensor.F, src + r);
                 for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
             }
             return;
@@ -120,9 +121,13 @@ final class Gemm {
         float[] rowsBuf = ROWS.get();
         for (int r = 0; r < rows; r++) MemorySegment.copy(a, HostTensor.F, ((long) (row0 + r) * lda + p0) * 4, rowsBuf, r * kc, kc);
         for (int r = rows; r < MR; r++) java.util.Arrays.fill(rowsBuf, r * kc, (r + 1) * kc, 0f);
-        for (int p = 0; p < kc; p++) {
-            int dst = off + p * MR;
-            for (int r = 0; r < MR; r++) ap[dst + r] = rowsBuf[r * kc + p];
+        for (int p = 0, dst = off; p < kc; p++, dst += MR) { // MR = 6, written out so that C2 keeps six plain streams
+            ap[dst] = rowsBuf[p];
+            ap[dst + 1] = rowsBuf[kc + p];
+            ap[dst + 2] = rowsBuf[2 * kc + p];
+            ap[dst + 3] = rowsBuf[3 * kc + p];
+            ap[dst + 4] = rowsBuf[4 * kc + p];
+            ap[dst + 5] = rowsBuf[5 * kc + p];
         }
     }
 
