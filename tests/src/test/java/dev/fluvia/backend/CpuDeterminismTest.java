@@ -8,8 +8,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Bit-identical results: the same inputs through a sequence of ops (sizes spanning several row chunks, several K slices of
- * the GEMM and several flat blocks) give the same bits between runs, between 1 and 2 threads, and between the vector and the
+ * Bit-identical results: the same inputs through a sequence of ops (sizes large enough to run in parallel, spanning several
+ * row chunks, several K slices of the GEMM and several flat blocks) give the same bits between runs, between 1 and 2 threads, and between the vector and the
  * scalar kernels.
  */
 class CpuDeterminismTest {
@@ -19,7 +19,7 @@ class CpuDeterminismTest {
         CpuBackend be = new CpuBackend(threads, vector);
         OpsFixture f = new OpsFixture(be, 99);
         List<float[]> outs = new ArrayList<>();
-        int n = 301, in = 63, hid = 70, k = 2 * 3;
+        int n = 3001, in = 63, hid = 70, k = 2 * 3; // big enough that every op below runs in parallel chunks
         for (int tr = 0; tr < 4; tr++) { // GEMM: K = 300 spans two slices, all transposes, beta ≠ 0
             boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;
             int m = 203, nn = 131, kk = 300;
@@ -50,8 +50,9 @@ class CpuDeterminismTest {
             outs.add(be.toHost(yc)); outs.add(be.toHost(gx)); outs.add(be.toHost(gh));
         }
         outs.add(be.toHost(ld));
-        Tensor logs = f.t(f.rand(d, 0.3), d), gl = be.alloc(d), gbias = be.alloc(d), gxa = be.alloc(n, d);
-        be.actnormBackward(xc, logs, f.t(f.rand(n * d), n, d), f.t(f.rand(n), n), gxa, gl, gbias);
+        int c = 31;
+        Tensor xa = f.t(f.rand(n * c), n, c), logs = f.t(f.rand(c, 0.3), c), gl = be.alloc(c), gbias = be.alloc(c), gxa = be.alloc(n, c);
+        be.actnormBackward(xa, logs, f.t(f.rand(n * c), n, c), f.t(f.rand(n), n), gxa, gl, gbias);
         outs.add(be.toHost(gl)); outs.add(be.toHost(gbias)); outs.add(be.toHost(gxa));
         int big = 100_003;
         Tensor p = f.t(f.rand(big), big), gp = f.t(f.rand(big), big), m = be.alloc(big), v = be.alloc(big);

@@ -211,6 +211,24 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ parallel helpers
 
+    /**
+     * Work (element operations) below which a chunked loop runs on the calling thread: forking costs microseconds, and
+     * the small ops of small flows would spend more time handing out chunks than computing them. Results do not depend on
+     * it — the chunks and their order are the same either way.
+     */
+    static final long PAR_MIN_WORK = 1 << 16;
+    /** Cost of a transcendental element op (tanh, exp) relative to a multiply-add, for {@link #PAR_MIN_WORK}. */
+    static final long TRANSCENDENTAL = 16;
+
+    /** Runs body(chunk) for chunks 0..nChunks-1, on the pool when {@code work} (element operations) is worth it. */
+    void forChunks(int nChunks, long work, IntConsumer body) {
+        if (work < PAR_MIN_WORK) {
+            for (int c = 0; c < nChunks; c++) body.accept(c);
+            return;
+        }
+        forChunks(nChunks, body);
+    }
+
     /** Runs body(chunk) for chunks 0..nChunks-1 on the pool. */
     void forChunks(int nChunks, IntConsumer body) {
         if (pool == null || nChunks <= 1) {
@@ -228,10 +246,10 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces. */
-    void forRows(int n, RowBody body) {
+    /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces; {@code work} = element operations in all. */
+    void forRows(int n, long work, RowBody body) {
         int chunks = (n + CHUNK - 1) / CHUNK;
-        forChunks(chunks, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
+        forChunks(chunks, work, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
     }
 
     @FunctionalInterface interface RowBody { void run(int lo, int hi); }
@@ -239,16 +257,16 @@ public final class CpuBackend implements Backend {
     /** Runs body(lo, hi) over [0, n) in {@link #FLAT_BLOCK}-element pieces (parallel when there are several). */
     void forFlat(long n, FlatBody body) {
         int chunks = (int) ((n + FLAT_BLOCK - 1) / FLAT_BLOCK);
-        forChunks(chunks, c -> body.run((long) c * FLAT_BLOCK, Math.min(n, (long) (c + 1) * FLAT_BLOCK)));
+        forChunks(chunks, n, c -> body.run((long) c * FLAT_BLOCK, Math.min(n, (long) (c + 1) * FLAT_BLOCK)));
     }
 
     @FunctionalInterface interface FlatBody { void run(long lo, long hi); }
 
-    /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order. */
-    double[] reduceRows(int n, int len, ChunkReducer r) {
+    /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order ({@code work} as in {@link #forRows}). */
+    double[] reduceRows(int n, int len, long work, ChunkReducer r) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         double[][] parts = new double[chunks][len];
-        forChunks(chunks, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
+        forChunks(chunks, work, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
         double[] acc = new double[len];
         for (double[] p : parts) for (int i = 0; i < len; i++) acc[i] += p[i];
         return acc;
@@ -290,7 +308,7 @@ public final class CpuBackend implements Backend {
                 "activationBackward", act.id() + " needs the pre-activation", y);
         MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
         int rows = gy.rows(), rs = gy.rowSize();
-        forRows(rows, (lo, hi) -> {
+        forRows(rows, (long) rows * rs, (lo, hi) -> {
             long i = (long) lo * rs, e = (long) hi * rs;
             if (vector) i = VecOps.activationBackward(act, ps, ys, g, o, i, e);
             for (; i < e; i++) set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
@@ -311,7 +329,7 @@ public final class CpuBackend implements Backend {
         if (gb != null) {
             MemorySegment g = h(gpre).seg, b = h(gb).seg;
             // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
-            double[] acc = reduceRows(n, out, (lo, hi, a) -> {
+            double[] acc = reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
                 float[] part = new float[out];
                 int o = vector ? VecOps.columnSums(g, out, lo, hi, part) : 0;
                 for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
@@ -337,7 +355,7 @@ public final class CpuBackend implements Backend {
         int[] id = ix(idx);
         for (int v : id) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
         MemorySegment xs = h(x).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
         });
     }
@@ -349,7 +367,7 @@ public final class CpuBackend implements Backend {
         int[] id = ix(idx);
         for (int v : id) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
         MemorySegment ss = h(src).seg, ds = h(dst).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++)
                 for (int j = 0; j < k; j++) {
                     long p = (long) r * d + id[j];
@@ -382,7 +400,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
         if (xs.address() != ys.address()) MemorySegment.copy(xs, 0, ys, 0, x.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < k; j++) {
@@ -405,7 +423,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
         if (xs.address() != ys.address()) MemorySegment.copy(ys, 0, xs, 0, y.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < k; j++) {
@@ -431,7 +449,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
         MemorySegment.copy(gys, 0, gxs, 0, x.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float gl = get(gls, r);
                 for (int j = 0; j < k; j++) {
@@ -475,7 +493,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
         if (is.address() != os.address()) MemorySegment.copy(is, 0, os, 0, in.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++)
                 for (int j = 0; j < k; j++) {
                     long p = (long) r * d + bi[j];
@@ -515,7 +533,7 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < c; i++) { sc[i] = (float) Math.exp(inverse ? -ls[i] : ls[i]); sum += ls[i]; }
         float ldTerm = (float) ((inverse ? -sum : sum) * hw);
         MemorySegment is = h(in).seg, os = h(out).seg, lds = ld == null ? null : h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, in.numel(), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 for (int ch = 0; ch < c; ch++) {
                     long base = ((long) r * c + ch) * hw;
@@ -539,7 +557,7 @@ public final class CpuBackend implements Backend {
         float[] sc = new float[c];
         for (int i = 0; i < c; i++) sc[i] = (float) Math.exp(ls[i]);
         MemorySegment xs = h(x).seg, gys = h(gy).seg, gxs = gx == null ? null : h(gx).seg, gls = h(gLd).seg;
-        double[] acc = reduceRows(n, 2 * c + 1, (lo, hi, a) -> {
+        double[] acc = reduceRows(n, 2 * c + 1, x.numel(), (lo, hi, a) -> {
             for (int r = lo; r < hi; r++) {
                 a[2 * c] += get(gls, r);
                 for (int ch = 0; ch < c; ch++) {
@@ -658,7 +676,7 @@ public final class CpuBackend implements Backend {
         int[] p = ix(perm);
         int n = y.dim(0), hw = hw(y);
         MemorySegment ys = h(y).seg, xs = h(x).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * hw * c * c, (lo, hi) -> {
             double[] v = new double[c];
             for (int r = lo; r < hi; r++)
                 for (int px = 0; px < hw; px++) {
@@ -734,7 +752,7 @@ public final class CpuBackend implements Backend {
         checkMaf("mafForward", x, hh, z, ld);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < d; j++) {
@@ -754,7 +772,7 @@ public final class CpuBackend implements Backend {
         same("mafBackward", "h", hh, "gh", gh);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float gl = get(gls, r);
                 for (int j = 0; j < d; j++) {
@@ -791,7 +809,7 @@ public final class CpuBackend implements Backend {
         }
         int[] ord = ix(order);
         MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, Long.MAX_VALUE, (lo, hi) -> {
             // Per row: the first layer's pre-activation a1 = W1·x + b1 is updated by a rank-1 term when x_d is set;
             // deeper layers run in full, the output layer only for the two rows of dim d.
             float[] a1 = new float[outs[0]];
@@ -845,7 +863,7 @@ public final class CpuBackend implements Backend {
         int n = z.rows(), d = z.rowSize();
         double c = -0.5 * d * LOG_2PI;
         MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
                 for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s += v * v; }
@@ -859,7 +877,7 @@ public final class CpuBackend implements Backend {
         same("stdNormalLogProbBackward", "z", z, "gz", gz);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float g = get(gs, r);
                 for (int j = 0; j < d; j++) set(gzs, (long) r * d + j, -get(zs, (long) r * d + j) * g);
@@ -878,7 +896,7 @@ public final class CpuBackend implements Backend {
         for (int j = 0; j < d; j++) { inv[j] = Math.exp(-ls[j]); c += -ls[j] - 0.5 * LOG_2PI; }
         double cc = c;
         MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
                 for (int j = 0; j < d; j++) { double u = (get(zs, (long) r * d + j) - m[j]) * inv[j]; s += u * u; }
@@ -898,7 +916,7 @@ public final class CpuBackend implements Backend {
         double[] inv = new double[d];
         for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
         MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = gz == null ? null : h(gz).seg;
-        double[] acc = reduceRows(n, 2 * d, (lo, hi, a) -> {
+        double[] acc = reduceRows(n, 2 * d, (long) n * d, (lo, hi, a) -> {
             for (int r = lo; r < hi; r++) {
                 double g = get(gs, r);
                 for (int j = 0; j < d; j++) {

@@ -9,7 +9,7 @@ import java.lang.foreign.MemorySegment;
  *   <li>N is cut into {@link #NC}-wide and K into {@link #KC}-deep slices, visited in order;</li>
  *   <li>for each (N, K) slice, op(B) is packed into contiguous {@code kc × nr} column panels (any transpose becomes the same layout);</li>
  *   <li>C's rows are cut into blocks that run in parallel on the backend's pool; each block packs its {@code mc × kc} slice
- *       of op(A) into {@code MR × kc} row panels and runs the {@code MR × nr} micro-kernel over every pair of panels.</li>
+ *       of op(A) into {@code kc × MR} panels (the MR values of one p adjacent) and runs the {@code MR × nr} micro-kernel over every pair of panels.</li>
  * </ol>
  * <b>Determinism.</b> Every element is computed as: per K slice, {@code acc = 0; acc = fma(a_p, b_p, acc)} for p in order, then
  * {@code c = alpha·acc + beta·c} on the first slice and {@code c = c + alpha·acc} on later ones. That order depends only on
@@ -58,6 +58,7 @@ final class Gemm {
         int mc = rowBlock(m, be.threads());
         int rowBlocks = (m + mc - 1) / mc;
         float[] bp = B_PACK.get();
+        long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
             for (int pc = 0; pc < k; pc += KC) {
@@ -65,11 +66,11 @@ final class Gemm {
                 boolean first = pc == 0, last = pc + kc == k;
                 int j0 = jc, p0 = pc;
                 int stripGroups = Math.min(strips, 4 * be.threads());
-                be.forChunks(stripGroups, g -> {
+                be.forChunks(stripGroups, work / 8, g -> {
                     for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
                         packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bp, s * kc * nr);
                 });
-                be.forChunks(rowBlocks, blk -> {
+                be.forChunks(rowBlocks, work / 8, blk -> {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
                     int panels = (mcur + MR - 1) / MR;
