@@ -4,7 +4,7 @@
 # Builds the JMH jar (java/bench), runs GEMM / affine-coupling step / RealNVP step with JMH (-t 1: one JMH thread;
 # the backend's worker count is the benchmark parameter `threads`), prints peak pooled memory per MemoryMode, runs
 # scripts/bench/torch_peer.py at the same thread counts, and prints a Markdown table.
-# Results (JMH CSV, torch output, the table) go to target/bench/ (override with BENCH_OUT=dir).
+# Results (JMH JSON, torch output, the table) go to target/bench/ (override with BENCH_OUT=dir).
 # JMH settings can be overridden with JMH_OPTS (default: -wi 3 -i 5 -w 2s -r 2s -f 1).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -36,7 +36,7 @@ for t in "${THREADS[@]}"; do
   # shellcheck disable=SC2086
   "$FLUVIA_JAVA" $FLUVIA_JVM_FLAGS -jar "$JAR" 'GemmBench|CouplingStepBench|RealNvpStepBench' \
       -t 1 -p threads="$t" $JMH_OPTS -jvmArgsAppend "$FLUVIA_JVM_FLAGS" \
-      -rf csv -rff "$OUT/jmh-t$t.csv" >"$OUT/jmh-t$t.log" 2>&1 || { tail -n 30 "$OUT/jmh-t$t.log" >&2; exit 1; }
+      -rf json -rff "$OUT/jmh-t$t.json" >"$OUT/jmh-t$t.log" 2>&1 || { tail -n 30 "$OUT/jmh-t$t.log" >&2; exit 1; }
   echo "== PyTorch peer, threads=$t" >&2
   OMP_NUM_THREADS=$t OPENBLAS_NUM_THREADS=$t MKL_NUM_THREADS=$t $PY scripts/bench/torch_peer.py --threads "$t" | tee "$OUT/torch-t$t.txt" >&2
 done

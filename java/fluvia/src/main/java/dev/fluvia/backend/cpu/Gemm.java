@@ -153,17 +153,25 @@ final class Gemm {
         }
     }
 
-    /** Scalar micro-kernel: tile[r·nr + q] = Σ_p fma(a[p, r], b[p, q]) in p order. */
+    /**
+     * Scalar micro-kernel: tile[r·nr + q] = Σ_p fma(a[p, r], b[p, q]) in p order, computed in 2 × 4 register blocks so that
+     * eight independent FMA chains are in flight (MR even, nr a multiple of 4).
+     */
     static void scalarKernel(int kc, float[] ap, int ao, float[] bp, int bo, int nr, float[] tile) {
-        java.util.Arrays.fill(tile, 0, MR * nr, 0f);
-        for (int p = 0; p < kc; p++) {
-            int bRow = bo + p * nr;
-            for (int r = 0; r < MR; r++) {
-                float av = ap[ao + p * MR + r];
-                int t = r * nr;
-                for (int q = 0; q < nr; q++) tile[t + q] = Math.fma(av, bp[bRow + q], tile[t + q]);
+        for (int r = 0; r < MR; r += 2)
+            for (int q = 0; q < nr; q += 4) {
+                float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+                for (int p = 0; p < kc; p++) {
+                    int ai = ao + p * MR + r, bi = bo + p * nr + q;
+                    float a0 = ap[ai], a1 = ap[ai + 1];
+                    float b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+                    c00 = Math.fma(a0, b0, c00); c01 = Math.fma(a0, b1, c01); c02 = Math.fma(a0, b2, c02); c03 = Math.fma(a0, b3, c03);
+                    c10 = Math.fma(a1, b0, c10); c11 = Math.fma(a1, b1, c11); c12 = Math.fma(a1, b2, c12); c13 = Math.fma(a1, b3, c13);
+                }
+                int t0 = r * nr + q, t1 = t0 + nr;
+                tile[t0] = c00; tile[t0 + 1] = c01; tile[t0 + 2] = c02; tile[t0 + 3] = c03;
+                tile[t1] = c10; tile[t1 + 1] = c11; tile[t1 + 2] = c12; tile[t1 + 3] = c13;
             }
-        }
     }
 
     /** The write-back rule of one element (see the class comment); the vector kernel's write-back performs the same operations. */
