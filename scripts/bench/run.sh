@@ -5,7 +5,8 @@
 # the backend's worker count is the benchmark parameter `threads`), prints peak pooled memory per MemoryMode, runs
 # scripts/bench/torch_peer.py at the same thread counts, and prints a Markdown table.
 # Results (JMH JSON, torch output, the table) go to target/bench/ (override with BENCH_OUT=dir).
-# JMH settings can be overridden with JMH_OPTS (default: -wi 3 -i 5 -w 2s -r 2s -f 1).
+# JMH settings can be overridden with JMH_OPTS (default: -wi 4 -i 5 -w 3s -r 2s -f 1: the Vector API code needs
+# ~10 s of warm-up before C2 has compiled it; the first iteration runs at a fraction of the final speed).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -14,7 +15,7 @@ cd "$ROOT"
 THREADS=("$@")
 [ ${#THREADS[@]} -eq 0 ] && THREADS=(1 2)
 OUT=${BENCH_OUT:-$ROOT/target/bench}
-JMH_OPTS=${JMH_OPTS:--wi 3 -i 5 -w 2s -r 2s -f 1}
+JMH_OPTS=${JMH_OPTS:--wi 4 -i 5 -w 3s -r 2s -f 1}
 PY=/usr/bin/python3   # Debian's interpreter: it has python3-torch
 mkdir -p "$OUT"
 
