@@ -28,28 +28,73 @@ import java.util.function.IntConsumer;
  * The CPU backend: the reference every kernel is tested against. Work is split over the batch in fixed-size
  * row chunks (independent of the thread count), and every reduction over the batch sums per-chunk partials in
  * chunk order, so results are bit-identical between runs and between thread counts.
+ *
+ * <p>Hot paths (GEMM, the linear layer's bias/activation epilogue, activation backward, the bias-gradient reduction,
+ * Adam, axpy, scale, fill) have Vector API kernels ({@link GemmVec}, {@link VecOps}) next to scalar ones that perform the
+ * same float operations in the same order: the two paths agree bit for bit. The vector path is used when the
+ * {@code jdk.incubator.vector} module is present and not switched off with {@code -Dfluvia.vector=false}.
+ *
+ * <p>Memory accounting: {@link #pooledBytesInUse()} is the number of bytes held by tensors of open scopes, and
+ * {@link #peakPooledBytes()} its maximum since construction or the last {@link #resetPeak()}.
  */
 public final class CpuBackend implements Backend {
     /** Rows per work item. Fixed, so that reductions do not depend on the thread count. */
     static final int CHUNK = 64;
     private static final double LOG_2PI = Math.log(2 * Math.PI);
 
+    /** Elements per work item of the flat element-wise ops (fixed, like {@link #CHUNK}). */
+    static final int FLAT_BLOCK = 1 << 15;
+
     private final int threads;
+    private final boolean vector;
     private final ForkJoinPool pool;
+    private long bytesInUse, peakBytes; // guarded by free
     private final Map<Long, ArrayDeque<MemorySegment>> free = new HashMap<>();
     private final Arena poolArena = Arena.ofShared();
     private final ThreadLocal<ArrayDeque<CpuScope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
 
+    /** One worker per available processor; vector kernels unless switched off (see the class comment). */
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
 
-    public CpuBackend(int threads) {
+    /** {@code threads} workers; vector kernels unless switched off (see the class comment). */
+    public CpuBackend(int threads) { this(threads, Simd.enabledByDefault()); }
+
+    /**
+     * @param threads worker threads (1 = run on the calling thread)
+     * @param vector  use the Vector API kernels; ignored (scalar) when the {@code jdk.incubator.vector} module is absent
+     */
+    public CpuBackend(int threads, boolean vector) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
+        this.vector = vector && Simd.AVAILABLE;
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
     }
 
     @Override public String name() { return "cpu"; }
     @Override public int threads() { return threads; }
+
+    /** True when this backend runs its Vector API kernels, false on the scalar path. */
+    public boolean vectorized() { return vector; }
+
+    /** True when the Vector API module is present in this JVM (the vector path can be used). */
+    public static boolean vectorApiAvailable() { return Simd.AVAILABLE; }
+
+    // ------------------------------------------------------------------ memory accounting
+
+    /** Bytes currently held by tensors allocated in open scopes (pooled allocations not yet returned to the pool). */
+    public long pooledBytesInUse() { synchronized (free) { return bytesInUse; } }
+
+    /** The largest value {@link #pooledBytesInUse()} has reached since construction or the last {@link #resetPeak()}. */
+    public long peakPooledBytes() { synchronized (free) { return peakBytes; } }
+
+    /** Restarts peak tracking from the current in-use figure. */
+    public void resetPeak() { synchronized (free) { peakBytes = bytesInUse; } }
+
+    /** Returns a segment to the free list; caller holds the lock on {@code free}. */
+    private void giveBack(MemorySegment seg) {
+        free.computeIfAbsent(seg.byteSize(), k -> new ArrayDeque<>()).push(seg);
+        bytesInUse -= seg.byteSize();
+    }
 
     // ------------------------------------------------------------------ memory
 
@@ -63,7 +108,7 @@ public final class CpuBackend implements Backend {
             if (st.peek() != this) throw new IllegalStateException("scopes must be closed in the reverse order of opening");
             st.pop();
             synchronized (free) {
-                for (HostTensor t : owned) free.computeIfAbsent(t.seg.byteSize(), k -> new ArrayDeque<>()).push(t.seg);
+                for (HostTensor t : owned) giveBack(t.seg);
             }
         }
 
@@ -76,7 +121,7 @@ public final class CpuBackend implements Backend {
                 for (CpuScope s : st) { if (seen) { parent = s; break; } if (s == this) seen = true; }
                 if (parent != null) parent.owned.add(ht);
                 else { MemorySegment own = Arena.ofAuto().allocate(ht.seg.byteSize(), 64); MemorySegment.copy(ht.seg, 0, own, 0, own.byteSize());
-                       synchronized (free) { free.computeIfAbsent(ht.seg.byteSize(), k -> new ArrayDeque<>()).push(ht.seg); }
+                       synchronized (free) { giveBack(ht.seg); }
                        return new HostTensor(own, t.shape()); }
             }
             return t;
@@ -87,7 +132,7 @@ public final class CpuBackend implements Backend {
         HostTensor ht = h(t);
         for (CpuScope s : scopes.get()) {
             if (s.owned.remove(ht)) {
-                synchronized (free) { free.computeIfAbsent(ht.seg.byteSize(), k -> new ArrayDeque<>()).push(ht.seg); }
+                synchronized (free) { giveBack(ht.seg); }
                 return;
             }
         }
@@ -109,6 +154,8 @@ public final class CpuBackend implements Backend {
         synchronized (free) {
             ArrayDeque<MemorySegment> q = free.get(bytes);
             seg = q == null ? null : q.poll();
+            bytesInUse += bytes;
+            peakBytes = Math.max(peakBytes, bytesInUse);
         }
         if (seg == null) seg = poolArena.allocate(bytes, 64);
         else seg.fill((byte) 0);
@@ -150,7 +197,10 @@ public final class CpuBackend implements Backend {
 
     @Override public void fill(Tensor t, float value) {
         MemorySegment s = h(t).seg;
-        for (long i = 0, n = t.numel(); i < n; i++) s.setAtIndex(HostTensor.F, i, value);
+        forFlat(t.numel(), (lo, hi) -> {
+            long i = vector ? VecOps.fill(s, value, lo, hi) : lo;
+            for (; i < hi; i++) set(s, i, value);
+        });
     }
 
     @Override public void synchronize() {}
@@ -160,6 +210,24 @@ public final class CpuBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ parallel helpers
+
+    /**
+     * Work (element operations) below which a chunked loop runs on the calling thread: forking costs microseconds, and
+     * the small ops of small flows would spend more time handing out chunks than computing them. Results do not depend on
+     * it — the chunks and their order are the same either way.
+     */
+    static final long PAR_MIN_WORK = 1 << 16;
+    /** Cost of a transcendental element op (tanh, exp) relative to a multiply-add, for {@link #PAR_MIN_WORK}. */
+    static final long TRANSCENDENTAL = 16;
+
+    /** Runs body(chunk) for chunks 0..nChunks-1, on the pool when {@code work} (element operations) is worth it. */
+    void forChunks(int nChunks, long work, IntConsumer body) {
+        if (work < PAR_MIN_WORK) {
+            for (int c = 0; c < nChunks; c++) body.accept(c);
+            return;
+        }
+        forChunks(nChunks, body);
+    }
 
     /** Runs body(chunk) for chunks 0..nChunks-1 on the pool. */
     void forChunks(int nChunks, IntConsumer body) {
@@ -178,19 +246,27 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces. */
-    void forRows(int n, RowBody body) {
+    /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces; {@code work} = element operations in all. */
+    void forRows(int n, long work, RowBody body) {
         int chunks = (n + CHUNK - 1) / CHUNK;
-        forChunks(chunks, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
+        forChunks(chunks, work, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
     }
 
     @FunctionalInterface interface RowBody { void run(int lo, int hi); }
 
-    /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order. */
-    double[] reduceRows(int n, int len, ChunkReducer r) {
+    /** Runs body(lo, hi) over [0, n) in {@link #FLAT_BLOCK}-element pieces (parallel when there are several). */
+    void forFlat(long n, FlatBody body) {
+        int chunks = (int) ((n + FLAT_BLOCK - 1) / FLAT_BLOCK);
+        forChunks(chunks, n, c -> body.run((long) c * FLAT_BLOCK, Math.min(n, (long) (c + 1) * FLAT_BLOCK)));
+    }
+
+    @FunctionalInterface interface FlatBody { void run(long lo, long hi); }
+
+    /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order ({@code work} as in {@link #forRows}). */
+    double[] reduceRows(int n, int len, long work, ChunkReducer r) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         double[][] parts = new double[chunks][len];
-        forChunks(chunks, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
+        forChunks(chunks, work, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
         double[] acc = new double[len];
         for (double[] p : parts) for (int i = 0; i < len; i++) acc[i] += p[i];
         return acc;
@@ -209,7 +285,7 @@ public final class CpuBackend implements Backend {
         int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
         require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
                 "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
-        Gemm.gemm(this, transA, transB, m, n, k, alpha, h(a).seg, h(b).seg, beta, h(c).seg);
+        Gemm.gemm(this, transA, transB, m, n, k, alpha, h(a).seg, h(b).seg, beta, h(c).seg, null);
     }
 
     @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
@@ -219,20 +295,9 @@ public final class CpuBackend implements Backend {
         shape("linearForward", "y", y, n, out);
         if (pre != null) shape("linearForward", "pre", pre, n, out);
         if (bias != null) shape("linearForward", "bias", bias, out);
-        MemorySegment ys = h(y).seg;
-        // y = x wᵀ
-        Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, ys);
-        MemorySegment bs = bias == null ? null : h(bias).seg, ps = pre == null ? null : h(pre).seg;
-        forRows(n, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                long base = (long) r * out;
-                for (int o = 0; o < out; o++) {
-                    float a = get(ys, base + o) + (bs == null ? 0f : get(bs, o));
-                    if (ps != null) set(ps, base + o, a);
-                    set(ys, base + o, act.apply(a));
-                }
-            }
-        });
+        // y = act(x·wᵀ + bias), with pre = x·wᵀ + bias; bias and activation are applied in the GEMM's write-back
+        Gemm.Epilogue ep = new Gemm.Epilogue(bias == null ? null : h(bias).seg, act, pre == null ? null : h(pre).seg);
+        Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, h(y).seg, ep);
     }
 
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
@@ -243,9 +308,10 @@ public final class CpuBackend implements Backend {
                 "activationBackward", act.id() + " needs the pre-activation", y);
         MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
         int rows = gy.rows(), rs = gy.rowSize();
-        forRows(rows, (lo, hi) -> {
-            for (long i = (long) lo * rs, e = (long) hi * rs; i < e; i++)
-                set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
+        forRows(rows, (long) rows * rs, (lo, hi) -> {
+            long i = (long) lo * rs, e = (long) hi * rs;
+            if (vector) i = VecOps.activationBackward(act, ps, ys, g, o, i, e);
+            for (; i < e; i++) set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
         });
     }
 
@@ -257,13 +323,17 @@ public final class CpuBackend implements Backend {
         if (gb != null) shape("linearBackward", "gb", gb, out);
         if (gx != null) {
             shape("linearBackward", "gx", gx, n, in);
-            Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg);
+            Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg, null);
         }
-        Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg);
+        Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg, null);
         if (gb != null) {
             MemorySegment g = h(gpre).seg, b = h(gb).seg;
-            double[] acc = reduceRows(n, out, (lo, hi, a) -> {
-                for (int r = lo; r < hi; r++) for (int o = 0; o < out; o++) a[o] += get(g, (long) r * out + o);
+            // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
+            double[] acc = reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
+                float[] part = new float[out];
+                int o = vector ? VecOps.columnSums(g, out, lo, hi, part) : 0;
+                for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
+                for (o = 0; o < out; o++) a[o] += part[o];
             });
             for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
         }
@@ -285,7 +355,7 @@ public final class CpuBackend implements Backend {
         int[] id = ix(idx);
         for (int v : id) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
         MemorySegment xs = h(x).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
         });
     }
@@ -297,7 +367,7 @@ public final class CpuBackend implements Backend {
         int[] id = ix(idx);
         for (int v : id) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
         MemorySegment ss = h(src).seg, ds = h(dst).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++)
                 for (int j = 0; j < k; j++) {
                     long p = (long) r * d + id[j];
@@ -330,7 +400,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
         if (xs.address() != ys.address()) MemorySegment.copy(xs, 0, ys, 0, x.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < k; j++) {
@@ -353,7 +423,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
         if (xs.address() != ys.address()) MemorySegment.copy(ys, 0, xs, 0, y.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < k; j++) {
@@ -379,7 +449,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
         MemorySegment.copy(gys, 0, gxs, 0, x.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float gl = get(gls, r);
                 for (int j = 0; j < k; j++) {
@@ -423,7 +493,7 @@ public final class CpuBackend implements Backend {
         int[] bi = ix(b);
         MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
         if (is.address() != os.address()) MemorySegment.copy(is, 0, os, 0, in.numel() * 4);
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++)
                 for (int j = 0; j < k; j++) {
                     long p = (long) r * d + bi[j];
@@ -463,7 +533,7 @@ public final class CpuBackend implements Backend {
         for (int i = 0; i < c; i++) { sc[i] = (float) Math.exp(inverse ? -ls[i] : ls[i]); sum += ls[i]; }
         float ldTerm = (float) ((inverse ? -sum : sum) * hw);
         MemorySegment is = h(in).seg, os = h(out).seg, lds = ld == null ? null : h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, in.numel(), (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 for (int ch = 0; ch < c; ch++) {
                     long base = ((long) r * c + ch) * hw;
@@ -487,7 +557,7 @@ public final class CpuBackend implements Backend {
         float[] sc = new float[c];
         for (int i = 0; i < c; i++) sc[i] = (float) Math.exp(ls[i]);
         MemorySegment xs = h(x).seg, gys = h(gy).seg, gxs = gx == null ? null : h(gx).seg, gls = h(gLd).seg;
-        double[] acc = reduceRows(n, 2 * c + 1, (lo, hi, a) -> {
+        double[] acc = reduceRows(n, 2 * c + 1, x.numel(), (lo, hi, a) -> {
             for (int r = lo; r < hi; r++) {
                 a[2 * c] += get(gls, r);
                 for (int ch = 0; ch < c; ch++) {
@@ -606,7 +676,7 @@ public final class CpuBackend implements Backend {
         int[] p = ix(perm);
         int n = y.dim(0), hw = hw(y);
         MemorySegment ys = h(y).seg, xs = h(x).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * hw * c * c, (lo, hi) -> {
             double[] v = new double[c];
             for (int r = lo; r < hi; r++)
                 for (int px = 0; px < hw; px++) {
@@ -682,7 +752,7 @@ public final class CpuBackend implements Backend {
         checkMaf("mafForward", x, hh, z, ld);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < d; j++) {
@@ -702,7 +772,7 @@ public final class CpuBackend implements Backend {
         same("mafBackward", "h", hh, "gh", gh);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float gl = get(gls, r);
                 for (int j = 0; j < d; j++) {
@@ -739,7 +809,7 @@ public final class CpuBackend implements Backend {
         }
         int[] ord = ix(order);
         MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, Long.MAX_VALUE, (lo, hi) -> {
             // Per row: the first layer's pre-activation a1 = W1·x + b1 is updated by a rank-1 term when x_d is set;
             // deeper layers run in full, the output layer only for the two rows of dim d.
             float[] a1 = new float[outs[0]];
@@ -793,7 +863,7 @@ public final class CpuBackend implements Backend {
         int n = z.rows(), d = z.rowSize();
         double c = -0.5 * d * LOG_2PI;
         MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
                 for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s += v * v; }
@@ -807,7 +877,7 @@ public final class CpuBackend implements Backend {
         same("stdNormalLogProbBackward", "z", z, "gz", gz);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 float g = get(gs, r);
                 for (int j = 0; j < d; j++) set(gzs, (long) r * d + j, -get(zs, (long) r * d + j) * g);
@@ -826,7 +896,7 @@ public final class CpuBackend implements Backend {
         for (int j = 0; j < d; j++) { inv[j] = Math.exp(-ls[j]); c += -ls[j] - 0.5 * LOG_2PI; }
         double cc = c;
         MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (lo, hi) -> {
+        forRows(n, (long) n * d, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
                 for (int j = 0; j < d; j++) { double u = (get(zs, (long) r * d + j) - m[j]) * inv[j]; s += u * u; }
@@ -846,7 +916,7 @@ public final class CpuBackend implements Backend {
         double[] inv = new double[d];
         for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
         MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = gz == null ? null : h(gz).seg;
-        double[] acc = reduceRows(n, 2 * d, (lo, hi, a) -> {
+        double[] acc = reduceRows(n, 2 * d, (long) n * d, (lo, hi, a) -> {
             for (int r = lo; r < hi; r++) {
                 double g = get(gs, r);
                 for (int j = 0; j < d; j++) {
@@ -902,13 +972,19 @@ public final class CpuBackend implements Backend {
 
     @Override public void scale(Tensor t, float s) {
         MemorySegment m = h(t).seg;
-        for (long i = 0, n = t.numel(); i < n; i++) set(m, i, get(m, i) * s);
+        forFlat(t.numel(), (lo, hi) -> {
+            long i = vector ? VecOps.scale(m, s, lo, hi) : lo;
+            for (; i < hi; i++) set(m, i, get(m, i) * s);
+        });
     }
 
     @Override public void axpy(float a, Tensor x, Tensor y) {
         require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
         MemorySegment xs = h(x).seg, ys = h(y).seg;
-        for (long i = 0, n = x.numel(); i < n; i++) set(ys, i, get(ys, i) + a * get(xs, i));
+        forFlat(x.numel(), (lo, hi) -> {
+            long i = vector ? VecOps.axpy(a, xs, ys, lo, hi) : lo;
+            for (; i < hi; i++) set(ys, i, get(ys, i) + a * get(xs, i));
+        });
     }
 
     @Override public void randomNormal(Tensor t, long seed, float std) {
@@ -928,17 +1004,22 @@ public final class CpuBackend implements Backend {
 
     @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
         same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
+        // float32 throughout, the same operations in the same order on the vector and the scalar path
+        float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
+        float omb1 = 1f - beta1, omb2 = 1f - beta2;
         MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, vs = h(v).seg;
-        for (long i = 0, n = p.numel(); i < n; i++) {
-            float gi = get(gs, i);
-            float mi = beta1 * get(ms, i) + (1 - beta1) * gi;
-            float vi = beta2 * get(vs, i) + (1 - beta2) * gi * gi;
-            set(ms, i, mi); set(vs, i, vi);
-            double upd = (mi / bc1) / (Math.sqrt(vi / bc2) + eps);
-            float pi = get(ps, i);
-            set(ps, i, (float) (pi - lr * (upd + weightDecay * pi)));
-        }
+        forFlat(p.numel(), (lo, hi) -> {
+            long i = vector ? VecOps.adam(ps, gs, ms, vs, lo, hi, beta1, beta2, omb1, omb2, bc1, bc2, eps, lr, weightDecay) : lo;
+            for (; i < hi; i++) {
+                float gi = get(gs, i);
+                float mi = get(ms, i) * beta1 + gi * omb1;
+                float vi = get(vs, i) * beta2 + gi * omb2 * gi;
+                set(ms, i, mi); set(vs, i, vi);
+                float upd = mi / bc1 / ((float) Math.sqrt(vi / bc2) + eps);
+                float pi = get(ps, i);
+                set(ps, i, pi - (upd + pi * weightDecay) * lr);
+            }
+        });
     }
 
     @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {

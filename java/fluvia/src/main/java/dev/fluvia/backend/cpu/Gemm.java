@@ -1,32 +1,190 @@
 package dev.fluvia.backend.cpu;
 
+import dev.fluvia.backend.Activation;
 import java.lang.foreign.MemorySegment;
 
-/** Row-major SGEMM for the CPU backend: C = alpha·op(A)·op(B) + beta·C, parallel over row blocks of C. */
+/**
+ * Row-major SGEMM for the CPU backend, {@code C = alpha·op(A)·op(B) + beta·C}, blocked and packed in the Goto/BLIS way:
+ * <ol>
+ *   <li>N is cut into {@link #NC}-wide and K into {@link #KC}-deep slices, visited in order;</li>
+ *   <li>for each (N, K) slice, op(B) is packed into contiguous {@code kc × nr} column panels (any transpose becomes the same layout);</li>
+ *   <li>C's rows are cut into blocks that run in parallel on the backend's pool; each block packs its {@code mc × kc} slice
+ *       of op(A) into {@code kc × MR} panels (the MR values of one p adjacent) and runs the {@code MR × nr} micro-kernel over every pair of panels.</li>
+ * </ol>
+ * <b>Determinism.</b> Every element is computed as: per K slice, {@code acc = 0; acc = fma(a_p, b_p, acc)} for p in order, then
+ * {@code c = alpha·acc + beta·c} on the first slice and {@code c = c + alpha·acc} on later ones. That order depends only on
+ * {@link #KC}, not on the tiling, the thread count or the kernel, and the scalar kernel uses {@link Math#fma} in the same
+ * order as the vector one — so the result is bit-identical between runs, thread counts and the vector/scalar paths.
+ *
+ * <p>An optional {@link Epilogue} (bias + activation of a linear layer) is applied during the write-back of the last K slice,
+ * while the tile is still in registers/cache.
+ */
 final class Gemm {
     private Gemm() {}
 
+    /** Depth of a K slice (the only blocking parameter that affects rounding). */
+    static final int KC = 256;
+    /** Widest N slice (multiple of every nr). */
+    static final int NC = 1024;
+    /** Tallest row block of C handled by one task. */
+    static final int MC = 96;
+    /** Rows of the micro-tile. */
+    static final int MR = 6;
+    /** Columns of the scalar micro-tile. */
+    static final int SCALAR_NR = 8;
+
+    /**
+     * Fused write-back of a linear layer on the last K slice: {@code a = c + bias[j]}, {@code pre = a} (when pre is not null),
+     * {@code c = act(a)}. bias and pre may be null.
+     */
+    record Epilogue(MemorySegment bias, Activation act, MemorySegment pre) {}
+
+    private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
+
     static void gemm(CpuBackend be, boolean ta, boolean tb, int m, int n, int k, float alpha,
-                     MemorySegment a, MemorySegment b, float beta, MemorySegment c) {
+                     MemorySegment a, MemorySegment b, float beta, MemorySegment c, Epilogue ep) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { // no products: c = beta·c, then the epilogue
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) writeScalar(0f, c, (long) i * n + j, j, alpha, beta, true, true, ep);
+            return;
+        }
+        boolean vec = be.vectorized();
+        int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
-        int rowsPer = 16;
-        int chunks = (m + rowsPer - 1) / rowsPer;
-        be.forChunks(chunks, ch -> {
-            float[] bcol = new float[k];
-            float[] arow = new float[k];
-            for (int i = ch * rowsPer, ie = Math.min(m, (ch + 1) * rowsPer); i < ie; i++) {
-                for (int q = 0; q < k; q++) arow[q] = ta ? a.getAtIndex(HostTensor.F, (long) q * lda + i) : a.getAtIndex(HostTensor.F, (long) i * lda + q);
-                for (int j = 0; j < n; j++) {
-                    float s = 0;
-                    for (int q = 0; q < k; q++) {
-                        float bv = tb ? b.getAtIndex(HostTensor.F, (long) j * ldb + q) : b.getAtIndex(HostTensor.F, (long) q * ldb + j);
-                        s += arow[q] * bv;
+        int mc = rowBlock(m, be.threads());
+        int rowBlocks = (m + mc - 1) / mc;
+        float[] bp = B_PACK.get();
+        long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean first = pc == 0, last = pc + kc == k;
+                int j0 = jc, p0 = pc;
+                int stripGroups = Math.min(strips, 4 * be.threads());
+                be.forChunks(stripGroups, work / 8, g -> {
+                    for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
+                        packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bp, s * kc * nr);
+                });
+                be.forChunks(rowBlocks, work / 8, blk -> {
+                    int ic = blk * mc, mcur = Math.min(mc, m - ic);
+                    float[] ap = A_PACK.get(), tile = TILE.get();
+                    int panels = (mcur + MR - 1) / MR;
+                    for (int i = 0; i < panels; i++) packA(a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                    for (int s = 0; s < strips; s++) {
+                        int col = j0 + s * nr, cols = Math.min(nr, n - col);
+                        for (int i = 0; i < panels; i++) {
+                            int row = ic + i * MR, rows = Math.min(MR, m - row);
+                            long cOff = (long) row * n + col;
+                            if (vec) {
+                                GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, tile);
+                                if (rows == MR && cols == nr) {
+                                    GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                                    continue;
+                                }
+                            } else {
+                                scalarKernel(kc, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
+                            }
+                            for (int r = 0; r < rows; r++)
+                                for (int q = 0; q < cols; q++)
+                                    writeScalar(tile[r * nr + q], c, cOff + (long) r * n + q, col + q, alpha, beta, first, last, ep);
+                        }
                     }
-                    long ci = (long) i * n + j;
-                    float old = beta == 0f ? 0f : beta * c.getAtIndex(HostTensor.F, ci);
-                    c.setAtIndex(HostTensor.F, ci, alpha * s + old);
-                }
+                });
             }
-        });
+        }
+    }
+
+    /** Rows of C per task: at most {@link #MC}, and small enough that every thread gets a few blocks. A multiple of MR. */
+    static int rowBlock(int m, int threads) {
+        int want = (m + 4 * threads - 1) / (4 * threads);
+        int mc = Math.min(MC, Math.max(MR, want));
+        return (mc + MR - 1) / MR * MR;
+    }
+
+    /** Packs op(A)[row0 .. row0+MR, p0 .. p0+kc] into ap[off + p·MR + r], zero-padding rows past m. */
+    static void packA(MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
+        int rows = Math.min(MR, m - row0);
+        if (ta) { // op(A)[row][p] = A[p][row]: the MR values of one p are contiguous in A
+            for (int p = 0; p < kc; p++) {
+                int dst = off + p * MR;
+                long src = (long) (p0 + p) * lda + row0;
+                for (int r = 0; r < rows; r++) ap[dst + r] = a.getAtIndex(HostTensor.F, src + r);
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
+            }
+            return;
+        }
+        // rows of op(A) are contiguous: bulk-copy the MR row pieces to the heap, then interleave them
+        float[] rowsBuf = ROWS.get();
+        for (int r = 0; r < rows; r++) MemorySegment.copy(a, HostTensor.F, ((long) (row0 + r) * lda + p0) * 4, rowsBuf, r * kc, kc);
+        for (int r = rows; r < MR; r++) java.util.Arrays.fill(rowsBuf, r * kc, (r + 1) * kc, 0f);
+        for (int p = 0, dst = off; p < kc; p++, dst += MR) { // MR = 6, written out so that C2 keeps six plain streams
+            ap[dst] = rowsBuf[p];
+            ap[dst + 1] = rowsBuf[kc + p];
+            ap[dst + 2] = rowsBuf[2 * kc + p];
+            ap[dst + 3] = rowsBuf[3 * kc + p];
+            ap[dst + 4] = rowsBuf[4 * kc + p];
+            ap[dst + 5] = rowsBuf[5 * kc + p];
+        }
+    }
+
+    /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
+    static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
+        int cols = Math.min(nr, n - col0);
+        if (!tb) { // rows of op(B) are contiguous: bulk copies
+            for (int p = 0; p < kc; p++) {
+                int dst = off + p * nr;
+                MemorySegment.copy(b, HostTensor.F, ((long) (p0 + p) * ldb + col0) * 4, bp, dst, cols);
+                for (int q = cols; q < nr; q++) bp[dst + q] = 0f;
+            }
+        } else { // op(B)[p][j] = B[j][p]
+            for (int q = 0; q < nr; q++) {
+                if (q >= cols) {
+                    for (int p = 0; p < kc; p++) bp[off + p * nr + q] = 0f;
+                    continue;
+                }
+                long base = (long) (col0 + q) * ldb + p0;
+                for (int p = 0; p < kc; p++) bp[off + p * nr + q] = b.getAtIndex(HostTensor.F, base + p);
+            }
+        }
+    }
+
+    /**
+     * Scalar micro-kernel: tile[r·nr + q] = Σ_p fma(a[p, r], b[p, q]) in p order, computed in 2 × 4 register blocks so that
+     * eight independent FMA chains are in flight (MR even, nr a multiple of 4).
+     */
+    static void scalarKernel(int kc, float[] ap, int ao, float[] bp, int bo, int nr, float[] tile) {
+        for (int r = 0; r < MR; r += 2)
+            for (int q = 0; q < nr; q += 4) {
+                float c00 = 0f, c01 = 0f, c02 = 0f, c03 = 0f, c10 = 0f, c11 = 0f, c12 = 0f, c13 = 0f;
+                for (int p = 0; p < kc; p++) {
+                    int ai = ao + p * MR + r, bi = bo + p * nr + q;
+                    float a0 = ap[ai], a1 = ap[ai + 1];
+                    float b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+                    c00 = Math.fma(a0, b0, c00); c01 = Math.fma(a0, b1, c01); c02 = Math.fma(a0, b2, c02); c03 = Math.fma(a0, b3, c03);
+                    c10 = Math.fma(a1, b0, c10); c11 = Math.fma(a1, b1, c11); c12 = Math.fma(a1, b2, c12); c13 = Math.fma(a1, b3, c13);
+                }
+                int t0 = r * nr + q, t1 = t0 + nr;
+                tile[t0] = c00; tile[t0 + 1] = c01; tile[t0 + 2] = c02; tile[t0 + 3] = c03;
+                tile[t1] = c10; tile[t1 + 1] = c11; tile[t1 + 2] = c12; tile[t1 + 3] = c13;
+            }
+    }
+
+    /** The write-back rule of one element (see the class comment); the vector kernel's write-back performs the same operations. */
+    static void writeScalar(float acc, MemorySegment c, long idx, int col, float alpha, float beta,
+                            boolean first, boolean last, Epilogue ep) {
+        float v = alpha * acc;
+        if (first) { if (beta != 0f) v = v + beta * c.getAtIndex(HostTensor.F, idx); }
+        else v = c.getAtIndex(HostTensor.F, idx) + v;
+        if (last && ep != null) {
+            if (ep.bias() != null) v = v + ep.bias().getAtIndex(HostTensor.F, col);
+            if (ep.pre() != null) ep.pre().setAtIndex(HostTensor.F, idx, v);
+            v = ep.act().apply(v);
+        }
+        c.setAtIndex(HostTensor.F, idx, v);
     }
 }

@@ -1,0 +1,125 @@
+package dev.fluvia.backend.cpu;
+
+import dev.fluvia.backend.Activation;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API micro-kernel of {@link Gemm}: a {@code 6 × 2L} register tile ({@code L} = lanes of the preferred species,
+ * 12 accumulators), one broadcast of A and two loads of B per FMA pair. Only loaded when {@link Simd#AVAILABLE}.
+ */
+final class GemmVec {
+    private GemmVec() {}
+
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+    /** Columns of the micro-tile. */
+    static final int NR = 2 * L;
+    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
+
+    /**
+     * Multiplies one packed A panel ({@code MR × kc}) by one packed B panel ({@code kc × NR}) and stores the raw sums in
+     * {@code tile} (row-major, NR wide). The accumulation loop is kept apart from the write-back so that C2 keeps the 12
+     * accumulators in registers (measured: a kernel with the write-back inlined ran at about 60% of this one's speed).
+     */
+    static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
+        // p in order; unrolled by two (measured ~1.7x faster than the plain loop under C2), with a one-step tail
+        int even = kc & ~1;
+        for (int p = 0; p < even; p += 2) {
+            {
+                int bi = bo + p * NR, ai = ao + p * Gemm.MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+            {
+                int bi = bo + (p + 1) * NR, ai = ao + (p + 1) * Gemm.MR;
+                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+                a = FloatVector.broadcast(S, ap[ai + 1]);
+                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+                a = FloatVector.broadcast(S, ap[ai + 2]);
+                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+                a = FloatVector.broadcast(S, ap[ai + 3]);
+                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+                a = FloatVector.broadcast(S, ap[ai + 4]);
+                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+                a = FloatVector.broadcast(S, ap[ai + 5]);
+                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+            }
+        }
+        if (even < kc) {
+            int bi = bo + even * NR, ai = ao + even * Gemm.MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
+            a = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
+            a = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
+            a = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
+            a = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
+            a = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+    }
+
+    /** Writes a full {@code MR × NR} tile of raw sums into C (row stride ldc) with the vector write-back. */
+    static void writeTile(float[] tile, MemorySegment c, long cOff, int ldc, int col, float alpha, float beta,
+                          boolean first, boolean last, Gemm.Epilogue ep) {
+        for (int r = 0; r < Gemm.MR; r++)
+            for (int h = 0; h < NR; h += L)
+                write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
+    }
+
+    /** Vector form of {@link Gemm#writeScalar}: the same operations in the same order on L adjacent elements. */
+    private static void write(FloatVector acc, MemorySegment c, long idx, int col, float alpha, float beta,
+                              boolean first, boolean last, Gemm.Epilogue ep) {
+        long off = idx * 4;
+        FloatVector v = acc.mul(alpha);
+        if (first) { if (beta != 0f) v = v.add(FloatVector.fromMemorySegment(S, c, off, NATIVE).mul(beta)); }
+        else v = FloatVector.fromMemorySegment(S, c, off, NATIVE).add(v);
+        if (last && ep != null) {
+            if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) col * 4, NATIVE));
+            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
+            Activation act = ep.act();
+            if (act == Activation.RELU) v = relu(v);
+            else if (act != Activation.IDENTITY) { // transcendental activations: scalar, exactly as Activation.apply
+                v.intoMemorySegment(c, off, NATIVE);
+                for (int q = 0; q < L; q++) c.setAtIndex(HostTensor.F, idx + q, act.apply(c.getAtIndex(HostTensor.F, idx + q)));
+                return;
+            }
+        }
+        v.intoMemorySegment(c, off, NATIVE);
+    }
+
+    /** max(v, 0) with the scalar rule's NaN behaviour ({@code a > 0 ? a : 0}). */
+    static FloatVector relu(FloatVector v) {
+        return FloatVector.zero(S).blend(v, v.compare(VectorOperators.GT, 0f));
+    }
+}
