@@ -119,7 +119,7 @@ final class ImageOps {
         }
         if (bias != null) {
             MemorySegment bs = seg(bias);
-            be.forRows(n, (lo, hi) -> {
+            be.forRows(n, (long) n * co * hw, (lo, hi) -> {
                 for (int r = lo; r < hi; r++)
                     for (int o = 0; o < co; o++) {
                         float b = get(bs, o);
@@ -156,7 +156,7 @@ final class ImageOps {
         }
         if (gb != null) {
             MemorySegment gys = seg(gy), gbs = seg(gb);
-            double[] acc = be.reduceRows(n, co, (lo, hi, a) -> {
+            double[] acc = be.reduceRows(n, co, (long) n * co * hw, (lo, hi, a) -> {
                 for (int r = lo; r < hi; r++)
                     for (int o = 0; o < co; o++) {
                         long base = ((long) r * co + o) * hw;
@@ -189,7 +189,7 @@ final class ImageOps {
     private void squeezeCopy(Tensor x, Tensor y, boolean toSqueezed) {
         int n = x.dim(0), c = x.dim(1), hh = x.dim(2), ww = x.dim(3), h2 = hh / 2, w2 = ww / 2;
         MemorySegment xs = seg(x), ys = seg(y);
-        be.forRows(n, (lo, hi) -> {
+        be.forRows(n, x.numel(), (lo, hi) -> {
             for (int r = lo; r < hi; r++)
                 for (int ch = 0; ch < c; ch++)
                     for (int i = 0; i < 2; i++)
@@ -240,7 +240,7 @@ final class ImageOps {
         same("condNormalLogProb", "z", z, "logSigma", logSigma);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), os = seg(out);
-        be.forRows(n, (lo, hi) -> {
+        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
                 for (int j = 0; j < d; j++) {
@@ -264,7 +264,7 @@ final class ImageOps {
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), gs = seg(gOut), gzs = gz == null ? null : seg(gz),
                 gms = seg(gmu), gls = seg(glogSigma);
-        be.forRows(n, (lo, hi) -> {
+        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double g = get(gs, r);
                 for (int j = 0; j < d; j++) {
@@ -309,7 +309,7 @@ final class ImageOps {
         int n = in.rows(), d = in.rowSize();
         double a = 1 - 2.0 * lambda, logA = Math.log(a);
         MemorySegment is = seg(in), os = seg(out), ls = seg(ld);
-        be.forRows(n, (lo, hi) -> {
+        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double acc = 0;
                 for (int j = 0; j < d; j++) {
@@ -335,7 +335,7 @@ final class ImageOps {
         int n = x.rows(), d = x.rowSize();
         double a = 1 - 2.0 * lambda;
         MemorySegment xs = seg(x), gys = seg(gy), gls = seg(gLd), gxs = seg(gx);
-        be.forRows(n, (lo, hi) -> {
+        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double gl = get(gls, r);
                 for (int j = 0; j < d; j++) {
