@@ -53,7 +53,7 @@ class TabularQualityTest {
     }
 
     @Test void realNvpOn8Gaussians() {
-        Run r = train("8gaussians", "realnvp", realnvp(), 3000, 256, 2e-3, 2);
+        Run r = train("8gaussians", "realnvp", realnvp(), 6000, 256, 2e-3, 2);
         System.out.printf("realnvp 8gaussians: validation NLL %.4f nats (target <= 3.00, entropy 2.833)%n", r.valNll());
         assertTrue(r.valNll() <= 3.00, "validation NLL " + r.valNll());
     }
