@@ -3,7 +3,8 @@
 
 Run with Debian's interpreter (python3-torch):  /usr/bin/python3 scripts/bench/torch_peer.py --threads 1
 Prints one line per benchmark:  torch bench=<name> threads=<t> ms=<median> samples_per_s=<...> gflops=<...>
-Timing: `--warmup` untimed steps, then the median (ms=) and the minimum (best_ms=) of `--repeats` timed steps
+Timing: `--warmup` untimed steps, then the median (ms=), minimum (best_ms=) and maximum (max_ms=) of `--repeats` timed steps
+(MAF sampling: warmup/5 untimed and repeats/4 timed batches, at least 1 and 3)
 (time.perf_counter around each step).
 Threads are pinned with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS (set before torch is imported)
 and torch.set_num_threads; inter-op parallelism is set to 1.
@@ -36,7 +37,7 @@ CLAMP = 2.0
 
 
 def timed(fn, warmup, repeats):
-    """Returns (median, min) of the step times in seconds."""
+    """Returns (median, min, max) of the step times in seconds."""
     for _ in range(warmup):
         fn()
     ts = []
@@ -44,12 +45,12 @@ def timed(fn, warmup, repeats):
         t0 = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), min(ts)
+    return statistics.median(ts), min(ts), max(ts)
 
 
 def report(name, times, samples, flops):
-    seconds, best = times
-    print(f"torch bench={name} threads={args.threads} ms={seconds * 1e3:.3f} best_ms={best * 1e3:.3f} "
+    seconds, best, worst = times
+    print(f"torch bench={name} threads={args.threads} ms={seconds * 1e3:.3f} best_ms={best * 1e3:.3f} max_ms={worst * 1e3:.3f} "
           f"samples_per_s={samples / seconds:.1f} gflops={flops / seconds / 1e9:.2f}", flush=True)
 
 
