@@ -3,7 +3,8 @@
 
 Run with Debian's interpreter (python3-torch):  /usr/bin/python3 scripts/bench/torch_peer.py --threads 1
 Prints one line per benchmark:  torch bench=<name> threads=<t> ms=<median> samples_per_s=<...> gflops=<...>
-Timing: `--warmup` untimed steps, then the median (ms=) and the minimum (best_ms=) of `--repeats` timed steps
+Timing: `--warmup` untimed steps, then the median (ms=), minimum (best_ms=) and maximum (max_ms=) of `--repeats` timed steps
+(MAF sampling: warmup/5 untimed and repeats/4 timed batches, at least 1 and 3)
 (time.perf_counter around each step).
 Threads are pinned with OMP_NUM_THREADS / OPENBLAS_NUM_THREADS / MKL_NUM_THREADS (set before torch is imported)
 and torch.set_num_threads; inter-op parallelism is set to 1.
@@ -17,7 +18,7 @@ import time
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--threads", type=int, default=1)
-ap.add_argument("--bench", default="all", choices=["all", "gemm", "coupling", "realnvp"])
+ap.add_argument("--bench", default="all", choices=["all", "gemm", "coupling", "realnvp", "maf"])
 ap.add_argument("--warmup", type=int, default=10)
 ap.add_argument("--repeats", type=int, default=40)
 args = ap.parse_args()
@@ -26,6 +27,7 @@ for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import torch  # noqa: E402  (after the thread variables)
 from torch import nn  # noqa: E402
+from torch.nn import functional as F  # noqa: E402
 
 torch.set_num_threads(args.threads)
 torch.set_num_interop_threads(1)
@@ -35,7 +37,7 @@ CLAMP = 2.0
 
 
 def timed(fn, warmup, repeats):
-    """Returns (median, min) of the step times in seconds."""
+    """Returns (median, min, max) of the step times in seconds."""
     for _ in range(warmup):
         fn()
     ts = []
@@ -43,12 +45,12 @@ def timed(fn, warmup, repeats):
         t0 = time.perf_counter()
         fn()
         ts.append(time.perf_counter() - t0)
-    return statistics.median(ts), min(ts)
+    return statistics.median(ts), min(ts), max(ts)
 
 
 def report(name, times, samples, flops):
-    seconds, best = times
-    print(f"torch bench={name} threads={args.threads} ms={seconds * 1e3:.3f} best_ms={best * 1e3:.3f} "
+    seconds, best, worst = times
+    print(f"torch bench={name} threads={args.threads} ms={seconds * 1e3:.3f} best_ms={best * 1e3:.3f} max_ms={worst * 1e3:.3f} "
           f"samples_per_s={samples / seconds:.1f} gflops={flops / seconds / 1e9:.2f}", flush=True)
 
 
@@ -91,6 +93,68 @@ class AffineCoupling(nn.Module):
         return y, logs.sum(1)
 
 
+class MaskedLinear(nn.Linear):
+    """A linear layer whose weight is multiplied by a fixed 0/1 mask [out, in] on every call (MADE)."""
+
+    def __init__(self, mask):
+        super().__init__(mask.shape[1], mask.shape[0])
+        self.register_buffer("mask", mask)
+
+    def forward(self, x):
+        return F.linear(x, self.weight * self.mask, self.bias)
+
+
+def made_masks(order, hidden):
+    """Fluvia's MADE masks (FLOWS.md "MADE", nn/Made.java): input degree m_in(order[t]) = t + 1; hidden unit k of every
+    layer has degree 1 + (k mod (D − 1)); a hidden unit sees a unit / input of degree ≤ its own; both output rows of dim d
+    (μ_d at row d, raw α_d at row D + d) see hidden units of degree < m_in(d)."""
+    d = len(order)
+    m_in = torch.empty(d, dtype=torch.long)
+    m_in[torch.tensor(order)] = torch.arange(1, d + 1)
+    masks, prev = [], m_in
+    for h in hidden:
+        cur = 1 + torch.arange(h) % (d - 1)
+        masks.append((cur[:, None] >= prev[None, :]).float())
+        prev = cur
+    out = (m_in[:, None] > prev[None, :]).float()
+    masks.append(torch.cat([out, out], 0))
+    return masks
+
+
+class MafLayer(nn.Module):
+    """MAF (FLOWS.md "MAF"): (μ, raw) = MADE(x), α = c·tanh(raw/c); density direction z = (x − μ)·exp(−α), ld = −Σ α;
+    sampling direction x_d = z_d·exp(α_d) + μ_d, one full MADE pass per autoregressive step (as nflows / zuko do)."""
+
+    def __init__(self, order, hidden):
+        super().__init__()
+        self.order, self.d = list(order), len(order)
+        masks = made_masks(order, hidden)
+        layers = []
+        for i, m in enumerate(masks):
+            layers.append(MaskedLinear(m))
+            if i + 1 < len(masks):
+                layers.append(nn.ReLU())
+        with torch.no_grad():
+            layers[-1].weight.uniform_(-0.005, 0.005)
+            layers[-1].bias.uniform_(-0.005, 0.005)
+        self.net = nn.Sequential(*layers)
+
+    def params_of(self, x):
+        h = self.net(x)
+        return h[:, :self.d], CLAMP * torch.tanh(h[:, self.d:] / CLAMP)
+
+    def forward(self, x):
+        mu, alpha = self.params_of(x)
+        return (x - mu) * torch.exp(-alpha), -alpha.sum(1)
+
+    def inverse(self, z):
+        x = torch.zeros_like(z)
+        for dim in self.order:                      # D sequential full network passes
+            mu, alpha = self.params_of(x)
+            x[:, dim] = z[:, dim] * torch.exp(alpha[:, dim]) + mu[:, dim]
+        return x
+
+
 class Flow(nn.Module):
     def __init__(self, layers):
         super().__init__()
@@ -103,6 +167,13 @@ class Flow(nn.Module):
             ld = ld + l
         logp = -0.5 * (x * x).sum(1) - 0.5 * x.shape[1] * LOG_2PI + ld
         return -logp.mean()
+
+    @torch.no_grad()
+    def sample(self, n, d):
+        x = torch.randn(n, d)
+        for layer in reversed(self.layers):
+            x = layer.inverse(x)
+        return x
 
 
 def alternating(d, layer):
@@ -141,6 +212,18 @@ def main():
     if args.bench in ("all", "realnvp"):
         flow = Flow([AffineCoupling(*alternating(2, l), [64, 64]) for l in range(8)])
         train_bench("realnvp2d-8x64-b512", flow, 2, 512, 3 * 512 * 8 * mlp_flops([1, 64, 64, 2]))
+    if args.bench in ("all", "maf"):
+        # 5 MAF layers on 8-D data, orders 0..7 then reversed between layers, MADE 8 → 512 → 512 → 16 (ReLU)
+        order, layers = list(range(8)), []
+        for l in range(5):
+            if l > 0:
+                order = order[::-1]
+            layers.append(MafLayer(order, [512, 512]))
+        flow = Flow(layers)
+        fwd = 5 * mlp_flops([8, 512, 512, 16])            # one MADE pass per layer, per sample
+        train_bench("maf8-5x512-b512", flow, 8, 512, 3 * 512 * fwd)
+        report("maf8-5x512-sample-b512", timed(lambda: flow.sample(512, 8), max(1, args.warmup // 5),
+                                                   max(3, args.repeats // 4)), 512, 8 * 512 * fwd)
 
 
 if __name__ == "__main__":

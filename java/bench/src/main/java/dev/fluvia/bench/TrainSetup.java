@@ -9,6 +9,7 @@ import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.nn.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.AffineCoupling;
+import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
@@ -40,6 +41,21 @@ final class TrainSetup {
             ts.add(new AffineCoupling(be, 2, m[0], m[1], new int[] {64, 64}, Activation.RELU, CouplingScale.SOFTCLAMP, 2f, rng));
         }
         return perturbed(be, new Flow(be, new StandardNormal(be, 2), ts), rng);
+    }
+
+    /**
+     * MAF on 8-D data: 5 {@link Maf} layers, the first in natural order 0..7, each next one in the previous order reversed;
+     * MADE conditioners 8 → 512 → 512 → 16 (ReLU hidden, default cyclic hidden degrees, soft-clamp c = 2), standard-normal base.
+     */
+    static Flow maf8(CpuBackend be, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        List<Transform> ts = new ArrayList<>();
+        int[] order = Maf.naturalOrder(8);
+        for (int l = 0; l < 5; l++) {
+            if (l > 0) order = Maf.reversedOrder(order);
+            ts.add(new Maf(be, order, new int[] {512, 512}, Activation.RELU, rng));
+        }
+        return perturbed(be, new Flow(be, new StandardNormal(be, 8), ts), rng);
     }
 
     /** Moves the zero-initialised output layers off zero so every path carries work, as after a few steps of training. */
