@@ -809,50 +809,53 @@ public final class CpuBackend implements Backend {
         }
         int[] ord = ix(order);
         MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
+        MemorySegment[] wseg = new MemorySegment[layers], bseg = new MemorySegment[layers];
+        for (int i = 0; i < layers; i++) { wseg[i] = h(weights.get(i)).seg; bseg[i] = h(biases.get(i)).seg; }
+        // Rows are processed a chunk at a time. The first layer's pre-activation a1 = W1·x + b1 is kept per row and
+        // updated by a rank-1 term when x_d is set (no full first-layer pass per dimension); the deeper hidden layers run
+        // as one GEMM per chunk and step (bias + activation in the GEMM epilogue); the output layer only for the two
+        // rows (μ_d, raw α_d) of the dimension being produced.
         forRows(n, Long.MAX_VALUE, (lo, hi) -> {
-            // Per row: the first layer's pre-activation a1 = W1·x + b1 is updated by a rank-1 term when x_d is set;
-            // deeper layers run in full, the output layer only for the two rows of dim d.
-            float[] a1 = new float[outs[0]];
-            float[][] hbuf = new float[layers][];
-            for (int i = 0; i < layers; i++) hbuf[i] = new float[outs[i]];
-            for (int r = lo; r < hi; r++) {
-                System.arraycopy(b[0], 0, a1, 0, outs[0]);
-                double acc = 0;
+            int m = hi - lo, h0 = outs[0];
+            float[] a1 = new float[m * h0];
+            for (int r = 0; r < m; r++) System.arraycopy(b[0], 0, a1, r * h0, h0);
+            double[] acc = new double[m];
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment[] hs = new MemorySegment[layers];
+                for (int L = 0; L < layers - 1; L++) hs[L] = arena.allocate((long) m * outs[L] * 4, 64);
                 for (int step = 0; step < d; step++) {
                     int dim = ord[step];
-                    // hidden layers
-                    float[] prev = null;
                     for (int L = 0; L < layers - 1; L++) {
-                        float[] hcur = hbuf[L];
-                        if (L == 0) for (int o = 0; o < outs[0]; o++) hcur[o] = act.apply(a1[o]);
-                        else {
-                            for (int o = 0; o < outs[L]; o++) {
-                                double s = b[L][o];
-                                int wb = o * ins[L];
-                                for (int q = 0; q < ins[L]; q++) s += w[L][wb + q] * prev[q];
-                                hcur[o] = act.apply((float) s);
+                        if (L == 0) for (int i = 0; i < m * h0; i++) set(hs[0], i, act.apply(a1[i]));
+                        else Gemm.gemm(this, false, true, m, outs[L], ins[L], 1f, hs[L - 1], wseg[L], 0f, hs[L],
+                                new Gemm.Epilogue(bseg[L], act, null));
+                    }
+                    int lo2 = layers - 1, k = ins[lo2];
+                    for (int r = 0; r < m; r++) {
+                        double mu, raw;
+                        if (layers == 1) {
+                            mu = a1[r * h0 + dim]; raw = a1[r * h0 + d + dim];
+                        } else {
+                            MemorySegment prev = hs[lo2 - 1];
+                            double s1 = b[lo2][dim], s2 = b[lo2][d + dim];
+                            int w1 = dim * k, w2 = (d + dim) * k;
+                            for (int q = 0; q < k; q++) {
+                                float pv = get(prev, (long) r * k + q);
+                                s1 += w[lo2][w1 + q] * pv;
+                                s2 += w[lo2][w2 + q] * pv;
                             }
+                            mu = (float) s1; raw = (float) s2;
                         }
-                        prev = hcur;
+                        double a = clamp * Math.tanh((float) raw / clamp);
+                        long p = (long) (lo + r) * d + dim;
+                        float xv = (float) (get(zs, p) * Math.exp(a) + (float) mu);
+                        set(xs, p, xv);
+                        acc[r] += a;
+                        for (int o = 0; o < h0; o++) a1[r * h0 + o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
                     }
-                    int Lo = layers - 1;
-                    double mu, raw;
-                    if (layers == 1) {
-                        mu = a1[dim]; raw = a1[d + dim];
-                    } else {
-                        double s1 = b[Lo][dim], s2 = b[Lo][d + dim];
-                        int w1 = dim * ins[Lo], w2 = (d + dim) * ins[Lo];
-                        for (int q = 0; q < ins[Lo]; q++) { s1 += w[Lo][w1 + q] * prev[q]; s2 += w[Lo][w2 + q] * prev[q]; }
-                        mu = (float) s1; raw = (float) s2;
-                    }
-                    double a = clamp * Math.tanh((float) raw / clamp);
-                    float xv = (float) (get(zs, (long) r * d + dim) * Math.exp(a) + (float) mu);
-                    set(xs, (long) r * d + dim, xv);
-                    acc += a;
-                    for (int o = 0; o < outs[0]; o++) a1[o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
                 }
-                set(ls, r, (float) (get(ls, r) + acc));
             }
+            for (int r = 0; r < m; r++) set(ls, lo + r, (float) (get(ls, lo + r) + acc[r]));
         });
     }
 
