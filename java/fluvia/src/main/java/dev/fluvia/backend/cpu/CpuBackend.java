@@ -166,12 +166,6 @@ public final class CpuBackend implements Backend {
 
     static int[] ix(Index i) { return i.raw(); }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        Tensor t = alloc(shape);
-        upload(data, t);
-        return t;
-    }
-
     @Override public void upload(float[] src, Tensor dst) {
         OpChecks.upload(src, dst);
         MemorySegment.copy(src, 0, h(dst).seg, HostTensor.F, 0, src.length);

@@ -47,7 +47,7 @@ import jcuda.driver.CUgraphExec;
  * when libcuda is absent.
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = 256, ROW_THREADS = 128, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
+    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
@@ -253,12 +253,6 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        Tensor t = alloc(shape);
-        upload(data, t);
-        return t;
-    }
-
     @Override public void upload(float[] src, Tensor dst) {
         OpChecks.upload(src, dst);
         uploadBytes(MemorySegment.ofArray(src), d(dst).block);
@@ -324,29 +318,9 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ launch helpers
 
-    private int gridFor(long count) {
-        long blocks = (count + THREADS - 1) / THREADS;
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 32));
-    }
-
-    private int rowGridFor(long rows) {
-        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64));
-    }
-
-    /** A grid-stride element-wise kernel over {@code count} elements. */
-    private void elementwise(String kernel, long count, Object... args) {
-        rt.makeCurrent();
-        if (count == 0) return;
-        rt.launch(kernel, gridFor(count), 1, THREADS, 0, args);
-    }
-
-    /** A warp-per-row kernel over {@code rows} rows. */
-    private void rows(String kernel, long rows, Object... args) {
-        rt.makeCurrent();
-        if (rows == 0) return;
-        rt.launch(kernel, rowGridFor(rows), 1, ROW_THREADS, 0, args);
-    }
+    private int gridFor(long count) { return rt.gridFor(count); }
+    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
+    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
 
     private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
 

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
  * fixed-order block sum, and the weight gradient accumulates sample by sample in stream order, so it is deterministic.
  */
 final class CudaImageOps {
-    private static final int THREADS = 256, ROW_THREADS = 128;
+    private static final int THREADS = CudaRuntime.THREADS;
     /** Upper bound of the im2col scratch per chunk of samples. */
     private static final long COL_BYTES = 64L << 20;
 
@@ -29,23 +29,8 @@ final class CudaImageOps {
         this.handle = handle;
     }
 
-    private int gridFor(long count) {
-        long blocks = (count + THREADS - 1) / THREADS;
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 32));
-    }
-
-    private void elementwise(String kernel, long count, Object... args) {
-        rt.makeCurrent();
-        if (count == 0) return;
-        rt.launch(kernel, gridFor(count), 1, THREADS, 0, args);
-    }
-
-    private void rows(String kernel, long rows, Object... args) {
-        rt.makeCurrent();
-        if (rows == 0) return;
-        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
-        rt.launch(kernel, (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64)), 1, ROW_THREADS, 0, args);
-    }
+    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
+    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
 
     private static DeviceTensor d(Tensor t) { return CudaBackend.d(t); }
 
