@@ -1,5 +1,6 @@
 package dev.fluvia.flow;
 
+import static dev.fluvia.oracle.FlowGradientCheck.nll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.AffineCoupling;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.oracle.FlowGradientCheck;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -38,13 +40,6 @@ class FlowGradientSmokeTest {
         return f;
     }
 
-    static double nll(Flow f, float[] x, int n) {
-        float[] lp = f.logProb(x, n);
-        double s = 0;
-        for (float v : lp) s -= v;
-        return s / n;
-    }
-
     @Test void nllGradientMatchesCentralDifferences() {
         CpuBackend be = new CpuBackend(2);
         Flow f = smallFlow(be, 7);
@@ -58,16 +53,7 @@ class FlowGradientSmokeTest {
         assertEquals(nll(f, x, n), loss, 1e-5);
         int checked = 0;
         for (Param p : f.params()) {
-            float[] v = be.toHost(p.value()), g = be.toHost(p.grad());
-            for (int i = 0; i < v.length; i += Math.max(1, v.length / 5)) {
-                float old = v[i], h = 1e-2f;
-                v[i] = old + h; be.upload(v, p.value()); double up = nll(f, x, n);
-                v[i] = old - h; be.upload(v, p.value()); double dn = nll(f, x, n);
-                v[i] = old; be.upload(v, p.value());
-                double fd = (up - dn) / (2 * h);
-                assertEquals(fd, g[i], 2e-3 + 2e-2 * Math.abs(fd), p.name() + "[" + i + "]");
-                checked++;
-            }
+            checked += FlowGradientCheck.centralDifferences(be, f, p, be.toHost(p.grad()), x, n, 5);
         }
         assertTrue(checked > 20);
     }

@@ -1,5 +1,6 @@
 package dev.fluvia.transforms;
 
+import static dev.fluvia.oracle.FlowGradientCheck.nll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,7 @@ import dev.fluvia.dist.StandardNormal;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.nn.Param;
+import dev.fluvia.oracle.FlowGradientCheck;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,12 +51,6 @@ class FlowOfNewLayersTest {
         return x;
     }
 
-    private static double nll(Flow f, float[] x, int n) {
-        double s = 0;
-        for (float v : f.logProb(x, n)) s -= v;
-        return s / n;
-    }
-
     @Test void nllGradientMatchesCentralDifferences() {
         CpuBackend be = new CpuBackend(2);
         Flow f = flow(be, 3);
@@ -67,16 +63,7 @@ class FlowOfNewLayersTest {
         int checked = 0;
         for (Param p : f.params()) {
             if (!p.trainable()) continue;
-            float[] v = be.toHost(p.value()), g = be.toHost(p.grad());
-            for (int i = 0; i < v.length; i += Math.max(1, v.length / 4)) {
-                float old = v[i], h = 1e-2f;
-                v[i] = old + h; be.upload(v, p.value()); double up = nll(f, x, n);
-                v[i] = old - h; be.upload(v, p.value()); double dn = nll(f, x, n);
-                v[i] = old; be.upload(v, p.value());
-                double fd = (up - dn) / (2 * h);
-                assertEquals(fd, g[i], 2e-3 + 2e-2 * Math.abs(fd), p.name() + "[" + i + "]");
-                checked++;
-            }
+            checked += FlowGradientCheck.centralDifferences(be, f, p, be.toHost(p.grad()), x, n, 4);
         }
         assertTrue(checked > 30, "checked " + checked);
     }

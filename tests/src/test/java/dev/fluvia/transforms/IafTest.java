@@ -15,6 +15,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.nn.Param;
 import dev.fluvia.oracle.MafOracle;
+import dev.fluvia.oracle.FlowGradientCheck;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,17 +55,7 @@ class IafTest {
         }
     }
 
-    static double iafLoss(MafOracle o, double[] x, float[] c, float[] e) {
-        double s = 0;
-        for (int r = 0; r < N; r++) {
-            double[] xr = new double[D];
-            System.arraycopy(x, r * D, xr, 0, D);
-            MafOracle.Out out = o.inverse(xr);
-            for (int d = 0; d < D; d++) s += c[r * D + d] * out.v()[d];
-            s += e[r] * out.ld();
-        }
-        return s;
-    }
+    static double iafLoss(MafOracle o, double[] x, float[] c, float[] e) { return MafTest.oracleLoss(o::inverse, x, c, e); }
 
     @Test void implicitGradientsMatchCentralDifferences() {
         for (Activation act : new Activation[] {Activation.TANH, Activation.ELU}) {
@@ -144,24 +135,10 @@ class IafTest {
         int checked = 0;
         for (int k = 0; k < ps.size(); k++) {
             Param p = ps.get(k);
-            float[] g = be.toHost(p.grad()), v = be.toHost(p.value());
+            float[] g = be.toHost(p.grad());
             for (int i = 0; i < g.length; i++) assertEquals(store.get(k)[i], g[i], 1e-5 + 1e-4 * Math.abs(g[i]), p.name() + " store vs recompute");
-            for (int i = 0; i < v.length; i += Math.max(1, v.length / 4)) {
-                float old = v[i], h = 1e-2f;
-                v[i] = old + h; be.upload(v, p.value()); double up = nll(f, x, n);
-                v[i] = old - h; be.upload(v, p.value()); double dn = nll(f, x, n);
-                v[i] = old; be.upload(v, p.value());
-                double fd = (up - dn) / (2 * h);
-                assertEquals(fd, g[i], 2e-3 + 2e-2 * Math.abs(fd), p.name() + "[" + i + "]");
-                checked++;
-            }
+            checked += FlowGradientCheck.centralDifferences(be, f, p, g, x, n, 4);
         }
         assertTrue(checked > 30);
-    }
-
-    static double nll(Flow f, float[] x, int n) {
-        double s = 0;
-        for (float v : f.logProb(x, n)) s -= v;
-        return s / n;
     }
 }

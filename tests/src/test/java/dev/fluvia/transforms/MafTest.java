@@ -16,6 +16,7 @@ import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /** MAF layer against the float64 {@link MafOracle}: values, log-dets, the sequential inverse and all gradients. */
@@ -116,12 +117,15 @@ class MafTest {
     /** L = Σ c·y + Σ e·ld as the oracle computes it, x flattened [N·D]. */
     interface OracleLoss { double eval(MafOracle o, double[] x); }
 
-    static double mafLoss(MafOracle o, double[] x, float[] c, float[] e) {
+    static double mafLoss(MafOracle o, double[] x, float[] c, float[] e) { return oracleLoss(o::forward, x, c, e); }
+
+    /** L = Σ c·out + Σ e·ld over the N rows of x for one direction of the oracle ({@code forward} or {@code inverse}). */
+    static double oracleLoss(Function<double[], MafOracle.Out> direction, double[] x, float[] c, float[] e) {
         double s = 0;
         for (int r = 0; r < N; r++) {
             double[] xr = new double[D];
             System.arraycopy(x, r * D, xr, 0, D);
-            MafOracle.Out out = o.forward(xr);
+            MafOracle.Out out = direction.apply(xr);
             for (int d = 0; d < D; d++) s += c[r * D + d] * out.v()[d];
             s += e[r] * out.ld();
         }

@@ -41,7 +41,11 @@ public interface Backend extends AutoCloseable {
     void release(Tensor t);
 
     /** Copies {@code data} (length = product of shape) into a new tensor. */
-    Tensor fromHost(float[] data, int... shape);
+    default Tensor fromHost(float[] data, int... shape) {
+        Tensor t = alloc(shape);
+        upload(data, t);
+        return t;
+    }
 
     /** Copies {@code src} into the existing tensor {@code dst} ({@code src.length == dst.numel()}). */
     void upload(float[] src, Tensor dst);

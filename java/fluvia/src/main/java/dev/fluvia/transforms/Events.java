@@ -5,11 +5,11 @@ import dev.fluvia.tensor.Tensor;
 import java.util.Arrays;
 
 /** Input shape checks shared by layers: a batch {@code [N, event...]} of the layer's event shape. */
-final class Events {
+public final class Events {
     private Events() {}
 
     /** Throws a {@link ShapeException} naming the layer, the direction and both shapes unless t is {@code [N, event...]}. */
-    static void check(String kind, String op, Tensor t, int[] event) {
+    public static void check(String kind, String op, Tensor t, int[] event) {
         int[] s = t.shape();
         if (s.length != event.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), event))
             throw new ShapeException(kind + "." + op + ": expected a batch of samples of shape " + Arrays.toString(event)

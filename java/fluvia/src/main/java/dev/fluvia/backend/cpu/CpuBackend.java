@@ -1,14 +1,9 @@
 package dev.fluvia.backend.cpu;
 
-import static dev.fluvia.tensor.Shapes.perSample;
-import static dev.fluvia.tensor.Shapes.rank;
-import static dev.fluvia.tensor.Shapes.require;
-import static dev.fluvia.tensor.Shapes.same;
-import static dev.fluvia.tensor.Shapes.shape;
-
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
@@ -171,14 +166,8 @@ public final class CpuBackend implements Backend {
 
     static int[] ix(Index i) { return i.raw(); }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        Tensor t = alloc(shape);
-        upload(data, t);
-        return t;
-    }
-
     @Override public void upload(float[] src, Tensor dst) {
-        require(src.length == dst.numel(), "upload", "host array has " + src.length + " elements", dst);
+        OpChecks.upload(src, dst);
         MemorySegment.copy(src, 0, h(dst).seg, HostTensor.F, 0, src.length);
     }
 
@@ -191,7 +180,7 @@ public final class CpuBackend implements Backend {
     @Override public Index index(int[] values) { return new HostIndex(values); }
 
     @Override public void copy(Tensor src, Tensor dst) {
-        require(src.numel() == dst.numel(), "copy", "element counts differ", src, dst);
+        OpChecks.copy(src, dst);
         MemorySegment.copy(h(src).seg, 0, h(dst).seg, 0, src.numel() * 4);
     }
 
@@ -280,32 +269,20 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ dense
 
     @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
-                "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
-        Gemm.gemm(this, transA, transB, m, n, k, alpha, h(a).seg, h(b).seg, beta, h(c).seg, null);
+        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
+        Gemm.gemm(this, transA, transB, g.m(), g.n(), g.k(), alpha, h(a).seg, h(b).seg, beta, h(c).seg, null);
     }
 
     @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
+        OpChecks.linearForward(x, w, bias, pre, y);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
-        shape("linearForward", "y", y, n, out);
-        if (pre != null) shape("linearForward", "pre", pre, n, out);
-        if (bias != null) shape("linearForward", "bias", bias, out);
         // y = act(x·wᵀ + bias), with pre = x·wᵀ + bias; bias and activation are applied in the GEMM's write-back
         Gemm.Epilogue ep = new Gemm.Epilogue(bias == null ? null : h(bias).seg, act, pre == null ? null : h(pre).seg);
         Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, h(y).seg, ep);
     }
 
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        same("activationBackward", "gy", gy, "gpre", gpre);
-        same("activationBackward", "y", y, "gy", gy);
-        if (pre != null) same("activationBackward", "pre", pre, "y", y);
-        else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
-                "activationBackward", act.id() + " needs the pre-activation", y);
+        OpChecks.activationBackward(act, pre, y, gy, gpre);
         MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
         int rows = gy.rows(), rs = gy.rowSize();
         forRows(rows, (long) rows * rs, (lo, hi) -> {
@@ -316,13 +293,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        shape("linearBackward", "w", w, out, in);
-        shape("linearBackward", "gpre", gpre, n, out);
-        shape("linearBackward", "gw", gw, out, in);
-        if (gb != null) shape("linearBackward", "gb", gb, out);
         if (gx != null) {
-            shape("linearBackward", "gx", gx, n, in);
             Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg, null);
         }
         Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg, null);
@@ -340,8 +313,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        same("applyMask", "w", w, "mask", mask);
-        same("applyMask", "w", w, "out", out);
+        OpChecks.applyMask(w, mask, out);
         MemorySegment a = h(w).seg, m = h(mask).seg, o = h(out).seg;
         for (long i = 0, e = w.numel(); i < e; i++) set(o, i, get(a, i) * get(m, i));
     }
@@ -349,11 +321,9 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ gather / scatter
 
     @Override public void gather(Tensor x, Index idx, Tensor out) {
-        rank("gather", "x", x, 2);
+        OpChecks.gather(x, idx, out);
         int n = x.dim(0), d = x.dim(1), k = idx.size();
-        shape("gather", "out", out, n, k);
         int[] id = ix(idx);
-        for (int v : id) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
         MemorySegment xs = h(x).seg, os = h(out).seg;
         forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
@@ -361,11 +331,9 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        rank("scatterAdd", "dst", dst, 2);
+        OpChecks.scatterAdd(src, idx, dst);
         int n = dst.dim(0), d = dst.dim(1), k = idx.size();
-        shape("scatterAdd", "src", src, n, k);
         int[] id = ix(idx);
-        for (int v : id) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
         MemorySegment ss = h(src).seg, ds = h(dst).seg;
         forRows(n, (long) n * k, (lo, hi) -> {
             for (int r = lo; r < hi; r++)
@@ -378,15 +346,6 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ couplings
 
-    private void checkCoupling(String op, Tensor x, Tensor h, Index b, int hMult, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        shape(op, "h", h, n, hMult * k);
-        same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
-        for (int v : ix(b)) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
-    }
-
     /** log s for SOFTCLAMP, or log sigmoid(h+2) for SIGMOID. */
     static double logScale(CouplingScale sc, float clamp, float raw) {
         if (sc == CouplingScale.SOFTCLAMP) return clamp * Math.tanh(raw / clamp);
@@ -395,7 +354,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        checkCoupling("affineCouplingForward", x, h, b, 2, y, ld);
+        OpChecks.affineCouplingForward(x, h, b, y, ld);
         int n = x.dim(0), d = x.dim(1), k = b.size();
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
@@ -418,7 +377,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        checkCoupling("affineCouplingInverse", y, h, b, 2, x, ld);
+        OpChecks.affineCouplingInverse(y, h, b, x, ld);
         int n = y.dim(0), d = y.dim(1), k = b.size();
         int[] bi = ix(b);
         MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
@@ -442,9 +401,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
                                                  Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        checkCoupling("affineCouplingBackward", x, h, b, 2, gx, gLd);
-        same("affineCouplingBackward", "x", x, "gy", gy);
-        same("affineCouplingBackward", "h", h, "gh", gh);
+        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
         int n = x.dim(0), d = x.dim(1), k = b.size();
         int[] bi = ix(b);
         MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
@@ -480,15 +437,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        additive("additiveCouplingForward", x, m, b, y, 1f);
+        OpChecks.additiveCouplingForward(x, m, b, y);
+        additive(x, m, b, y, 1f);
     }
 
     @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        additive("additiveCouplingInverse", y, m, b, x, -1f);
+        OpChecks.additiveCouplingInverse(y, m, b, x);
+        additive(y, m, b, x, -1f);
     }
 
-    private void additive(String op, Tensor in, Tensor m, Index b, Tensor out, float sign) {
-        checkCoupling(op, in, m, b, 1, out, null);
+    private void additive(Tensor in, Tensor m, Index b, Tensor out, float sign) {
         int n = in.dim(0), d = in.dim(1), k = b.size();
         int[] bi = ix(b);
         MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
@@ -504,24 +462,15 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ actnorm
 
-    private static int hw(Tensor x) { return x.rank() == 4 ? x.dim(2) * x.dim(3) : 1; }
-
-    private void checkActnorm(String op, Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2, 4);
-        int c = x.dim(1);
-        shape(op, "logs", logs, c);
-        if (bias != null) shape(op, "bias", bias, c);
-        if (y != null) same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
-    }
+    private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
     @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        checkActnorm("actnormForward", x, logs, bias, y, ld);
+        OpChecks.actnormForward(x, logs, bias, y, ld);
         actnormApply(x, logs, bias, y, ld, false);
     }
 
     @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        checkActnorm("actnormInverse", y, logs, bias, x, ld);
+        OpChecks.actnormInverse(y, logs, bias, x, ld);
         actnormApply(y, logs, bias, x, ld, true);
     }
 
@@ -548,10 +497,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        checkActnorm("actnormBackward", x, logs, null, gx, gLd);
-        same("actnormBackward", "x", x, "gy", gy);
-        shape("actnormBackward", "glogs", glogs, x.dim(1));
-        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
+        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
         int n = x.dim(0), c = x.dim(1), hw = hw(x);
         float[] ls = toHost(logs);
         float[] sc = new float[c];
@@ -583,10 +529,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        rank("actnormInitStats", "x", x, 2, 4);
+        OpChecks.actnormInitStats(x, mean, std);
         int n = x.dim(0), c = x.dim(1), hw = hw(x);
-        shape("actnormInitStats", "mean", mean, c);
-        shape("actnormInitStats", "std", std, c);
         MemorySegment xs = h(x).seg;
         // per chunk Welford (count, mean, M2) per channel, merged in chunk order (Chan et al.)
         int chunks = (n + CHUNK - 1) / CHUNK;
@@ -624,15 +568,6 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ LU
 
-    private void checkLu(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        int c = logs.dim(0);
-        rank(op, "logs", logs, 1);
-        shape(op, "lower", lower, c, c);
-        shape(op, "upper", upper, c, c);
-        shape(op, "sign", sign, c);
-        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
-    }
-
     /** Host float64 copies of L' and U' (dense), used by the small C×C LU ops. */
     private double[][] luFactors(Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
         int c = logs.dim(0);
@@ -647,9 +582,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        checkLu("luAssemble", perm, lower, upper, logs, sign);
+        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
         int c = logs.dim(0);
-        shape("luAssemble", "w", w, c, c);
         double[][] f = luFactors(lower, upper, logs, sign);
         double[] l = f[0], u = f[1];
         int[] p = ix(perm);
@@ -666,11 +600,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        checkLu("luSolve", perm, lower, upper, logs, sign);
-        rank("luSolve", "y", y, 2, 4);
+        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
         int c = logs.dim(0);
-        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
-        same("luSolve", "y", y, "x", x);
         double[][] f = luFactors(lower, upper, logs, sign);
         double[] l = f[0], u = f[1];
         int[] p = ix(perm);
@@ -692,12 +623,8 @@ public final class CpuBackend implements Backend {
 
     @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
                                            Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        checkLu("luWeightBackward", perm, lower, upper, logs, sign);
+        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
         int c = logs.dim(0);
-        shape("luWeightBackward", "gw", gw, c, c);
-        shape("luWeightBackward", "glower", glower, c, c);
-        shape("luWeightBackward", "gupper", gupper, c, c);
-        shape("luWeightBackward", "glogs", glogs, c);
         double[][] f = luFactors(lower, upper, logs, sign);
         double[] l = f[0], u = f[1];
         int[] p = ix(perm);
@@ -726,14 +653,14 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ parameter-only log-det terms
 
     @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        rank("addScaledSum", "ld", ld, 1);
+        OpChecks.addScaledSum(ld);
         double s = mult * sum(v);
         MemorySegment l = h(ld).seg;
         for (int i = 0; i < ld.dim(0); i++) set(l, i, (float) (get(l, i) + s));
     }
 
     @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        rank("addScaledTotal", "gLd", gLd, 1);
+        OpChecks.addScaledTotal(gLd);
         double s = mult * sum(gLd);
         MemorySegment gs = h(g).seg;
         for (long i = 0; i < g.numel(); i++) set(gs, i, (float) (get(gs, i) + s));
@@ -741,15 +668,8 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ MAF
 
-    private void checkMaf(String op, Tensor x, Tensor hh, Tensor out, Tensor ld) {
-        rank(op, "x", x, 2);
-        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
-        same(op, "x", x, "output", out);
-        if (ld != null) perSample(op, "ld", ld, x);
-    }
-
     @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        checkMaf("mafForward", x, hh, z, ld);
+        OpChecks.mafForward(x, hh, z, ld);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
         forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
@@ -767,9 +687,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        checkMaf("mafBackward", x, hh, gx, gLd);
-        same("mafBackward", "x", x, "gz", gz);
-        same("mafBackward", "h", hh, "gh", gh);
+        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
         int n = x.dim(0), d = x.dim(1);
         MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
         forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
@@ -792,20 +710,14 @@ public final class CpuBackend implements Backend {
 
     @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
                                      Tensor z, Tensor x, Tensor ld) {
-        rank("mafInverse", "z", z, 2);
+        OpChecks.mafInverse(weights, biases, order, z, x, ld);
         int n = z.dim(0), d = z.dim(1), layers = weights.size();
-        same("mafInverse", "z", z, "x", x);
-        perSample("mafInverse", "ld", ld, z);
-        require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
-        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
-        require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
-                "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
         float[][] w = new float[layers][], b = new float[layers][];
         int[] outs = new int[layers], ins = new int[layers];
         for (int i = 0; i < layers; i++) {
             w[i] = toHost(weights.get(i)); b[i] = toHost(biases.get(i));
             outs[i] = weights.get(i).dim(0); ins[i] = weights.get(i).dim(1);
-            require(b[i].length == outs[i] && (i == 0 || ins[i] == outs[i - 1]), "mafInverse", "layer " + i + " shapes do not chain", weights.get(i), biases.get(i));
+            OpChecks.mafInverseLayer(weights, biases, i);
         }
         int[] ord = ix(order);
         MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
@@ -862,7 +774,7 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ distributions and reductions
 
     @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        perSample("stdNormalLogProb", "out", out, z);
+        OpChecks.stdNormalLogProb(z, out);
         int n = z.rows(), d = z.rowSize();
         double c = -0.5 * d * LOG_2PI;
         MemorySegment zs = h(z).seg, os = h(out).seg;
@@ -876,8 +788,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
-        same("stdNormalLogProbBackward", "z", z, "gz", gz);
+        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
         forRows(n, (long) n * d, (lo, hi) -> {
@@ -889,10 +800,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("diagNormalLogProb", "out", out, z);
+        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
         int n = z.rows(), d = z.rowSize();
-        shape("diagNormalLogProb", "mu", mu, d);
-        shape("diagNormalLogProb", "logSigma", logSigma, d);
         float[] m = toHost(mu), ls = toHost(logSigma);
         double[] inv = new double[d];
         double c = 0;
@@ -909,12 +818,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
+        OpChecks.diagNormalLogProbBackward(z, mu, gOut, gz, gmu, glogSigma);
         int n = z.rows(), d = z.rowSize();
-        shape("diagNormalLogProbBackward", "mu", mu, d);
-        shape("diagNormalLogProbBackward", "gmu", gmu, d);
-        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, d);
-        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
         float[] m = toHost(mu), ls = toHost(logSigma);
         double[] inv = new double[d];
         for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
@@ -982,7 +887,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void axpy(float a, Tensor x, Tensor y) {
-        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
+        OpChecks.axpy(x, y);
         MemorySegment xs = h(x).seg, ys = h(y).seg;
         forFlat(x.numel(), (lo, hi) -> {
             long i = vector ? VecOps.axpy(a, xs, ys, lo, hi) : lo;
@@ -1006,7 +911,7 @@ public final class CpuBackend implements Backend {
     // ------------------------------------------------------------------ optimizers
 
     @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
+        OpChecks.adamUpdate(p, g, m, v);
         // float32 throughout, the same operations in the same order on the vector and the scalar path
         float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
         float omb1 = 1f - beta1, omb2 = 1f - beta2;
@@ -1026,7 +931,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
+        OpChecks.adamaxUpdate(p, g, m, u);
         double bc1 = 1 - Math.pow(beta1, step);
         MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, us = h(u).seg;
         for (long i = 0, n = p.numel(); i < n; i++) {

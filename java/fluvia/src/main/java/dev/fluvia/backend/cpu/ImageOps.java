@@ -1,12 +1,7 @@
 package dev.fluvia.backend.cpu;
 
-import static dev.fluvia.tensor.Shapes.perSample;
-import static dev.fluvia.tensor.Shapes.rank;
-import static dev.fluvia.tensor.Shapes.require;
-import static dev.fluvia.tensor.Shapes.same;
-import static dev.fluvia.tensor.Shapes.shape;
-
 import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.OpChecks;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
@@ -36,33 +31,17 @@ final class ImageOps {
     // ------------------------------------------------------------------ view, activation
 
     Tensor view(Tensor t, int... shape) {
-        long n = 1;
-        for (int s : shape) {
-            require(s >= 0, "view", "negative extent in the new shape " + java.util.Arrays.toString(shape), t);
-            n *= s;
-        }
-        require(n == t.numel(), "view", "the new shape " + java.util.Arrays.toString(shape) + " has " + n + " elements, the tensor " + t.numel(), t);
+        OpChecks.view(t, shape);
         return new HostTensor(seg(t), shape);
     }
 
     void activate(Activation act, Tensor x, Tensor y) {
-        same("activate", "x", x, "y", y);
+        OpChecks.activate(x, y);
         MemorySegment xs = seg(x), ys = seg(y);
         for (long i = 0, n = x.numel(); i < n; i++) set(ys, i, act.apply(get(xs, i)));
     }
 
     // ------------------------------------------------------------------ convolution
-
-    /** Checks shapes and returns k. */
-    private static int checkConv(String op, Tensor x, Tensor w, Tensor out) {
-        rank(op, "x", x, 4);
-        rank(op, "w", w, 4);
-        int k = w.dim(2);
-        require(w.dim(3) == k && (k == 1 || k == 3), op, "kernel must be 1x1 or 3x3", x, w);
-        require(w.dim(1) == x.dim(1), op, "w must be [Co, " + x.dim(1) + ", k, k]", x, w);
-        if (out != null) shape(op, "y", out, x.dim(0), w.dim(0), x.dim(2), x.dim(3));
-        return k;
-    }
 
     /** col[(c·k + i)·k + j, h·W + w] = x[c, h + i − k/2, w + j − k/2] (0 outside), for one sample at element offset xo. */
     private static void im2col(MemorySegment xs, long xo, int ci, int hh, int ww, int k, MemorySegment col) {
@@ -103,9 +82,8 @@ final class ImageOps {
     }
 
     void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        int k = checkConv("conv2dForward", x, w, y);
+        int k = OpChecks.conv2dForward(x, w, bias, y);
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        if (bias != null) shape("conv2dForward", "bias", bias, co);
         Tensor wm = view(w, co, kk);
         MemorySegment xs = seg(x), ys = seg(y);
         try (var s = be.scope()) {
@@ -131,11 +109,8 @@ final class ImageOps {
     }
 
     void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        int k = checkConv("conv2dBackward", x, w, gy);
+        int k = OpChecks.conv2dBackward(x, w, gy, gx, gw, gb);
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        same("conv2dBackward", "w", w, "gw", gw);
-        if (gx != null) same("conv2dBackward", "x", x, "gx", gx);
-        if (gb != null) shape("conv2dBackward", "gb", gb, co);
         Tensor wm = view(w, co, kk), gwm = view(gw, co, kk);
         MemorySegment xs = seg(x);
         try (var s = be.scope()) {
@@ -169,20 +144,13 @@ final class ImageOps {
 
     // ------------------------------------------------------------------ squeeze and channels
 
-    private static void checkSqueeze(String op, Tensor big, Tensor small) {
-        rank(op, "image", big, 4);
-        rank(op, "squeezed", small, 4);
-        require(big.dim(2) % 2 == 0 && big.dim(3) % 2 == 0, op, "height and width must be even, got " + big.dim(2) + "x" + big.dim(3), big);
-        shape(op, "squeezed", small, big.dim(0), 4 * big.dim(1), big.dim(2) / 2, big.dim(3) / 2);
-    }
-
     void squeeze(Tensor x, Tensor y) {
-        checkSqueeze("squeeze", x, y);
+        OpChecks.squeeze(x, y);
         squeezeCopy(x, y, true);
     }
 
     void unsqueeze(Tensor y, Tensor x) {
-        checkSqueeze("unsqueeze", x, y);
+        OpChecks.unsqueeze(y, x);
         squeezeCopy(x, y, false);
     }
 
@@ -203,22 +171,13 @@ final class ImageOps {
         });
     }
 
-    private static void checkChannels(String op, Tensor full, int start, Tensor part) {
-        rank(op, "full", full, 4);
-        rank(op, "part", part, 4);
-        require(full.dim(0) == part.dim(0) && full.dim(2) == part.dim(2) && full.dim(3) == part.dim(3), op,
-                "batch and spatial extents must match", full, part);
-        require(start >= 0 && start + part.dim(1) <= full.dim(1), op,
-                "channels [" + start + ", " + (start + part.dim(1)) + ") out of range [0, " + full.dim(1) + ")", full, part);
-    }
-
     void sliceChannels(Tensor x, int start, Tensor y) {
-        checkChannels("sliceChannels", x, start, y);
+        OpChecks.sliceChannels(x, start, y);
         channelCopy(x, start, y, true);
     }
 
     void placeChannels(Tensor src, int start, Tensor dst) {
-        checkChannels("placeChannels", dst, start, src);
+        OpChecks.placeChannels(src, start, dst);
         channelCopy(dst, start, src, false);
     }
 
@@ -235,9 +194,7 @@ final class ImageOps {
     // ------------------------------------------------------------------ conditional Gaussian
 
     void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("condNormalLogProb", "out", out, z);
-        same("condNormalLogProb", "z", z, "mu", mu);
-        same("condNormalLogProb", "z", z, "logSigma", logSigma);
+        OpChecks.condNormalLogProb(z, mu, logSigma, out);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), os = seg(out);
         be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
@@ -255,12 +212,7 @@ final class ImageOps {
 
     void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
         String op = "condNormalLogProbBackward";
-        perSample(op, "gOut", gOut, z);
-        same(op, "z", z, "mu", mu);
-        same(op, "z", z, "logSigma", logSigma);
-        same(op, "z", z, "gmu", gmu);
-        same(op, "z", z, "glogSigma", glogSigma);
-        if (gz != null) same(op, "z", z, "gz", gz);
+        OpChecks.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
         int n = z.rows(), d = z.rowSize();
         MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), gs = seg(gOut), gzs = gz == null ? null : seg(gz),
                 gms = seg(gmu), gls = seg(glogSigma);
@@ -279,9 +231,7 @@ final class ImageOps {
     }
 
     void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) {
-        same("condNormalSample", "z", z, "mu", mu);
-        same("condNormalSample", "z", z, "logSigma", logSigma);
-        same("condNormalSample", "z", z, "eps", eps);
+        OpChecks.condNormalSample(mu, logSigma, eps, z);
         MemorySegment ms = seg(mu), ls = seg(logSigma), es = seg(eps), zs = seg(z);
         for (long i = 0, n = z.numel(); i < n; i++)
             set(zs, i, (float) (get(ms, i) + temperature * Math.exp(get(ls, i)) * get(es, i)));
@@ -289,19 +239,13 @@ final class ImageOps {
 
     // ------------------------------------------------------------------ logit pre-processing
 
-    private static void checkLogit(String op, Tensor in, float lambda, Tensor out, Tensor ld) {
-        require(lambda >= 0 && lambda < 0.5f, op, "lambda must be in [0, 0.5), got " + lambda, in);
-        same(op, "input", in, "output", out);
-        if (ld != null) perSample(op, "ld", ld, in);
-    }
-
     void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) {
-        checkLogit("logitForward", x, lambda, y, ld);
+        OpChecks.logitForward(x, lambda, y, ld);
         logit(x, lambda, y, ld, false);
     }
 
     void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) {
-        checkLogit("logitInverse", y, lambda, x, ld);
+        OpChecks.logitInverse(y, lambda, x, ld);
         logit(y, lambda, x, ld, true);
     }
 
@@ -330,8 +274,7 @@ final class ImageOps {
     }
 
     void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) {
-        checkLogit("logitBackward", x, lambda, gx, gLd);
-        same("logitBackward", "x", x, "gy", gy);
+        OpChecks.logitBackward(x, lambda, gy, gLd, gx);
         int n = x.rows(), d = x.rowSize();
         double a = 1 - 2.0 * lambda;
         MemorySegment xs = seg(x), gys = seg(gy), gls = seg(gLd), gxs = seg(gx);

@@ -1,16 +1,14 @@
 package dev.fluvia.backend.cuda;
 
-import static dev.fluvia.tensor.Shapes.perSample;
 import static dev.fluvia.tensor.Shapes.rank;
 import static dev.fluvia.tensor.Shapes.require;
-import static dev.fluvia.tensor.Shapes.same;
-import static dev.fluvia.tensor.Shapes.shape;
 import static jcuda.driver.JCudaDriver.*;
 
 import dev.fluvia.FluviaException.BackendUnavailableException;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.cuda.Cublas;
 import dev.fluvia.cuda.Curand;
@@ -34,7 +32,8 @@ import jcuda.driver.CUgraphExec;
 
 /**
  * The CUDA backend: every op of {@link Backend} as one kernel of {@code kernels/*.cu} (or a cuBLAS call plus an epilogue
- * kernel), with the same names, semantics and shape checks as {@link dev.fluvia.backend.cpu.CpuBackend}.
+ * kernel), with the same names and semantics as {@link dev.fluvia.backend.cpu.CpuBackend} and the
+ * same argument checks ({@link dev.fluvia.backend.OpChecks}, plus the few the kernels alone need).
  *
  * <ul>
  *   <li>Memory: {@link DeviceTensor}s come from a caching allocator (no cuMemAlloc per step once warm); scopes behave as
@@ -48,7 +47,7 @@ import jcuda.driver.CUgraphExec;
  * when libcuda is absent.
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = 256, ROW_THREADS = 128, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
+    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
@@ -254,14 +253,8 @@ public final class CudaBackend implements Backend {
         return out;
     }
 
-    @Override public Tensor fromHost(float[] data, int... shape) {
-        Tensor t = alloc(shape);
-        upload(data, t);
-        return t;
-    }
-
     @Override public void upload(float[] src, Tensor dst) {
-        require(src.length == dst.numel(), "upload", "host array has " + src.length + " elements", dst);
+        OpChecks.upload(src, dst);
         uploadBytes(MemorySegment.ofArray(src), d(dst).block);
     }
 
@@ -295,7 +288,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void copy(Tensor src, Tensor dst) {
-        require(src.numel() == dst.numel(), "copy", "element counts differ", src, dst);
+        OpChecks.copy(src, dst);
         rt.makeCurrent();
         if (src.numel() > 0) cuMemcpyDtoDAsync(d(dst).block.ptr, d(src).block.ptr, src.numel() * 4, rt.compute);
     }
@@ -325,41 +318,17 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ launch helpers
 
-    private int gridFor(long count) {
-        long blocks = (count + THREADS - 1) / THREADS;
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 32));
-    }
-
-    private int rowGridFor(long rows) {
-        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64));
-    }
-
-    /** A grid-stride element-wise kernel over {@code count} elements. */
-    private void elementwise(String kernel, long count, Object... args) {
-        rt.makeCurrent();
-        if (count == 0) return;
-        rt.launch(kernel, gridFor(count), 1, THREADS, 0, args);
-    }
-
-    /** A warp-per-row kernel over {@code rows} rows. */
-    private void rows(String kernel, long rows, Object... args) {
-        rt.makeCurrent();
-        if (rows == 0) return;
-        rt.launch(kernel, rowGridFor(rows), 1, ROW_THREADS, 0, args);
-    }
+    private int gridFor(long count) { return rt.gridFor(count); }
+    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
+    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
 
     private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
 
     // ------------------------------------------------------------------ dense
 
     @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
-                "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
-        gemmRaw(transA, transB, m, n, k, alpha, d(a), d(b), beta, d(c));
+        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
+        gemmRaw(transA, transB, g.m(), g.n(), g.k(), alpha, d(a), d(b), beta, d(c));
     }
 
     private void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
@@ -370,33 +339,21 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
+        OpChecks.linearForward(x, w, bias, pre, y);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
-        shape("linearForward", "y", y, n, out);
-        if (pre != null) shape("linearForward", "pre", pre, n, out);
-        if (bias != null) shape("linearForward", "bias", bias, out);
         gemmRaw(false, true, n, out, in, 1f, d(x), d(w), 0f, d(y));
         elementwise("linearForwardEpilogue", (long) n * out, y, bias, pre, n, out, act.ordinal());
     }
 
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        same("activationBackward", "gy", gy, "gpre", gpre);
-        same("activationBackward", "y", y, "gy", gy);
-        if (pre != null) same("activationBackward", "pre", pre, "y", y);
-        else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
-                "activationBackward", act.id() + " needs the pre-activation", y);
+        OpChecks.activationBackward(act, pre, y, gy, gpre);
         elementwise("activationBackward", gy.numel(), pre == null ? y : pre, y, gy, gpre, gy.numel(), act.ordinal());
     }
 
     @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        shape("linearBackward", "w", w, out, in);
-        shape("linearBackward", "gpre", gpre, n, out);
-        shape("linearBackward", "gw", gw, out, in);
-        if (gb != null) shape("linearBackward", "gb", gb, out);
         if (gx != null) {
-            shape("linearBackward", "gx", gx, n, in);
             gemmRaw(false, false, n, in, out, 1f, d(gpre), d(w), 0f, d(gx));
         }
         gemmRaw(true, false, out, in, n, 1f, d(gpre), d(x), 1f, d(gw));
@@ -415,98 +372,79 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        same("applyMask", "w", w, "mask", mask);
-        same("applyMask", "w", w, "out", out);
+        OpChecks.applyMask(w, mask, out);
         elementwise("applyMask", w.numel(), w, mask, out, w.numel());
     }
 
     // ------------------------------------------------------------------ gather / scatter
 
     @Override public void gather(Tensor x, Index idx, Tensor out) {
-        rank("gather", "x", x, 2);
+        OpChecks.gather(x, idx, out);
         int n = x.dim(0), dd = x.dim(1), k = idx.size();
-        shape("gather", "out", out, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < dd, "gather", "index " + v + " out of range [0," + dd + ")", x);
         elementwise("gather", (long) n * k, x, idx, n, dd, k, out);
     }
 
     @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        rank("scatterAdd", "dst", dst, 2);
+        OpChecks.scatterAdd(src, idx, dst);
         int n = dst.dim(0), dd = dst.dim(1), k = idx.size();
-        shape("scatterAdd", "src", src, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < dd, "scatterAdd", "index " + v + " out of range [0," + dd + ")", dst);
         if (di(idx).distinct) elementwise("scatterAdd", (long) n * k, src, idx, n, dd, k, dst);
         else elementwise("scatterAddSerial", n, src, idx, n, dd, k, dst);
     }
 
     // ------------------------------------------------------------------ couplings
 
-    private void checkCoupling(String op, Tensor x, Tensor h, Index b, int hMult, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2);
-        int n = x.dim(0), dd = x.dim(1), k = b.size();
-        shape(op, "h", h, n, hMult * k);
-        same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
-        for (int v : b.raw()) require(v >= 0 && v < dd, op, "mask index " + v + " out of range [0," + dd + ")", x);
+    /** CUDA-only (the kernels write the masked entries in parallel): the mask indices must be distinct. */
+    private static void distinctMask(String op, Index b, Tensor x) {
         if (!di(b).distinct) require(false, op, "mask indices must not repeat", x);
     }
 
     @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        checkCoupling("affineCouplingForward", x, h, b, 2, y, ld);
+        OpChecks.affineCouplingForward(x, h, b, y, ld);
+        distinctMask("affineCouplingForward", b, x);
         rows("affineCouplingForward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, y, ld);
     }
 
     @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        checkCoupling("affineCouplingInverse", y, h, b, 2, x, ld);
+        OpChecks.affineCouplingInverse(y, h, b, x, ld);
+        distinctMask("affineCouplingInverse", b, y);
         rows("affineCouplingInverse", y.dim(0), y, h, b, y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, x, ld);
     }
 
     @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
                                                  Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        checkCoupling("affineCouplingBackward", x, h, b, 2, gx, gLd);
-        same("affineCouplingBackward", "x", x, "gy", gy);
-        same("affineCouplingBackward", "h", h, "gh", gh);
+        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
+        distinctMask("affineCouplingBackward", b, x);
         rows("affineCouplingBackward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, gy, gLd, gx, gh);
     }
 
     @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        checkCoupling("additiveCouplingForward", x, m, b, 1, y, null);
+        OpChecks.additiveCouplingForward(x, m, b, y);
+        distinctMask("additiveCouplingForward", b, x);
         rows("additiveCouplingForward", x.dim(0), x, m, b, x.dim(0), x.dim(1), b.size(), y);
     }
 
     @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        checkCoupling("additiveCouplingInverse", y, m, b, 1, x, null);
+        OpChecks.additiveCouplingInverse(y, m, b, x);
+        distinctMask("additiveCouplingInverse", b, y);
         rows("additiveCouplingInverse", y.dim(0), y, m, b, y.dim(0), y.dim(1), b.size(), x);
     }
 
     // ------------------------------------------------------------------ actnorm
 
-    private static int hw(Tensor x) { return x.rank() == 4 ? x.dim(2) * x.dim(3) : 1; }
-
-    private void checkActnorm(String op, Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2, 4);
-        int c = x.dim(1);
-        shape(op, "logs", logs, c);
-        if (bias != null) shape(op, "bias", bias, c);
-        if (y != null) same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
-    }
+    private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
     @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        checkActnorm("actnormForward", x, logs, bias, y, ld);
+        OpChecks.actnormForward(x, logs, bias, y, ld);
         elementwise("actnormForward", Math.max(x.numel(), x.dim(0)), x, logs, bias, y, ld, x.dim(0), x.dim(1), hw(x));
     }
 
     @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        checkActnorm("actnormInverse", y, logs, bias, x, ld);
+        OpChecks.actnormInverse(y, logs, bias, x, ld);
         elementwise("actnormInverse", Math.max(y.numel(), y.dim(0)), y, logs, bias, x, ld, y.dim(0), y.dim(1), hw(y));
     }
 
     @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        checkActnorm("actnormBackward", x, logs, null, gx, gLd);
-        same("actnormBackward", "x", x, "gy", gy);
-        shape("actnormBackward", "glogs", glogs, x.dim(1));
-        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
+        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
         rt.makeCurrent();
         int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
         if (c == 0) return;
@@ -518,10 +456,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        rank("actnormInitStats", "x", x, 2, 4);
+        OpChecks.actnormInitStats(x, mean, std);
         int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
-        shape("actnormInitStats", "mean", mean, c);
-        shape("actnormInitStats", "std", std, c);
         rt.makeCurrent();
         if (c == 0) return;
         DeviceBlock part = scratch((long) ch * c * 3 * 8);
@@ -533,30 +469,24 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ LU
 
-    private void checkLu(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
+    /** CUDA-only (the kernels index by the inverse permutation): perm must be a permutation. */
+    private static void isPermutation(String op, Index perm, Tensor logs) {
         int c = logs.dim(0);
-        rank(op, "logs", logs, 1);
-        shape(op, "lower", lower, c, c);
-        shape(op, "upper", upper, c, c);
-        shape(op, "sign", sign, c);
-        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
         require(di(perm).distinct && java.util.Arrays.stream(perm.raw()).allMatch(v -> v >= 0 && v < c), op,
                 "perm must be a permutation of 0.." + (c - 1), logs);
     }
 
     @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        checkLu("luAssemble", perm, lower, upper, logs, sign);
+        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
+        isPermutation("luAssemble", perm, logs);
         int c = logs.dim(0);
-        shape("luAssemble", "w", w, c, c);
         elementwise("luAssemble", (long) c * c, perm, lower, upper, logs, sign, w, c);
     }
 
     @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        checkLu("luSolve", perm, lower, upper, logs, sign);
-        rank("luSolve", "y", y, 2, 4);
+        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
+        isPermutation("luSolve", perm, logs);
         int c = logs.dim(0);
-        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
-        same("luSolve", "y", y, "x", x);
         long cols = (long) y.dim(0) * hw(y);
         if (cols == 0 || c == 0) return;
         DeviceBlock v = scratch(cols * c * 8);
@@ -566,12 +496,9 @@ public final class CudaBackend implements Backend {
 
     @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
                                            Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        checkLu("luWeightBackward", perm, lower, upper, logs, sign);
+        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
+        isPermutation("luWeightBackward", perm, logs);
         int c = logs.dim(0);
-        shape("luWeightBackward", "gw", gw, c, c);
-        shape("luWeightBackward", "glower", glower, c, c);
-        shape("luWeightBackward", "gupper", gupper, c, c);
-        shape("luWeightBackward", "glogs", glogs, c);
         DeviceBlock inv = inverse(di(perm));
         elementwise("luWeightBackward", (long) c * c, inv, lower, upper, logs, sign, gw, glower, gupper, glogs, c);
     }
@@ -579,14 +506,14 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ parameter-only log-det terms
 
     @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        rank("addScaledSum", "ld", ld, 1);
+        OpChecks.addScaledSum(ld);
         rt.makeCurrent();
         if (ld.dim(0) == 0) return;
         rt.launch("addScaledSum", gridFor(ld.dim(0)), 1, THREADS, 0, ld, ld.dim(0), v, (int) v.numel(), mult);
     }
 
     @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        rank("addScaledTotal", "gLd", gLd, 1);
+        OpChecks.addScaledTotal(gLd);
         rt.makeCurrent();
         if (g.numel() == 0) return;
         rt.launch("addScaledTotal", gridFor(g.numel()), 1, THREADS, 0, g, g.numel(), gLd, gLd.dim(0), mult);
@@ -594,35 +521,21 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ MAF
 
-    private void checkMaf(String op, Tensor x, Tensor hh, Tensor out, Tensor ld) {
-        rank(op, "x", x, 2);
-        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
-        same(op, "x", x, "output", out);
-        if (ld != null) perSample(op, "ld", ld, x);
-    }
-
     @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        checkMaf("mafForward", x, hh, z, ld);
+        OpChecks.mafForward(x, hh, z, ld);
         rows("mafForward", x.dim(0), x, hh, x.dim(0), x.dim(1), clamp, z, ld);
     }
 
     @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        checkMaf("mafBackward", x, hh, gx, gLd);
-        same("mafBackward", "x", x, "gz", gz);
-        same("mafBackward", "h", hh, "gh", gh);
+        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
         elementwise("mafBackward", x.numel(), x, hh, x.dim(0), x.dim(1), clamp, gz, gLd, gx, gh);
     }
 
     @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
                                      Tensor z, Tensor x, Tensor ld) {
-        rank("mafInverse", "z", z, 2);
+        OpChecks.mafInverse(weights, biases, order, z, x, ld);
         int n = z.dim(0), dd = z.dim(1), layers = weights.size();
-        same("mafInverse", "z", z, "x", x);
-        perSample("mafInverse", "ld", ld, z);
-        require(order.size() == dd, "mafInverse", "order has " + order.size() + " entries, expected " + dd, z);
-        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
-        require(weights.get(0).dim(1) == dd && weights.get(layers - 1).dim(0) == 2 * dd, "mafInverse",
-                "first layer must take " + dd + " inputs and last produce " + 2 * dd, weights.get(0), weights.get(layers - 1));
+        // CUDA-only checks (the kernel reads through order and each weight's address without further bounds)
         for (int v : order.raw()) require(v >= 0 && v < dd, "mafInverse", "order entry " + v + " out of range [0," + dd + ")", z);
         long[] wp = new long[layers], bp = new long[layers];
         int[] dims = new int[layers + 1];
@@ -631,8 +544,7 @@ public final class CudaBackend implements Backend {
         for (int i = 0; i < layers; i++) {
             Tensor w = weights.get(i), b = biases.get(i);
             rank("mafInverse", "weights[" + i + "]", w, 2);
-            require(b.numel() == w.dim(0) && (i == 0 || w.dim(1) == weights.get(i - 1).dim(0)), "mafInverse",
-                    "layer " + i + " shapes do not chain", w, b);
+            OpChecks.mafInverseLayer(weights, biases, i);
             wp[i] = d(w).address();
             bp[i] = d(b).address();
             dims[i + 1] = w.dim(0);
@@ -657,31 +569,24 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ distributions and reductions
 
     @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        perSample("stdNormalLogProb", "out", out, z);
+        OpChecks.stdNormalLogProb(z, out);
         rows("stdNormalLogProb", z.rows(), z, z.rows(), z.rowSize(), out);
     }
 
     @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
-        same("stdNormalLogProbBackward", "z", z, "gz", gz);
+        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
         elementwise("stdNormalLogProbBackward", z.numel(), z, gOut, z.rows(), z.rowSize(), gz);
     }
 
     @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("diagNormalLogProb", "out", out, z);
+        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
         int dd = z.rowSize();
-        shape("diagNormalLogProb", "mu", mu, dd);
-        shape("diagNormalLogProb", "logSigma", logSigma, dd);
         rows("diagNormalLogProb", z.rows(), z, mu, logSigma, z.rows(), dd, out);
     }
 
     @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
+        OpChecks.diagNormalLogProbBackward(z, mu, gOut, gz, gmu, glogSigma);
         int n = z.rows(), dd = z.rowSize();
-        shape("diagNormalLogProbBackward", "mu", mu, dd);
-        shape("diagNormalLogProbBackward", "gmu", gmu, dd);
-        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, dd);
-        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
         rt.makeCurrent();
         if (dd == 0) return;
         int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
@@ -716,7 +621,7 @@ public final class CudaBackend implements Backend {
     @Override public void scale(Tensor t, float s) { elementwise("scale", t.numel(), t, t.numel(), s); }
 
     @Override public void axpy(float a, Tensor x, Tensor y) {
-        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
+        OpChecks.axpy(x, y);
         elementwise("axpy", x.numel(), a, x, y, x.numel());
     }
 
@@ -747,13 +652,13 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ optimizers
 
     @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
+        OpChecks.adamUpdate(p, g, m, v);
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
         elementwise("adamUpdate", p.numel(), p, g, m, v, p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
     }
 
     @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
+        OpChecks.adamaxUpdate(p, g, m, u);
         double bc1 = 1 - Math.pow(beta1, step);
         elementwise("adamaxUpdate", p.numel(), p, g, m, u, p.numel(), lr, beta1, beta2, eps, bc1);
     }

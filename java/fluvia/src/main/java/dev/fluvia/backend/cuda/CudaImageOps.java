@@ -1,25 +1,19 @@
 package dev.fluvia.backend.cuda;
 
-import static dev.fluvia.tensor.Shapes.perSample;
-import static dev.fluvia.tensor.Shapes.rank;
-import static dev.fluvia.tensor.Shapes.require;
-import static dev.fluvia.tensor.Shapes.same;
-import static dev.fluvia.tensor.Shapes.shape;
-
 import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.OpChecks;
 import dev.fluvia.cuda.Cublas;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 /**
  * The image ops of the CUDA backend (kernels/image.cu plus cuBLAS), with the shape checks of
- * {@link dev.fluvia.backend.cpu.CpuBackend}. Convolution = im2col kernel + one cuBLAS GEMM per sample (the im2col
+ * {@link dev.fluvia.backend.OpChecks} (shared with the CPU backend). Convolution = im2col kernel + one cuBLAS GEMM per sample (the im2col
  * buffer holds a chunk of samples, bounded to {@link #COL_BYTES}); col2im is a gather (no atomics), the bias gradient a
  * fixed-order block sum, and the weight gradient accumulates sample by sample in stream order, so it is deterministic.
  */
 final class CudaImageOps {
-    private static final int THREADS = 256, ROW_THREADS = 128;
+    private static final int THREADS = CudaRuntime.THREADS;
     /** Upper bound of the im2col scratch per chunk of samples. */
     private static final long COL_BYTES = 64L << 20;
 
@@ -35,63 +29,32 @@ final class CudaImageOps {
         this.handle = handle;
     }
 
-    private int gridFor(long count) {
-        long blocks = (count + THREADS - 1) / THREADS;
-        return (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 32));
-    }
-
-    private void elementwise(String kernel, long count, Object... args) {
-        rt.makeCurrent();
-        if (count == 0) return;
-        rt.launch(kernel, gridFor(count), 1, THREADS, 0, args);
-    }
-
-    private void rows(String kernel, long rows, Object... args) {
-        rt.makeCurrent();
-        if (rows == 0) return;
-        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
-        rt.launch(kernel, (int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64)), 1, ROW_THREADS, 0, args);
-    }
+    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
+    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
 
     private static DeviceTensor d(Tensor t) { return CudaBackend.d(t); }
 
     // ------------------------------------------------------------------ view, activation
 
     Tensor view(Tensor t, int... shape) {
-        long n = 1;
-        for (int s : shape) {
-            require(s >= 0, "view", "negative extent in the new shape " + Arrays.toString(shape), t);
-            n *= s;
-        }
-        require(n == t.numel(), "view", "the new shape " + Arrays.toString(shape) + " has " + n + " elements, the tensor " + t.numel(), t);
+        OpChecks.view(t, shape);
         return new DeviceTensor(d(t), shape);
     }
 
     void activate(Activation act, Tensor x, Tensor y) {
-        same("activate", "x", x, "y", y);
+        OpChecks.activate(x, y);
         elementwise("activate", x.numel(), x, y, x.numel(), act.ordinal());
     }
 
     // ------------------------------------------------------------------ convolution
-
-    private static int checkConv(String op, Tensor x, Tensor w, Tensor out) {
-        rank(op, "x", x, 4);
-        rank(op, "w", w, 4);
-        int k = w.dim(2);
-        require(w.dim(3) == k && (k == 1 || k == 3), op, "kernel must be 1x1 or 3x3", x, w);
-        require(w.dim(1) == x.dim(1), op, "w must be [Co, " + x.dim(1) + ", k, k]", x, w);
-        if (out != null) shape(op, "y", out, x.dim(0), w.dim(0), x.dim(2), x.dim(3));
-        return k;
-    }
 
     private int chunkSamples(long perSampleBytes, int n) {
         return (int) Math.max(1, Math.min(n, COL_BYTES / Math.max(1, perSampleBytes)));
     }
 
     void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        int k = checkConv("conv2dForward", x, w, y);
+        int k = OpChecks.conv2dForward(x, w, bias, y);
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        if (bias != null) shape("conv2dForward", "bias", bias, co);
         rt.makeCurrent();
         if (y.numel() == 0) return;
         elementwise("conv2dBiasFill", y.numel(), y, bias, n, co, (long) hw);
@@ -115,11 +78,8 @@ final class CudaImageOps {
     }
 
     void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        int k = checkConv("conv2dBackward", x, w, gy);
+        int k = OpChecks.conv2dBackward(x, w, gy, gx, gw, gb);
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        same("conv2dBackward", "w", w, "gw", gw);
-        if (gx != null) same("conv2dBackward", "x", x, "gx", gx);
-        if (gb != null) shape("conv2dBackward", "gb", gb, co);
         rt.makeCurrent();
         if (gb != null && co > 0) rt.launch("conv2dBiasGrad", co, 1, THREADS, 0, gy, n, co, (long) hw, gb);
         if (n == 0 || hw == 0) return;
@@ -153,88 +113,56 @@ final class CudaImageOps {
 
     // ------------------------------------------------------------------ squeeze and channels
 
-    private static void checkSqueeze(String op, Tensor big, Tensor small) {
-        rank(op, "image", big, 4);
-        rank(op, "squeezed", small, 4);
-        require(big.dim(2) % 2 == 0 && big.dim(3) % 2 == 0, op, "height and width must be even, got " + big.dim(2) + "x" + big.dim(3), big);
-        shape(op, "squeezed", small, big.dim(0), 4 * big.dim(1), big.dim(2) / 2, big.dim(3) / 2);
-    }
-
     void squeeze(Tensor x, Tensor y) {
-        checkSqueeze("squeeze", x, y);
+        OpChecks.squeeze(x, y);
         elementwise("squeezeCopy", x.numel(), x, y, x.dim(0), x.dim(1), x.dim(2), x.dim(3), 1);
     }
 
     void unsqueeze(Tensor y, Tensor x) {
-        checkSqueeze("unsqueeze", x, y);
+        OpChecks.unsqueeze(y, x);
         elementwise("squeezeCopy", x.numel(), x, y, x.dim(0), x.dim(1), x.dim(2), x.dim(3), 0);
     }
 
-    private static void checkChannels(String op, Tensor full, int start, Tensor part) {
-        rank(op, "full", full, 4);
-        rank(op, "part", part, 4);
-        require(full.dim(0) == part.dim(0) && full.dim(2) == part.dim(2) && full.dim(3) == part.dim(3), op,
-                "batch and spatial extents must match", full, part);
-        require(start >= 0 && start + part.dim(1) <= full.dim(1), op,
-                "channels [" + start + ", " + (start + part.dim(1)) + ") out of range [0, " + full.dim(1) + ")", full, part);
-    }
-
     void sliceChannels(Tensor x, int start, Tensor y) {
-        checkChannels("sliceChannels", x, start, y);
+        OpChecks.sliceChannels(x, start, y);
         elementwise("channelCopy", y.numel(), x, y, x.dim(0), x.dim(1), y.dim(1), (long) x.dim(2) * x.dim(3), start, 1);
     }
 
     void placeChannels(Tensor src, int start, Tensor dst) {
-        checkChannels("placeChannels", dst, start, src);
+        OpChecks.placeChannels(src, start, dst);
         elementwise("channelCopy", src.numel(), dst, src, dst.dim(0), dst.dim(1), src.dim(1), (long) dst.dim(2) * dst.dim(3), start, 0);
     }
 
     // ------------------------------------------------------------------ conditional Gaussian, logit
 
     void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("condNormalLogProb", "out", out, z);
-        same("condNormalLogProb", "z", z, "mu", mu);
-        same("condNormalLogProb", "z", z, "logSigma", logSigma);
+        OpChecks.condNormalLogProb(z, mu, logSigma, out);
         rows("condNormalLogProb", z.rows(), z, mu, logSigma, z.rows(), z.rowSize(), out);
     }
 
     void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
         String op = "condNormalLogProbBackward";
-        perSample(op, "gOut", gOut, z);
-        same(op, "z", z, "mu", mu);
-        same(op, "z", z, "logSigma", logSigma);
-        same(op, "z", z, "gmu", gmu);
-        same(op, "z", z, "glogSigma", glogSigma);
-        if (gz != null) same(op, "z", z, "gz", gz);
+        OpChecks.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
         elementwise(op, z.numel(), z, mu, logSigma, gOut, z.rows(), z.rowSize(), gz, gmu, glogSigma);
     }
 
     void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) {
-        same("condNormalSample", "z", z, "mu", mu);
-        same("condNormalSample", "z", z, "logSigma", logSigma);
-        same("condNormalSample", "z", z, "eps", eps);
+        OpChecks.condNormalSample(mu, logSigma, eps, z);
         elementwise("condNormalSample", z.numel(), mu, logSigma, eps, temperature, z.numel(), z);
     }
 
-    private static void checkLogit(String op, Tensor in, float lambda, Tensor out, Tensor ld) {
-        require(lambda >= 0 && lambda < 0.5f, op, "lambda must be in [0, 0.5), got " + lambda, in);
-        same(op, "input", in, "output", out);
-        if (ld != null) perSample(op, "ld", ld, in);
-    }
-
     void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) {
-        checkLogit("logitForward", x, lambda, y, ld);
+        OpChecks.logitForward(x, lambda, y, ld);
         rows("logitApply", x.rows(), x, lambda, x.rows(), x.rowSize(), 0, y, ld);
     }
 
     void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) {
-        checkLogit("logitInverse", y, lambda, x, ld);
+        OpChecks.logitInverse(y, lambda, x, ld);
         rows("logitApply", y.rows(), y, lambda, y.rows(), y.rowSize(), 1, x, ld);
     }
 
     void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) {
-        checkLogit("logitBackward", x, lambda, gx, gLd);
-        same("logitBackward", "x", x, "gy", gy);
+        OpChecks.logitBackward(x, lambda, gy, gLd, gx);
         elementwise("logitBackward", x.numel(), x, lambda, gy, gLd, x.rows(), x.rowSize(), gx);
     }
 }

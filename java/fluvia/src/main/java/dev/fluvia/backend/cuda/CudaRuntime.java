@@ -102,6 +102,30 @@ final class CudaRuntime {
         cuFuncSetAttribute(function(kernel), CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes);
     }
 
+    /** Threads per block of the grid-stride element-wise kernels, and of the warp-per-row kernels (a warp per row). */
+    static final int THREADS = 256, ROW_THREADS = 128;
+
+    /** Blocks of a grid-stride kernel over {@code count} elements (at most 32 per multiprocessor). */
+    int gridFor(long count) {
+        long blocks = (count + THREADS - 1) / THREADS;
+        return (int) Math.max(1, Math.min(blocks, (long) multiprocessors * 32));
+    }
+
+    /** Launches a grid-stride element-wise kernel over {@code count} elements (nothing when there are none). */
+    void elementwise(String kernel, long count, Object... args) {
+        makeCurrent();
+        if (count == 0) return;
+        launch(kernel, gridFor(count), 1, THREADS, 0, args);
+    }
+
+    /** Launches a warp-per-row kernel over {@code rows} rows (nothing when there are none). */
+    void rows(String kernel, long rows, Object... args) {
+        makeCurrent();
+        if (rows == 0) return;
+        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
+        launch(kernel, (int) Math.max(1, Math.min(blocks, (long) multiprocessors * 64)), 1, ROW_THREADS, 0, args);
+    }
+
     /**
      * Launches {@code kernel} on the compute stream. Arguments: {@link DeviceTensor}, {@link DeviceIndex}, {@link DeviceBlock}
      * and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float, Double → double.

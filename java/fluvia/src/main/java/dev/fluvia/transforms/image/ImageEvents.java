@@ -2,6 +2,7 @@ package dev.fluvia.transforms.image;
 
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.tensor.Tensor;
+import dev.fluvia.transforms.Events;
 import java.util.Arrays;
 
 /** Shape checks of the image layers: event shapes {@code [C, H, W]} and batches {@code [N, C, H, W]}. */
@@ -16,12 +17,7 @@ final class ImageEvents {
     }
 
     /** Throws a {@link ShapeException} naming the layer and direction unless t is {@code [N, event...]}. */
-    static void check(String kind, String op, Tensor t, int[] event) {
-        int[] s = t.shape();
-        if (s.length != event.length + 1 || !Arrays.equals(Arrays.copyOfRange(s, 1, s.length), event))
-            throw new ShapeException(kind + "." + op + ": expected a batch of samples of shape " + Arrays.toString(event)
-                    + " but got " + t.shapeString());
-    }
+    static void check(String kind, String op, Tensor t, int[] event) { Events.check(kind, op, t, event); }
 
     static int[] batch(int n, int[] event) {
         int[] s = new int[event.length + 1];
