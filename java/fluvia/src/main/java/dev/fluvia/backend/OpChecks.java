@@ -104,6 +104,17 @@ public final class OpChecks {
         same(op, "x", x, "output", y);
         if (ld != null) perSample(op, "ld", ld, x);
         for (int v : b.raw()) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
+        require(distinct(b.raw(), d), op, "mask indices must not repeat", x);
+    }
+
+    /** True when every value (all in [0, bound)) occurs once. */
+    private static boolean distinct(int[] v, int bound) {
+        boolean[] seen = new boolean[bound];
+        for (int x : v) {
+            if (x < 0 || x >= bound || seen[x]) return false;
+            seen[x] = true;
+        }
+        return true;
     }
 
     public static void affineCouplingForward(Tensor x, Tensor h, Index b, Tensor y, Tensor ld) {
@@ -171,6 +182,7 @@ public final class OpChecks {
         shape(op, "upper", upper, c, c);
         shape(op, "sign", sign, c);
         require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
+        require(distinct(perm.raw(), c), op, "perm must be a permutation of 0.." + (c - 1), logs);
     }
 
     public static void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
@@ -227,6 +239,7 @@ public final class OpChecks {
         same("mafInverse", "z", z, "x", x);
         perSample("mafInverse", "ld", ld, z);
         require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
+        require(distinct(order.raw(), d), "mafInverse", "order must be a permutation of 0.." + (d - 1), z);
         require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
         require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
                 "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
