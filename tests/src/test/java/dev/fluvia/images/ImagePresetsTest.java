@@ -185,7 +185,7 @@ class ImagePresetsTest {
         assertEquals(0, ImagePresets.maxLevels(7, 7));
         // MNIST: 28 → 14 → 7, so two levels; the default picks them, three are refused with the reason
         Flow m = ImagePresets.build("glow", be, new int[] {1, 28, 28}, small(0));
-        assertArrayEquals(new int[] {4, 7, 7}, m.latentShape());
+        assertArrayEquals(new int[] {8, 7, 7}, m.latentShape());   // 1×28×28 → 4×14×14 → split 2×14×14 → 8×7×7
         ShapeException e = assertThrows(ShapeException.class, () -> ImagePresets.build("glow", be, new int[] {1, 28, 28}, small(3)));
         assertTrue(e.getMessage().contains("at most 2 levels"), e.getMessage());
         // digits: 1×8×8 → 4×4×4 → split 2×4×4 → 8×2×2 → split 4×2×2 → 16×1×1
@@ -197,7 +197,7 @@ class ImagePresetsTest {
         for (Transform t : g.transforms()) kinds.add(t.kind());
         assertEquals(List.of("logit", "squeeze", "actnorm", "lu_conv1x1", "image_affine_coupling"), kinds.subList(0, 5));
         Flow r = ImagePresets.build("realnvp", be, new int[] {1, 8, 8}, small(2));
-        assertArrayEquals(new int[] {4, 2, 2}, r.latentShape());
+        assertArrayEquals(new int[] {8, 2, 2}, r.latentShape());   // 1×8×8 → cb → 4×4×4 → split 2×4×4 → cb → 8×2×2
         assertEquals("std_normal", r.base().kind());
         assertEquals("diag_normal", g.base().kind());
         assertThrows(UnknownNameException.class, () -> ImagePresets.build("nice", be, new int[] {1, 8, 8}, small(1)));
