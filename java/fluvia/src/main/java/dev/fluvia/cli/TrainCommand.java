@@ -160,7 +160,10 @@ final class TrainCommand implements Callable<Integer> {
                         o.bestValBitsPerDim(), o.testBitsPerDim(), o.levels(), o.result().wallSeconds(), o.result().samplesPerSec());
             System.out.println("model:   " + o.model().toAbsolutePath());
             System.out.println("metrics: " + o.metrics().toAbsolutePath());
-            for (Path p : o.images()) System.out.println("image:   " + p.toAbsolutePath());
+            long grids = o.images().stream().filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("samples")).count();
+            if (grids > 0) System.out.println("samples: " + grids + " per-epoch grids in " + out.resolve("samples").toAbsolutePath());
+            for (Path p : o.images())
+                if (p.getParent() == null || !p.getParent().getFileName().toString().equals("samples")) System.out.println("image:   " + p.toAbsolutePath());
         }
         return 0;
     }
