@@ -1,5 +1,6 @@
 package dev.fluvia.cli;
 
+import dev.fluvia.app.ImageFlowOps;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.data.CsvWriter;
 import dev.fluvia.flow.Flow;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "sample", mixinStandardHelpOptions = true, description = "Draw samples x = f⁻¹(z), z ~ N(0, T²I), and write them as CSV.")
+@Command(name = "sample", mixinStandardHelpOptions = true,
+        description = "Draw samples x = f⁻¹(z), z ~ N(0, T²I), and write them as CSV, or, for an image model and an --output ending in .png, as an image grid.")
 final class SampleCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true) Path model;
     @Option(names = "-n", defaultValue = "1000", description = "Number of samples. Default: ${DEFAULT-VALUE}.") int n;
@@ -25,7 +27,17 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
         try (Backend be = common.open()) {
-            Flow flow = Checkpoint.load(model, be).flow();
+            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Flow flow = ck.flow();
+            if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+                ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
+                float[] x = flow.sampleHost(n, temperature, seed);
+                int cols = (int) Math.ceil(Math.sqrt(n));
+                ImageFlowOps.writeGrid(output, flow, x, n, cols, info.levels(),
+                        String.format(java.util.Locale.ROOT, "%d samples, T = %.2f", n, temperature));
+                System.out.println(output.toAbsolutePath());
+                return 0;
+            }
             float[] x = flow.sampleHost(n, temperature, seed);
             int d = flow.eventSize();
             List<String> header = new ArrayList<>();

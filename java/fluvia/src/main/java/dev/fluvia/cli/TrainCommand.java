@@ -1,6 +1,9 @@
 package dev.fluvia.cli;
 
+import dev.fluvia.app.ImageTrainJob;
 import dev.fluvia.app.TrainJob;
+import dev.fluvia.data.images.ImageDatasets;
+import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
@@ -17,12 +20,15 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Train a flow by maximum likelihood; writes model.safetensors, checkpoint.safetensors, metrics.json and PNG plots to --out.")
+        description = {"Train a flow by maximum likelihood; writes model.safetensors, checkpoint.safetensors, metrics.json and PNG plots to --out.",
+                "Image data sets (digits, mnist, fashion-mnist) train a multi-scale glow or realnvp on dequantised images and report bits/dim."})
 final class TrainCommand implements Callable<Integer> {
-    @Option(names = "--data", required = true, description = "A .csv or .npy file, or a built-in 2-D set: moons, circles, 8gaussians, checkerboard, pinwheel, 2spirals.")
+    @Option(names = "--data", required = true, description = "A .csv or .npy file, a built-in 2-D set (moons, circles, 8gaussians, checkerboard, pinwheel, 2spirals) or an image set (digits, mnist, fashion-mnist).")
     String data;
     @Option(names = "--samples", defaultValue = "20000", description = "Points drawn from a built-in set. Default: ${DEFAULT-VALUE}.")
     int samples;
@@ -72,9 +78,33 @@ final class TrainCommand implements Callable<Integer> {
     boolean noPlots;
     @Option(names = "--out", defaultValue = "runs/train", description = "Output folder. Default: ${DEFAULT-VALUE}.")
     Path out;
+    @Option(names = "--levels", defaultValue = "0", description = "Images: multi-scale levels (0 = preset default: 3, or fewer when the image size does not allow 3).")
+    int levels;
+    @Option(names = "--steps-per-level", defaultValue = "0", description = "Images: glow steps / realnvp couplings per mask type per level (0 = default: glow 4, realnvp 3).")
+    int stepsPerLevel;
+    @Option(names = "--width", defaultValue = "0", description = "Images: conditioner width in channels (0 = default 64).")
+    int width;
+    @Option(names = "--conditioner", description = "Images: glow or resnet (default: glow for glow, resnet for realnvp).")
+    String conditioner;
+    @Option(names = "--preprocess", defaultValue = "logit", description = "Images: logit (with --lambda) or none. Default: ${DEFAULT-VALUE}.")
+    String preprocess;
+    @Option(names = "--lambda", defaultValue = "0.05", description = "Images: λ of the logit pre-processing. Default: ${DEFAULT-VALUE}.")
+    float lambda;
+    @Option(names = "--bits", defaultValue = "0", description = "Images: reduce to this bit depth (e.g. 5; power-of-two level data only; 0 = keep).")
+    int bits;
+    @Option(names = "--max-images", defaultValue = "0", description = "Images: train on a seeded random subset of this many images (0 = all).")
+    int maxImages;
+    @Option(names = "--grid", defaultValue = "8", description = "Images: samples per temperature in the per-epoch sample grids (0 = none). Default: ${DEFAULT-VALUE}.")
+    int grid;
     @Mixin Common common = new Common();
+    @Spec CommandSpec commandSpec;
+
+    private boolean given(String option) {
+        return commandSpec != null && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
+    }
 
     @Override public Integer call() {
+        if (ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT))) return trainImages();
         PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
         TrainConfig cfg = TrainConfig.builder().optimizer(optimizer).lr(lr).warmupSteps(warmup).schedule(schedule)
@@ -97,6 +127,43 @@ final class TrainCommand implements Callable<Integer> {
             System.out.println("model:   " + o.model().toAbsolutePath());
             System.out.println("metrics: " + o.metrics().toAbsolutePath());
             for (Path p : o.plots()) System.out.println("plot:    " + p.toAbsolutePath());
+        }
+        return 0;
+    }
+
+    /**
+     * The image path: {@link ImageTrainJob}. Defaults that differ from the tabular ones unless given: --flow glow,
+     * --batch 64, --scale (the preset's: sigmoid for glow, softclamp for realnvp), --clip 50.
+     */
+    private int trainImages() {
+        String f = given("--flow") ? flow.toLowerCase(Locale.ROOT) : "glow";
+        ImagePresets.Options preset = ImagePresets.Options.defaults().withLevels(levels).withStepsPerLevel(stepsPerLevel).withWidth(width)
+                .withConditioner(conditioner).withPreprocess(preprocess).withLambda(lambda)
+                .withScale(given("--scale") ? CouplingScale.parse(scale) : null).withBase(given("--base") ? base : null);
+        TrainConfig cfg = TrainConfig.builder().optimizer(optimizer).lr(lr).warmupSteps(warmup).schedule(schedule)
+                .clipNorm(given("--clip") ? clip : 50).batchSize(given("--batch") ? batch : 64).steps(steps)
+                .epochs(steps > 0 ? 0 : Math.max(1, epochs)).seed(seed).memoryMode(MemoryMode.parse(memory))
+                .checkpointEvery(checkpointEvery).build();
+        ImageTrainJob.Spec spec = new ImageTrainJob.Spec(data.toLowerCase(Locale.ROOT), maxImages, bits, f, preset, cfg, valFraction,
+                testFraction, out, grid, !noPlots, resume);
+        try (Backend be = common.open()) {
+            if (!common.quiet) System.err.printf("fluvia train: %s on %s images, backend %s (%d threads)%n", f, data, be.name(), be.threads());
+            ProgressListener pl = common.quiet ? null : new ProgressListener();
+            ImageTrainJob.Outcome o;
+            try {
+                o = ImageTrainJob.run(spec, be, pl == null ? new TrainListener() {} : pl.attach());
+            } finally {
+                if (pl != null) pl.close();
+            }
+            if (!common.quiet)
+                System.out.printf(Locale.ROOT, "bits/dim: best validation %.4f  test %.4f   (%d levels, %.1f s, %.0f images/s)%n",
+                        o.bestValBitsPerDim(), o.testBitsPerDim(), o.levels(), o.result().wallSeconds(), o.result().samplesPerSec());
+            System.out.println("model:   " + o.model().toAbsolutePath());
+            System.out.println("metrics: " + o.metrics().toAbsolutePath());
+            long grids = o.images().stream().filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("samples")).count();
+            if (grids > 0) System.out.println("samples: " + grids + " per-epoch grids in " + out.resolve("samples").toAbsolutePath());
+            for (Path p : o.images())
+                if (p.getParent() == null || !p.getParent().getFileName().toString().equals("samples")) System.out.println("image:   " + p.toAbsolutePath());
         }
         return 0;
     }

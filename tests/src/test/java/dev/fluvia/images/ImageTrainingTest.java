@@ -1,0 +1,89 @@
+package dev.fluvia.images;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluvia.app.ImageTrainJob;
+import dev.fluvia.backend.cpu.CpuBackend;
+import dev.fluvia.data.images.Dequantization;
+import dev.fluvia.flow.Flow;
+import dev.fluvia.flow.ImagePresets;
+import dev.fluvia.train.HostBatch;
+import dev.fluvia.train.ParamKeys;
+import dev.fluvia.train.TrainConfig;
+import dev.fluvia.train.TrainData;
+import dev.fluvia.train.TrainResult;
+import dev.fluvia.train.Trainer;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+
+/** Per-batch dequantisation (fresh, reproducible noise) and a bit-identical resume of an image training run. */
+class ImageTrainingTest {
+    static final CpuBackend be = new CpuBackend(1);
+
+    @AfterAll static void close() { be.close(); }
+
+    static float[] levels(int n, int d, int levels, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] k = new float[n * d];
+        for (int i = 0; i < k.length; i++) k[i] = r.nextInt(levels);
+        return k;
+    }
+
+    @Test void everyBatchGetsFreshReproducibleNoiseInsideItsBin() {
+        int levels = 17, n = 4, d = 16;
+        float[] k = levels(n, d, levels, 1);
+        ImageTrainJob.DequantizingUploader u = new ImageTrainJob.DequantizingUploader(be, levels, 0, 42);
+        float[] a = u.stage(new HostBatch(k, n, d, 0, 0, false, null)).rows();
+        float[] again = u.stage(new HostBatch(k, n, d, 0, 0, false, null)).rows();
+        float[] nextBatch = u.stage(new HostBatch(k, n, d, 0, 1, false, null)).rows();
+        float[] nextEpoch = u.stage(new HostBatch(k, n, d, 1, 0, false, null)).rows();
+        assertArrayEquals(a, again, "same (seed, epoch, batch) → same noise");
+        for (int i = 0; i < k.length; i++) {
+            for (float[] x : new float[][] {a, nextBatch, nextEpoch}) {
+                assertTrue(x[i] >= k[i] / levels && x[i] < (k[i] + 1) / levels, "value " + i + " = " + x[i] + " outside its bin of level " + k[i]);
+            }
+            assertNotEquals(a[i], nextBatch[i], "new batch index, new noise (value " + i + ")");
+            assertNotEquals(a[i], nextEpoch[i], "new epoch, new noise (value " + i + ")");
+        }
+        // 5-bit reduction of 8-bit data: level k → floor(k/8), 32 levels
+        ImageTrainJob.DequantizingUploader five = new ImageTrainJob.DequantizingUploader(be, 256, 5, 3);
+        float[] x = five.stage(new HostBatch(new float[] {0, 7, 8, 255}, 1, 4, 0, 0, true, null)).rows();
+        int[] expect = {0, 0, 1, 31};
+        for (int i = 0; i < 4; i++) assertEquals(expect[i], (int) Math.floor(x[i] * 32), "5-bit level of value " + i);
+    }
+
+    @Test void resumedImageTrainingIsBitIdentical() {
+        int[] chw = {1, 4, 4};
+        int nTrain = 48, nVal = 16, d = 16, levels = 17;
+        float[] train = levels(nTrain, d, levels, 5);
+        float[] val = new Dequantization(levels, 0, 9).apply(levels(nVal, d, levels, 6));
+        TrainConfig cfg = TrainConfig.builder().lr(2e-3).warmupSteps(2).batchSize(16).steps(9).seed(4).build();
+        ImagePresets.Options o = ImagePresets.Options.defaults().withLevels(2).withStepsPerLevel(1).withWidth(8).withSeed(8);
+
+        Flow a = ImagePresets.build("glow", be, chw, o);
+        Trainer ta = new Trainer(a, new TrainData(train, nTrain, val, nVal, d), cfg);
+        ta.uploader(new ImageTrainJob.DequantizingUploader(be, levels, 0, 4));
+        TrainResult full = ta.train();
+
+        Flow b = ImagePresets.build("glow", be, chw, o);
+        Trainer tb = new Trainer(b, new TrainData(train, nTrain, val, nVal, d), cfg);
+        tb.uploader(new ImageTrainJob.DequantizingUploader(be, levels, 0, 4));
+        tb.train(4);
+        var state = tb.exportState();
+        Map<String, float[]> params = ParamKeys.export(b);
+
+        Flow c = ImagePresets.build("glow", be, chw, o);   // a fresh model: its parameters come from the saved ones
+        Trainer tc = new Trainer(c, new TrainData(train, nTrain, val, nVal, d), cfg);
+        tc.uploader(new ImageTrainJob.DequantizingUploader(be, levels, 0, 4));
+        tc.resume(state, params);
+        TrainResult resumed = tc.train();
+        assertArrayEquals(full.losses(), resumed.losses(), "per-step losses of the resumed run");
+        assertArrayEquals(full.valNlls(), resumed.valNlls(), "validation NLLs of the resumed run");
+        for (double v : full.losses()) assertTrue(Double.isFinite(v), "finite loss");
+    }
+}
