@@ -53,6 +53,13 @@ class ImageLayersTest {
                 for (int parity : new int[] {0, 1})
                     cs.add(new Case("additive coupling " + m + " p" + parity + " " + Arrays.toString(s),
                             new ImageAdditiveCoupling(be, s, m, parity, "glow", 4, 0, r), false));
+        // Glow's conditioner with inner ActNorms, data-initialised on a first batch (then jittered like every case)
+        for (String m : new String[] {"channel", "checkerboard"}) {
+            Transform t = new ImageAdditiveCoupling(be, a, m, 1, "glow_actnorm", 4, 0, r);
+            cs.add(new Case("additive coupling glow_actnorm " + m, initialized(t, 41), false));
+        }
+        cs.add(new Case("coupling glow_actnorm", initialized(
+                new ImageAffineCoupling(be, b, "channel", 0, CouplingScale.SOFTCLAMP, 2f, "glow_actnorm", 4, 0, r), 43), false));
         cs.add(new Case("coupling resnet", new ImageAffineCoupling(be, a, "checkerboard", 0, CouplingScale.SOFTCLAMP, 2f, "resnet", 3, 2, r), false));
         cs.add(new Case("lu_conv1x1", new InvertibleConv1x1(be, b, 5), false));
         cs.add(new Case("conv1x1", new Conv1x1(be, b, 6), false));
@@ -61,6 +68,15 @@ class ImageLayersTest {
         cs.add(new Case("split conditional", new Split(be, b, "conditional", r), false));
         cs.add(new Case("split standard", new Split(be, a, "standard", r), false));
         return cs;
+    }
+
+    /** t after its data-dependent initialisation on a batch of 3 shifted, scaled Gaussian images. */
+    static Transform initialized(Transform t, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] x = new float[3 * ImageEvents.numel(t.eventShape())];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (0.5 + 2 * CpuBackend.gaussian(r));
+        t.initialize(be.fromHost(x, ImageEvents.batch(3, t.eventShape())));
+        return t;
     }
 
     static Tensor input(Case c, int n, long seed) {
@@ -254,6 +270,7 @@ class ImageLayersTest {
                 be.upload(be.toHost(p.value()), q.value());
             }
             Tensor x = input(c, n, 23);
+            r.initialize(input(c, 3, 29));  // the copied "initialized" flags make this a no-op
             float[][] a = fwd(c.t, x), b = fwd(r, x);
             assertTrue(Arrays.equals(a[0], b[0]) && Arrays.equals(a[1], b[1]), c.name + " rebuilt layer differs");
             if (c.t instanceof ImageAdditiveCoupling) {

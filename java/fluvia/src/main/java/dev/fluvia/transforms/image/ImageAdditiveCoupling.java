@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.Scope;
 import dev.fluvia.nn.ConvConditioner;
 import dev.fluvia.nn.Param;
 import dev.fluvia.tensor.Index;
@@ -47,7 +48,7 @@ public final class ImageAdditiveCoupling implements Transform {
      * @param shape  event shape [C, H, W]
      * @param mask   "channel" or "checkerboard"
      * @param parity 0 or 1 (which half conditions)
-     * @param net    conditioner type ("glow" or "resnet"), width and residual blocks (resnet only)
+     * @param net    conditioner type ("glow", "glow_actnorm" or "resnet"), width and residual blocks (resnet only)
      */
     public ImageAdditiveCoupling(Backend be, int[] shape, String mask, int parity, String net, int width, int blocks,
                                  SplittableRandom rng) {
@@ -111,6 +112,14 @@ public final class ImageAdditiveCoupling implements Transform {
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return shape.clone(); }
     @Override public List<Param> params() { return net.params(); }
+
+    /** Data-dependent initialisation of the conditioner (Glow's inner ActNorms) from the first batch x. */
+    @Override public void initialize(Tensor x) {
+        ImageEvents.check(KIND, "initialize", x, shape);
+        try (Scope s = be.scope()) {
+            net.initialize(condInput(x));
+        }
+    }
 
     private Tensor flat(Tensor t) { return be.view(t, t.dim(0), d); }
 
