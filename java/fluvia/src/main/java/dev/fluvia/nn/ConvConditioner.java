@@ -21,15 +21,19 @@ public interface ConvConditioner {
 
     List<Param> params();
 
-    /** {"type": "glow"|"resnet", "width": …, "blocks": …}. */
+    /** Data-dependent initialisation from a first batch of inputs x (inner ActNorms); a no-op for networks without any. */
+    default void initialize(Tensor x) {}
+
+    /** {"type": "glow"|"glow_actnorm"|"resnet", "width": …, "blocks": …}. */
     ObjectNode config();
 
-    /** Builds a conditioner of the given type ("glow": {@link GlowConvNet}, "resnet": {@link ResNetConditioner}). */
+    /** Builds a conditioner of the given type ("glow", "glow_actnorm": {@link GlowConvNet}, "resnet": {@link ResNetConditioner}). */
     static ConvConditioner create(Backend be, String prefix, String type, int in, int width, int blocks, int out, SplittableRandom rng) {
         return switch (type) {
             case GlowConvNet.TYPE -> new GlowConvNet(be, prefix, in, width, out, rng);
+            case GlowConvNet.TYPE_ACTNORM -> new GlowConvNet(be, prefix, in, width, out, true, rng);
             case ResNetConditioner.TYPE -> new ResNetConditioner(be, prefix, in, width, blocks, out, rng);
-            default -> throw new UnknownNameException("unknown conv conditioner type '" + type + "' (known: glow, resnet)");
+            default -> throw new UnknownNameException("unknown conv conditioner type '" + type + "' (known: glow, glow_actnorm, resnet)");
         };
     }
 

@@ -26,6 +26,7 @@ public final class Registry {
             case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
             case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
             case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
+            case dev.fluvia.transforms.image.ImageAdditiveCoupling.KIND -> dev.fluvia.transforms.image.ImageAdditiveCoupling.fromConfig(be, config);
             case dev.fluvia.transforms.image.InvertibleConv1x1.KIND -> dev.fluvia.transforms.image.InvertibleConv1x1.fromConfig(be, config);
             case dev.fluvia.transforms.image.Conv1x1.KIND -> dev.fluvia.transforms.image.Conv1x1.fromConfig(be, config);
             case dev.fluvia.transforms.image.LogitPreprocess.KIND -> dev.fluvia.transforms.image.LogitPreprocess.fromConfig(be, config);

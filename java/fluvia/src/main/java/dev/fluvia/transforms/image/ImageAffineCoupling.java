@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.Scope;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.nn.ConvConditioner;
 import dev.fluvia.nn.Param;
@@ -119,6 +120,14 @@ public final class ImageAffineCoupling implements Transform {
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return shape.clone(); }
     @Override public List<Param> params() { return net.params(); }
+
+    /** Data-dependent initialisation of the conditioner (Glow's inner ActNorms) from the first batch x. */
+    @Override public void initialize(Tensor x) {
+        ImageEvents.check(KIND, "initialize", x, shape);
+        try (Scope s = be.scope()) {
+            net.initialize(condInput(x));
+        }
+    }
 
     private Tensor flat(Tensor t) { return be.view(t, t.dim(0), d); }
 
