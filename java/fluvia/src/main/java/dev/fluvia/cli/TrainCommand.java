@@ -84,7 +84,7 @@ final class TrainCommand implements Callable<Integer> {
     int stepsPerLevel;
     @Option(names = "--width", defaultValue = "0", description = "Images: conditioner width in channels (0 = default 64).")
     int width;
-    @Option(names = "--conditioner", description = "Images: glow or resnet (default: glow for glow, resnet for realnvp).")
+    @Option(names = "--conditioner", description = "Images: glow, glow_actnorm (Glow's inner ActNorms) or resnet (default: glow for glow, resnet for realnvp).")
     String conditioner;
     @Option(names = "--preprocess", defaultValue = "logit", description = "Images: logit (with --lambda) or none. Default: ${DEFAULT-VALUE}.")
     String preprocess;

@@ -105,8 +105,8 @@ public final class ImagePresets {
         int k = o.stepsPerLevel() > 0 ? o.stepsPerLevel() : (glow ? 4 : 3);
         int width = o.width() > 0 ? o.width() : 64;
         String cond = o.conditioner() != null ? o.conditioner().toLowerCase(Locale.ROOT) : (glow ? "glow" : "resnet");
-        if (!cond.equals("glow") && !cond.equals("resnet"))
-            throw new UnknownNameException("unknown conditioner '" + o.conditioner() + "' (known: glow, resnet)");
+        if (!cond.equals("glow") && !cond.equals("glow_actnorm") && !cond.equals("resnet"))
+            throw new UnknownNameException("unknown conditioner '" + o.conditioner() + "' (known: glow, glow_actnorm, resnet)");
         int blocks = o.blocks() > 0 ? o.blocks() : 1;
         CouplingScale scale = o.scale() != null ? o.scale() : (glow ? CouplingScale.SIGMOID : CouplingScale.SOFTCLAMP);
         float clamp = o.clamp() > 0 ? o.clamp() : 2f;
