@@ -2,14 +2,11 @@ package dev.fluvia.transforms.image;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.FluviaException.ShapeException;
-import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.backend.Scope;
 import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.Scope;
 import dev.fluvia.nn.ConvConditioner;
 import dev.fluvia.nn.Param;
-import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.Stash;
@@ -31,82 +28,26 @@ import java.util.SplittableRandom;
  */
 public final class ImageAffineCoupling implements Transform {
     public static final String KIND = "image_affine_coupling";
-    public static final String CHANNEL = "channel", CHECKERBOARD = "checkerboard";
+    public static final String CHANNEL = ImageCouplingMask.CHANNEL, CHECKERBOARD = ImageCouplingMask.CHECKERBOARD;
 
     private final Backend be;
-    private final int[] shape;
-    private final int c, h, w, d;
-    private final String mask;
-    private final int parity;
+    private final ImageCouplingMask m;
     private final CouplingScale scale;
     private final float clamp;
-    private final int[] aPos, bPos;
-    private final Index aIdx, bIdx, hIdx;
-    private final int condChannels, outChannels;
     private final ConvConditioner net;
 
     /**
      * @param mask  "channel" or "checkerboard"
-     * @param net   conditioner type ("glow" or "resnet"), width and residual blocks (resnet only)
+     * @param net   conditioner type ("glow", "glow_actnorm" or "resnet"), width and residual blocks (resnet only)
      */
     public ImageAffineCoupling(Backend be, int[] shape, String mask, int parity, CouplingScale scale, float clamp,
                                String net, int width, int blocks, SplittableRandom rng) {
         this.be = be;
-        this.shape = ImageEvents.image(KIND, shape);
-        this.c = shape[0];
-        this.h = shape[1];
-        this.w = shape[2];
-        this.d = c * h * w;
-        if (parity != 0 && parity != 1) throw new IllegalArgumentException(KIND + ": parity must be 0 or 1, got " + parity);
+        this.m = new ImageCouplingMask(be, KIND, shape, mask, parity, 2);
         if (!(clamp > 0)) throw new IllegalArgumentException(KIND + ": clamp must be > 0, got " + clamp);
-        this.mask = mask;
-        this.parity = parity;
         this.scale = scale;
         this.clamp = clamp;
-        int hw = h * w;
-        switch (mask) {
-            case CHANNEL -> {
-                if (c < 2) throw new ShapeException(KIND + ": the channel mask needs at least 2 channels, got shape " + java.util.Arrays.toString(shape));
-                int s = c / 2;
-                int aLo = parity == 0 ? 0 : s, aHi = parity == 0 ? s : c, bLo = parity == 0 ? s : 0, bHi = parity == 0 ? c : s;
-                aPos = range(aLo * hw, aHi * hw);
-                bPos = range(bLo * hw, bHi * hw);
-                condChannels = aHi - aLo;
-                outChannels = 2 * (bHi - bLo);
-            }
-            case CHECKERBOARD -> {
-                if (hw < 2) throw new ShapeException(KIND + ": the checkerboard mask needs at least 2 pixels, got shape " + java.util.Arrays.toString(shape));
-                int na = 0;
-                for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if ((y + x) % 2 == parity) na++;
-                aPos = new int[na * c];
-                bPos = new int[(hw - na) * c];
-                int ia = 0, ib = 0;
-                for (int ch = 0; ch < c; ch++)
-                    for (int y = 0; y < h; y++)
-                        for (int x = 0; x < w; x++) {
-                            int p = (ch * h + y) * w + x;
-                            if ((y + x) % 2 == parity) aPos[ia++] = p; else bPos[ib++] = p;
-                        }
-                condChannels = c;
-                outChannels = 2 * c;
-            }
-            default -> throw new UnknownNameException(KIND + ": unknown mask '" + mask + "' (known: channel, checkerboard)");
-        }
-        this.aIdx = be.index(aPos);
-        this.bIdx = be.index(bPos);
-        if (mask.equals(CHECKERBOARD)) {
-            int k = bPos.length;
-            int[] hp = new int[2 * k];
-            for (int j = 0; j < k; j++) { hp[j] = bPos[j]; hp[k + j] = d + bPos[j]; }
-            this.hIdx = be.index(hp);
-        } else this.hIdx = null;
-        this.net = ConvConditioner.create(be, "net.", net, condChannels, width, blocks, outChannels, rng);
-    }
-
-    private static int[] range(int lo, int hi) {
-        int[] r = new int[hi - lo];
-        for (int i = 0; i < r.length; i++) r[i] = lo + i;
-        return r;
+        this.net = ConvConditioner.create(be, "net.", net, m.condChannels, width, blocks, m.outChannels, rng);
     }
 
     public static ImageAffineCoupling fromConfig(Backend be, ObjectNode cfg) {
@@ -118,91 +59,55 @@ public final class ImageAffineCoupling implements Transform {
     }
 
     @Override public String kind() { return KIND; }
-    @Override public int[] eventShape() { return shape.clone(); }
+    @Override public int[] eventShape() { return m.shape.clone(); }
     @Override public List<Param> params() { return net.params(); }
 
     /** Data-dependent initialisation of the conditioner (Glow's inner ActNorms) from the first batch x. */
     @Override public void initialize(Tensor x) {
-        ImageEvents.check(KIND, "initialize", x, shape);
+        ImageEvents.check(KIND, "initialize", x, m.shape);
         try (Scope s = be.scope()) {
-            net.initialize(condInput(x));
+            net.initialize(m.condInput(x));
         }
     }
 
-    private Tensor flat(Tensor t) { return be.view(t, t.dim(0), d); }
-
-    /** The conditioner's input: the conditioning channels (channel mask) or x ⊙ mask as a full image (checkerboard). */
-    private Tensor condInput(Tensor x) {
-        int n = x.dim(0);
-        Tensor xa = be.alloc(n, aPos.length);
-        be.gather(flat(x), aIdx, xa);
-        if (mask.equals(CHANNEL)) return be.view(xa, n, condChannels, h, w);
-        Tensor full = be.alloc(n, c, h, w);
-        be.scatterAdd(xa, aIdx, flat(full));
-        be.release(xa);
-        return full;
-    }
-
-    /** h {@code [N, 2K]} (raw scales of the b positions, then their shifts) from the conditioner's output image. */
-    private Tensor coupling(Tensor out) {
-        int n = out.dim(0);
-        if (mask.equals(CHANNEL)) return be.view(out, n, 2 * bPos.length);
-        Tensor hh = be.alloc(n, 2 * bPos.length);
-        be.gather(be.view(out, n, 2 * d), hIdx, hh);
-        return hh;
-    }
-
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
-        ImageEvents.check(KIND, "forward", x, shape);
-        Tensor cond = condInput(x);
-        Tensor hh = coupling(net.forward(cond, stash, "net"));
+        ImageEvents.check(KIND, "forward", x, m.shape);
+        Tensor cond = m.condInput(x);
+        Tensor hh = m.gatherOut(net.forward(cond, stash, "net"));
         Tensor y = be.alloc(x.shape());
-        be.affineCouplingForward(flat(x), hh, bIdx, scale, clamp, flat(y), ld);
+        be.affineCouplingForward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(y), ld);
         stash.put("cond", cond);
         stash.put("h", hh);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
-        ImageEvents.check(KIND, "inverse", y, shape);
-        Tensor hh = coupling(net.forward(condInput(y), Stash.none(), "net"));  // y_a = x_a
+        ImageEvents.check(KIND, "inverse", y, m.shape);
+        Tensor hh = m.gatherOut(net.forward(m.condInput(y), Stash.none(), "net"));  // y_a = x_a
         Tensor x = be.alloc(y.shape());
-        be.affineCouplingInverse(flat(y), hh, bIdx, scale, clamp, flat(x), ld);
+        be.affineCouplingInverse(m.flat(y), hh, m.bIdx, scale, clamp, m.flat(x), ld);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
-        ImageEvents.check(KIND, "backward", x, shape);
-        ImageEvents.check(KIND, "backward (gy)", gy, shape);
+        ImageEvents.check(KIND, "backward", x, m.shape);
+        ImageEvents.check(KIND, "backward (gy)", gy, m.shape);
         if (stash.get("h") == null) {  // recompute mode: one conditioner pass, kept for this backward only
             stash = new Stash(true);
-            Tensor cond = condInput(x);
+            Tensor cond = m.condInput(x);
             stash.put("cond", cond);
-            stash.put("h", coupling(net.forward(cond, stash, "net")));
+            stash.put("h", m.gatherOut(net.forward(cond, stash, "net")));
         }
         Tensor cond = stash.get("cond"), hh = stash.get("h");
-        int n = x.dim(0);
         Tensor gx = be.alloc(x.shape()), gh = be.alloc(hh.shape());
-        be.affineCouplingBackward(flat(x), hh, bIdx, scale, clamp, flat(gy), gLd, flat(gx), gh);
-        Tensor gOut;
-        if (mask.equals(CHANNEL)) gOut = be.view(gh, n, outChannels, h, w);
-        else {
-            gOut = be.alloc(n, outChannels, h, w);
-            be.scatterAdd(gh, hIdx, be.view(gOut, n, 2 * d));
-        }
-        Tensor gCond = net.backward(cond, gOut, stash, "net");
-        Tensor ga = be.alloc(n, aPos.length);
-        if (mask.equals(CHANNEL)) be.copy(gCond, ga);
-        else be.gather(flat(gCond), aIdx, ga);  // only the conditioning positions of x ⊙ mask depend on x
-        be.scatterAdd(ga, aIdx, flat(gx));
+        be.affineCouplingBackward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(gy), gLd, m.flat(gx), gh);
+        m.addCondGrad(net.backward(cond, m.scatterOutGrad(gh), stash, "net"), gx);
         return gx;
     }
 
     @Override public ObjectNode config() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(shape));
-        o.put("mask", mask);
-        o.put("parity", parity);
+        m.config(o);
         o.put("scale", scale.id());
         o.put("clamp", clamp);
         o.set("conditioner", net.config());

@@ -1,0 +1,143 @@
+package dev.fluvia.transforms.image;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.FluviaException.ShapeException;
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.tensor.Index;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.transforms.Masks;
+import java.util.Arrays;
+
+/**
+ * The split of an image coupling (affine or additive) into conditioning positions {@code a} and transformed positions
+ * {@code b} of the flattened image {@code [N, C·H·W]}, and the moves between the image layout the convolutional
+ * conditioner works in and the flat layout the vector coupling ops work in.
+ * <ul>
+ *   <li>{@code "channel"}: with s = ⌊C/2⌋, parity 0 conditions on channels [0, s) and transforms [s, C); parity 1 the
+ *       other way round. The conditioner sees the conditioning channels and outputs {@code fields·|b channels|} channels.</li>
+ *   <li>{@code "checkerboard"}: parity p conditions on the pixels with (h + w) mod 2 = p (all channels) and transforms the
+ *       others. The conditioner sees {@code x ⊙ mask} as a full image and outputs {@code fields·C} channels, of which
+ *       the transformed positions are gathered.</li>
+ * </ul>
+ * {@code fields} is the number of per-position outputs of the conditioner: 2 for affine (raw scale, then shift), 1 for additive.
+ */
+final class ImageCouplingMask {
+    static final String CHANNEL = "channel", CHECKERBOARD = "checkerboard";
+
+    private final Backend be;
+    final int[] shape;
+    final int c, h, w, d;
+    final String mask;
+    final int parity;
+    final int fields;
+    final int[] aPos, bPos;
+    final Index aIdx, bIdx;
+    /** b positions in each of the {@code fields} stacked output images (checkerboard only). */
+    private final Index outIdx;
+    final int condChannels, outChannels;
+
+    ImageCouplingMask(Backend be, String kind, int[] shape, String mask, int parity, int fields) {
+        this.be = be;
+        this.shape = ImageEvents.image(kind, shape);
+        this.c = shape[0];
+        this.h = shape[1];
+        this.w = shape[2];
+        this.d = c * h * w;
+        if (parity != 0 && parity != 1) throw new IllegalArgumentException(kind + ": parity must be 0 or 1, got " + parity);
+        this.mask = mask;
+        this.parity = parity;
+        this.fields = fields;
+        int hw = h * w;
+        switch (mask) {
+            case CHANNEL -> {
+                if (c < 2) throw new ShapeException(kind + ": the channel mask needs at least 2 channels, got shape " + Arrays.toString(shape));
+                int s = c / 2;
+                int aLo = parity == 0 ? 0 : s, aHi = parity == 0 ? s : c, bLo = parity == 0 ? s : 0, bHi = parity == 0 ? c : s;
+                aPos = range(aLo * hw, aHi * hw);
+                bPos = range(bLo * hw, bHi * hw);
+                condChannels = aHi - aLo;
+                outChannels = fields * (bHi - bLo);
+            }
+            case CHECKERBOARD -> {
+                if (hw < 2) throw new ShapeException(kind + ": the checkerboard mask needs at least 2 pixels, got shape " + Arrays.toString(shape));
+                int na = 0;
+                for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) if ((y + x) % 2 == parity) na++;
+                aPos = new int[na * c];
+                bPos = new int[(hw - na) * c];
+                int ia = 0, ib = 0;
+                for (int ch = 0; ch < c; ch++)
+                    for (int y = 0; y < h; y++)
+                        for (int x = 0; x < w; x++) {
+                            int p = (ch * h + y) * w + x;
+                            if ((y + x) % 2 == parity) aPos[ia++] = p; else bPos[ib++] = p;
+                        }
+                condChannels = c;
+                outChannels = fields * c;
+            }
+            default -> throw new UnknownNameException(kind + ": unknown mask '" + mask + "' (known: channel, checkerboard)");
+        }
+        this.aIdx = be.index(aPos);
+        this.bIdx = be.index(bPos);
+        if (mask.equals(CHECKERBOARD)) {
+            int k = bPos.length;
+            int[] op = new int[fields * k];
+            for (int f = 0; f < fields; f++) for (int j = 0; j < k; j++) op[f * k + j] = f * d + bPos[j];
+            this.outIdx = be.index(op);
+        } else this.outIdx = null;
+    }
+
+    private static int[] range(int lo, int hi) {
+        int[] r = new int[hi - lo];
+        for (int i = 0; i < r.length; i++) r[i] = lo + i;
+        return r;
+    }
+
+    /** t viewed as {@code [N, C·H·W]}. */
+    Tensor flat(Tensor t) { return be.view(t, t.dim(0), d); }
+
+    /** The conditioner's input: the conditioning channels (channel mask) or x ⊙ mask as a full image (checkerboard). */
+    Tensor condInput(Tensor x) {
+        int n = x.dim(0);
+        Tensor xa = be.alloc(n, aPos.length);
+        be.gather(flat(x), aIdx, xa);
+        if (mask.equals(CHANNEL)) return be.view(xa, n, condChannels, h, w);
+        Tensor full = be.alloc(n, c, h, w);
+        be.scatterAdd(xa, aIdx, flat(full));
+        be.release(xa);
+        return full;
+    }
+
+    /** The coupling input {@code [N, fields·K]} (field by field, the b positions in order) from the conditioner's output image. */
+    Tensor gatherOut(Tensor out) {
+        int n = out.dim(0), k = fields * bPos.length;
+        if (mask.equals(CHANNEL)) return be.view(out, n, k);
+        Tensor g = be.alloc(n, k);
+        be.gather(be.view(out, n, fields * d), outIdx, g);
+        return g;
+    }
+
+    /** The backward of {@link #gatherOut}: ∂L/∂(conditioner output image) from ∂L/∂(coupling input). */
+    Tensor scatterOutGrad(Tensor g) {
+        int n = g.dim(0);
+        if (mask.equals(CHANNEL)) return be.view(g, n, outChannels, h, w);
+        Tensor img = be.alloc(n, outChannels, h, w);
+        be.scatterAdd(g, outIdx, be.view(img, n, fields * d));
+        return img;
+    }
+
+    /** gx += the conditioner's input gradient at the conditioning positions (only those of x ⊙ mask depend on x). */
+    void addCondGrad(Tensor gCond, Tensor gx) {
+        Tensor ga = be.alloc(gx.dim(0), aPos.length);
+        if (mask.equals(CHANNEL)) be.copy(gCond, ga);
+        else be.gather(flat(gCond), aIdx, ga);
+        be.scatterAdd(ga, aIdx, flat(gx));
+    }
+
+    /** Writes shape, mask and parity into a layer config. */
+    void config(ObjectNode o) {
+        o.set("shape", Masks.json(shape));
+        o.put("mask", mask);
+        o.put("parity", parity);
+    }
+}
