@@ -31,8 +31,8 @@ final class DirectConv {
     private static final int SCALAR_QB = 8;
     /** Output channels per scalar weight-gradient tile. */
     private static final int SCALAR_OW = 4;
-    /** Output-channel blocks per forward task: tasks are (sample, run of blocks) pairs, so small batches still split. */
-    private static final int BLOCKS_PER_TASK = 8;
+    /** Forward tasks wanted at least (fixed; the split does not affect the result): small batches split output channels too. */
+    private static final int MIN_TASKS = 16;
     /** Output channels per weight-gradient task (rounded to whole tiles). */
     private static final int OUT_PER_TASK = 64;
     /** Floats of the per-group buffers of the weight gradient (8 MiB); the group size does not affect the result. */
@@ -49,7 +49,8 @@ final class DirectConv {
     static void forward(CpuBackend be, MemorySegment x, MemorySegment w, MemorySegment bias, int n, int ci, int hh, int ww,
                         int k, int co, MemorySegment y) {
         int pad = k / 2, pw = ww + 2 * pad, plane = (hh + 2 * pad) * pw, outs = hh * pw, kk = k * k, taps = ci * kk;
-        int blocks = (co + OB - 1) / OB, runs = (blocks + BLOCKS_PER_TASK - 1) / BLOCKS_PER_TASK;
+        // tasks: (sample, run of output blocks); a task copies its sample's input once, so runs only split small batches
+        int blocks = (co + OB - 1) / OB, runs = Math.min(blocks, (MIN_TASKS + n - 1) / n), perRun = (blocks + runs - 1) / runs;
         boolean vec = be.vectorized();
         int qb = vec ? ConvVec.QB : SCALAR_QB, padded = (outs + qb - 1) / qb * qb;
         int[] off = new int[taps];                       // buffer offset of tap t for output position 0
@@ -61,7 +62,7 @@ final class DirectConv {
         if (bias != null) for (int o = 0; o < co; o++) bs[o] = bias.getAtIndex(HostTensor.F, o);
         int need = ci * plane + qb + 2 * pad;            // the last run of positions reads up to qb + 2·pad past the planes
         be.forChunks(n * runs, (long) n * co * outs * taps, task -> {
-            int s = task / runs, b0 = task % runs * BLOCKS_PER_TASK, b1 = Math.min(blocks, b0 + BLOCKS_PER_TASK);
+            int s = task / runs, b0 = task % runs * perRun, b1 = Math.min(blocks, b0 + perRun);
             float[][] buf = BUF.get();
             if (buf[0].length < need) buf[0] = new float[need];
             if (buf[1].length < OB * padded) buf[1] = new float[OB * padded];
