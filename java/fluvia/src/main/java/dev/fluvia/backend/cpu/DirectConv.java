@@ -31,8 +31,10 @@ final class DirectConv {
     private static final int SCALAR_QB = 8;
     /** Output channels per scalar weight-gradient tile. */
     private static final int SCALAR_OW = 4;
-    /** Forward tasks wanted at least (fixed; the split does not affect the result): small batches split output channels too. */
+    /** Forward tasks wanted at least: small batches split the output channels too. */
     private static final int MIN_TASKS = 16;
+    /** Multiply-adds per task aimed at (forking costs about a microsecond). How work is split never changes the result. */
+    private static final long TASK_WORK = 1L << 18;
     /** Output channels per weight-gradient task (rounded to whole tiles). */
     private static final int OUT_PER_TASK = 64;
     /** Floats of the per-group buffers of the weight gradient (8 MiB); the group size does not affect the result. */
@@ -49,8 +51,10 @@ final class DirectConv {
     static void forward(CpuBackend be, MemorySegment x, MemorySegment w, MemorySegment bias, int n, int ci, int hh, int ww,
                         int k, int co, MemorySegment y) {
         int pad = k / 2, pw = ww + 2 * pad, plane = (hh + 2 * pad) * pw, outs = hh * pw, kk = k * k, taps = ci * kk;
-        // tasks: (sample, run of output blocks); a task copies its sample's input once, so runs only split small batches
-        int blocks = (co + OB - 1) / OB, runs = Math.min(blocks, (MIN_TASKS + n - 1) / n), perRun = (blocks + runs - 1) / runs;
+        // tasks: (run of samples, run of output blocks), about TASK_WORK multiply-adds each; a task copies each of its samples'
+        // input once, so output blocks are only split when there are fewer sample runs than MIN_TASKS
+        int blocks = (co + OB - 1) / OB, per = perTask((long) co * outs * taps, n), groups = (n + per - 1) / per;
+        int runs = Math.min(blocks, (MIN_TASKS + groups - 1) / groups), perRun = (blocks + runs - 1) / runs;
         boolean vec = be.vectorized();
         int qb = vec ? ConvVec.QB : SCALAR_QB, padded = (outs + qb - 1) / qb * qb;
         int[] off = new int[taps];                       // buffer offset of tap t for output position 0
@@ -61,36 +65,42 @@ final class DirectConv {
         float[] bs = new float[co];
         if (bias != null) for (int o = 0; o < co; o++) bs[o] = bias.getAtIndex(HostTensor.F, o);
         int need = ci * plane + qb + 2 * pad;            // the last run of positions reads up to qb + 2·pad past the planes
-        be.forChunks(n * runs, (long) n * co * outs * taps, task -> {
-            int s = task / runs, b0 = task % runs * perRun, b1 = Math.min(blocks, b0 + perRun);
+        be.forChunks(groups * runs, (long) n * co * outs * taps, task -> {
+            int s0 = task / runs * per, s1 = Math.min(n, s0 + per), b0 = task % runs * perRun, b1 = Math.min(blocks, b0 + perRun);
             float[][] buf = BUF.get();
             if (buf[0].length < need) buf[0] = new float[need];
             if (buf[1].length < OB * padded) buf[1] = new float[OB * padded];
-            float[] xp = buf[0], out = buf[1];
-            if (pad == 0) { // the planes are the image itself
-                MemorySegment.copy(x, HostTensor.F, (long) s * ci * plane * 4, xp, 0, ci * plane);
-                Arrays.fill(xp, ci * plane, need, 0f);
-            } else {
-                float[] img = stage(ci * hh * ww);
-                MemorySegment.copy(x, HostTensor.F, (long) s * ci * hh * ww * 4, img, 0, ci * hh * ww);
-                Arrays.fill(xp, 0, need, 0f);
-                for (int c = 0; c < ci; c++)
-                    for (int h = 0; h < hh; h++) System.arraycopy(img, (c * hh + h) * ww, xp, c * plane + (h + pad) * pw + pad, ww);
-            }
-            for (int b = b0; b < b1; b++) {
-                int wo = b * taps * OB, rows = Math.min(OB, co - b * OB);
-                for (int q = 0; q < padded; q += qb) {   // out[r·padded + q]: OB channels over the padded grid
-                    if (vec) ConvVec.block(xp, off, taps, wr, wo, q, out, padded);
-                    else scalarBlock(xp, off, taps, wr, wo, q, qb, out, padded);
+            float[] xp = buf[0], out = buf[1], img = pad == 0 ? null : stage(ci * hh * ww);
+            for (int s = s0; s < s1; s++) {
+                if (pad == 0) { // the planes are the image itself
+                    MemorySegment.copy(x, HostTensor.F, (long) s * ci * plane * 4, xp, 0, ci * plane);
+                    Arrays.fill(xp, ci * plane, need, 0f);
+                } else {
+                    MemorySegment.copy(x, HostTensor.F, (long) s * ci * hh * ww * 4, img, 0, ci * hh * ww);
+                    Arrays.fill(xp, 0, need, 0f);
+                    for (int c = 0; c < ci; c++)
+                        for (int h = 0; h < hh; h++) System.arraycopy(img, (c * hh + h) * ww, xp, c * plane + (h + pad) * pw + pad, ww);
                 }
-                for (int r = 0; r < rows; r++) {          // keep the W valid positions of each grid row, add the bias
-                    int o = b * OB + r, src = r * padded;
-                    if (pad != 0) for (int h = 0; h < hh; h++) System.arraycopy(out, src + h * pw, out, src + h * ww, ww);
-                    if (bias != null) for (int v = src, e = src + hh * ww; v < e; v++) out[v] += bs[o];
-                    MemorySegment.copy(out, src, y, HostTensor.F, ((long) s * co + o) * hh * ww * 4, hh * ww);
+                for (int b = b0; b < b1; b++) {
+                    int wo = b * taps * OB, rows = Math.min(OB, co - b * OB);
+                    for (int q = 0; q < padded; q += qb) {   // out[r·padded + q]: OB channels over the padded grid
+                        if (vec) ConvVec.block(xp, off, taps, wr, wo, q, out, padded);
+                        else scalarBlock(xp, off, taps, wr, wo, q, qb, out, padded);
+                    }
+                    for (int r = 0; r < rows; r++) {          // keep the W valid positions of each grid row, add the bias
+                        int o = b * OB + r, src = r * padded;
+                        if (pad != 0) for (int h = 0; h < hh; h++) System.arraycopy(out, src + h * pw, out, src + h * ww, ww);
+                        if (bias != null) for (int v = src, e = src + hh * ww; v < e; v++) out[v] += bs[o];
+                        MemorySegment.copy(out, src, y, HostTensor.F, ((long) s * co + o) * hh * ww * 4, hh * ww);
+                    }
                 }
             }
         });
+    }
+
+    /** Items per task so that a task does about {@link #TASK_WORK} operations: between 1 and n. */
+    private static int perTask(long workPerItem, int n) {
+        return (int) Math.max(1, Math.min(n, TASK_WORK / Math.max(1, workPerItem)));
     }
 
     /** This thread's staging buffer of at least n floats (one sample's image or gradient as stored). */
@@ -139,15 +149,18 @@ final class DirectConv {
         float[] xp = new float[g * cip * plane], gyn = new float[g * hw * cop], acc = new float[cip * ars];
         for (int n0 = 0; n0 < n; n0 += g) {
             int gc = Math.min(g, n - n0), s0 = n0;
-            be.forChunks(gc, (long) gc * (ci + co) * hw, s -> {
+            int per = perTask((long) (ci + co) * hw * 16, gc); // copies: much cheaper per element than multiply-adds
+            be.forChunks((gc + per - 1) / per, (long) gc * (ci + co) * hw, task -> {
                 float[] stage = stage(Math.max(ci, co) * hw);
-                int xb = s * cip * plane, gb = s * hw * cop;
-                MemorySegment.copy(x, HostTensor.F, (long) (s0 + s) * ci * hw * 4, stage, 0, ci * hw);
-                for (int c = 0; c < ci; c++)
-                    for (int h = 0; h < hh; h++) System.arraycopy(stage, (c * hh + h) * ww, xp, xb + c * plane + (h + pad) * pw + pad, ww);
-                MemorySegment.copy(gy, HostTensor.F, (long) (s0 + s) * co * hw * 4, stage, 0, co * hw);
-                for (int o = 0; o < co; o++)
-                    for (int p = 0, d = gb + o / ow * hw * ow + o % ow, src = o * hw; p < hw; p++) gyn[d + p * ow] = stage[src + p];
+                for (int s = task * per, se = Math.min(gc, s + per); s < se; s++) {
+                    int xb = s * cip * plane, gb = s * hw * cop;
+                    MemorySegment.copy(x, HostTensor.F, (long) (s0 + s) * ci * hw * 4, stage, 0, ci * hw);
+                    for (int c = 0; c < ci; c++)
+                        for (int h = 0; h < hh; h++) System.arraycopy(stage, (c * hh + h) * ww, xp, xb + c * plane + (h + pad) * pw + pad, ww);
+                    MemorySegment.copy(gy, HostTensor.F, (long) (s0 + s) * co * hw * 4, stage, 0, co * hw);
+                    for (int o = 0; o < co; o++)
+                        for (int p = 0, d = gb + o / ow * hw * ow + o % ow, src = o * hw; p < hw; p++) gyn[d + p * ow] = stage[src + p];
+                }
             });
             be.forChunks(tasks, (long) gc * hw * ci * cop * kk, task -> {
                 int b = task / (oruns * kk), o0 = task / kk % oruns * perTask, o1 = Math.min(cop, o0 + perTask), t = task % kk;
