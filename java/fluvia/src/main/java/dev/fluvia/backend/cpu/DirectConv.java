@@ -149,7 +149,7 @@ final class DirectConv {
         float[] xp = new float[g * cip * plane], gyn = new float[g * hw * cop], acc = new float[cip * ars];
         for (int n0 = 0; n0 < n; n0 += g) {
             int gc = Math.min(g, n - n0), s0 = n0;
-            int per = perTask((long) (ci + co) * hw * 16, gc); // copies: much cheaper per element than multiply-adds
+            int per = perTask((long) (ci + co) * hw, gc);      // staging: one copy per element
             be.forChunks((gc + per - 1) / per, (long) gc * (ci + co) * hw, task -> {
                 float[] stage = stage(Math.max(ci, co) * hw);
                 for (int s = task * per, se = Math.min(gc, s + per); s < se; s++) {
