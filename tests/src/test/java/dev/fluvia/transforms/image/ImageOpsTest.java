@@ -90,6 +90,90 @@ class ImageOpsTest {
             }
     }
 
+    /**
+     * Float64 adjoints of {@link #conv} written out directly: gx[r, c, h + i − p, w + j − p] += W[o, c, i, j]·gy[r, o, h, w]
+     * and gw[o, c, i, j] += x[r, c, h + i − p, w + j − p]·gy[r, o, h, w] over every in-image tap.
+     */
+    static double[][] convAdjoints(float[] x, float[] w, float[] gy, int n, int ci, int co, int hh, int ww, int k) {
+        double[] gx = new double[x.length], gw = new double[w.length];
+        int pad = k / 2;
+        for (int r = 0; r < n; r++)
+            for (int o = 0; o < co; o++)
+                for (int h = 0; h < hh; h++)
+                    for (int v = 0; v < ww; v++) {
+                        double g = gy[((r * co + o) * hh + h) * ww + v];
+                        for (int c = 0; c < ci; c++)
+                            for (int i = 0; i < k; i++)
+                                for (int j = 0; j < k; j++) {
+                                    int sh = h + i - pad, sw = v + j - pad;
+                                    if (sh < 0 || sh >= hh || sw < 0 || sw >= ww) continue;
+                                    int xi = ((r * ci + c) * hh + sh) * ww + sw, wi = ((o * ci + c) * k + i) * k + j;
+                                    gx[xi] += w[wi] * g;
+                                    gw[wi] += x[xi] * g;
+                                }
+                    }
+        return new double[][] {gx, gw};
+    }
+
+    /**
+     * The edges of the direct kernels' blocking against float64: channel counts that are not multiples of the 6-channel
+     * blocks, more output channels than one forward task (8 blocks) or one weight-gradient task (64), fewer outputs than
+     * inputs and the reverse, images narrower and wider than a run of positions (1×1, 1×19, 9×9), a batch of one, no bias,
+     * no input gradient, and inputs large enough that the weight gradient runs in several groups of samples.
+     */
+    @Test void conv2dEdgeShapesMatchFloat64() {
+        int[][] shapes = { // n, ci, co, H, W, k
+                {3, 7, 13, 5, 6, 3}, {2, 13, 70, 4, 3, 3}, {2, 13, 70, 4, 3, 1}, {1, 1, 1, 1, 1, 3}, {1, 1, 1, 1, 1, 1},
+                {2, 20, 3, 7, 2, 3}, {2, 5, 4, 1, 19, 3}, {4, 2, 9, 9, 9, 3}, {3, 6, 6, 2, 2, 1}, {5, 96, 4, 64, 64, 3}};
+        for (int[] sh : shapes) {
+            int n = sh[0], ci = sh[1], co = sh[2], hh = sh[3], ww = sh[4], k = sh[5];
+            String what = "conv n=" + n + " ci=" + ci + " co=" + co + " " + hh + "x" + ww + " k=" + k;
+            float[] x = randn(n * ci * hh * ww), w = randn(co * ci * k * k), b = randn(co), gy = randn(n * co * hh * ww);
+            for (int i = 0; i < w.length; i++) w[i] /= (float) Math.sqrt(ci * k * k);
+            boolean withBias = (n + ci) % 2 == 0, withGx = co != 4;
+            Tensor xt = be.fromHost(x, n, ci, hh, ww), wt = be.fromHost(w, co, ci, k, k), y = be.alloc(n, co, hh, ww);
+            be.fill(y, Float.NaN);
+            be.conv2dForward(xt, wt, withBias ? be.fromHost(b, co) : null, y);
+            close(conv(x, w, withBias ? b : null, n, ci, co, hh, ww, k), be.toHost(y), 1e-4, 1e-4, what + " y");
+            double[][] ref = convAdjoints(x, w, gy, n, ci, co, hh, ww, k);
+            float[] gw0 = randn(w.length);
+            for (int i = 0; i < w.length; i++) ref[1][i] += gw0[i];
+            Tensor gx = withGx ? be.alloc(n, ci, hh, ww) : null, gw = be.fromHost(gw0, co, ci, k, k);
+            if (gx != null) be.fill(gx, Float.NaN);
+            be.conv2dBackward(xt, wt, be.fromHost(gy, n, co, hh, ww), gx, gw, null);
+            if (gx != null) close(ref[0], be.toHost(gx), 1e-4, 1e-4, what + " gx");
+            close(ref[1], be.toHost(gw), 1e-3, 1e-4, what + " gw (accumulated)");
+        }
+    }
+
+    /** The convolution's outputs and gradients, bit for bit, on a backend with the given threads and kernel path. */
+    static java.util.List<float[]> convRun(int threads, boolean vector) {
+        try (CpuBackend b = new CpuBackend(threads, vector)) {
+            SplittableRandom r = new SplittableRandom(11);
+            java.util.List<float[]> outs = new java.util.ArrayList<>();
+            for (int k : new int[] {1, 3}) {
+                int n = 5, ci = 16, co = 20, hh = 8, ww = 9; // large enough that every kernel runs in parallel tasks
+                float[] x = new float[n * ci * hh * ww], w = new float[co * ci * k * k], gy = new float[n * co * hh * ww], bias = new float[co];
+                for (float[] a : new float[][] {x, w, gy, bias}) for (int i = 0; i < a.length; i++) a[i] = (float) CpuBackend.gaussian(r);
+                Tensor xt = b.fromHost(x, n, ci, hh, ww), wt = b.fromHost(w, co, ci, k, k), y = b.alloc(n, co, hh, ww);
+                b.conv2dForward(xt, wt, b.fromHost(bias, co), y);
+                Tensor gx = b.alloc(n, ci, hh, ww), gw = b.alloc(co, ci, k, k), gb = b.alloc(co);
+                b.conv2dBackward(xt, wt, b.fromHost(gy, n, co, hh, ww), gx, gw, gb);
+                outs.add(b.toHost(y)); outs.add(b.toHost(gx)); outs.add(b.toHost(gw)); outs.add(b.toHost(gb));
+            }
+            return outs;
+        }
+    }
+
+    @Test void conv2dBitIdenticalAcrossRunsThreadsAndKernels() {
+        var ref = convRun(2, true);
+        var others = java.util.Map.of("second run", convRun(2, true), "1 thread", convRun(1, true), "3 threads", convRun(3, true),
+                "scalar kernels", convRun(2, false), "scalar, 1 thread", convRun(1, false));
+        others.forEach((what, got) -> {
+            for (int i = 0; i < ref.size(); i++) assertArrayEquals(ref.get(i), got.get(i), what + ": output " + i);
+        });
+    }
+
     @Test void conv2dShapeErrorsNameTheOp() {
         Tensor x = be.alloc(1, 2, 3, 3);
         var e = assertThrows(ShapeException.class, () -> be.conv2dForward(x, be.alloc(4, 3, 3, 3), null, be.alloc(1, 4, 3, 3)));

@@ -6,9 +6,8 @@ import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The CPU reference of the image ops of {@link dev.fluvia.backend.Backend} (NCHW float32): views, convolution
- * (im2col + the backend's GEMM, one sample at a time, so every reduction over the batch runs in sample order),
- * squeeze, channel slicing, the conditional Gaussian prior and the logit pre-processing.
+ * The CPU reference of the image ops of {@link dev.fluvia.backend.Backend} (NCHW float32): views, convolution (direct
+ * kernels, {@link DirectConv}), squeeze, channel slicing, the conditional Gaussian prior and the logit pre-processing.
  */
 final class ImageOps {
     private static final double LOG_2PI = Math.log(2 * Math.PI);
@@ -21,13 +20,6 @@ final class ImageOps {
     private static void set(MemorySegment s, long i, float v) { s.setAtIndex(HostTensor.F, i, v); }
     private static MemorySegment seg(Tensor t) { return CpuBackend.h(t).seg; }
 
-    /** A tensor over elements [offset, offset + prod(shape)) of t's storage. */
-    private static HostTensor slice(Tensor t, long offset, int... shape) {
-        long n = 1;
-        for (int s : shape) n *= s;
-        return new HostTensor(seg(t).asSlice(offset * 4, n * 4), shape);
-    }
-
     // ------------------------------------------------------------------ view, activation
 
     Tensor view(Tensor t, int... shape) {
@@ -38,108 +30,69 @@ final class ImageOps {
     void activate(Activation act, Tensor x, Tensor y) {
         OpChecks.activate(x, y);
         MemorySegment xs = seg(x), ys = seg(y);
-        for (long i = 0, n = x.numel(); i < n; i++) set(ys, i, act.apply(get(xs, i)));
+        be.forFlat(x.numel(), (lo, hi) -> {
+            if (act == Activation.RELU) for (long i = lo; i < hi; i++) { float v = get(xs, i); set(ys, i, v > 0 ? v : 0f); }
+            else for (long i = lo; i < hi; i++) set(ys, i, act.apply(get(xs, i)));
+        });
     }
 
     // ------------------------------------------------------------------ convolution
 
-    /** col[(c·k + i)·k + j, h·W + w] = x[c, h + i − k/2, w + j − k/2] (0 outside), for one sample at element offset xo. */
-    private static void im2col(MemorySegment xs, long xo, int ci, int hh, int ww, int k, MemorySegment col) {
-        int pad = k / 2, hw = hh * ww;
-        for (int c = 0; c < ci; c++)
-            for (int i = 0; i < k; i++)
-                for (int j = 0; j < k; j++) {
-                    long row = ((long) (c * k + i) * k + j) * hw;
-                    for (int h = 0; h < hh; h++) {
-                        int sh = h + i - pad;
-                        for (int w = 0; w < ww; w++) {
-                            int sw = w + j - pad;
-                            float v = sh < 0 || sh >= hh || sw < 0 || sw >= ww ? 0f : get(xs, xo + ((long) c * hh + sh) * ww + sw);
-                            set(col, row + (long) h * ww + w, v);
-                        }
-                    }
-                }
-    }
-
-    /** gx[c, h', w'] = Σ over the (i, j, h, w) that read it of gcol (gather form: each output summed in a fixed order). */
-    private static void col2im(MemorySegment gcol, int ci, int hh, int ww, int k, MemorySegment gx, long xo) {
-        int pad = k / 2, hw = hh * ww;
-        for (int c = 0; c < ci; c++)
-            for (int sh = 0; sh < hh; sh++)
-                for (int sw = 0; sw < ww; sw++) {
-                    float s = 0;
-                    for (int i = 0; i < k; i++) {
-                        int h = sh - i + pad;
-                        if (h < 0 || h >= hh) continue;
-                        for (int j = 0; j < k; j++) {
-                            int w = sw - j + pad;
-                            if (w < 0 || w >= ww) continue;
-                            s += get(gcol, ((long) (c * k + i) * k + j) * hw + (long) h * ww + w);
-                        }
-                    }
-                    set(gx, xo + ((long) c * hh + sh) * ww + sw, s);
-                }
-    }
-
+    /**
+     * y = W ⋆ x + b by the direct kernel ({@link DirectConv#forward}): every output is one fma chain over the taps
+     * (c, i, j) in order, plus the bias; samples and output channels are split over the pool without any reduction
+     * between tasks, so the result does not depend on the thread count.
+     */
     void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
         int k = OpChecks.conv2dForward(x, w, bias, y);
-        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        Tensor wm = view(w, co, kk);
-        MemorySegment xs = seg(x), ys = seg(y);
-        try (var s = be.scope()) {
-            Tensor col = k == 1 ? null : be.alloc(kk, hw);
-            for (int r = 0; r < n; r++) {
-                Tensor yr = slice(y, (long) r * co * hw, co, hw);
-                Tensor in = k == 1 ? slice(x, (long) r * ci * hw, ci, hw) : col;
-                if (k != 1) im2col(xs, (long) r * ci * hw, ci, hh, ww, k, seg(col));
-                be.gemm(false, false, 1f, wm, in, 0f, yr);
-            }
-        }
-        if (bias != null) {
-            MemorySegment bs = seg(bias);
-            be.forRows(n, (long) n * co * hw, (lo, hi) -> {
-                for (int r = lo; r < hi; r++)
-                    for (int o = 0; o < co; o++) {
-                        float b = get(bs, o);
-                        long base = ((long) r * co + o) * hw;
-                        for (int p = 0; p < hw; p++) set(ys, base + p, get(ys, base + p) + b);
-                    }
-            });
-        }
+        DirectConv.forward(be, seg(x), seg(w), bias == null ? null : seg(bias), x.dim(0), x.dim(1), x.dim(2), x.dim(3), k,
+                w.dim(0), seg(y));
     }
 
+    /**
+     * Gradients of {@link #conv2dForward}: {@code gw +=} {@link DirectConv#weightGrad} (one fma chain per weight over the
+     * samples and pixels in order); {@code gx} is the transposed convolution, itself a direct convolution of gy:
+     * {@code gx = conv(gy, W')} with W'[c, o, i, j] = W[o, c, k−1−i, k−1−j] (for k = 1 simply Wᵀ), same padding.
+     * gb is reduced from gy over fixed 64-sample chunks, as the other bias gradients of the backend.
+     */
     void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
         int k = OpChecks.conv2dBackward(x, w, gy, gx, gw, gb);
-        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
-        Tensor wm = view(w, co, kk), gwm = view(gw, co, kk);
-        MemorySegment xs = seg(x);
-        try (var s = be.scope()) {
-            Tensor col = k == 1 ? null : be.alloc(kk, hw), gcol = k == 1 || gx == null ? null : be.alloc(kk, hw);
-            for (int r = 0; r < n; r++) {
-                Tensor gyr = slice(gy, (long) r * co * hw, co, hw);
-                Tensor in = k == 1 ? slice(x, (long) r * ci * hw, ci, hw) : col;
-                if (k != 1) im2col(xs, (long) r * ci * hw, ci, hh, ww, k, seg(col));
-                be.gemm(false, true, 1f, gyr, in, 1f, gwm);                 // gw += gy_r · colᵀ
-                if (gx != null) {
-                    if (k == 1) be.gemm(true, false, 1f, wm, gyr, 0f, slice(gx, (long) r * ci * hw, ci, hw));
-                    else {
-                        be.gemm(true, false, 1f, wm, gyr, 0f, gcol);        // gcol = Wᵀ · gy_r
-                        col2im(seg(gcol), ci, hh, ww, k, seg(gx), (long) r * ci * hw);
-                    }
-                }
+        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww;
+        MemorySegment gys = seg(gy);
+        DirectConv.weightGrad(be, seg(x), gys, n, ci, hh, ww, k, co, seg(gw));
+        if (gx != null)
+            try (var s = be.scope()) {
+                DirectConv.forward(be, gys, flippedTranspose(seg(w), co, ci, k), null, n, co, hh, ww, k, ci, seg(gx));
             }
-        }
         if (gb != null) {
-            MemorySegment gys = seg(gy), gbs = seg(gb);
+            MemorySegment gbs = seg(gb);
             double[] acc = be.reduceRows(n, co, (long) n * co * hw, (lo, hi, a) -> {
                 for (int r = lo; r < hi; r++)
-                    for (int o = 0; o < co; o++) {
+                    for (int o = 0; o < co; o++) { // four interleaved partial sums per row, combined in a fixed order
                         long base = ((long) r * co + o) * hw;
-                        for (int p = 0; p < hw; p++) a[o] += get(gys, base + p);
+                        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+                        int p = 0;
+                        for (; p + 4 <= hw; p += 4) {
+                            s0 += get(gys, base + p); s1 += get(gys, base + p + 1);
+                            s2 += get(gys, base + p + 2); s3 += get(gys, base + p + 3);
+                        }
+                        for (; p < hw; p++) s0 += get(gys, base + p);
+                        a[o] += (s0 + s1) + (s2 + s3);
                     }
             });
             for (int o = 0; o < co; o++) set(gbs, o, (float) (get(gbs, o) + acc[o]));
         }
+    }
+
+    /** W'[c, (o·k + i)·k + j] = W[o, c, k−1−i, k−1−j]: the weights of the transposed convolution, in a scoped buffer. */
+    private MemorySegment flippedTranspose(MemorySegment ws, int co, int ci, int k) {
+        int kk = k * k;
+        MemorySegment wf = seg(be.alloc(ci, co * kk));
+        for (int o = 0; o < co; o++)
+            for (int c = 0; c < ci; c++)
+                for (int t = 0; t < kk; t++)
+                    set(wf, ((long) c * co + o) * kk + t, get(ws, ((long) o * ci + c) * kk + kk - 1 - t));
+        return wf;
     }
 
     // ------------------------------------------------------------------ squeeze and channels
