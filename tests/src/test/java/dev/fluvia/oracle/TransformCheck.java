@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.flow.LatentContext;
 import dev.fluvia.nn.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Stash;
@@ -26,14 +27,26 @@ import java.util.SplittableRandom;
  *   <li>backward with an empty stash (recompute) equals backward after a storing forward.</li>
  * </ol>
  * Trainable parameters are first moved off their (identity) initialisation by a random jitter.
+ *
+ * <p>Layers that change the size of a sample ({@link Transform#outputShape()}) are checked on their output size; (b)
+ * applies only where the sizes are equal and the layer is a bijection of the sample. A layer that factors part of its
+ * input out ({@link Transform#factorsOut()}, the multi-scale split, whose {@code ld} is the log-density of that part) runs
+ * forward and inverse inside a recording {@link LatentContext}, and its oracle's {@code inverse} receives the output
+ * followed by the factored-out values (flattened), as recorded by the layer's forward.
+ *
+ * <p>A central difference whose step crosses a kink of a piecewise-linear function (a ReLU conditioner) is off: a gradient
+ * that misses at step h is compared again at h/4 and h/16 and passes if one matches (a real gradient error misses all
+ * three); {@link Report#kinkRetries} counts the gradients that needed the smaller steps.
  */
 public final class TransformCheck {
     /** Measured errors; {@code *Ratio} is the worst |got − ref| / tolerance (≤ 1 passes). */
     public record Report(String name, double forwardMaxAbs, double ldMaxAbs, double jacobianLdMaxAbs, double inverseMaxAbs,
-                         double inverseLdMaxAbs, double roundTripMaxAbs, double gradRatio, double recomputeMaxAbs, int gradsChecked) {
+                         double inverseLdMaxAbs, double roundTripMaxAbs, double gradRatio, double recomputeMaxAbs, int gradsChecked,
+                         int kinkRetries) {
         @Override public String toString() {
-            return String.format("%s: fwd %.2e, ld %.2e, jac-ld %.2e, inv %.2e, inv-ld %.2e, round-trip %.2e, grad err/tol %.2e (%d grads), recompute %.2e",
-                    name, forwardMaxAbs, ldMaxAbs, jacobianLdMaxAbs, inverseMaxAbs, inverseLdMaxAbs, roundTripMaxAbs, gradRatio, gradsChecked, recomputeMaxAbs);
+            return String.format("%s: fwd %.2e, ld %.2e, jac-ld %.2e, inv %.2e, inv-ld %.2e, round-trip %.2e, grad err/tol %.2e (%d grads, %d at h/4 or h/16), recompute %.2e",
+                    name, forwardMaxAbs, ldMaxAbs, jacobianLdMaxAbs, inverseMaxAbs, inverseLdMaxAbs, roundTripMaxAbs, gradRatio, gradsChecked,
+                    kinkRetries, recomputeMaxAbs);
         }
     }
 
@@ -43,6 +56,10 @@ public final class TransformCheck {
     private int batch = 5;
     private long seed = 1;
     private double jitter = 0.3, inputStd = 1.0;
+    private boolean unitInput;
+    private int paramSample;                           // 0: every entry of every trainable parameter
+    private String label;
+    private int kinkRetries;
     private double atol = 1e-5, rtol = 1e-4;          // FLOWS.md element-wise tolerance (float32 vs float64)
     private double gradAtol = 2e-5, gradRtol = 2e-4;   // gradients (float32 sums over the batch vs exact float64)
 
@@ -59,6 +76,14 @@ public final class TransformCheck {
     /** Half-width of the uniform jitter added to every trainable parameter before checking (0: leave them). */
     public TransformCheck jitter(double j) { this.jitter = j; return this; }
     public TransformCheck inputStd(double s) { this.inputStd = s; return this; }
+    /** Inputs uniform in (0.05, 0.95) instead of Gaussian (layers defined on (0, 1), e.g. logit). */
+    public TransformCheck unitInput() { this.unitInput = true; return this; }
+    /** Checks the gradient of at most k random entries of each trainable parameter (every parameter is still covered). */
+    public TransformCheck paramSample(int k) { this.paramSample = k; return this; }
+    /** Name printed in the report and in failures (default: the layer's kind). */
+    public TransformCheck label(String l) { this.label = l; return this; }
+
+    private String name() { return label != null ? label : t.kind(); }
     public TransformCheck valueTolerance(double a, double r) { this.atol = a; this.rtol = r; return this; }
     public TransformCheck gradTolerance(double a, double r) { this.gradAtol = a; this.gradRtol = r; return this; }
 
@@ -94,7 +119,7 @@ public final class TransformCheck {
 
     private double compare(String what, double got, double ref, double a, double r) {
         if (Double.isNaN(got) || !within(got, ref, a, r))
-            fail(t.kind() + ": " + what + ": got " + got + ", expected " + ref + " (tolerance " + a + " + " + r + "·|ref|)");
+            fail(name() + ": " + what + ": got " + got + ", expected " + ref + " (tolerance " + a + " + " + r + "·|ref|)");
         return Math.abs(got - ref);
     }
 
@@ -108,15 +133,28 @@ public final class TransformCheck {
     private double sampleLoss(double[] x, Map<String, double[]> p, double[] c, double e) {
         TransformOracle.Out o = oracle.forward(x, p);
         double s = e * o.ld();
-        for (int d = 0; d < x.length; d++) s += c[d] * o.v()[d];
+        for (int d = 0; d < c.length; d++) s += c[d] * o.v()[d];
         return s;
+    }
+
+    private static double[] concat(double[] a, double[] b) {
+        double[] r = new double[a.length + b.length];
+        System.arraycopy(a, 0, r, 0, a.length);
+        System.arraycopy(b, 0, r, a.length, b.length);
+        return r;
     }
 
     public Report run() {
         SplittableRandom rng = new SplittableRandom(seed);
         int[] event = t.eventShape();
-        int size = 1;
+        int size = 1, outSize = 1;
         for (int v : event) size *= v;
+        for (int v : t.outputShape()) outSize *= v;
+        int[] outShape = new int[t.outputShape().length + 1];
+        outShape[0] = batch;
+        System.arraycopy(t.outputShape(), 0, outShape, 1, outShape.length - 1);
+        boolean bijection = outSize == size && !t.factorsOut();
+        kinkRetries = 0;
         int[] shape = new int[event.length + 1];
         shape[0] = batch;
         System.arraycopy(event, 0, shape, 1, event.length);
@@ -130,27 +168,30 @@ public final class TransformCheck {
         }
         Map<String, double[]> params = paramValues();
 
-        float[] xh = new float[batch * size], ld0 = new float[batch], ch = new float[batch * size], eh = new float[batch];
-        for (int i = 0; i < xh.length; i++) xh[i] = (float) nonZero(rng, inputStd);
+        float[] xh = new float[batch * size], ld0 = new float[batch], ch = new float[batch * outSize], eh = new float[batch];
+        for (int i = 0; i < xh.length; i++) xh[i] = unitInput ? (float) (0.05 + 0.9 * rng.nextDouble()) : (float) nonZero(rng, inputStd);
         for (int i = 0; i < ld0.length; i++) ld0[i] = (float) nonZero(rng, 1);
         for (int i = 0; i < ch.length; i++) ch[i] = (float) nonZero(rng, 1);
         for (int i = 0; i < eh.length; i++) eh[i] = (float) nonZero(rng, 1);
         double[][] xs = new double[batch][], cs = new double[batch][];
-        for (int n = 0; n < batch; n++) { xs[n] = row(xh, n, size); cs[n] = row(ch, n, size); }
+        for (int n = 0; n < batch; n++) { xs[n] = row(xh, n, size); cs[n] = row(ch, n, outSize); }
         double[] es = new double[batch];
         for (int n = 0; n < batch; n++) es[n] = eh[n];
 
-        try (Scope scope = be.scope()) {
+        try (Scope scope = be.scope(); LatentContext ctx = t.factorsOut() ? LatentContext.recording(List.of(t)).open() : null) {
             Tensor x = be.fromHost(xh, shape);
             // (a) forward against the oracle; ld is accumulated into a non-zero start
             Tensor ld = be.fromHost(ld0, batch);
             Tensor y = t.forward(x, ld, Stash.none());
             float[] yh = be.toHost(y), ldh = be.toHost(ld);
+            float[] zh = ctx == null ? null : be.toHost(ctx.latent(t));
+            int zSize = size - outSize;
             double fwdErr = 0, ldErr = 0, jacErr = 0;
             for (int n = 0; n < batch; n++) {
                 TransformOracle.Out ref = oracle.forward(xs[n], params);
-                for (int d = 0; d < size; d++) fwdErr = Math.max(fwdErr, compare("forward y[" + n + "," + d + "]", yh[n * size + d], ref.v()[d], atol, rtol));
+                for (int d = 0; d < outSize; d++) fwdErr = Math.max(fwdErr, compare("forward y[" + n + "," + d + "]", yh[n * outSize + d], ref.v()[d], atol, rtol));
                 ldErr = Math.max(ldErr, compare("forward ld[" + n + "]", ldh[n] - (double) ld0[n], ref.ld(), atol, rtol));
+                if (!bijection) continue;
                 // (b) the oracle's log-det against log|det| of its own central-difference Jacobian
                 double jac = Dense.logAbsDet(jacobian(xs[n], params, size), size);
                 jacErr = Math.max(jacErr, compare("oracle ld vs log|det J| (sample " + n + ")", ref.ld(), jac, 1e-6, 1e-6));
@@ -162,7 +203,8 @@ public final class TransformCheck {
             float[] xrh = be.toHost(xr), ldih = be.toHost(ldInv);
             double invErr = 0, invLdErr = 0, rt = 0;
             for (int n = 0; n < batch; n++) {
-                TransformOracle.Out ref = oracle.inverse(row(yh, n, size), params);
+                double[] yn = row(yh, n, outSize);
+                TransformOracle.Out ref = oracle.inverse(zh == null ? yn : concat(yn, row(zh, n, zSize)), params);
                 for (int d = 0; d < size; d++) {
                     invErr = Math.max(invErr, compare("inverse x[" + n + "," + d + "]", xrh[n * size + d], ref.v()[d], atol, rtol));
                     rt = Math.max(rt, Math.abs(xrh[n * size + d] - xh[n * size + d]));
@@ -173,7 +215,7 @@ public final class TransformCheck {
             }
 
             // (d) gradients of L = Σ c·y + Σ e·ld after a storing forward
-            Tensor c = be.fromHost(ch, shape), e = be.fromHost(eh, batch);
+            Tensor c = be.fromHost(ch, outShape), e = be.fromHost(eh, batch);
             zeroGrads();
             Stash stash = new Stash(true);
             t.forward(x, be.alloc(batch), stash);
@@ -182,13 +224,14 @@ public final class TransformCheck {
 
             double ratio = 0;
             int checked = 0;
-            double h = 1e-6;
             for (int n = 0; n < batch; n++)
                 for (int d = 0; d < size; d++) {
-                    double[] xp = xs[n].clone(), xm = xs[n].clone();
-                    xp[d] += h; xm[d] -= h;
-                    double fd = (sampleLoss(xp, params, cs[n], es[n]) - sampleLoss(xm, params, cs[n], es[n])) / (2 * h);
-                    ratio = Math.max(ratio, gradCheck("∂L/∂x[" + n + "," + d + "]", gx[n * size + d], fd));
+                    final int nn = n, dd = d;
+                    ratio = Math.max(ratio, gradCheck("∂L/∂x[" + n + "," + d + "]", gx[n * size + d], step -> {
+                        double[] xp = xs[nn].clone(), xm = xs[nn].clone();
+                        xp[dd] += step; xm[dd] -= step;
+                        return (sampleLoss(xp, params, cs[nn], es[nn]) - sampleLoss(xm, params, cs[nn], es[nn])) / (2 * step);
+                    }));
                     checked++;
                 }
             List<Param> ps = t.params();
@@ -196,12 +239,14 @@ public final class TransformCheck {
                 Param p = ps.get(k);
                 if (!p.trainable()) continue;
                 double[] v = params.get(p.name());
-                for (int i = 0; i < v.length; i++) {
-                    double old = v[i];
-                    v[i] = old + h; double up = oracleLoss(xs, params, cs, es);
-                    v[i] = old - h; double dn = oracleLoss(xs, params, cs, es);
-                    v[i] = old;
-                    ratio = Math.max(ratio, gradCheck("∂L/∂" + p.name() + "[" + i + "]", grads.get(k)[i], (up - dn) / (2 * h)));
+                for (int i : entries(v.length, rng)) {
+                    ratio = Math.max(ratio, gradCheck("∂L/∂" + p.name() + "[" + i + "]", grads.get(k)[i], step -> {
+                        double old = v[i];
+                        v[i] = old + step; double up = oracleLoss(xs, params, cs, es);
+                        v[i] = old - step; double dn = oracleLoss(xs, params, cs, es);
+                        v[i] = old;
+                        return (up - dn) / (2 * step);
+                    }));
                     checked++;
                 }
             }
@@ -218,17 +263,43 @@ public final class TransformCheck {
                     rec = Math.max(rec, compare("recompute ∂L/∂" + ps.get(k).name() + "[" + i + "]", grads2.get(k)[i], grads.get(k)[i], 1e-6, 1e-6));
             }
             assertTrue(checked >= size, "checked too few gradients");
-            Report r = new Report(t.kind(), fwdErr, ldErr, jacErr, invErr, invLdErr, rt, ratio, rec, checked);
+            Report r = new Report(name(), fwdErr, ldErr, jacErr, invErr, invLdErr, rt, ratio, rec, checked, kinkRetries);
             System.out.println("[TransformCheck] " + r);
             return r;
         }
     }
 
-    private double gradCheck(String what, double got, double ref) {
-        double tol = gradAtol + gradRtol * Math.abs(ref);
-        double err = Math.abs(got - ref);
-        if (!(err <= tol)) fail(t.kind() + ": " + what + ": got " + got + ", central difference " + ref + " (tolerance " + tol + ")");
-        return err / tol;
+    /** Indices of the entries of a parameter of length n to check: all, or {@link #paramSample} distinct random ones. */
+    private int[] entries(int n, SplittableRandom rng) {
+        if (paramSample <= 0 || n <= paramSample) {
+            int[] all = new int[n];
+            for (int i = 0; i < n; i++) all[i] = i;
+            return all;
+        }
+        int[] perm = new int[n];
+        for (int i = 0; i < n; i++) perm[i] = i;
+        for (int i = 0; i < paramSample; i++) { int j = i + rng.nextInt(n - i); int s = perm[i]; perm[i] = perm[j]; perm[j] = s; }
+        return java.util.Arrays.copyOf(perm, paramSample);
+    }
+
+    /** Central difference of the oracle's loss with a given step. */
+    private interface Difference { double at(double step); }
+
+    /** got against the central difference at h = 1e-6, else at h/4 or h/16 (a kink of a ReLU between x ± h). */
+    private double gradCheck(String what, double got, Difference fd) {
+        double h = 1e-6, best = Double.POSITIVE_INFINITY;
+        StringBuilder seen = new StringBuilder();
+        for (int k = 0; k < 3; k++, h /= 4) {
+            double ref = fd.at(h), tol = gradAtol + gradRtol * Math.abs(ref), err = Math.abs(got - ref);
+            if (err <= tol) {
+                if (k > 0) kinkRetries++;
+                return err / tol;
+            }
+            best = Math.min(best, err / tol);
+            seen.append(k == 0 ? "" : ", ").append(ref);
+        }
+        fail(name() + ": " + what + ": got " + got + ", central differences at h, h/4, h/16: " + seen + " (best err/tol " + best + ")");
+        return best;
     }
 
     private double[] jacobian(double[] x, Map<String, double[]> p, int size) {
