@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """PyTorch peer of `fluvia bench-glow`: one Glow step (ActNorm -> LU 1x1 conv -> affine coupling with Glow's conv net,
 sigmoid scale) on random images [batch, C, H, W]; times the maximum-likelihood forward+backward pass and the sampling
-(inverse) pass. Plain PyTorch on the CPU, float32. Pin threads the same way as the Java run, e.g.
+(inverse) pass. Plain PyTorch, float32, on the CPU (pin threads the same way as the Java run) or on a GPU
+(--device cuda: TF32 off like Fluvia's kernels, torch.cuda.synchronize() before every clock read; --compile also times
+the torch.compile'd log-density, reported on its own line after the eager one), e.g.
 
   OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2 /usr/bin/python3 scripts/bench/torch_glow.py --threads 2
+  python3 scripts/bench/torch_glow.py --device cuda --compile
 """
 import argparse
 import math
@@ -106,7 +109,7 @@ class GlowStep(nn.Module):
         self.layers = nn.ModuleList([ActNorm(c), InvConv1x1LU(c), Coupling(c, width)])
 
     def log_prob(self, x):
-        ld = torch.zeros(x.shape[0])
+        ld = torch.zeros(x.shape[0], device=x.device)
         for m in self.layers:
             x, l = m(x)
             ld = ld + l
@@ -115,10 +118,39 @@ class GlowStep(nn.Module):
 
     @torch.no_grad()
     def sample(self, n, shape, temperature=1.0):
-        z = torch.randn(n, *shape) * temperature
+        z = torch.randn(n, *shape, device=self.layers[0].logs.device) * temperature
         for m in reversed(self.layers):
             z = m.inverse(z)
         return z
+
+
+def sync(device):
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def timed(a, step, log_prob, x, shape, device):
+    """Median and min (ms) of forward+backward and of sampling over a.iters runs after a.warmup."""
+    params = list(step.parameters())
+    train, sample = [], []
+    for it in range(-a.warmup, a.iters):
+        sync(device)
+        t0 = time.perf_counter()
+        for p in params:
+            p.grad = None
+        loss = -log_prob(x).mean()
+        loss.backward()
+        sync(device)
+        t1 = time.perf_counter()
+        step.sample(a.batch, shape)
+        sync(device)
+        t2 = time.perf_counter()
+        if it >= 0:
+            train.append((t1 - t0) * 1e3)
+            sample.append((t2 - t1) * 1e3)
+    train.sort()
+    sample.sort()
+    return train, sample
 
 
 def main():
@@ -130,33 +162,33 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--iters", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda")
+    ap.add_argument("--compile", action="store_true", help="also time torch.compile(log_prob) (eager first)")
     a = ap.parse_args()
+    if a.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"torch_glow: --device cuda but torch {torch.__version__} sees no CUDA device")
+    device = torch.device(a.device)
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     shape = (a.channels, a.size, a.size)
-    step = GlowStep(a.channels, a.width)
-    x = torch.rand(a.batch, *shape) * 2 - 1
+    step = GlowStep(a.channels, a.width).to(device)
+    x = (torch.rand(a.batch, *shape) * 2 - 1).to(device)
     step.layers[0].initialize(x)
-    opt_params = list(step.parameters())
-    train, sample = [], []
-    for it in range(-a.warmup, a.iters):
-        t0 = time.perf_counter()
-        for p in opt_params:
-            p.grad = None
-        loss = -step.log_prob(x).mean()
-        loss.backward()
-        t1 = time.perf_counter()
-        step.sample(a.batch, shape)
-        t2 = time.perf_counter()
-        if it >= 0:
-            train.append((t1 - t0) * 1e3)
-            sample.append((t2 - t1) * 1e3)
-    train.sort()
-    sample.sort()
-    mt, ms = train[a.iters // 2], sample[a.iters // 2]
-    print(f"torch {torch.__version__} glow step [{a.batch}, {a.channels}, {a.size}, {a.size}] width {a.width}, {torch.get_num_threads()} threads: "
-          f"forward+backward median {mt:.1f} ms (min {train[0]:.1f}, {a.batch / (mt * 1e-3):.1f} images/s); "
-          f"sampling median {ms:.1f} ms (min {sample[0]:.1f}, {a.batch / (ms * 1e-3):.1f} images/s)")
+    where = torch.cuda.get_device_name(device) if device.type == "cuda" else f"{torch.get_num_threads()} threads"
+    variants = [("eager", step.log_prob)]
+    if a.compile and not hasattr(torch, "compile"):
+        print(f"torch_glow: --compile skipped: torch {torch.__version__} has no torch.compile (needs 2.0+)")
+    elif a.compile:
+        variants.append(("compile", torch.compile(step.log_prob)))
+    for name, fn in variants:
+        train, sample = timed(a, step, fn, x, shape, device)
+        mt, ms = train[a.iters // 2], sample[a.iters // 2]
+        print(f"torch {torch.__version__} {name} glow step [{a.batch}, {a.channels}, {a.size}, {a.size}] width {a.width}, {where}: "
+              f"forward+backward median {mt:.1f} ms (min {train[0]:.1f}, {a.batch / (mt * 1e-3):.1f} images/s); "
+              f"sampling median {ms:.1f} ms (min {sample[0]:.1f}, {a.batch / (ms * 1e-3):.1f} images/s)")
 
 
 if __name__ == "__main__":
