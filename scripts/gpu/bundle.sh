@@ -4,7 +4,9 @@
 #   lib/       fluvia.jar (with the kernel fatbin inside), fluvia-tests.jar, their dependencies,
 #              junit-platform-console-standalone
 #   fluvia_kernels.fatbin   (a copy, for inspection with cuobjdump)
-#   run-gpu-suite.sh        runs the gpu-tagged suite + the kernel benchmark and prints a summary
+#   run-gpu-suite.sh        runs the stages (gpu-tagged tests, kernel benchmark, Glow step vs PyTorch, GPU digits
+#                           training; STAGES=... selects) and prints a summary
+#   torch_glow.py, data/digits.csv.gz   the PyTorch peer and the digits data for those stages
 # Then: tar/copy .bundle to the GPU machine and run ./run-gpu-suite.sh there. Target size < 64 MiB.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -39,6 +41,11 @@ mods="java.base,java.logging,jdk.unsupported,jdk.incubator.vector,jdk.zipfs"  # 
 echo "bundle: jlink modules: $mods"
 "$JAVA_HOME/bin/jlink" --add-modules "$mods" --compress=zip-9 --strip-debug --no-header-files --no-man-pages \
     --output "$out/runtime"
-cp scripts/gpu/run-gpu-suite.sh "$out/"
+cp scripts/gpu/run-gpu-suite.sh scripts/bench/torch_glow.py "$out/"
+# The 8x8 digits for the GPU training stage (from Debian python3-sklearn, installed by scripts/install-data.sh; 60 KB,
+# carried in the bundle only, never committed).
+digits=$(ls /usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz 2>/dev/null || true)
+if [ -n "$digits" ]; then mkdir -p "$out/data" && cp "$digits" "$out/data/"
+else echo "bundle: WARNING: no sklearn digits.csv.gz (run scripts/install-data.sh): the GPU digits stage will skip"; fi
 chmod +x "$out/run-gpu-suite.sh"
 echo "bundle: $out ($(du -sh "$out" | cut -f1)); run: $out/run-gpu-suite.sh"
