@@ -60,7 +60,7 @@ if want digits; then
     FLUVIA_DATA_DIGITS="$here/data/digits.csv.gz" "$java" "${flags[@]}" -cp "$cp" dev.fluvia.cli.Main train --data digits --flow glow \
         --levels 2 --steps-per-level 4 --width 64 --epochs 30 --lr 3e-3 --backend cuda --no-plots --grid 0 --quiet --out "$out" 2>&1 | tee -a "$log"
     rc[digits]=${PIPESTATUS[0]}
-    grep -o '"test_bits_per_dim":[^,]*\|"best":{[^}]*}\|"wall_seconds":[^,]*' "$out/metrics.json" 2>/dev/null | tee -a "$log"
+    grep -E '^  "(test_bits_per_dim|wall_seconds|samples_per_second)"|"val_bits_per_dim"' "$out/metrics.json" 2>/dev/null | tail -4 | tee -a "$log"
   else echo "digits: skipped (no usable GPU, or no data/digits.csv.gz in the bundle)" | tee -a "$log"; rc[digits]=skipped; fi
 fi
 
