@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fluvia.app.ImageTrainJob;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.data.images.Dequantization;
+import dev.fluvia.data.images.ImageDataset;
+import dev.fluvia.data.images.ImageDatasets;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.train.HostBatch;
@@ -18,10 +20,16 @@ import dev.fluvia.train.TrainResult;
 import dev.fluvia.train.Trainer;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-/** Per-batch dequantisation (fresh, reproducible noise) and a bit-identical resume of an image training run. */
+/**
+ * Per-batch dequantisation (fresh, reproducible noise), a bit-identical resume of an image training run, and the
+ * train / validation / test parts (Fashion-MNIST is scored on its official test images).
+ */
 class ImageTrainingTest {
     static final CpuBackend be = new CpuBackend(1);
 
@@ -85,5 +93,41 @@ class ImageTrainingTest {
         assertArrayEquals(full.losses(), resumed.losses(), "per-step losses of the resumed run");
         assertArrayEquals(full.valNlls(), resumed.valNlls(), "validation NLLs of the resumed run");
         for (double v : full.losses()) assertTrue(Double.isFinite(v), "finite loss");
+    }
+
+    static ImageTrainJob.Spec spec(String data, int maxImages) {
+        return new ImageTrainJob.Spec(data, maxImages, 0, "glow", ImagePresets.Options.defaults(),
+                TrainConfig.builder().seed(7).build(), 0.1, 0.2, Path.of("unused"), 0, false, null);
+    }
+
+    @Test void fashionMnistIsScoredOnItsOfficialTestImages() {
+        if (!ImageDatasets.isInstalled("fashion-mnist")) {
+            System.out.println("ImageTrainingTest: fashion split check skipped, dataset-fashion-mnist not installed (scripts/install-data.sh)");
+            Assumptions.abort("fashion-mnist not installed");
+        }
+        ImageDataset train = ImageDatasets.load("fashion-mnist", "train"), test = ImageDatasets.load("fashion-mnist", "test");
+        ImageDataset.Split full = ImageTrainJob.split(spec("fashion-mnist", 0));
+        assertEquals(test.n(), full.test().n(), "all official test images");
+        assertEquals(train.n(), full.train().n() + full.validation().n(), "train + validation = the official training part");
+        assertEquals(Math.round(train.n() * 0.1), full.validation().n(), "validation share of the training part");
+        ImageDataset.Split small = ImageTrainJob.split(spec("fashion-mnist", 1000));
+        assertEquals(200, small.test().n(), "--max-images 1000 with test share 0.2");
+        assertEquals(800, small.train().n() + small.validation().n());
+        int d = test.dims();
+        for (int k = 0; k < small.test().n(); k++) {   // every test image is the official test image its row names
+            int row = small.testRows()[k];
+            assertArrayEquals(Arrays.copyOfRange(test.pixels(), row * d, (row + 1) * d),
+                    Arrays.copyOfRange(small.test().pixels(), k * d, (k + 1) * d), "test image " + k);
+        }
+        assertArrayEquals(small.testRows(), ImageTrainJob.split(spec("fashion-mnist", 1000)).testRows(), "seeded");
+    }
+
+    @Test void setsWithoutATestPartAreSplitBySeed() {
+        if (!ImageDatasets.isInstalled("digits")) Assumptions.abort("digits not installed");
+        ImageDataset.Split s = ImageTrainJob.split(spec("digits", 0));
+        int n = ImageDatasets.load("digits").n();
+        assertEquals(n, s.train().n() + s.validation().n() + s.test().n());
+        assertEquals(Math.round(n * 0.1), s.validation().n());
+        assertEquals(n - Math.round(n * 0.7) - Math.round(n * 0.1), s.test().n());
     }
 }

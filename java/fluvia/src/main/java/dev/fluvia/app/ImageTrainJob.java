@@ -87,10 +87,33 @@ public final class ImageTrainJob {
     private ImageTrainJob() {}
 
     /** The data set after the optional subset, split by the seed. */
-    static ImageDataset.Split split(Spec spec) {
+    /**
+     * The run's train / validation / test images. A data set with an official test part (Fashion-MNIST's 10,000 test
+     * images, {@link ImageDatasets#hasOfficialTest}) is scored on that part, so its bits/dim compare with published
+     * numbers: the validation images come from the official training part ({@code valFraction} of it) and
+     * {@code testFraction} is not used. With {@code maxImages > 0} the training part is subsampled to
+     * {@code round(maxImages·(1 − testFraction))} images and the test part to the rest. Other sets are split
+     * {@code 1 − valFraction − testFraction / valFraction / testFraction} after the optional subsampling. All seeded.
+     * (For an official test part, {@code testRows} index that part and the other rows the training part.)
+     */
+    public static ImageDataset.Split split(Spec spec) {
         long seed = spec.train().seed();
+        int max = spec.maxImages();
+        if (ImageDatasets.hasOfficialTest(spec.data())) {
+            ImageDataset train = ImageDatasets.load(spec.data(), "train"), test = ImageDatasets.load(spec.data(), "test");
+            int nTrain = train.n(), nTest = test.n();
+            if (max > 0 && max < nTrain + nTest) {
+                nTrain = (int) Math.min(train.n(), Math.round(max * (1 - spec.testFraction())));
+                nTest = Math.min(test.n(), max - nTrain);
+            }
+            if (nTrain < train.n()) train = train.sample(nTrain, seed ^ 0x51AB_5E7L).withName(train.name());
+            int[] testRows = java.util.Arrays.copyOf(dev.fluvia.data.Splits.permutation(test.n(), seed ^ 0x7E57L), nTest);
+            ImageDataset.Split tv = train.split(1 - spec.valFraction(), spec.valFraction(), seed);
+            return new ImageDataset.Split(tv.train(), tv.validation(), test.subset(testRows).withName(spec.data() + "/test"),
+                    tv.trainRows(), tv.validationRows(), testRows);
+        }
         ImageDataset all = ImageDatasets.load(spec.data(), "all");
-        if (spec.maxImages() > 0 && spec.maxImages() < all.n()) all = all.sample(spec.maxImages(), seed ^ 0x51AB_5E7L).withName(all.name());
+        if (max > 0 && max < all.n()) all = all.sample(max, seed ^ 0x51AB_5E7L).withName(all.name());
         return all.split(1 - spec.valFraction() - spec.testFraction(), spec.valFraction(), seed);
     }
 
@@ -248,6 +271,7 @@ public final class ImageTrainJob {
         m.put("levels", levels);
         m.put("bits", spec.bits());
         m.put("n_train", train.n()); m.put("n_val", val.n()); m.put("n_test", test.n());
+        m.put("test_part", ImageDatasets.hasOfficialTest(spec.data()) ? "official test images" : "seeded split of all images");
         m.put("parameters", flow.parameterCount());
         m.put("units", "bits/dim = (nll_nats + D ln L) / (D ln 2), x = (k + u)/L in [0,1)");
         m.set("config", spec.train().toJson());

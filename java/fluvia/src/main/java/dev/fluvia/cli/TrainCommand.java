@@ -67,7 +67,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed for data split, initialisation and batching. Default: ${DEFAULT-VALUE}.")
     long seed;
     @Option(names = "--val-fraction", defaultValue = "0.1") double valFraction;
-    @Option(names = "--test-fraction", defaultValue = "0.1") double testFraction;
+    @Option(names = "--test-fraction", defaultValue = "0.1", description = "Held-out test share (images: fashion-mnist is scored on its official 10,000 test images instead; with --max-images this share of the images comes from them).") double testFraction;
     @Option(names = "--no-standardize", description = "Do not standardise the data (by default mean/std of the training split become the model's first layer).")
     boolean noStandardize;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write checkpoint.safetensors every N steps (0 = only at the end).")

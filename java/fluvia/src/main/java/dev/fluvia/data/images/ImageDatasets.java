@@ -85,6 +85,9 @@ public final class ImageDatasets {
         }
     }
 
+    /** Whether data set {@code name} has an official test part ({@code load(name, "test")}): only Fashion-MNIST. */
+    public static boolean hasOfficialTest(String name) { return "fashion-mnist".equals(name); }
+
     /** Whether {@link #load}{@code (name)} would find its files (it may still fail on a corrupt file). */
     public static boolean isInstalled(String name) {
         try {
