@@ -341,7 +341,7 @@ bool releaseOrStall(Exec& e, unsigned n, const std::string& who) {
         else if (t.st == St::Warp) atWarp[key].push_back(i);
     }
     if (alive == 0) return false;
-    if (barrier == alive && atBarrier.size() == 1) {
+    if (barrier == alive && atBarrier.size() == 1 && exited.empty()) {
         int kind = -1, count = 0, all = 1, anyp = 0;
         for (unsigned i = 0; i < n; i++) {
             EThread& t = e.th[i];
@@ -360,7 +360,7 @@ bool releaseOrStall(Exec& e, unsigned n, const std::string& who) {
         return true;
     }
     std::ostringstream o;
-    if (barrier == alive) {
+    if (barrier == alive && atBarrier.size() > 1) {
         o << who << ": mismatched __syncthreads: ";
         bool first = true;
         for (auto& [k, v] : atBarrier) { o << (first ? "" : "; ") << "threads " << ranges(v) << " wait at " << k; first = false; }
