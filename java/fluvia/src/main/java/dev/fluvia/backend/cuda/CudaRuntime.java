@@ -131,6 +131,7 @@ final class CudaRuntime {
      * and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float, Double → double.
      */
     void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
+        LaunchTrace.launched(kernel, gridX, gridY, block, sharedBytes, args);
         NativePointerObject[] ps = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) ps[i] = arg(args[i]);
         cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, sharedBytes, compute, Pointer.to(ps), null);
