@@ -64,38 +64,54 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ probe and construction
 
-    /** Checks every piece the backend needs (libcuda, a device, the fatbin, cuBLAS, cuRAND) without ever crashing the JVM. */
+    /**
+     * Checks every piece the backend needs (libcuda, a driver for CUDA 13, a device of compute capability 8.0 or higher, the
+     * fatbin, cuBLAS, cuRAND) without ever crashing the JVM.
+     */
     public static CudaStatus probe() {
         String missing = null;
         String fatbin = CudaRuntime.class.getResource(CudaRuntime.FATBIN_RESOURCE) != null
                 ? "present (" + CudaRuntime.FATBIN_RESOURCE + ")"
                 : "absent: the jar was built without nvcc (run scripts/gpu/build-kernels.sh, then rebuild)";
-        String libcuda, device;
+        String libcuda, device, driver;
         if (NativeLibrary.loadable("libcuda.so.1")) {
             libcuda = "libcuda.so.1 loaded";
-            device = describeDevice();
-            if (device.startsWith("none")) missing = "device";
+            DeviceInfo info = describeDevice();
+            device = info.description();
+            driver = info.driverVersion() > 0
+                    ? CudaStatus.describeDriverVersion(info.driverVersion()) + ", needs >= " + CudaStatus.MIN_DRIVER_VERSION
+                    : "unknown";
+            if (info.ccMajor() < 0) missing = "device";
+            else missing = CudaStatus.unmetRequirement(info.ccMajor(), info.ccMinor(), info.driverVersion());
         } else {
             libcuda = "libcuda.so.1 not found (no NVIDIA driver on this machine)";
+            driver = "unknown (needs libcuda)";
             device = "unknown (needs libcuda)";
             missing = "libcuda";
         }
         if (missing == null && fatbin.startsWith("absent")) missing = "fatbin";
         String cublas, curand;
         try { cublas = "loaded from " + Cublas.load().source(); }
-        catch (BackendUnavailableException e) { cublas = e.getMessage(); if (missing == null) missing = "cuBLAS"; }
+        catch (RuntimeException | LinkageError e) { cublas = String.valueOf(e.getMessage()); if (missing == null) missing = "cuBLAS"; }
         try { curand = "loaded from " + Curand.load().source(); }
-        catch (BackendUnavailableException e) { curand = e.getMessage(); if (missing == null) missing = "cuRAND"; }
-        return new CudaStatus(libcuda, device, fatbin, cublas, curand, missing);
+        catch (RuntimeException | LinkageError e) { curand = String.valueOf(e.getMessage()); if (missing == null) missing = "cuRAND"; }
+        return new CudaStatus(libcuda, driver, device, fatbin, cublas, curand, missing);
     }
 
-    private static String describeDevice() {
+    /** Device 0 as the probe sees it: ccMajor &lt; 0 when there is none (the description says why); driverVersion 0 when unknown. */
+    private record DeviceInfo(String description, int ccMajor, int ccMinor, int driverVersion) {}
+
+    private static DeviceInfo describeDevice() {
+        int driverVersion = 0;
         try {
             setExceptionsEnabled(true);
             cuInit(0);
+            int[] v = {0};
+            cuDriverGetVersion(v);
+            driverVersion = v[0];
             int[] n = {0};
             cuDeviceGetCount(n);
-            if (n[0] == 0) return "none: the driver reports no CUDA device";
+            if (n[0] == 0) return new DeviceInfo("none: the driver reports no CUDA device", -1, 0, driverVersion);
             jcuda.driver.CUdevice d = new jcuda.driver.CUdevice();
             cuDeviceGet(d, 0);
             byte[] name = new byte[256];
@@ -105,32 +121,54 @@ public final class CudaBackend implements Backend {
             cuDeviceGetAttribute(min, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
             long[] mem = {0};
             cuDeviceTotalMem(mem, d);
-            return new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", " + (mem[0] >> 20) + " MiB), "
-                    + n[0] + " device(s)";
+            return new DeviceInfo(new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", compute capability "
+                    + maj[0] + "." + min[0] + ", " + (mem[0] >> 20) + " MiB), " + n[0] + " device(s)", maj[0], min[0], driverVersion);
         } catch (Throwable e) {  // UnsatisfiedLinkError (JCuda natives), CudaException (driver): report, never crash
-            return "none: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            return new DeviceInfo("none: " + e.getClass().getSimpleName() + ": " + e.getMessage(), -1, 0, driverVersion);
         }
     }
 
-    /** Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece. */
+    /**
+     * Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece — also when a
+     * driver or library call fails while starting (the exception's cause is that error; nothing created so far is leaked).
+     */
     public static CudaBackend create() {
         CudaStatus s = probe();
         if (!s.available()) throw new BackendUnavailableException("CUDA backend unavailable (missing: " + s.missing() + ")\n" + s.report());
-        return new CudaBackend();
+        try {
+            return new CudaBackend();
+        } catch (BackendUnavailableException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {  // jcuda.CudaException, CudaLibraryException, UnsatisfiedLinkError, ...
+            throw new BackendUnavailableException("CUDA backend failed to start: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
     }
 
     private CudaBackend() {
-        rt = new CudaRuntime();
-        cublas = Cublas.load();
-        cublasHandle = cublas.create();
-        cublas.setStream(cublasHandle, rt.compute.handle());
-        String math = System.getProperty("fluvia.cublas.math", "default");
-        cublas.setMathMode(cublasHandle, switch (math) {
-            case "pedantic" -> Cublas.CUBLAS_PEDANTIC_MATH;
-            case "tf32" -> Cublas.CUBLAS_TF32_TENSOR_OP_MATH;
-            default -> Cublas.CUBLAS_DEFAULT_MATH;
-        });
-        curand = Curand.load();
+        CudaRuntime r = new CudaRuntime();  // releases what it created itself when it fails
+        Cublas cb = null;
+        MemorySegment handle = null;
+        try {
+            cb = Cublas.load();
+            handle = cb.create();
+            cb.setStream(handle, r.compute.handle());
+            String math = System.getProperty("fluvia.cublas.math", "default");
+            cb.setMathMode(handle, switch (math) {
+                case "pedantic" -> Cublas.CUBLAS_PEDANTIC_MATH;
+                case "tf32" -> Cublas.CUBLAS_TF32_TENSOR_OP_MATH;
+                default -> Cublas.CUBLAS_DEFAULT_MATH;
+            });
+            curand = Curand.load();
+        } catch (RuntimeException | Error e) {
+            if (handle != null) {
+                try { cb.destroy(handle); } catch (RuntimeException | Error x) { e.addSuppressed(x); }
+            }
+            r.closeAfterFailure(e);
+            throw e;
+        }
+        rt = r;
+        cublas = cb;
+        cublasHandle = handle;
     }
 
     @Override public String name() { return "cuda"; }
