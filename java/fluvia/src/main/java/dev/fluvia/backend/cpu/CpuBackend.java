@@ -192,7 +192,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public float[] toHost(Tensor t) {
-        float[] out = new float[(int) t.numel()];
+        float[] out = new float[OpChecks.toHost(t)];
         MemorySegment.copy(h(t).seg, HostTensor.F, 0, out, 0, out.length);
         return out;
     }
