@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs inside a bundle made by scripts/gpu/bundle.sh (no Java needed on the machine):
 # the stages listed below (parity tests, discovery tests, kernel benchmark, Glow step vs PyTorch, GPU digits training),
-# then a summary with each stage's exit status. Without a GPU the gpu stages skip with one line each.
+# then a summary with each stage's exit status. Without a GPU the parity stage fails (its tests name the missing piece)
+# and the other gpu stages skip with one line each; a JUnit stage that ran zero tests counts as failed.
 # Extra args are passed to the kernel benchmark (batch size). Exit status: non-zero when a stage failed.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -10,6 +11,8 @@ cp=$(find "$here/lib" -name '*.jar' ! -name 'junit-platform-console-standalone*'
 flags=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss8m)
 console=("$java" "${flags[@]}" -jar "$here"/lib/junit-platform-console-standalone-*.jar execute --class-path "$cp"
          --disable-banner --details=tree)
+console_gpu=("$java" "${flags[@]}" -Dfluvia.requireGpu=true -jar "$here"/lib/junit-platform-console-standalone-*.jar execute
+             --class-path "$cp" --disable-banner --details=tree)
 log="$here/gpu-suite.log"
 : > "$log"
 # Stages (STAGES=parity,avail,kernels,glow,digits selects some; default all). One failing stage does not stop the others.
@@ -28,13 +31,31 @@ gpu_ok=0
 "$java" "${flags[@]}" -cp "$cp" dev.fluvia.backend.cuda.CudaProbeMain >/dev/null 2>&1 && gpu_ok=1
 py=$(command -v python3 || true)
 
+# A JUnit stage: runs the console launcher, then reads its counts ("[ N tests successful ]", "[ N tests failed ]"); a stage
+# that ran no test at all (everything skipped, aborted or not found) counts as failed: "ran 0 tests".
+junit_stage() {
+  local name=$1; shift
+  local out; out=$(mktemp)
+  "$@" 2>&1 | tee -a "$log" "$out"; local r=${PIPESTATUS[0]}
+  local ok failed
+  ok=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests successful.*/\1/p' "$out" | tail -1)
+  failed=$(sed -n 's/^\[ *\([0-9][0-9]*\) tests failed.*/\1/p' "$out" | tail -1)
+  rm -f "$out"
+  if [ $(( ${ok:-0} + ${failed:-0} )) -eq 0 ]; then
+    echo "$name: ran 0 tests (successful ${ok:-?}, failed ${failed:-?}): counted as a failure" | tee -a "$log"
+    rc[$name]="ran-0-tests"
+  else
+    rc[$name]=$r
+  fi
+}
 if want parity; then
   header "parity: gpu-tagged JUnit tests"
-  "${console[@]}" --select-package dev.fluvia --include-tag gpu 2>&1 | tee -a "$log"; rc[parity]=${PIPESTATUS[0]}
+  # the gpu group is asked for explicitly: without a usable GPU the tests fail (naming the missing piece) instead of skipping
+  junit_stage parity "${console_gpu[@]}" --select-package dev.fluvia --include-tag gpu
 fi
 if want avail; then
   header "avail: CudaAvailabilityTest"
-  "${console[@]}" --select-class dev.fluvia.cuda.CudaAvailabilityTest 2>&1 | tee -a "$log"; rc[avail]=${PIPESTATUS[0]}
+  junit_stage avail "${console[@]}" --select-class dev.fluvia.cuda.CudaAvailabilityTest
 fi
 if want kernels; then
   header "kernels: KernelBenchmark"

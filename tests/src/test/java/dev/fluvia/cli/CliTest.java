@@ -79,6 +79,28 @@ class CliTest {
         assertEquals(0, r.code(), r.err());
     }
 
+    /**
+     * MAF end to end (regression: sampling a MAF model on more than one thread threw WrongThreadException, so train exited 1
+     * after saving the model, without samples.png, and {@code sample -n 1000} failed).
+     */
+    @Test void mafTrainsAndSamplesOnSeveralThreads() throws Exception {
+        Path out = dir.resolve("maf");  // the default width (64) makes the sampling GEMMs parallel
+        Out t = run("train", "--data", "moons", "--samples", "1000", "--flow", "maf", "--layers", "3",
+                "--steps", "20", "--batch", "64", "--threads", "4", "--out", out.toString(), "--quiet");
+        assertEquals(0, t.code(), t.err());
+        for (String f : new String[] {"model.safetensors", "metrics.json", "samples.png", "density.png"})
+            assertTrue(Files.size(out.resolve(f)) > 100, f);
+        for (String threads : new String[] {"0", "3"}) {  // 0 = the default (all cores)
+            Path s = dir.resolve("maf-samples-" + threads + ".csv");
+            Out r = run("sample", "--model", out.resolve("model.safetensors").toString(), "-n", "1000", "--threads", threads,
+                    "--output", s.toString());
+            assertEquals(0, r.code(), r.err());
+            Dataset samples = CsvReader.read(s);
+            assertEquals(1000, samples.n());
+            assertEquals(2, samples.dim());
+        }
+    }
+
     @Test void badInputIsOneClearLine() throws Exception {
         Path bad = dir.resolve("bad.csv");
         Files.writeString(bad, "1.0,2.0\n3.0,oops\n4.0\n");

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cuda.CudaBackend;
-import dev.fluvia.backend.cuda.CudaStatus;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
@@ -25,6 +23,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Every op of the CUDA backend against the CPU reference (FLOWS.md tolerances): element-wise/reduction ops
@@ -33,6 +32,7 @@ import org.junit.jupiter.api.Test;
  * error per op. Skips with one line when there is no usable GPU.
  */
 @Tag("gpu")
+@ExtendWith(GpuSupport.class)
 class CudaParityTest {
     static final int[] DIMS = {2, 3, 63, 784};
     static final int[] BATCHES = {1, 37, 333};
@@ -42,10 +42,7 @@ class CudaParityTest {
     static final SplittableRandom rng = new SplittableRandom(20240611);
 
     @BeforeAll static void setUp() {
-        CudaStatus s = CudaBackend.probe();
-        String why = "CudaParityTest skipped: no usable GPU (missing: " + s.missing() + ")";
-        if (!s.available()) System.out.println(why);  // the one line (surefire does not print aborted containers)
-        assumeTrue(s.available(), why);
+        if (!GpuSupport.requireCuda("CudaParityTest")) return;  // no GPU in a CPU run: each test is reported skipped
         cpu = new CpuBackend(2);
         gpu = CudaBackend.create();
         System.out.println("CudaParityTest on " + gpu.deviceName());

@@ -2,13 +2,11 @@ package dev.fluvia.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cuda.CudaBackend;
-import dev.fluvia.backend.cuda.CudaStatus;
 import dev.fluvia.data.Dataset;
 import dev.fluvia.data.Generators;
 import dev.fluvia.data.Splits;
@@ -30,6 +28,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * End to end on the GPU: whole training runs on the CUDA backend track the same runs on the CPU reference, from the
@@ -38,15 +37,13 @@ import org.junit.jupiter.api.Test;
  * and the final validation NLL to 0.02 + 1 %. Skips without a GPU.
  */
 @Tag("gpu")
+@ExtendWith(GpuSupport.class)
 class GpuTrainingParityTest {
     static CpuBackend cpu;
     static CudaBackend gpu;
 
     @BeforeAll static void setUp() {
-        CudaStatus s = CudaBackend.probe();
-        String why = "GpuTrainingParityTest skipped: no usable GPU (missing: " + s.missing() + ")";
-        if (!s.available()) System.out.println(why);
-        assumeTrue(s.available(), why);
+        if (!GpuSupport.requireCuda("GpuTrainingParityTest")) return;  // no GPU in a CPU run: each test is reported skipped
         cpu = new CpuBackend(2);
         gpu = CudaBackend.create();
     }

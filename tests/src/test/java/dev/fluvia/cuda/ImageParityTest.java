@@ -1,13 +1,11 @@
 package dev.fluvia.cuda;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cuda.CudaBackend;
-import dev.fluvia.backend.cuda.CudaStatus;
 import dev.fluvia.tensor.Tensor;
 import java.util.SplittableRandom;
 import java.util.function.Function;
@@ -15,22 +13,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The image ops of the CUDA backend against the CPU reference (FLOWS.md tolerances: element-wise 1e-5 + 1e-4·|ref|,
  * convolution 1e-4 + 1e-3·|ref|, TF32 off), fresh random inputs, GPU outputs poisoned with NaN first. Skips without a GPU.
  */
 @Tag("gpu")
+@ExtendWith(GpuSupport.class)
 class ImageParityTest {
     static CpuBackend cpu;
     static CudaBackend gpu;
     static final SplittableRandom rng = new SplittableRandom(99);
 
     @BeforeAll static void setUp() {
-        CudaStatus s = CudaBackend.probe();
-        String why = "ImageParityTest skipped: no usable GPU (missing: " + s.missing() + ")";
-        if (!s.available()) System.out.println(why);
-        assumeTrue(s.available(), why);
+        if (!GpuSupport.requireCuda("ImageParityTest")) return;  // no GPU in a CPU run: each test is reported skipped
         cpu = new CpuBackend(2);
         gpu = CudaBackend.create();
     }

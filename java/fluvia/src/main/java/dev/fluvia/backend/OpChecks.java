@@ -30,6 +30,16 @@ public final class OpChecks {
         require(src.length == dst.numel(), "upload", "host array has " + src.length + " elements", dst);
     }
 
+    /** Largest element count of a Java array (a little under 2^31: some JVMs reserve header words). */
+    public static final int MAX_HOST_ARRAY = Integer.MAX_VALUE - 8;
+
+    /** The length of the host array {@code toHost} returns; a tensor too large for one Java array is rejected. */
+    public static int toHost(Tensor t) {
+        require(t.numel() <= MAX_HOST_ARRAY, "toHost", "the tensor has " + t.numel() + " elements, more than a Java float[] holds ("
+                + MAX_HOST_ARRAY + "); copy it to the host in slices (view or copy parts of it)", t);
+        return (int) t.numel();
+    }
+
     public static void copy(Tensor src, Tensor dst) {
         require(src.numel() == dst.numel(), "copy", "element counts differ", src, dst);
     }

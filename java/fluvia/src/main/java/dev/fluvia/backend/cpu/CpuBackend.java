@@ -91,6 +91,26 @@ public final class CpuBackend implements Backend {
         bytesInUse -= seg.byteSize();
     }
 
+    /**
+     * Scratch memory for one work item of an op, taken from the pool's free lists (or the backend's shared arena), so any
+     * worker thread may touch it; return it with {@link #returnScratch}. Contents are undefined. Not counted in
+     * {@link #pooledBytesInUse()} (that figure is about tensors).
+     */
+    MemorySegment takeScratch(long bytes) {
+        long b = Math.max(4, bytes);
+        synchronized (free) {
+            ArrayDeque<MemorySegment> q = free.get(b);
+            MemorySegment seg = q == null ? null : q.poll();
+            if (seg != null) return seg;
+        }
+        return poolArena.allocate(b, 64);
+    }
+
+    /** Gives back a segment from {@link #takeScratch}; it is reused by later scratch and tensor allocations. */
+    void returnScratch(MemorySegment seg) {
+        synchronized (free) { free.computeIfAbsent(seg.byteSize(), k -> new ArrayDeque<>()).push(seg); }
+    }
+
     // ------------------------------------------------------------------ memory
 
     private final class CpuScope implements Scope {
@@ -172,7 +192,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public float[] toHost(Tensor t) {
-        float[] out = new float[(int) t.numel()];
+        float[] out = new float[OpChecks.toHost(t)];
         MemorySegment.copy(h(t).seg, HostTensor.F, 0, out, 0, out.length);
         return out;
     }
@@ -732,9 +752,11 @@ public final class CpuBackend implements Backend {
             float[] a1 = new float[m * h0];
             for (int r = 0; r < m; r++) System.arraycopy(b[0], 0, a1, r * h0, h0);
             double[] acc = new double[m];
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment[] hs = new MemorySegment[layers];
-                for (int L = 0; L < layers - 1; L++) hs[L] = arena.allocate((long) m * outs[L] * 4, 64);
+            // hidden activations of this chunk: pooled off-heap scratch of the backend's shared arena, because the GEMM
+            // below hands row blocks of it to the pool's worker threads (a confined arena would throw WrongThreadException)
+            MemorySegment[] hs = new MemorySegment[layers];
+            try {
+                for (int L = 0; L < layers - 1; L++) hs[L] = takeScratch((long) CHUNK * outs[L] * 4);
                 for (int step = 0; step < d; step++) {
                     int dim = ord[step];
                     for (int L = 0; L < layers - 1; L++) {
@@ -766,6 +788,8 @@ public final class CpuBackend implements Backend {
                         for (int o = 0; o < h0; o++) a1[r * h0 + o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
                     }
                 }
+            } finally {
+                for (MemorySegment seg : hs) if (seg != null) returnScratch(seg);
             }
             for (int r = 0; r < m; r++) set(ls, lo + r, (float) (get(ls, lo + r) + acc[r]));
         });

@@ -40,7 +40,14 @@ final class Gemm {
     record Epilogue(MemorySegment bias, Activation act, MemorySegment pre) {}
 
     private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
-    private static final ThreadLocal<float[]> B_PACK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    /**
+     * The packed op(B) of a call, shared by its row-block tasks until the call returns. A thread can start a second GEMM
+     * while its first one waits for row blocks (a fork/join worker runs queued tasks while joining, and an op such as
+     * {@code mafInverse} calls GEMM from inside pool tasks), so the per-thread buffer is marked busy and a nested call packs
+     * into a buffer of its own instead of overwriting the outer call's.
+     */
+    private static final class BPack { final float[] buf = new float[KC * NC]; boolean busy; }
+    private static final ThreadLocal<BPack> B_PACK = ThreadLocal.withInitial(BPack::new);
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
 
@@ -57,7 +64,19 @@ final class Gemm {
         int lda = ta ? m : k, ldb = tb ? k : n;
         int mc = rowBlock(m, be.threads());
         int rowBlocks = (m + mc - 1) / mc;
-        float[] bp = B_PACK.get();
+        BPack own = B_PACK.get();
+        boolean nested = own.busy;
+        own.busy = true;
+        try {
+            gemmBlocked(be, vec, nr, ta, tb, m, n, k, lda, ldb, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, alpha, a, b, beta, c, ep);
+        } finally {
+            if (!nested) own.busy = false;
+        }
+    }
+
+    private static void gemmBlocked(CpuBackend be, boolean vec, int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb,
+                                    int mc, int rowBlocks, float[] bp, float alpha, MemorySegment a, MemorySegment b, float beta,
+                                    MemorySegment c, Epilogue ep) {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;

@@ -16,7 +16,6 @@ import dev.fluvia.cuda.NativeLibrary;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -64,38 +63,54 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ probe and construction
 
-    /** Checks every piece the backend needs (libcuda, a device, the fatbin, cuBLAS, cuRAND) without ever crashing the JVM. */
+    /**
+     * Checks every piece the backend needs (libcuda, a driver for CUDA 13, a device of compute capability 8.0 or higher, the
+     * fatbin, cuBLAS, cuRAND) without ever crashing the JVM.
+     */
     public static CudaStatus probe() {
         String missing = null;
         String fatbin = CudaRuntime.class.getResource(CudaRuntime.FATBIN_RESOURCE) != null
                 ? "present (" + CudaRuntime.FATBIN_RESOURCE + ")"
                 : "absent: the jar was built without nvcc (run scripts/gpu/build-kernels.sh, then rebuild)";
-        String libcuda, device;
+        String libcuda, device, driver;
         if (NativeLibrary.loadable("libcuda.so.1")) {
             libcuda = "libcuda.so.1 loaded";
-            device = describeDevice();
-            if (device.startsWith("none")) missing = "device";
+            DeviceInfo info = describeDevice();
+            device = info.description();
+            driver = info.driverVersion() > 0
+                    ? CudaStatus.describeDriverVersion(info.driverVersion()) + ", needs >= " + CudaStatus.MIN_DRIVER_VERSION
+                    : "unknown";
+            if (info.ccMajor() < 0) missing = "device";
+            else missing = CudaStatus.unmetRequirement(info.ccMajor(), info.ccMinor(), info.driverVersion());
         } else {
             libcuda = "libcuda.so.1 not found (no NVIDIA driver on this machine)";
+            driver = "unknown (needs libcuda)";
             device = "unknown (needs libcuda)";
             missing = "libcuda";
         }
         if (missing == null && fatbin.startsWith("absent")) missing = "fatbin";
         String cublas, curand;
         try { cublas = "loaded from " + Cublas.load().source(); }
-        catch (BackendUnavailableException e) { cublas = e.getMessage(); if (missing == null) missing = "cuBLAS"; }
+        catch (RuntimeException | LinkageError e) { cublas = String.valueOf(e.getMessage()); if (missing == null) missing = "cuBLAS"; }
         try { curand = "loaded from " + Curand.load().source(); }
-        catch (BackendUnavailableException e) { curand = e.getMessage(); if (missing == null) missing = "cuRAND"; }
-        return new CudaStatus(libcuda, device, fatbin, cublas, curand, missing);
+        catch (RuntimeException | LinkageError e) { curand = String.valueOf(e.getMessage()); if (missing == null) missing = "cuRAND"; }
+        return new CudaStatus(libcuda, driver, device, fatbin, cublas, curand, missing);
     }
 
-    private static String describeDevice() {
+    /** Device 0 as the probe sees it: ccMajor &lt; 0 when there is none (the description says why); driverVersion 0 when unknown. */
+    private record DeviceInfo(String description, int ccMajor, int ccMinor, int driverVersion) {}
+
+    private static DeviceInfo describeDevice() {
+        int driverVersion = 0;
         try {
             setExceptionsEnabled(true);
             cuInit(0);
+            int[] v = {0};
+            cuDriverGetVersion(v);
+            driverVersion = v[0];
             int[] n = {0};
             cuDeviceGetCount(n);
-            if (n[0] == 0) return "none: the driver reports no CUDA device";
+            if (n[0] == 0) return new DeviceInfo("none: the driver reports no CUDA device", -1, 0, driverVersion);
             jcuda.driver.CUdevice d = new jcuda.driver.CUdevice();
             cuDeviceGet(d, 0);
             byte[] name = new byte[256];
@@ -105,32 +120,54 @@ public final class CudaBackend implements Backend {
             cuDeviceGetAttribute(min, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
             long[] mem = {0};
             cuDeviceTotalMem(mem, d);
-            return new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", " + (mem[0] >> 20) + " MiB), "
-                    + n[0] + " device(s)";
+            return new DeviceInfo(new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", compute capability "
+                    + maj[0] + "." + min[0] + ", " + (mem[0] >> 20) + " MiB), " + n[0] + " device(s)", maj[0], min[0], driverVersion);
         } catch (Throwable e) {  // UnsatisfiedLinkError (JCuda natives), CudaException (driver): report, never crash
-            return "none: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            return new DeviceInfo("none: " + e.getClass().getSimpleName() + ": " + e.getMessage(), -1, 0, driverVersion);
         }
     }
 
-    /** Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece. */
+    /**
+     * Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece — also when a
+     * driver or library call fails while starting (the exception's cause is that error; nothing created so far is leaked).
+     */
     public static CudaBackend create() {
         CudaStatus s = probe();
         if (!s.available()) throw new BackendUnavailableException("CUDA backend unavailable (missing: " + s.missing() + ")\n" + s.report());
-        return new CudaBackend();
+        try {
+            return new CudaBackend();
+        } catch (BackendUnavailableException e) {
+            throw e;
+        } catch (RuntimeException | LinkageError e) {  // jcuda.CudaException, CudaLibraryException, UnsatisfiedLinkError, ...
+            throw new BackendUnavailableException("CUDA backend failed to start: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
     }
 
     private CudaBackend() {
-        rt = new CudaRuntime();
-        cublas = Cublas.load();
-        cublasHandle = cublas.create();
-        cublas.setStream(cublasHandle, rt.compute.handle());
-        String math = System.getProperty("fluvia.cublas.math", "default");
-        cublas.setMathMode(cublasHandle, switch (math) {
-            case "pedantic" -> Cublas.CUBLAS_PEDANTIC_MATH;
-            case "tf32" -> Cublas.CUBLAS_TF32_TENSOR_OP_MATH;
-            default -> Cublas.CUBLAS_DEFAULT_MATH;
-        });
-        curand = Curand.load();
+        CudaRuntime r = new CudaRuntime();  // releases what it created itself when it fails
+        Cublas cb = null;
+        MemorySegment handle = null;
+        try {
+            cb = Cublas.load();
+            handle = cb.create();
+            cb.setStream(handle, r.compute.handle());
+            String math = System.getProperty("fluvia.cublas.math", "default");
+            cb.setMathMode(handle, switch (math) {
+                case "pedantic" -> Cublas.CUBLAS_PEDANTIC_MATH;
+                case "tf32" -> Cublas.CUBLAS_TF32_TENSOR_OP_MATH;
+                default -> Cublas.CUBLAS_DEFAULT_MATH;
+            });
+            curand = Curand.load();
+        } catch (RuntimeException | Error e) {
+            if (handle != null) {
+                try { cb.destroy(handle); } catch (RuntimeException | Error x) { e.addSuppressed(x); }
+            }
+            r.closeAfterFailure(e);
+            throw e;
+        }
+        rt = r;
+        cublas = cb;
+        cublasHandle = handle;
     }
 
     @Override public String name() { return "cuda"; }
@@ -215,42 +252,72 @@ public final class CudaBackend implements Backend {
         if (capturing) throw new IllegalStateException(op + " synchronises with the host and cannot run inside CUDA graph capture");
     }
 
-    /** A pinned host buffer of at least {@code bytes}, reused between copies (callers hold the backend's monitor). */
+    /** The largest pinned staging buffer: host↔device copies larger than this run in pieces of at most this many bytes. */
+    static final long STAGING_MAX_BYTES = 64L << 20;
+
+    /** A pinned host buffer of at least {@code bytes} (at most {@link #STAGING_MAX_BYTES}), reused between copies (callers hold the backend's monitor). */
     private ByteBuffer staging(long bytes) {
+        if (bytes > STAGING_MAX_BYTES) throw new IllegalArgumentException("staging request of " + bytes + " bytes over the cap");
         if (staging == null || stagingBytes < bytes) {
             if (staging != null) cuMemFreeHost(staging);
-            stagingBytes = Math.max(1 << 20, Long.highestOneBit(Math.max(1, bytes - 1)) << 1);
-            staging = new Pointer();
-            cuMemHostAlloc(staging, stagingBytes, 0);
+            staging = null;
+            stagingBytes = stagingSize(bytes);
+            Pointer p = new Pointer();
+            cuMemHostAlloc(p, stagingBytes, 0);
+            staging = p;
         }
         return staging.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
     }
 
-    /** Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute. */
+    /** Size of the staging buffer for a copy piece of {@code bytes}: the next power of two, at least 1 MiB, at most the cap. */
+    static long stagingSize(long bytes) {
+        return Math.min(STAGING_MAX_BYTES, Math.max(1L << 20, Long.highestOneBit(Math.max(1, bytes - 1)) << 1));
+    }
+
+    /** One piece of a chunked copy: bytes [offset, offset + length). */
+    @FunctionalInterface interface CopyPiece { void copy(long offset, long length); }
+
+    /** Calls {@code piece} for consecutive pieces of at most {@code max} bytes covering [0, total), in order (long arithmetic). */
+    static void inPieces(long total, long max, CopyPiece piece) {
+        if (max <= 0) throw new IllegalArgumentException("piece size must be positive, got " + max);
+        for (long off = 0; off < total; off += max) piece.copy(off, Math.min(max, total - off));
+    }
+
+    /**
+     * Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute;
+     * in pieces of at most {@link #STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
+     */
     private synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
         notCapturing("upload");
         rt.makeCurrent();
         long bytes = src.byteSize();
         if (bytes == 0) return;
-        ByteBuffer buf = staging(bytes);
-        MemorySegment.copy(src, 0, MemorySegment.ofBuffer(buf), 0, bytes);
         rt.order(rt.compute, rt.copy);
-        cuMemcpyHtoDAsync(dst.ptr, staging, bytes, rt.copy);
+        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
+            ByteBuffer buf = staging(len);
+            MemorySegment.copy(src, off, MemorySegment.ofBuffer(buf), 0, len);
+            cuMemcpyHtoDAsync(dst.ptr.withByteOffset(off), staging, len, rt.copy);
+            cuStreamSynchronize(rt.copy);  // the staging buffer is reused by the next piece and the next copy
+        });
         rt.order(rt.copy, rt.compute);
-        cuStreamSynchronize(rt.copy);  // the staging buffer is reused by the next copy
     }
 
-    private synchronized MemorySegment downloadBytes(DeviceBlock src, long bytes) {
+    /**
+     * Device → host: the first {@code dst.byteSize()} bytes of {@code src} into {@code dst} (any segment, e.g. a heap
+     * float[] or double[]; bytes are copied, so no alignment applies), through pinned staging in bounded pieces.
+     */
+    private synchronized void downloadBytes(DeviceBlock src, MemorySegment dst) {
         notCapturing("toHost");
         rt.makeCurrent();
-        MemorySegment out = MemorySegment.ofArray(new byte[(int) bytes]);
-        if (bytes == 0) return out;
-        ByteBuffer buf = staging(bytes);
+        long bytes = dst.byteSize();
+        if (bytes == 0) return;
         rt.order(rt.compute, rt.copy);
-        cuMemcpyDtoHAsync(staging, src.ptr, bytes, rt.copy);
-        cuStreamSynchronize(rt.copy);
-        MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, out, 0, bytes);
-        return out;
+        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
+            ByteBuffer buf = staging(len);
+            cuMemcpyDtoHAsync(staging, src.ptr.withByteOffset(off), len, rt.copy);
+            cuStreamSynchronize(rt.copy);
+            MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, dst, off, len);
+        });
     }
 
     @Override public void upload(float[] src, Tensor dst) {
@@ -258,9 +325,11 @@ public final class CudaBackend implements Backend {
         uploadBytes(MemorySegment.ofArray(src), d(dst).block);
     }
 
+    /** Straight into a float[] (the old path read a byte[] segment with the aligned float layout, which always threw). */
     @Override public float[] toHost(Tensor t) {
-        MemorySegment s = downloadBytes(d(t).block, t.numel() * 4);
-        return s.toArray(ValueLayout.JAVA_FLOAT);
+        float[] out = new float[OpChecks.toHost(t)];
+        downloadBytes(d(t).block, MemorySegment.ofArray(out));
+        return out;
     }
 
     @Override public Index index(int[] values) {
@@ -324,6 +393,28 @@ public final class CudaBackend implements Backend {
 
     private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
 
+    /** gridDim.y limit: the two-stage reductions launch one block row per {@link #CHUNK}-row chunk, at most this many per launch. */
+    static final int MAX_GRID_Y = 65_535;
+
+    /** One launch of a chunked reduction: chunks [firstChunk, firstChunk + count). */
+    @FunctionalInterface interface ChunkGroup { void launch(int firstChunk, int count); }
+
+    /**
+     * Calls {@code group} for consecutive groups of at most {@code maxPerGroup} chunks covering [0, chunks), in order. A
+     * batch of up to {@code maxPerGroup·64} rows is one group starting at chunk 0 (the launch as it always was); a larger
+     * one is cut into launches over row ranges (offset pointers, smaller n) whose partials land at their chunk's place, so
+     * the second stage sums the same partials in the same order.
+     */
+    static void inChunkGroups(int chunks, int maxPerGroup, ChunkGroup group) {
+        for (int c0 = 0; c0 < chunks; c0 += maxPerGroup) group.launch(c0, Math.min(maxPerGroup, chunks - c0));
+    }
+
+    /** Rows [first row of chunk c0, ...) covered by a group of {@code count} chunks of an n-row batch. */
+    static int groupRows(int n, int c0, int count) { return Math.max(0, Math.min(n - c0 * CHUNK, count * CHUNK)); }
+
+    /** A tensor's device address plus {@code bytes}, as a kernel argument (null stays null). */
+    private static Long at(Tensor t, long bytes) { return t == null ? null : d(t).address() + bytes; }
+
     // ------------------------------------------------------------------ dense
 
     @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
@@ -364,9 +455,13 @@ public final class CudaBackend implements Backend {
     private void columnSum(Tensor a, int n, int cols, Tensor dst) {
         rt.makeCurrent();
         if (cols == 0) return;
-        int ch = chunks(n);
+        int ch = chunks(n), gx = (cols + THREADS - 1) / THREADS;
         DeviceBlock part = scratch((long) ch * cols * 8);
-        rt.launch("columnSumPartials", (cols + THREADS - 1) / THREADS, ch, THREADS, 0, a, n, cols, part);
+        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
+            long r0 = (long) c0 * CHUNK;
+            rt.launch("columnSumPartials", gx, cnt, THREADS, 0, at(a, 4 * r0 * cols), groupRows(n, c0, cnt), cols,
+                    part.address() + 8L * c0 * cols);
+        });
         rt.launch("columnSumAccumulate", (cols + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, cols, dst);
         free(part);
     }
@@ -449,8 +544,15 @@ public final class CudaBackend implements Backend {
         int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
         if (c == 0) return;
         DeviceBlock pxy = scratch((long) ch * c * 8), pg = scratch((long) ch * c * 8), pld = scratch(ch * 8L);
-        if (hw == 1) rt.launch("actnormBackwardPartialsRows", (c + THREADS - 1) / THREADS, ch, THREADS, 0, x, logs, gy, gLd, gx, n, c, pxy, pg, pld);
-        else rt.launch("actnormBackwardPartialsPlanes", c, ch, THREADS, 0, x, logs, gy, gLd, gx, n, c, hw, pxy, pg, pld);
+        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
+            long r0 = (long) c0 * CHUNK, e0 = 4 * r0 * c * hw;
+            int rows = groupRows(n, c0, cnt);
+            long pxyAt = pxy.address() + 8L * c0 * c, pgAt = pg.address() + 8L * c0 * c, pldAt = pld.address() + 8L * c0;
+            if (hw == 1) rt.launch("actnormBackwardPartialsRows", (c + THREADS - 1) / THREADS, cnt, THREADS, 0,
+                    at(x, e0), logs, at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, pxyAt, pgAt, pldAt);
+            else rt.launch("actnormBackwardPartialsPlanes", c, cnt, THREADS, 0,
+                    at(x, e0), logs, at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, hw, pxyAt, pgAt, pldAt);
+        });
         rt.launch("actnormBackwardFinalize", (c + THREADS - 1) / THREADS, 1, THREADS, 0, pxy, pg, pld, ch, c, hw, logs, glogs, gbias);
         free(pxy); free(pg); free(pld);
     }
@@ -461,8 +563,13 @@ public final class CudaBackend implements Backend {
         rt.makeCurrent();
         if (c == 0) return;
         DeviceBlock part = scratch((long) ch * c * 3 * 8);
-        if (hw == 1) rt.launch("actnormInitStatsPartialsRows", (c + THREADS - 1) / THREADS, ch, THREADS, 0, x, n, c, part);
-        else rt.launch("actnormInitStatsPartialsPlanes", c, ch, THREADS, 3 * THREADS * 8, x, n, c, hw, part);
+        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
+            long r0 = (long) c0 * CHUNK;
+            int rows = groupRows(n, c0, cnt);
+            long partAt = part.address() + 8L * 3 * c0 * c;
+            if (hw == 1) rt.launch("actnormInitStatsPartialsRows", (c + THREADS - 1) / THREADS, cnt, THREADS, 0, at(x, 4 * r0 * c), rows, c, partAt);
+            else rt.launch("actnormInitStatsPartialsPlanes", c, cnt, THREADS, 3 * THREADS * 8, at(x, 4 * r0 * c * hw), rows, c, hw, partAt);
+        });
         rt.launch("actnormInitStats", (c + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, c, mean, std);
         free(part);
     }
@@ -591,7 +698,21 @@ public final class CudaBackend implements Backend {
         if (dd == 0) return;
         int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
         DeviceBlock part = scratch(2L * ch * dd * 8);
-        rt.launch("diagNormalLogProbBackwardPartials", gx, ch, THREADS, 0, z, mu, logSigma, gOut, n, dd, gz, part);
+        if (ch <= MAX_GRID_Y) {
+            rt.launch("diagNormalLogProbBackwardPartials", gx, ch, THREADS, 0, z, mu, logSigma, gOut, n, dd, gz, part);
+        } else {
+            // the kernel places its second half of partials gridDim.y chunks further on: run each group into a scratch of
+            // its own [2][cnt][D] and move both halves to their place in part [2][ch][D]
+            DeviceBlock tmp = scratch(2L * MAX_GRID_Y * dd * 8);
+            inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
+                long r0 = (long) c0 * CHUNK, half = 8L * cnt * dd;
+                rt.launch("diagNormalLogProbBackwardPartials", gx, cnt, THREADS, 0, at(z, 4 * r0 * dd), mu, logSigma, at(gOut, 4 * r0),
+                        groupRows(n, c0, cnt), dd, at(gz, 4 * r0 * dd), tmp);
+                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * c0 * dd), tmp.ptr, half, rt.compute);
+                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * ((long) ch + c0) * dd), tmp.ptr.withByteOffset(half), half, rt.compute);
+            });
+            free(tmp);
+        }
         rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part, ch, dd, gmu);
         rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part.address() + (long) ch * dd * 8, ch, dd, glogSigma);
         free(part);
@@ -607,9 +728,10 @@ public final class CudaBackend implements Backend {
         DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
         rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, mode, part);
         rt.launch("sumFinalize", 1, 1, 1024, 0, part, blocks, out);
-        double r = downloadBytes(out, 8).get(ValueLayout.JAVA_DOUBLE_UNALIGNED, 0);
+        double[] r = new double[1];
+        downloadBytes(out, MemorySegment.ofArray(r));
         free(part); free(out);
-        return r;
+        return r[0];
     }
 
     @Override public double sum(Tensor t) { return reduce(t, 0); }

@@ -48,13 +48,19 @@ final class CudaImageOps {
 
     // ------------------------------------------------------------------ convolution
 
+    /** A GEMM extent (cuBLAS takes int): the product of two dims, rejected with a clear message instead of wrapping around. */
+    static int gemmExtent(String what, long v) {
+        if (v > Integer.MAX_VALUE) throw new dev.fluvia.FluviaException.ShapeException("conv2d: " + what + " = " + v + " exceeds the int range of a cuBLAS GEMM extent");
+        return (int) v;
+    }
+
     private int chunkSamples(long perSampleBytes, int n) {
         return (int) Math.max(1, Math.min(n, COL_BYTES / Math.max(1, perSampleBytes)));
     }
 
     void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
         int k = OpChecks.conv2dForward(x, w, bias, y);
-        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
+        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = gemmExtent("H·W", (long) hh * ww), kk = gemmExtent("C·k·k", (long) ci * k * k);
         rt.makeCurrent();
         if (y.numel() == 0) return;
         elementwise("conv2dBiasFill", y.numel(), y, bias, n, co, (long) hw);
@@ -79,7 +85,7 @@ final class CudaImageOps {
 
     void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
         int k = OpChecks.conv2dBackward(x, w, gy, gx, gw, gb);
-        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = hh * ww, kk = ci * k * k;
+        int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = gemmExtent("H·W", (long) hh * ww), kk = gemmExtent("C·k·k", (long) ci * k * k);
         rt.makeCurrent();
         if (gb != null && co > 0) rt.launch("conv2dBiasGrad", co, 1, THREADS, 0, gy, n, co, (long) hw, gb);
         if (n == 0 || hw == 0) return;

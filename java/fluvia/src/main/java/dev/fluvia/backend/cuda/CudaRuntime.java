@@ -38,6 +38,9 @@ final class CudaRuntime {
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
+    /** What the constructor has created so far, released in reverse order when a later step fails. */
+    private boolean contextRetained, moduleLoaded, computeCreated, copyCreated;
+
     CudaRuntime() {
         setExceptionsEnabled(true);
         cuInit(0);
@@ -52,15 +55,40 @@ final class CudaRuntime {
         ccMajor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR);
         ccMinor = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR);
         sharedOptin = attribute(CUdevice_attribute.CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN);
-        cuDevicePrimaryCtxRetain(context, device);
-        makeCurrent();
-        byte[] fatbin = fatbinBytes();
-        if (fatbin == null) throw new BackendUnavailableException("CUDA backend unavailable: no kernel fatbin on the class path ("
-                + FATBIN_RESOURCE + "); build it with scripts/gpu/build-kernels.sh and rebuild the jar");
-        byte[] z = java.util.Arrays.copyOf(fatbin, fatbin.length + 1);  // cuModuleLoadData reads an image; keep it NUL-terminated
-        cuModuleLoadData(module, z);
-        cuStreamCreate(compute, CUstream_flags.CU_STREAM_NON_BLOCKING);
-        cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING);
+        try {
+            cuDevicePrimaryCtxRetain(context, device);
+            contextRetained = true;
+            makeCurrent();
+            byte[] fatbin = fatbinBytes();
+            if (fatbin == null) throw new BackendUnavailableException("CUDA backend unavailable: no kernel fatbin on the class path ("
+                    + FATBIN_RESOURCE + "); build it with scripts/gpu/build-kernels.sh and rebuild the jar");
+            byte[] z = java.util.Arrays.copyOf(fatbin, fatbin.length + 1);  // cuModuleLoadData reads an image; keep it NUL-terminated
+            cuModuleLoadData(module, z);  // CUDA_ERROR_NO_BINARY_FOR_GPU on a device the fatbin has no code for
+            moduleLoaded = true;
+            cuStreamCreate(compute, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            computeCreated = true;
+            cuStreamCreate(copy, CUstream_flags.CU_STREAM_NON_BLOCKING);
+            copyCreated = true;
+        } catch (RuntimeException | Error e) {
+            closeAfterFailure(e);
+            throw e;
+        }
+    }
+
+    /**
+     * Releases whatever has been created (streams, module, the primary-context reference) after a start-up step failed;
+     * errors while releasing are added to {@code failure} as suppressed exceptions. Safe to call more than once.
+     */
+    void closeAfterFailure(Throwable failure) {
+        if (copyCreated) { copyCreated = false; quietly(failure, () -> cuStreamDestroy(copy)); }
+        if (computeCreated) { computeCreated = false; quietly(failure, () -> cuStreamDestroy(compute)); }
+        if (moduleLoaded) { moduleLoaded = false; quietly(failure, () -> cuModuleUnload(module)); }
+        if (contextRetained) { contextRetained = false; quietly(failure, () -> cuDevicePrimaryCtxRelease(device)); }
+        current.remove();
+    }
+
+    private static void quietly(Throwable failure, Runnable step) {
+        try { step.run(); } catch (RuntimeException | Error e) { if (failure != null && failure != e) failure.addSuppressed(e); }
     }
 
     /** The fatbin resource's bytes, or null when the jar was built without nvcc. */
@@ -131,6 +159,7 @@ final class CudaRuntime {
      * and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float, Double → double.
      */
     void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
+        LaunchTrace.launched(kernel, gridX, gridY, block, sharedBytes, args);
         NativePointerObject[] ps = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) ps[i] = arg(args[i]);
         cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, sharedBytes, compute, Pointer.to(ps), null);
@@ -169,8 +198,12 @@ final class CudaRuntime {
         cuStreamSynchronize(compute);
         cuStreamSynchronize(copy);
         cuStreamDestroy(compute);
+        computeCreated = false;
         cuStreamDestroy(copy);
+        copyCreated = false;
         cuModuleUnload(module);
+        moduleLoaded = false;
         cuDevicePrimaryCtxRelease(device);
+        contextRetained = false;
     }
 }
