@@ -1,8 +1,6 @@
 // Fluvia's Java CUDA backend (unmodified) on the emulator: row-major GEMM through cuBLAS vs a reference, a captured
 // graph replayed, host round trips. Run by backend_smoke.sh with the compiled classes of java/fluvia (not a ctest yet).
-// KNOWN FAILURE (a Fluvia bug the emulator found, not an emulator one): CudaBackend.toHost copies into
-// MemorySegment.ofArray(new byte[...]) and calls toArray(JAVA_FLOAT) on it, which the JDK refuses ("Source segment
-// incompatible with alignment constraints": a byte[] segment is only 1-byte aligned). It fails the same way on a GPU.
+// (Before main's toHost fix it failed: CudaBackend.toHost called toArray(JAVA_FLOAT) on a 1-byte-aligned byte[] segment.)
 import dev.fluvia.backend.cuda.CudaBackend;
 import dev.fluvia.tensor.Tensor;
 
