@@ -426,7 +426,8 @@ std::set<Function*> g_functions;
 std::set<Graph*> g_graphs, g_execs;
 
 std::mutex g_covMu;
-std::map<std::string, uint64_t> g_coverage;
+// Never destroyed: the exit-time report (a destructor function) may run after static destructors.
+std::map<std::string, uint64_t>& g_coverage = *new std::map<std::string, uint64_t>();
 
 std::mutex g_schedMu;
 std::vector<flvemu::Schedule> g_schedules;

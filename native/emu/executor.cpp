@@ -123,7 +123,8 @@ const char* const kBarrierNames[] = {"__syncthreads", "__syncthreads_count", "__
 struct EThread {
     rt::ThreadView view;
     void* sp = nullptr;
-    char* stackLo = nullptr;
+    char* stackLo = nullptr;  // null until the fiber first runs: stacks are taken from a free list at first resume and
+                              // returned when the fiber exits, so threads that never park reuse one cache-hot stack
     St st = St::Ready;
     const char* file = "";
     int line = 0;
@@ -145,7 +146,8 @@ constexpr size_t kDynGuard = 1024;
 constexpr unsigned char kDynGuardByte = 0xA5;
 
 struct Exec {
-    std::vector<char*> stacks;  // one per CUDA thread slot, each below a PROT_NONE guard page
+    std::vector<char*> stacks;  // every stack this OS thread mapped, each above a PROT_NONE guard page
+    std::vector<char*> freeStacks;
     std::vector<EThread> th;
     void* schedSp = nullptr;
     const KernelInfo* kernel = nullptr;
@@ -161,17 +163,24 @@ struct Exec {
         for (char* s : stacks) munmap(s - kPage, kStackBytes + kPage);
     }
 
-    void ensureStacks(unsigned n) {
-        while (stacks.size() < n) {
-            void* m = mmap(nullptr, kStackBytes + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-            if (m == MAP_FAILED) {
-                std::fprintf(stderr, "fluvia-emu: cannot map a fiber stack\n");
-                std::abort();
-            }
-            mprotect(m, kPage, PROT_NONE);  // stacks grow down into the guard page
-            stacks.push_back(static_cast<char*>(m) + kPage);
-        }
+    void ensureThreads(unsigned n) {
         if (th.size() < n) th.resize(n);
+    }
+
+    char* takeStack() {
+        if (!freeStacks.empty()) {
+            char* s = freeStacks.back();
+            freeStacks.pop_back();
+            return s;
+        }
+        void* m = mmap(nullptr, kStackBytes + kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) {
+            std::fprintf(stderr, "fluvia-emu: cannot map a fiber stack\n");
+            std::abort();
+        }
+        mprotect(m, kPage, PROT_NONE);  // stacks grow down into the guard page
+        stacks.push_back(static_cast<char*>(m) + kPage);
+        return stacks.back();
     }
 };
 
@@ -196,7 +205,24 @@ void park(EThread* t) {
 #endif
 }
 
+/** Builds the first frame of a fiber on a fresh stack: flv_emu_switch's pops land in flv_emu_fiber_entry(&t). */
+void start(Exec& e, EThread& t) {
+    t.stackLo = e.takeStack();
+    uintptr_t top = ((uintptr_t) (t.stackLo + kStackBytes)) & ~(uintptr_t) 15;
+    uint64_t* a = reinterpret_cast<uint64_t*>(top - 24);  // return-address slot: (a + 8) % 16 == 0 after ret
+    a[0] = (uint64_t) (uintptr_t) &flv_emu_fiber_entry;
+    a[-1] = 0;                                // rbp
+    a[-2] = 0;                                // rbx
+    a[-3] = (uint64_t) (uintptr_t) &t;        // r12 → the entry's argument
+    a[-4] = a[-5] = a[-6] = 0;                // r13, r14, r15
+    uint32_t* fp = reinterpret_cast<uint32_t*>(&a[-7]);
+    fp[0] = 0x1F80;                           // MXCSR: all exceptions masked, round to nearest
+    fp[1] = 0x037F;                           // x87 control word
+    t.sp = &a[-7];
+}
+
 void resume(Exec& e, EThread& t) {
+    if (t.stackLo == nullptr) start(e, t);
     rt::tlsThread = &t.view;
 #if FLV_ASAN
     void* fake = nullptr;
@@ -207,6 +233,10 @@ void resume(Exec& e, EThread& t) {
     __sanitizer_finish_switch_fiber(fake, nullptr, nullptr);
 #endif
     rt::tlsThread = nullptr;
+    if (t.st == St::Exited) {  // its stack is free again (nothing runs on it any more)
+        e.freeStacks.push_back(t.stackLo);
+        t.stackLo = nullptr;
+    }
 }
 
 void setFault(Exec& e, int code, const std::string& msg) {
@@ -255,8 +285,23 @@ void arrange(std::vector<unsigned>& order, const Schedule& s, uint64_t& rng) {
         for (size_t i = order.size(); i > 1; i--) std::swap(order[i - 1], order[splitmix(rng) % i]);
 }
 
+/** Names the block in fault messages (built only when a fault is reported). */
+struct Who {
+    const KernelInfo& k;
+    uint3 b;
+    const Schedule& s;
+    std::string str() const;
+};
+
+std::string blockName(const KernelInfo& k, const uint3& b, const Schedule& s) {
+    return "kernel " + std::string(k.name) + " (" + k.file + ", block (" + std::to_string(b.x) + "," + std::to_string(b.y) + "," +
+           std::to_string(b.z) + "), " + describe(s) + " schedule)";
+}
+
+std::string Who::str() const { return blockName(k, b, s); }
+
 /** Resolves every warp collective whose lanes have all arrived; returns whether any lane became ready. */
-bool resolveWarps(Exec& e, unsigned n, const std::string& who) {
+bool resolveWarps(Exec& e, unsigned n, const Who& who) {
     bool any = false;
     for (unsigned w0 = 0; w0 < n; w0 += 32) {
         unsigned lanes = std::min(32u, n - w0);
@@ -270,7 +315,7 @@ bool resolveWarps(Exec& e, unsigned n, const std::string& who) {
                 return std::string(b);
             }() + ")";
             if (!((m >> l) & 1u)) {
-                setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who + ": lane " + std::to_string(l) + " of warp " + std::to_string(w0 / 32) +
+                setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who.str() + ": lane " + std::to_string(l) + " of warp " + std::to_string(w0 / 32) +
                          " calls " + at + " with a mask that does not name itself");
                 return false;
             }
@@ -278,19 +323,19 @@ bool resolveWarps(Exec& e, unsigned n, const std::string& who) {
             for (unsigned b = 0; b < 32; b++) {
                 if (!((m >> b) & 1u)) continue;
                 if (b >= lanes) {
-                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who + ": " + at + " names lane " + std::to_string(b) + " of warp " +
+                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who.str() + ": " + at + " names lane " + std::to_string(b) + " of warp " +
                              std::to_string(w0 / 32) + ", which does not exist (the block has " + std::to_string(n) + " threads)");
                     return false;
                 }
                 EThread& u = e.th[w0 + b];
                 if (u.st == St::Exited) {
-                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who + ": thread " + std::to_string(w0 + l) + " waits at " + at +
+                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who.str() + ": thread " + std::to_string(w0 + l) + " waits at " + at +
                              " for lane " + std::to_string(b) + " (thread " + std::to_string(w0 + b) + "), which has exited");
                     return false;
                 }
                 if (u.st != St::Warp) { complete = false; continue; }
                 if (u.mask != m || u.wop != t.wop || u.kind != t.kind || (t.wop == W_SHFL && u.width != t.width)) {
-                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who + ": mismatched warp collectives: thread " + std::to_string(w0 + l) +
+                    setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who.str() + ": mismatched warp collectives: thread " + std::to_string(w0 + l) +
                              " at " + at + ", thread " + std::to_string(w0 + b) + " at " + opName(u) + " (" + where(u.file, u.line) + ")");
                     return false;
                 }
@@ -311,7 +356,7 @@ bool resolveWarps(Exec& e, unsigned n, const std::string& who) {
                         default: src = (int) b ^ u.arg; if (src >= seg + w) src = (int) b; break;
                     }
                     if (src < 0 || src >= (int) lanes || !((m >> src) & 1u)) {
-                        setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who + ": thread " + std::to_string(w0 + b) + " at " + at +
+                        setFault(e, EMU_CUDA_ERROR_ILLEGAL_INSTRUCTION, who.str() + ": thread " + std::to_string(w0 + b) + " at " + at +
                                  " reads lane " + std::to_string(src) + ", which is not in the mask");
                         return false;
                     }
@@ -328,7 +373,7 @@ bool resolveWarps(Exec& e, unsigned n, const std::string& who) {
 }
 
 /** Nothing is ready and no warp collective completes: releases a full barrier or describes the stall. */
-bool releaseOrStall(Exec& e, unsigned n, const std::string& who) {
+bool releaseOrStall(Exec& e, unsigned n, const Who& who) {
     std::map<std::string, std::vector<unsigned>> atBarrier, atWarp;
     std::vector<unsigned> exited;
     unsigned alive = 0, barrier = 0;
@@ -361,15 +406,15 @@ bool releaseOrStall(Exec& e, unsigned n, const std::string& who) {
     }
     std::ostringstream o;
     if (barrier == alive && atBarrier.size() > 1) {
-        o << who << ": mismatched __syncthreads: ";
+        o << who.str() << ": mismatched __syncthreads: ";
         bool first = true;
         for (auto& [k, v] : atBarrier) { o << (first ? "" : "; ") << "threads " << ranges(v) << " wait at " << k; first = false; }
     } else if (!atBarrier.empty() && atWarp.empty()) {
-        o << who << ": divergent __syncthreads: ";
+        o << who.str() << ": divergent __syncthreads: ";
         for (auto& [k, v] : atBarrier) o << "threads " << ranges(v) << " wait at " << k << "; ";
         o << "threads " << ranges(exited) << " exited without reaching it (on a GPU this hangs or corrupts shared memory)";
     } else {
-        o << who << ": deadlock: ";
+        o << who.str() << ": deadlock: ";
         bool first = true;
         for (auto& [k, v] : atBarrier) { o << (first ? "" : "; ") << "threads " << ranges(v) << " wait at " << k; first = false; }
         for (auto& [k, v] : atWarp) { o << (first ? "" : "; ") << "threads " << ranges(v) << " wait at " << k; first = false; }
@@ -379,10 +424,6 @@ bool releaseOrStall(Exec& e, unsigned n, const std::string& who) {
     return false;
 }
 
-std::string blockName(const KernelInfo& k, const uint3& b, const Schedule& s) {
-    return "kernel " + std::string(k.name) + " (" + k.file + ", block (" + std::to_string(b.x) + "," + std::to_string(b.y) + "," +
-           std::to_string(b.z) + "), " + describe(s) + " schedule)";
-}
 
 }  // namespace
 
@@ -500,7 +541,9 @@ Fault runGrid(const KernelInfo& k, Dim3 grid, Dim3 block, size_t dynSmem, void* 
     if (f) return f;
     Exec& e = exec();
     const unsigned n = block.x * block.y * block.z;
-    e.ensureStacks(n);
+    e.ensureThreads(n);
+    for (EThread& t : e.th)  // fibers abandoned by a fault in an earlier launch give their stacks back
+        if (t.stackLo != nullptr) { e.freeStacks.push_back(t.stackLo); t.stackLo = nullptr; }
     e.kernel = &k;
     e.args = args;
     e.faulted = false;
@@ -537,20 +580,8 @@ Fault runGrid(const KernelInfo& k, Dim3 grid, Dim3 block, size_t dynSmem, void* 
             t = EThread();
             t.view.tid = uint3{i % block.x, i / block.x % block.y, i / (block.x * block.y)};
             t.view.linear = i;
-            t.stackLo = e.stacks[i];
-            uintptr_t top = ((uintptr_t) (t.stackLo + kStackBytes)) & ~(uintptr_t) 15;
-            uint64_t* a = reinterpret_cast<uint64_t*>(top - 24);  // return-address slot: (a + 8) % 16 == 0 after ret
-            a[0] = (uint64_t) (uintptr_t) &flv_emu_fiber_entry;
-            a[-1] = 0;                                // rbp
-            a[-2] = 0;                                // rbx
-            a[-3] = (uint64_t) (uintptr_t) &t;        // r12 → the entry's argument
-            a[-4] = a[-5] = a[-6] = 0;                // r13, r14, r15
-            uint32_t* fp = reinterpret_cast<uint32_t*>(&a[-7]);
-            fp[0] = 0x1F80;                           // MXCSR: all exceptions masked, round to nearest
-            fp[1] = 0x037F;                           // x87 control word
-            t.sp = &a[-7];
         }
-        std::string who;
+        const Who who{k, lv.bidx, s};
         uint64_t phase = 0;
         for (;;) {
             arrange(order, s, rng);
@@ -563,7 +594,6 @@ Fault runGrid(const KernelInfo& k, Dim3 grid, Dim3 block, size_t dynSmem, void* 
                 if (e.faulted) break;
             }
             if (e.faulted) break;
-            if (who.empty()) who = blockName(k, lv.bidx, s);
             if (resolveWarps(e, n, who)) { phase++; continue; }
             if (e.faulted) break;
             if (ran) continue;  // (cannot happen: a sweep runs every ready fiber until it parks)
