@@ -311,7 +311,7 @@ public final class ImageTrainJob {
             byte[] bytes = JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(file, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 

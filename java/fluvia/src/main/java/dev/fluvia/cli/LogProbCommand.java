@@ -25,7 +25,7 @@ final class LogProbCommand implements Callable<Integer> {
     @Override public Integer call() {
         Dataset d = CsvReader.read(input);
         try (Backend be = common.open()) {
-            Flow flow = Checkpoint.load(model, be).flow();
+            Flow flow = Checkpoint.load(model, be, common.allowUnverified).flow();
             if (d.dim() != flow.eventSize())
                 throw new ShapeException(input + ": rows have " + d.dim() + " columns but the model expects " + flow.eventSize());
             float[] out = new float[d.n()];

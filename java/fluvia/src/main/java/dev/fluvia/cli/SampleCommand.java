@@ -27,7 +27,7 @@ final class SampleCommand implements Callable<Integer> {
         if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
             Flow flow = ck.flow();
             if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
                 ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);

@@ -47,7 +47,7 @@ public final class CsvWriter {
         try {
             AtomicFiles.write(file, ch -> { while (bytes.hasRemaining()) ch.write(bytes); });
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 }
