@@ -20,6 +20,7 @@ final class Common {
     boolean quiet;
 
     Backend open() {
+        Checks.range("--threads", threads, 0, 4096);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return Backends.create(backend, t);
     }

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "decode", mixinStandardHelpOptions = true, description = "Decode latents written by 'fluvia encode' back to images, as a PNG grid.")
 final class DecodeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "--latents", required = true, description = "A .safetensors or .csv file from 'fluvia encode'.") Path latents;
     @Option(names = {"-o", "--output"}, required = true, description = "PNG file.") Path output;
     @Mixin Common common = new Common();

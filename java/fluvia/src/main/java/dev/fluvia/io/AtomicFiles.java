@@ -36,7 +36,7 @@ public final class AtomicFiles {
         Path abs = target.toAbsolutePath();
         Path dir = abs.getParent();
         if (dir == null) throw new IOException(target + ": has no parent directory");
-        if (Files.isDirectory(abs)) throw new IOException(target + ": is a directory");
+        checkTarget(target);
         removeStaleTemps(dir);
         Path tmp;
         try {
@@ -66,6 +66,25 @@ public final class AtomicFiles {
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }
+    }
+
+    /**
+     * Refuses a target that must not be replaced: a directory, a symbolic link (renaming over it would replace the
+     * link, not the file it points to), or anything that is not a regular file (a device such as /dev/null, a FIFO,
+     * a socket). A target that does not exist yet is fine.
+     */
+    public static void checkTarget(Path target) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(target, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return;
+        }
+        if (a.isSymbolicLink())
+            throw new IOException(target + ": is a symbolic link; refusing to replace it (give the path of the file it points to)");
+        if (a.isDirectory()) throw new IOException(target + ": is a directory");
+        if (!a.isRegularFile())
+            throw new IOException(target + ": is not a regular file (a device, FIFO or socket); refusing to replace it");
     }
 
     /** Temporary files of our own naming ({@code .<name>.<digits>.tmp}) older than this are left over from killed writes. */

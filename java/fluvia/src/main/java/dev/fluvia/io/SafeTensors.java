@@ -178,7 +178,7 @@ public final class SafeTensors {
             for (String name : h.order) ordered.put(name, tensors.get(name));
             return new Contents(meta, ordered, want != null, h.headerChecked);
         } catch (IOException e) {
-            throw bad(file, "cannot read: " + e);
+            throw bad(file, "cannot read: " + AtomicFiles.reason(e));
         }
     }
 
@@ -201,7 +201,7 @@ public final class SafeTensors {
             for (String name : h.order) shapes.put(name, byName.get(name).clone());
             return new Index(meta, shapes, h.headerChecked, dataCrc);
         } catch (IOException e) {
-            throw bad(file, "cannot read: " + e);
+            throw bad(file, "cannot read: " + AtomicFiles.reason(e));
         }
     }
 
