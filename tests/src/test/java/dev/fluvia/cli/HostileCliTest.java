@@ -146,4 +146,44 @@ class HostileCliTest {
         String s = CliTest.run("sample", "--help").out().replaceAll("\\s+", " ");
         assertTrue(s.contains("Seed of the base samples") && s.contains("CSV file (one sample per row"), s);
     }
+
+    @Test void degenerateDataIsRefusedUnlessAllowed() throws IOException {
+        StringBuilder sb = new StringBuilder("a,b\n");
+        for (int i = 0; i < 200; i++) sb.append(i % 7).append(".5,3.0\n");
+        Path constant = Files.writeString(dir.resolve("const.csv"), sb.toString());
+        Path out = dir.resolve("c");
+        oneLine(CliTest.run("train", "--data", constant.toString(), "--steps", "5", "--no-plots", "--out", out.toString(), "-q"),
+                "column 2 is constant", "--allow-degenerate-data");
+        CliTest.Out ok = CliTest.run("train", "--data", constant.toString(), "--steps", "5", "--batch", "32", "--no-plots", "--layers", "1", "--hidden", "4",
+                "--out", out.toString(), "-q", "--allow-degenerate-data");
+        assertEquals(0, ok.code(), ok.err());
+        sb = new StringBuilder("a,b\n");
+        for (int i = 0; i < 200; i++) sb.append(i % 7).append(".5,").append(i == 17 ? "3.4e38" : Integer.toString(i % 5)).append('\n');
+        Path huge = Files.writeString(dir.resolve("huge.csv"), sb.toString());
+        oneLine(CliTest.run("train", "--data", huge.toString(), "--steps", "5", "--no-plots", "--out", out.toString(), "-q"),
+                "row 18, column 2", "3.4E38");
+    }
+
+    @Test void resumingOnOtherDataIsRefusedUnlessAllowed() throws IOException {
+        Path run = dir.resolve("r");
+        String[] base = {"train", "--samples", "500", "--layers", "1", "--hidden", "4", "--batch", "50", "--no-plots", "--out", run.toString(), "-q"};
+        java.util.function.Function<String[], String[]> with = extra -> java.util.stream.Stream.concat(java.util.Arrays.stream(base),
+                java.util.Arrays.stream(extra)).toArray(String[]::new);
+        assertEquals(0, CliTest.run(with.apply(new String[] {"--data", "moons", "--steps", "10"})).code());
+        Path ck = run.resolve("checkpoint.safetensors");
+        Path ck2 = Files.copy(ck, dir.resolve("ck.safetensors"));
+        oneLine(CliTest.run(with.apply(new String[] {"--data", "circles", "--steps", "20", "--resume", ck2.toString()})),
+                "trained on other data (moons", "--allow-data-change");
+        assertEquals(0, CliTest.run(with.apply(new String[] {"--data", "moons", "--steps", "20", "--resume", ck2.toString()})).code());
+        assertEquals(0, CliTest.run(with.apply(new String[] {"--data", "circles", "--steps", "30", "--resume", ck.toString(), "--allow-data-change"})).code());
+    }
+
+    @Test void metricsNeverHoldNaN() throws IOException {
+        Path run = dir.resolve("m");
+        assertEquals(0, CliTest.run("train", "--data", "moons", "--samples", "500", "--layers", "1", "--hidden", "4", "--steps", "10",
+                "--test-fraction", "0", "--no-plots", "--out", run.toString(), "-q").code());
+        String metrics = Files.readString(run.resolve("metrics.json"));
+        assertFalse(metrics.contains("NaN") || metrics.contains("Infinity"), metrics);
+        assertTrue(metrics.contains("\"test_nll\" : null"), metrics);
+    }
 }

@@ -74,6 +74,10 @@ final class TrainCommand implements Callable<Integer> {
     long checkpointEvery;
     @Option(names = "--resume", description = "Continue the run saved in this checkpoint.safetensors (same data and seed).")
     Path resume;
+    @Option(names = "--allow-degenerate-data", description = "Train even on a constant column or values beyond ±1e18 (refused by default: the density is degenerate).")
+    boolean allowDegenerateData;
+    @Option(names = "--allow-data-change", description = "With --resume: continue even though the data differs from the run's (its fingerprint is stored in the checkpoint).")
+    boolean allowDataChange;
     @Option(names = "--no-plots", description = "Skip the PNG plots.")
     boolean noPlots;
     @Option(names = "--out", defaultValue = "runs/train", description = "Output folder. Default: ${DEFAULT-VALUE}.")
@@ -144,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
                 .clipNorm(clip).batchSize(batch).steps(steps).epochs(steps > 0 ? 0 : Math.max(1, epochs))
                 .seed(seed).memoryMode(MemoryMode.parse(memory)).checkpointEvery(checkpointEvery).build();
         TrainJob.Spec spec = new TrainJob.Spec(data, samples, flow.toLowerCase(Locale.ROOT), preset, cfg, valFraction, testFraction,
-                !noStandardize, out, !noPlots, resume);
+                !noStandardize, out, !noPlots, resume, allowDegenerateData, allowDataChange);
         try (Backend be = common.open()) {
             if (!common.quiet) System.err.printf("fluvia train: %s on %s, backend %s (%d threads)%n", flow, data, be.name(), be.threads());
             ProgressListener pl = common.quiet ? null : new ProgressListener();
