@@ -108,4 +108,26 @@ class NpyReaderTest {
         hdr[10] = '['; // the dict's opening brace
         assertTrue(error("hdr.npy", hdr).contains("malformed header"));
     }
+
+    static byte[] npyWithHeader(String header, int dataBytes) {
+        byte[] h = header.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(12 + h.length + dataBytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 2, 0}).putInt(h.length).put(h);
+        return b.array();
+    }
+
+    @Test void hostileHeadersAreBoundedAndSizesExact() {
+        // 60,000 '(' used to overflow the parser's stack
+        var e = assertThrows(dev.fluvia.FluviaException.DataFormatException.class,
+                () -> NpyReader.parse(npyWithHeader("(".repeat(60_000), 0), "deep.npy", "deep"));
+        assertTrue(e.getMessage().contains("deep.npy"), e.getMessage());
+        // a header over the bound
+        e = assertThrows(dev.fluvia.FluviaException.DataFormatException.class,
+                () -> NpyReader.parse(npyWithHeader(" ".repeat(70_000), 0), "big.npy", "big"));
+        assertTrue(e.getMessage().contains("header of 70000 bytes"), e.getMessage());
+        // (2^62 + 100) × 4 overflows to 400 elements: 1,600 bytes of data would have been read as a 100 × 4 array
+        String h = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + ((1L << 62) + 100) + ", 4), }";
+        e = assertThrows(dev.fluvia.FluviaException.DataFormatException.class, () -> NpyReader.parse(npyWithHeader(h, 1600), "ovf.npy", "ovf"));
+        assertTrue(e.getMessage().contains("overflows"), e.getMessage());
+    }
 }

@@ -117,6 +117,29 @@ class CheckpointDocEvaluatorTest {
         compare(f, x, n, "vector");
     }
 
+    /** The CLI's default model starts with a standardize layer; the evaluator handles it, and raises on a kind it lacks. */
+    @Test void defaultModelLayoutIsEvaluatedAndUnknownKindsRaise() throws Exception {
+        int n = 16;
+        SplittableRandom r = new SplittableRandom(3);
+        float[] x = new float[n * 2];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (3 + 2 * CpuBackend.gaussian(r));
+        Flow f = dev.fluvia.flow.Presets.build("realnvp", be, 2, new dev.fluvia.flow.PresetOptions(2, 8, 1, null, null, 0f, null, 1L),
+                new float[] {3f, 2.5f}, new float[] {2f, 1.5f});
+        perturb(f, x, n, 7);
+        compare(f, x, n, "default");
+
+        Flow maf = dev.fluvia.flow.Presets.build("maf", be, 2, new dev.fluvia.flow.PresetOptions(1, 8, 1, null, null, 0f, null, 1L), null, null);
+        Path model = dir.resolve("maf.safetensors"), xs = dir.resolve("maf.f32");
+        Checkpoint.save(model, maf, null, null);
+        Files.write(xs, new byte[4 * 2 * n]);
+        Process p = new ProcessBuilder(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3",
+                MathContractSyncTest.repoRoot().resolve("tests/python/checkpoint_doc_eval.py").toString(), model.toString(), xs.toString(),
+                Integer.toString(n)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertTrue(p.exitValue() != 0 && out.contains("'maf' is not implemented"), out);
+    }
+
     void compare(Flow f, float[] x, int n, String what) throws Exception {
         Path model = dir.resolve(what + ".safetensors"), xs = dir.resolve(what + ".f32");
         Checkpoint.save(model, f, null, null);

@@ -56,10 +56,27 @@ class SafeTensorsTest {
         int n = (int) ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getLong();
         ObjectNode h = (ObjectNode) new ObjectMapper().readTree(new String(b, 8, n, StandardCharsets.UTF_8));
         edit.accept(h);
-        byte[] json = h.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] json = seal(h);
         ByteBuffer out = ByteBuffer.allocate(8 + json.length + b.length - 8 - n).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(json.length).put(json).put(b, 8 + n, b.length - 8 - n);
         Files.write(p, out.array());
+    }
+
+    /**
+     * The header's bytes with a valid {@code header_crc32} when the header has one (as a crafted file would carry, so
+     * that the test reaches the check after the checksum).
+     */
+    static byte[] seal(ObjectNode h) {
+        if (!(h.get("__metadata__") instanceof ObjectNode meta) || !meta.has(SafeTensors.HEADER_CRC_KEY))
+            return h.toString().getBytes(StandardCharsets.UTF_8);
+        meta.put(SafeTensors.HEADER_CRC_KEY, "00000000");
+        String zero = h.toString();
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(zero.getBytes(StandardCharsets.UTF_8));
+        String hex = String.format("%08x", crc.getValue());
+        meta.put(SafeTensors.HEADER_CRC_KEY, hex);
+        return zero.replace("\"" + SafeTensors.HEADER_CRC_KEY + "\":\"00000000\"", "\"" + SafeTensors.HEADER_CRC_KEY + "\":\"" + hex + "\"")
+                .getBytes(StandardCharsets.UTF_8);
     }
 
     private String error(Path p) {

@@ -21,9 +21,15 @@ public final class DataSource {
         Path p = Path.of(spec);
         if (!Files.exists(p))
             throw new DataFormatException("--data " + spec + ": no such file, and not a built-in dataset (" + String.join(", ", Generators.NAMES) + ")");
-        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return readFile(p);
+    }
+
+    /** Reads a data file by its extension: .npy (NumPy), or .csv / .txt / .tsv (and, with no known extension, CSV). */
+    public static Dataset readFile(Path p) {
+        String name = p.getFileName() == null ? "" : p.getFileName().toString().toLowerCase(Locale.ROOT);
         if (name.endsWith(".npy")) return NpyReader.read(p);
         if (name.endsWith(".csv") || name.endsWith(".txt") || name.endsWith(".tsv")) return CsvReader.read(p);
+        if (!name.contains(".")) return CsvReader.read(p);
         throw new DataFormatException(p + ": unknown data format (expected .csv or .npy)");
     }
 }

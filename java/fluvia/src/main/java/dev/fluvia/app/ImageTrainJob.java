@@ -308,10 +308,10 @@ public final class ImageTrainJob {
             m.setAll(fin);
         }
         try {
-            byte[] bytes = JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = JSON.writeValueAsString(TrainJob.finiteOrNull(m)).getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(file, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 

@@ -40,7 +40,56 @@ public final class TrainJob {
 
     /** Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. */
     public record Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
-                       double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume) {}
+                       double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume,
+                       boolean allowDegenerateData, boolean allowDataChange) {
+        public Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
+                    double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume) {
+            this(data, generatedSamples, flow, preset, train, valFraction, testFraction, standardize, out, plots, resume, false, false);
+        }
+    }
+
+    /** Largest |value| accepted without --allow-degenerate-data: beyond it squares overflow float32 and the fit is meaningless. */
+    public static final double MAX_ABS_VALUE = 1e18;
+
+    /**
+     * Refuses data whose density is degenerate or cannot be computed in float32: a constant column (its fitted std
+     * shrinks towards 0 and the NLL towards −∞) or a value beyond ±{@link #MAX_ABS_VALUE}.
+     */
+    public static void checkDegenerate(String source, Dataset d) {
+        int dim = d.dim();
+        float[] x = d.data();
+        for (int j = 0; j < dim; j++) {
+            float lo = Float.POSITIVE_INFINITY, hi = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < d.n(); i++) {
+                float v = x[i * dim + j];
+                if (Math.abs(v) > MAX_ABS_VALUE)
+                    throw new dev.fluvia.FluviaException.DataFormatException(source + ": row " + (i + 1) + ", column " + (j + 1) + " is " + v
+                            + ", beyond ±" + MAX_ABS_VALUE + " where float32 arithmetic overflows; rescale the data, or pass --allow-degenerate-data to train anyway");
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
+            if (d.n() > 1 && lo == hi)
+                throw new dev.fluvia.FluviaException.DataFormatException(source + ": column " + (j + 1) + " is constant (every value is " + lo
+                        + "), so its density is degenerate (the NLL goes to −∞); drop the column, or pass --allow-degenerate-data to train anyway");
+        }
+    }
+
+    /** A fingerprint of a data set (SHA-256 over its shape and values, 16 hex digits), stored with the training state. */
+    public static String fingerprint(Dataset d) {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(1 << 16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            b.putLong(d.n()).putLong(d.dim());
+            for (float v : d.data()) {
+                if (b.remaining() < 4) { md.update(b.flip()); b.clear(); }
+                b.putFloat(v);
+            }
+            md.update(b.flip());
+            return java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     /** What a run produced. */
     public record Outcome(Path model, Path metrics, List<Path> plots, double trainNll, double valNll, double testNll, TrainResult result) {}
@@ -55,6 +104,8 @@ public final class TrainJob {
     public static Outcome run(Spec spec, Backend be, TrainListener listener) {
         long seed = spec.train().seed();
         Dataset all = DataSource.load(spec.data(), spec.generatedSamples(), seed);
+        if (!spec.allowDegenerateData()) checkDegenerate(spec.data(), all);
+        String fingerprint = fingerprint(all);
         Splits.Split split = Splits.split(all, 1 - spec.valFraction() - spec.testFraction(), spec.valFraction(), seed);
         Dataset train = split.train(), val = split.validation(), test = split.test();
         Flow flow;
@@ -64,6 +115,11 @@ public final class TrainJob {
             flow = ck.flow();
             if (ck.training() == null || !ck.training().has("state"))
                 throw new dev.fluvia.FluviaException.CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
+            String was = ck.training().path("data_fingerprint").asText(null);
+            if (was != null && !was.equals(fingerprint) && !spec.allowDataChange())
+                throw new dev.fluvia.FluviaException.DataFormatException("--resume " + spec.resume() + ": the run was trained on other data ("
+                        + ck.training().path("data").asText("?") + ", fingerprint " + was + "); --data " + spec.data() + " has fingerprint "
+                        + fingerprint + ". Resume with the same data, or pass --allow-data-change to continue on this data");
             resumeState = TrainState.fromJson(ck.training().get("state"), stripExtra(ck.extra()));
         } else {
             float[] mean = null, std = null;
@@ -83,15 +139,16 @@ public final class TrainJob {
         Trainer trainer = new Trainer(flow, new TrainData(train.data(), train.n(), val.data(), val.n(), all.dim()), spec.train());
         if (listener != null) trainer.listener(listener);
         if (spec.train().checkpointEvery() > 0)
-            trainer.checkpointSink((f, st) -> saveCheckpoint(ckPath, f, st, spec));
+            trainer.checkpointSink((f, st) -> saveCheckpoint(ckPath, f, st, spec, fingerprint));
         if (resumeState != null) trainer.resume(resumeState);
         if (listener instanceof StartAware sa) sa.start(trainer.totalSteps());
         TrainResult result = trainer.train();
         // the final checkpoint holds the last state (for resuming); the model file holds the best parameters
-        saveCheckpoint(ckPath, flow, trainer.exportState(), spec);
+        saveCheckpoint(ckPath, flow, trainer.exportState(), spec, fingerprint);
         trainer.restoreBest();
         ObjectNode info = JsonNodeFactory.instance.objectNode();
         info.put("data", spec.data());
+        info.put("data_fingerprint", fingerprint);
         info.set("config", spec.train().toJson());
         info.put("best_step", result.bestStep());
         Checkpoint.save(modelPath, flow, info, null);
@@ -119,7 +176,7 @@ public final class TrainJob {
         m.set("config", spec.train().toJson());
         Path metrics = spec.out().resolve("metrics.json");
         try {
-            byte[] bytes = JSON.writeValueAsString(m).getBytes(StandardCharsets.UTF_8);
+            byte[] bytes = JSON.writeValueAsString(finiteOrNull(m)).getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(metrics, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -128,17 +185,36 @@ public final class TrainJob {
         return new Outcome(modelPath, metrics, plots, trainNll, valNll, testNll, result);
     }
 
+    /** Replaces every NaN or infinite number in a JSON tree by null (metrics.json never holds "NaN"), in place. */
+    public static com.fasterxml.jackson.databind.JsonNode finiteOrNull(com.fasterxml.jackson.databind.JsonNode n) {
+        if (n instanceof ObjectNode o) {
+            List<String> keys = new java.util.ArrayList<>();
+            o.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                var v = o.get(k);
+                if (v.isNumber() && !Double.isFinite(v.asDouble())) o.putNull(k); else finiteOrNull(v);
+            }
+        } else if (n instanceof com.fasterxml.jackson.databind.node.ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                var v = a.get(i);
+                if (v.isNumber() && !Double.isFinite(v.asDouble())) a.set(i, com.fasterxml.jackson.databind.node.NullNode.getInstance()); else finiteOrNull(v);
+            }
+        }
+        return n;
+    }
+
     static Map<String, float[]> stripExtra(Map<String, float[]> extra) {
         Map<String, float[]> out = new HashMap<>();
         if (extra != null) extra.forEach((k, v) -> out.put(k.startsWith("extra.") ? k.substring(6) : k, v));
         return out;
     }
 
-    static void saveCheckpoint(Path file, Flow flow, TrainState st, Spec spec) {
+    static void saveCheckpoint(Path file, Flow flow, TrainState st, Spec spec, String fingerprint) {
         ObjectNode training = JsonNodeFactory.instance.objectNode();
         training.set("state", st.toJson());
         training.set("config", spec.train().toJson());
         training.put("data", spec.data());
+        training.put("data_fingerprint", fingerprint);
         Map<String, float[]> extra = new LinkedHashMap<>();
         st.tensors().forEach((k, v) -> extra.put("extra." + k, v));
         Checkpoint.save(file, flow, training, extra);

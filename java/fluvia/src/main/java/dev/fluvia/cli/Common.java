@@ -12,10 +12,15 @@ final class Common {
     @Option(names = "--threads", defaultValue = "0", description = "CPU worker threads (0 = all cores).")
     int threads;
 
+    @Option(names = "--allow-unverified", description = "Read a model file that has no header or data checksum (written by an older "
+            + "Fluvia or another tool). Checksums that are present are always verified.")
+    boolean allowUnverified;
+
     @Option(names = {"-q", "--quiet"}, description = "No progress bar or chatter; only errors and the final paths.")
     boolean quiet;
 
     Backend open() {
+        Checks.range("--threads", threads, 0, 4096);
         int t = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
         return Backends.create(backend, t);
     }

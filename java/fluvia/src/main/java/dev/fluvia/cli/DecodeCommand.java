@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "decode", mixinStandardHelpOptions = true, description = "Decode latents written by 'fluvia encode' back to images, as a PNG grid.")
 final class DecodeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "--latents", required = true, description = "A .safetensors or .csv file from 'fluvia encode'.") Path latents;
     @Option(names = {"-o", "--output"}, required = true, description = "PNG file.") Path output;
     @Mixin Common common = new Common();
@@ -20,7 +20,7 @@ final class DecodeCommand implements Callable<Integer> {
         if (!output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png"))
             throw new IllegalArgumentException("--output must be a .png file, got " + output);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageFlowOps.Latents z = ImageFlowOps.readLatents(latents, ck.flow());
             float[] x = ImageFlowOps.decode(ck.flow(), z.levels(), z.n());

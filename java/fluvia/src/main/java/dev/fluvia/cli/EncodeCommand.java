@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = "Encode data images to all their latents (every split level, then the final z), at the centre of their quantisation bins.")
 final class EncodeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "--data", required = true, description = "Image data set: digits, mnist or fashion-mnist.") String data;
     @Option(names = "--index", required = true, split = ",", description = "Image index (or comma-separated indices) in the data set.") int[] index;
     @Option(names = {"-o", "--output"}, required = true, description = "z.safetensors (tensors latent.0, latent.1, …) or z.csv (one row per image).") Path output;
@@ -22,7 +22,7 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageDataset d = ImageCli.data(data, ck, info);
             for (int i : index) ImageCli.checkIndex(d, i, "--index");

@@ -21,10 +21,14 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.")
     Path model;
 
+    @Option(names = "--allow-unverified", description = "Read a model file that has no header or data checksum (written by an older "
+            + "Fluvia or another tool). Checksums that are present are always verified.")
+    boolean allowUnverified;
+
     @Override public Integer call() {
         System.out.print(ModelDescription.read(model).summary());
         try (Backend be = new CpuBackend(1)) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, allowUnverified);
             Flow flow = ck.flow();
             System.out.printf(Locale.ROOT, "trainable parameters: %,d%n", flow.parameterCount());
             for (Transform t : flow.transforms()) {

@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "interpolate", mixinStandardHelpOptions = true,
         description = "Decode the straight line between two data images' latents (all levels) and write the images as a PNG row.")
 final class InterpolateCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "--data", required = true, description = "Image data set: digits, mnist or fashion-mnist.") String data;
     @Option(names = "--from", required = true, description = "Index of the first image.") int from;
     @Option(names = "--to", required = true, description = "Index of the last image.") int to;
@@ -25,7 +25,7 @@ final class InterpolateCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (steps < 2) throw new IllegalArgumentException("--steps must be >= 2, got " + steps);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageDataset d = ImageCli.data(data, ck, info);
             ImageCli.checkIndex(d, from, "--from");

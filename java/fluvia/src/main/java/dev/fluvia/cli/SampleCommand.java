@@ -16,20 +16,25 @@ import picocli.CommandLine.Option;
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = "Draw samples x = f⁻¹(z), z ~ N(0, T²I), and write them as CSV, or, for an image model and an --output ending in .png, as an image grid.")
 final class SampleCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true) Path model;
+    @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "-n", defaultValue = "1000", description = "Number of samples. Default: ${DEFAULT-VALUE}.") int n;
     @Option(names = {"-t", "--temperature"}, defaultValue = "1.0", description = "Base standard deviation multiplier. Default: ${DEFAULT-VALUE}.") float temperature;
-    @Option(names = "--seed", defaultValue = "1") long seed;
-    @Option(names = {"-o", "--output"}, required = true) Path output;
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the base samples (the same seed gives the same samples). Default: ${DEFAULT-VALUE}.") long seed;
+    @Option(names = {"-o", "--output"}, required = true, description = "CSV file (one sample per row, header x0, x1, …), or a .png grid for an image model.") Path output;
     @Mixin Common common = new Common();
 
+    /** Samples drawn and written at a time. */
+    static final int CHUNK = 65536;
+
     @Override public Integer call() {
-        if (n < 1) throw new IllegalArgumentException("-n must be >= 1, got " + n);
+        Checks.range("-n", n, 1, Integer.MAX_VALUE);
+        Checks.output("-o", output, model);
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
             Flow flow = ck.flow();
             if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+                Checks.range("-n (for a .png grid)", n, 1, 4096);
                 ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
                 float[] x = flow.sampleHost(n, temperature, seed);
                 int cols = (int) Math.ceil(Math.sqrt(n));
@@ -38,11 +43,23 @@ final class SampleCommand implements Callable<Integer> {
                 System.out.println(output.toAbsolutePath());
                 return 0;
             }
-            float[] x = flow.sampleHost(n, temperature, seed);
             int d = flow.eventSize();
             List<String> header = new ArrayList<>();
             for (int j = 0; j < d; j++) header.add("x" + j);
-            CsvWriter.write(output, x, n, d, header);
+            // at least "0.0," per value: refuse what the disk cannot hold before sampling anything
+            long minBytes = (long) n * d * 4;
+            try {
+                java.nio.file.Path dir = output.toAbsolutePath().getParent();
+                long free = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+                if (minBytes > free)
+                    throw new IllegalArgumentException("-n " + n + ": the CSV needs at least " + minBytes + " bytes but " + dir + " has " + free + " free");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(output + ": " + dev.fluvia.io.AtomicFiles.reason(e), e);
+            }
+            // samples are drawn and written CHUNK rows at a time (memory bounded by the chunk); chunk k uses seed + k,
+            // so up to CHUNK samples are exactly those of one sampleHost(n, T, seed) call
+            int chunk = (int) Math.max(1, Math.min(CHUNK, (1 << 22) / Math.max(1, d)));
+            CsvWriter.writeStreaming(output, n, d, chunk, header, (first, count) -> flow.sampleHost(count, temperature, seed + first / chunk));
         }
         System.out.println(output.toAbsolutePath());
         return 0;

@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
     String memory;
     @Option(names = "--seed", defaultValue = "1", description = "Seed for data split, initialisation and batching. Default: ${DEFAULT-VALUE}.")
     long seed;
-    @Option(names = "--val-fraction", defaultValue = "0.1") double valFraction;
+    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Validation share of the data, used to pick the best step. Default: ${DEFAULT-VALUE}.") double valFraction;
     @Option(names = "--test-fraction", defaultValue = "0.1", description = "Held-out test share (images: fashion-mnist is scored on its official 10,000 test images instead; with --max-images this share of the images comes from them).") double testFraction;
     @Option(names = "--no-standardize", description = "Do not standardise the data (by default mean/std of the training split become the model's first layer).")
     boolean noStandardize;
@@ -74,6 +74,10 @@ final class TrainCommand implements Callable<Integer> {
     long checkpointEvery;
     @Option(names = "--resume", description = "Continue the run saved in this checkpoint.safetensors (same data and seed).")
     Path resume;
+    @Option(names = "--allow-degenerate-data", description = "Train even on a constant column or values beyond ±1e18 (refused by default: the density is degenerate).")
+    boolean allowDegenerateData;
+    @Option(names = "--allow-data-change", description = "With --resume: continue even though the data differs from the run's (its fingerprint is stored in the checkpoint).")
+    boolean allowDataChange;
     @Option(names = "--no-plots", description = "Skip the PNG plots.")
     boolean noPlots;
     @Option(names = "--out", defaultValue = "runs/train", description = "Output folder. Default: ${DEFAULT-VALUE}.")
@@ -103,7 +107,40 @@ final class TrainCommand implements Callable<Integer> {
         return commandSpec != null && commandSpec.commandLine().getParseResult().hasMatchedOption(option);
     }
 
+    /** Every numeric option in its range, one line per error; the output folder writable. Before any work. */
+    private void validate() {
+        Checks.range("--samples", samples, 1, 100_000_000);
+        Checks.range("--layers", layers, 0, 1000);
+        Checks.range("--hidden", hidden, 0, 65536);
+        Checks.range("--depth", depth, 0, 64);
+        Checks.range("--steps", steps, 0, 1_000_000_000_000L);
+        Checks.range("--epochs", epochs, 0, 1_000_000);
+        if (given("--steps") && given("--epochs") && steps == 0 && epochs == 0 || given("--epochs") && epochs == 0 && steps == 0)
+            throw new IllegalArgumentException("--steps 0 and --epochs 0 leave nothing to train: give --steps N or --epochs N with N ≥ 1");
+        if (given("--steps") && steps == 0 && !given("--epochs"))
+            throw new IllegalArgumentException("--steps must be ≥ 1 (or leave it out and give --epochs), got 0");
+        Checks.range("--batch", batch, 1, 1 << 20);
+        Checks.range("--lr", lr, Double.MIN_NORMAL, 10, false);
+        Checks.range("--warmup", warmup, 0, Integer.MAX_VALUE);
+        Checks.range("--clip", clip, 0, Double.MAX_VALUE, false);
+        Checks.range("--val-fraction", valFraction, 0, 1, true);
+        Checks.range("--test-fraction", testFraction, 0, 1, true);
+        if (valFraction + testFraction >= 1)
+            throw new IllegalArgumentException("--val-fraction + --test-fraction must be < 1, got " + (valFraction + testFraction));
+        Checks.range("--checkpoint-every", checkpointEvery, 0, Long.MAX_VALUE);
+        Checks.range("--levels", levels, 0, 8);
+        Checks.range("--steps-per-level", stepsPerLevel, 0, 256);
+        Checks.range("--width", width, 0, 4096);
+        Checks.range("--lambda", lambda, 0, 0.5, true);
+        Checks.range("--bits", bits, 0, 16);
+        Checks.range("--max-images", maxImages, 0, Integer.MAX_VALUE);
+        Checks.range("--grid", grid, 0, 64);
+        Checks.range("--threads", common.threads, 0, 4096);
+        Checks.outputDirectory("--out", out);
+    }
+
     @Override public Integer call() {
+        validate();
         if (ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT))) return trainImages();
         PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
@@ -111,7 +148,7 @@ final class TrainCommand implements Callable<Integer> {
                 .clipNorm(clip).batchSize(batch).steps(steps).epochs(steps > 0 ? 0 : Math.max(1, epochs))
                 .seed(seed).memoryMode(MemoryMode.parse(memory)).checkpointEvery(checkpointEvery).build();
         TrainJob.Spec spec = new TrainJob.Spec(data, samples, flow.toLowerCase(Locale.ROOT), preset, cfg, valFraction, testFraction,
-                !noStandardize, out, !noPlots, resume);
+                !noStandardize, out, !noPlots, resume, allowDegenerateData, allowDataChange);
         try (Backend be = common.open()) {
             if (!common.quiet) System.err.printf("fluvia train: %s on %s, backend %s (%d threads)%n", flow, data, be.name(), be.threads());
             ProgressListener pl = common.quiet ? null : new ProgressListener();

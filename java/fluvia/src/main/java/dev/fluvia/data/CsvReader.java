@@ -46,8 +46,16 @@ public final class CsvReader {
         List<String> lines;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             lines = r.lines().toList();
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new DataFormatException(file + ": is not UTF-8 text (an invalid byte sequence); CSV files are read as UTF-8, "
+                    + "so convert it first (e.g. iconv -f latin1 -t utf-8)", e);
+        } catch (java.io.UncheckedIOException e) {
+            if (e.getCause() instanceof java.nio.charset.CharacterCodingException)
+                throw new DataFormatException(file + ": is not UTF-8 text (an invalid byte sequence); CSV files are read as UTF-8, "
+                        + "so convert it first (e.g. iconv -f latin1 -t utf-8)", e);
+            throw new DataFormatException(file + ": cannot read: " + (e.getCause() != null ? dev.fluvia.io.AtomicFiles.reason(e.getCause()) : e.getMessage()), e);
+        } catch (IOException e) {
+            throw new DataFormatException(file + ": cannot read: " + dev.fluvia.io.AtomicFiles.reason(e), e);
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         int dot = name.lastIndexOf('.');

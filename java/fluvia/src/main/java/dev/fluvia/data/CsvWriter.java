@@ -17,13 +17,60 @@ import java.util.List;
 public final class CsvWriter {
     private CsvWriter() {}
 
+    /** Produces rows {@code first .. first + count − 1} (row-major, {@code count · dim} values). */
+    @FunctionalInterface
+    public interface RowSource {
+        float[] rows(long first, int count);
+    }
+
+    /**
+     * Writes {@code n} rows produced {@code chunk} at a time, so memory is bounded by the chunk and not by {@code n}.
+     * The file is still replaced atomically; a non-finite value aborts the write (naming its row) and leaves any
+     * previous file intact.
+     */
+    public static void writeStreaming(Path file, long n, int dim, int chunk, List<String> header, RowSource source) {
+        if (dim < 1 || chunk < 1 || n < 0) throw new IllegalArgumentException("CsvWriter: bad streaming arguments");
+        try {
+            AtomicFiles.write(file, ch -> {
+                if (header != null) {
+                    ByteBuffer h = ByteBuffer.wrap((String.join(",", header) + "\n").getBytes(StandardCharsets.UTF_8));
+                    while (h.hasRemaining()) ch.write(h);
+                }
+                StringBuilder sb = new StringBuilder();
+                for (long first = 0; first < n; first += chunk) {
+                    int count = (int) Math.min(chunk, n - first);
+                    float[] rows = source.rows(first, count);
+                    if (rows.length != (long) count * dim) throw new ShapeException("CsvWriter: chunk of " + rows.length + " values for " + count + " rows of " + dim);
+                    sb.setLength(0);
+                    for (int i = 0; i < count; i++) {
+                        for (int j = 0; j < dim; j++) {
+                            float v = rows[i * dim + j];
+                            if (!Float.isFinite(v))
+                                throw new dev.fluvia.FluviaException.NonFiniteException(file + ": row " + (first + i) + ", column " + j + " is " + v + "; nothing was written");
+                            if (j > 0) sb.append(',');
+                            sb.append(v);
+                        }
+                        sb.append('\n');
+                    }
+                    ByteBuffer b = ByteBuffer.wrap(sb.toString().getBytes(StandardCharsets.UTF_8));
+                    while (b.hasRemaining()) ch.write(b);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
     /** Writes the dataset without a header. */
     public static void write(Path file, Dataset d) { write(file, d.data(), d.n(), d.dim(), null); }
 
     /**
      * @param header column names ({@code dim} of them, no commas or line breaks), or null for no header row
      */
-    public static void write(Path file, float[] rows, int n, int dim, List<String> header) {
+    public static void write(Path file, float[] rows, int n, int dim, List<String> header) { write(file, rows, n, dim, header, false); }
+
+    /** @param allowNegativeInfinity write −∞ as {@code -Infinity} (a log-density that underflows) instead of refusing it */
+    public static void write(Path file, float[] rows, int n, int dim, List<String> header, boolean allowNegativeInfinity) {
         if ((long) n * dim != rows.length || dim < 1)
             throw new ShapeException("CsvWriter: " + rows.length + " values do not make " + n + " rows of " + dim);
         if (header != null) {
@@ -37,7 +84,7 @@ public final class CsvWriter {
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < dim; j++) {
                 float v = rows[i * dim + j];
-                if (!Float.isFinite(v)) throw new dev.fluvia.FluviaException.NonFiniteException("CsvWriter: row " + i + ", column " + j + " is " + v);
+                if (!Float.isFinite(v) && !(allowNegativeInfinity && v == Float.NEGATIVE_INFINITY)) throw new dev.fluvia.FluviaException.NonFiniteException("CsvWriter: row " + i + ", column " + j + " is " + v);
                 if (j > 0) sb.append(',');
                 sb.append(v);
             }
@@ -47,7 +94,7 @@ public final class CsvWriter {
         try {
             AtomicFiles.write(file, ch -> { while (bytes.hasRemaining()) ch.write(bytes); });
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot write: " + e.getMessage(), e);
+            throw new UncheckedIOException(e.getMessage(), e);
         }
     }
 }

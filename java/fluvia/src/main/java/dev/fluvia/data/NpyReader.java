@@ -27,6 +27,10 @@ import java.util.Map;
  */
 public final class NpyReader {
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    /** Largest header accepted (NumPy itself refuses headers over 10,000 bytes by default). */
+    public static final int MAX_HEADER_BYTES = 65536;
+    /** Deepest nesting of dicts and tuples accepted in the header (a real one nests 2 deep). */
+    static final int MAX_DEPTH = 16;
 
     private NpyReader() {}
 
@@ -41,7 +45,7 @@ public final class NpyReader {
         try {
             bytes = Files.readAllBytes(file);
         } catch (IOException e) {
-            throw new DataFormatException(file + ": cannot read: " + e.getMessage(), e);
+            throw new DataFormatException(file + ": cannot read: " + dev.fluvia.io.AtomicFiles.reason(e), e);
         }
         String name = file.getFileName() == null ? file.toString() : file.getFileName().toString();
         int dot = name.lastIndexOf('.');
@@ -66,6 +70,8 @@ public final class NpyReader {
             }
             default -> throw bad(where, "unsupported .npy format version " + major + "." + minor + " (known: 1.0, 2.0, 3.0)");
         }
+        if (headerLen > MAX_HEADER_BYTES)
+            throw bad(where, "header of " + headerLen + " bytes is larger than the " + MAX_HEADER_BYTES + " bytes accepted");
         if (headerStart + headerLen > bytes.length)
             throw bad(where, "truncated: header of " + headerLen + " bytes runs past the end of the file (" + bytes.length + " bytes)");
         String header = new String(bytes, headerStart, (int) headerLen, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
@@ -96,9 +102,15 @@ public final class NpyReader {
         else if (shape.size() == 2) { rowsL = (Long) shape.get(0); colsL = (Long) shape.get(1); }
         else throw bad(where, "unsupported shape " + shape + ": only 1-D (n,) and 2-D (n, d) arrays can be read as data");
         if (colsL < 1) throw bad(where, "shape " + shape + " has no columns");
-        long count = rowsL * colsL;
+        long count, need;
+        try {
+            count = Math.multiplyExact(rowsL, colsL);
+            need = Math.multiplyExact(count, (long) dt.size);
+        } catch (ArithmeticException e) {
+            throw bad(where, "shape " + shape + ": the number of elements overflows 64 bits");
+        }
         if (count > Integer.MAX_VALUE) throw bad(where, "array of " + count + " elements is too large");
-        long dataStart = headerStart + headerLen, need = count * dt.size, have = bytes.length - dataStart;
+        long dataStart = headerStart + headerLen, have = bytes.length - dataStart;
         if (have < need) throw bad(where, "truncated data: shape " + shape + " of " + descr + " needs " + need + " bytes but only " + have + " follow the header");
         if (have > need) throw bad(where, "unexpected " + (have - need) + " trailing bytes after the " + need + " data bytes");
         int n = (int) rowsL, d = (int) colsL;
@@ -154,15 +166,19 @@ public final class NpyReader {
             p++;
         }
 
+        private int depth;
+
         private Object value() {
             skip();
             char c = peek();
+            if ((c == '{' || c == '(') && ++depth > MAX_DEPTH)
+                throw new IllegalArgumentException("nested more than " + MAX_DEPTH + " levels deep at offset " + p);
             if (c == '{') {
                 p++;
                 Map<String, Object> m = new HashMap<>();
                 while (true) {
                     skip();
-                    if (peek() == '}') { p++; return m; }
+                    if (peek() == '}') { p++; depth--; return m; }
                     Object k = value();
                     if (!(k instanceof String key)) throw new IllegalArgumentException("dict key is not a string at offset " + p);
                     expect(':');
@@ -177,7 +193,7 @@ public final class NpyReader {
                 List<Object> l = new ArrayList<>();
                 while (true) {
                     skip();
-                    if (peek() == ')') { p++; return l; }
+                    if (peek() == ')') { p++; depth--; return l; }
                     l.add(value());
                     skip();
                     if (peek() == ',') p++;

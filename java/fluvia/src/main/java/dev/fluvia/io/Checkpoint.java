@@ -83,9 +83,30 @@ public final class Checkpoint {
         }
     }
 
-    /** Reads, validates and rebuilds a checkpoint on the given backend. */
-    public static Loaded load(Path file, Backend be) {
+    /** Name of the command-line flag that reads checkpoints without checksums ({@link #load(Path, Backend, boolean)}). */
+    public static final String ALLOW_UNVERIFIED_FLAG = "--allow-unverified";
+
+    /** Reads, validates and rebuilds a checkpoint on the given backend; the header and data checksums must be present. */
+    public static Loaded load(Path file, Backend be) { return load(file, be, false); }
+
+    /**
+     * Reads, validates and rebuilds a checkpoint on the given backend.
+     *
+     * @param allowUnverified  accept a file that lacks the header or data checksum (files written before the header
+     *                         checksum existed, or produced by other tools). Checksums that are present are always verified.
+     */
+    public static Loaded load(Path file, Backend be, boolean allowUnverified) {
+        SafeTensors.Index idx = SafeTensors.readIndex(file);
+        if (!allowUnverified && (!idx.headerChecked() || !idx.dataCrcDeclared()))
+            throw bad(file, "has no " + (!idx.headerChecked() ? SafeTensors.HEADER_CRC_KEY : SafeTensors.CRC_KEY)
+                    + " checksum, so its integrity cannot be verified (written by an older Fluvia or by another tool, or edited). "
+                    + "To load it anyway, pass " + ALLOW_UNVERIFIED_FLAG + " (API: Checkpoint.load(file, backend, true)); "
+                    + "saving it again writes both checksums");
+        ObjectNode checked = parseModel(file, idx.metadata());
+        ModelBounds.check(file, checked, idx.shapes());
         SafeTensors.Contents c = SafeTensors.read(file);
+        if (!java.util.Objects.equals(c.metadata().get("model"), idx.metadata().get("model")) || c.headerChecked() != idx.headerChecked())
+            throw bad(file, "the file changed while it was being read");
         ObjectNode model = parseModel(file, c.metadata());
         ObjectNode training = null;
         if (c.metadata().containsKey("training")) training = object(file, "training", c.metadata().get("training"));
@@ -134,9 +155,9 @@ public final class Checkpoint {
 
         Map<String, HostArray> tensors = c.tensors();
         Set<String> used = new HashSet<>();
-        loadParams(file, be, tensors, used, "base.", "base (" + baseKind + ")", base.params());
+        loadParams(file, be, tensors, used, "base.", baseKind, "base (" + baseKind + ")", base.params());
         for (int i = 0; i < layers.size(); i++)
-            loadParams(file, be, tensors, used, "layers." + i + ".", "layer " + i + " (" + layers.get(i).kind() + ")", layers.get(i).params());
+            loadParams(file, be, tensors, used, "layers." + i + ".", layers.get(i).kind(), "layer " + i + " (" + layers.get(i).kind() + ")", layers.get(i).params());
         Map<String, float[]> extra = new LinkedHashMap<>();
         for (var e : tensors.entrySet()) {
             if (used.contains(e.getKey())) continue;
@@ -147,7 +168,7 @@ public final class Checkpoint {
         return new Loaded(flow, model, training, extra);
     }
 
-    private static void loadParams(Path file, Backend be, Map<String, HostArray> tensors, Set<String> used, String prefix, String owner, List<Param> params) {
+    private static void loadParams(Path file, Backend be, Map<String, HostArray> tensors, Set<String> used, String prefix, String kind, String owner, List<Param> params) {
         for (Param p : params) {
             String name = prefix + p.name();
             HostArray a = tensors.get(name);
@@ -159,8 +180,30 @@ public final class Checkpoint {
             float[] v = a.data();
             for (int k = 0; k < v.length; k++)
                 if (!Float.isFinite(v[k])) throw bad(file, "tensor '" + name + "' element " + k + " is " + v[k]);
+            String why = invalid(kind, p.name(), v);
+            if (why != null) throw bad(file, "tensor '" + name + "' of " + owner + ": " + why);
             be.upload(a.data(), p.value());
         }
+    }
+
+    /** Largest |value| of a log-scale parameter: exp(±80) is still a normal float32, exp(89) overflows. */
+    static final float MAX_LOG_SCALE = 80f;
+
+    /** Why a parameter's values cannot be valid for its layer kind, or null when they can (all values are finite here). */
+    static String invalid(String kind, String param, float[] v) {
+        for (int k = 0; k < v.length; k++) {
+            float x = v[k];
+            if (kind.equals("standardize") && param.equals("std") && !(x >= Float.MIN_NORMAL))
+                return "element " + k + " is " + x + "; a standard deviation must be a normal float32 value > 0";
+            if ((kind.equals("lu_linear") || kind.equals("lu_conv1x1")) && param.equals("sign") && x != 1f && x != -1f)
+                return "element " + k + " is " + x + "; LU signs must be +1 or -1";
+            if ((param.equals("initialized") || param.endsWith(".initialized")) && x != 0f && x != 1f)
+                return "element " + k + " is " + x + "; the ActNorm flag must be 0 or 1";
+            boolean logScale = param.equals("logs") || param.endsWith(".logs") || param.equals("log_sigma") || (kind.equals("diag_scale") && param.equals("s"));
+            if (logScale && !(Math.abs(x) <= MAX_LOG_SCALE))
+                return "element " + k + " is " + x + "; a log-scale must lie in [-" + MAX_LOG_SCALE + ", " + MAX_LOG_SCALE + "] so that exp() stays finite in float32";
+        }
+        return null;
     }
 
     static ObjectNode parseModel(Path file, Map<String, String> meta) {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -41,6 +42,13 @@ import java.util.zip.CRC32;
 public final class SafeTensors {
     /** Metadata key of the data checksum. */
     public static final String CRC_KEY = "data_crc32";
+    /**
+     * Metadata key of the header checksum: CRC-32 of the {@code N} header bytes as written, with this key's own
+     * 8 hex digits replaced by {@code 00000000} (the field is written exactly as {@code "header_crc32":"xxxxxxxx"}).
+     */
+    public static final String HEADER_CRC_KEY = "header_crc32";
+    /** Largest tensor the reader accepts, in bytes: a Java array holds at most 2^31 − 1 elements (2 GiB of bytes). */
+    public static final long MAX_TENSOR_BYTES = Integer.MAX_VALUE - 8;
     /** Largest header accepted (as in the reference implementation). */
     public static final long MAX_HEADER_BYTES = 100L * 1024 * 1024;
 
@@ -48,8 +56,11 @@ public final class SafeTensors {
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    /** The contents of a file: metadata (without {@value #CRC_KEY}) and tensors in file order. */
-    public record Contents(Map<String, String> metadata, Map<String, HostArray> tensors) {}
+    /**
+     * The contents of a file: metadata (without {@value #CRC_KEY} and {@value #HEADER_CRC_KEY}), tensors in file order,
+     * and whether the file carried (and passed) the data and header checksums.
+     */
+    public record Contents(Map<String, String> metadata, Map<String, HostArray> tensors, boolean dataChecked, boolean headerChecked) {}
 
     private SafeTensors() {}
 
@@ -63,7 +74,7 @@ public final class SafeTensors {
         ObjectNode meta = header.putObject("__metadata__");
         if (metadata != null)
             for (var e : metadata.entrySet()) {
-                if (e.getKey().equals(CRC_KEY)) continue;
+                if (e.getKey().equals(CRC_KEY) || e.getKey().equals(HEADER_CRC_KEY)) continue;
                 meta.put(e.getKey(), e.getValue());
             }
         long offset = 0;
@@ -79,11 +90,19 @@ public final class SafeTensors {
             crc.update(littleEndian(a.data(), 0, a.data().length));
         }
         meta.put(CRC_KEY, String.format("%08x", crc.getValue()));
+        meta.put(HEADER_CRC_KEY, "00000000");
         byte[] json = header.toString().getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
+        byte[] hb = Arrays.copyOf(json, padded);
+        Arrays.fill(hb, json.length, padded, (byte) ' ');
+        int at = indexOf(hb, HEADER_FIELD_ZERO, 0);
+        if (at < 0 || indexOf(hb, HEADER_FIELD_ZERO, at + 1) >= 0) throw new IllegalStateException("safetensors: header checksum field not unique");
+        CRC32 hcrc = new CRC32();
+        hcrc.update(hb);
+        byte[] hex = String.format("%08x", hcrc.getValue()).getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(hex, 0, hb, at + HEADER_FIELD_ZERO.length - 9, 8);
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
-        head.putLong(padded).put(json);
-        while (head.hasRemaining()) head.put((byte) ' ');
+        head.putLong(padded).put(hb);
         head.flip();
         try {
             AtomicFiles.write(file, ch -> {
@@ -101,8 +120,19 @@ public final class SafeTensors {
                 }
             });
         } catch (IOException e) {
-            throw new CheckpointException(file + ": cannot write: " + e, e);
+            throw new CheckpointException(e.getMessage(), e);
         }
+    }
+
+    private static final byte[] HEADER_FIELD_ZERO = ("\"" + HEADER_CRC_KEY + "\":\"00000000\"").getBytes(StandardCharsets.US_ASCII);
+
+    private static int indexOf(byte[] hay, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= hay.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
+            return i;
+        }
+        return -1;
     }
 
     private static ByteBuffer littleEndian(float[] d, int from, int to) {
@@ -123,7 +153,7 @@ public final class SafeTensors {
             Map<String, HostArray> tensors = new LinkedHashMap<>();
             CRC32 crc = new CRC32();
             for (Entry e : h.entriesByOffset) {
-                int n = (int) (e.end - e.begin) / 4;
+                int n = (int) ((e.end - e.begin) / 4);
                 ByteBuffer b = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
                 long pos = dataStart + e.begin;
                 while (b.hasRemaining()) {
@@ -138,6 +168,7 @@ public final class SafeTensors {
                 tensors.put(e.name, new HostArray(e.shape, d));
             }
             Map<String, String> meta = new LinkedHashMap<>(h.metadata);
+            meta.remove(HEADER_CRC_KEY);
             String want = meta.remove(CRC_KEY);
             if (want != null && !want.equalsIgnoreCase(String.format("%08x", crc.getValue())))
                 throw bad(file, "data checksum mismatch: the metadata says " + CRC_KEY + "=" + want + " but the data hashes to "
@@ -145,34 +176,38 @@ public final class SafeTensors {
             // return tensors in header order
             Map<String, HostArray> ordered = new LinkedHashMap<>();
             for (String name : h.order) ordered.put(name, tensors.get(name));
-            return new Contents(meta, ordered);
+            return new Contents(meta, ordered, want != null, h.headerChecked);
         } catch (IOException e) {
-            throw bad(file, "cannot read: " + e);
+            throw bad(file, "cannot read: " + AtomicFiles.reason(e));
         }
     }
 
-    /** What the header says: metadata (without {@value #CRC_KEY}) and each tensor's shape, in header order. */
-    public record Index(Map<String, String> metadata, Map<String, int[]> shapes) {}
+    /**
+     * What the header says: metadata (without {@value #CRC_KEY} and {@value #HEADER_CRC_KEY}), each tensor's shape in
+     * header order, whether the header carried (and passed) its checksum, and whether a data checksum is declared.
+     */
+    public record Index(Map<String, String> metadata, Map<String, int[]> shapes, boolean headerChecked, boolean dataCrcDeclared) {}
 
-    /** Reads and validates only the header (cheap: the tensor data is not read, and its checksum not verified). */
+    /** Reads and validates only the header (cheap: the tensor data is not read, and its checksum not verified; the header checksum is). */
     public static Index readIndex(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
             Map<String, String> meta = new LinkedHashMap<>(h.metadata);
-            meta.remove(CRC_KEY);
+            meta.remove(HEADER_CRC_KEY);
+            boolean dataCrc = meta.remove(CRC_KEY) != null;
             Map<String, int[]> byName = new LinkedHashMap<>();
             for (Entry e : h.entriesByOffset) byName.put(e.name, e.shape);
             Map<String, int[]> shapes = new LinkedHashMap<>();
             for (String name : h.order) shapes.put(name, byName.get(name).clone());
-            return new Index(meta, shapes);
+            return new Index(meta, shapes, h.headerChecked, dataCrc);
         } catch (IOException e) {
-            throw bad(file, "cannot read: " + e);
+            throw bad(file, "cannot read: " + AtomicFiles.reason(e));
         }
     }
 
     private record Entry(String name, int[] shape, long begin, long end) {}
 
-    private record Header(long length, Map<String, String> metadata, List<String> order, List<Entry> entriesByOffset) {}
+    private record Header(long length, Map<String, String> metadata, List<String> order, List<Entry> entriesByOffset, boolean headerChecked) {}
 
     private static Header readHeader(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
@@ -238,6 +273,9 @@ public final class SafeTensors {
             if (begin < 0 || end < begin) throw bad(file, what + ": data_offsets " + off + " are not 0 ≤ begin ≤ end");
             if (end - begin != 4 * numel)
                 throw bad(file, what + ": shape " + sh + " × 4 bytes = " + 4 * numel + " bytes but data_offsets " + off + " span " + (end - begin));
+            if (end - begin > MAX_TENSOR_BYTES)
+                throw bad(file, what + ": shape " + sh + " is " + (end - begin) + " bytes; Fluvia reads tensors of at most "
+                        + MAX_TENSOR_BYTES + " bytes (2 GiB, the size of one Java array), so this file cannot be loaded");
             if (end > dataLen)
                 throw bad(file, "truncated or bad offsets: " + what + " data_offsets " + off + " end past the data section of " + dataLen + " bytes");
             order.add(name);
@@ -251,7 +289,26 @@ public final class SafeTensors {
             at = e.end;
         }
         if (at != dataLen) throw bad(file, (dataLen - at) + " trailing bytes after the last tensor (data section " + dataLen + " bytes, tensors cover " + at + ")");
-        return new Header(n, meta, order, entries);
+        boolean headerChecked = false;
+        String hc = meta.get(HEADER_CRC_KEY);
+        if (hc != null) {
+            if (!hc.matches("[0-9a-f]{8}")) throw bad(file, HEADER_CRC_KEY + " '" + hc + "' is not 8 lower-case hex digits");
+            byte[] hbytes = hb.array().clone();
+            byte[] field = ("\"" + HEADER_CRC_KEY + "\":\"" + hc + "\"").getBytes(StandardCharsets.US_ASCII);
+            int pos = indexOf(hbytes, field, 0);
+            if (pos < 0 || indexOf(hbytes, field, pos + 1) >= 0)
+                throw bad(file, "header checksum: the field " + new String(field, StandardCharsets.US_ASCII)
+                        + " must appear exactly once, written without spaces (the header was edited)");
+            for (int i = 0; i < 8; i++) hbytes[pos + field.length - 9 + i] = '0';
+            CRC32 crc = new CRC32();
+            crc.update(hbytes);
+            String got = String.format("%08x", crc.getValue());
+            if (!got.equals(hc))
+                throw bad(file, "header checksum mismatch: the metadata says " + HEADER_CRC_KEY + "=" + hc + " but the header hashes to "
+                        + got + " (the header, i.e. the model description or a tensor's shape/offsets, was changed after writing)");
+            headerChecked = true;
+        }
+        return new Header(n, meta, order, entries, headerChecked);
     }
 
     private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
