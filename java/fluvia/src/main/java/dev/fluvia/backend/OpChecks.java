@@ -76,6 +76,7 @@ public final class OpChecks {
     }
 
     public static void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        rank("linearBackward", "x", x, 2); rank("linearBackward", "w", w, 2);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
         shape("linearBackward", "w", w, out, in);
         shape("linearBackward", "gpre", gpre, n, out);
@@ -107,12 +108,14 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ couplings
 
-    private static void coupling(String op, Tensor x, Tensor h, Index b, int hMult, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2);
+    /** {@code xn, hn, yn, ldn}: the op's own names of its input, conditioner output, output and log-det arguments. */
+    private static void coupling(String op, String xn, Tensor x, String hn, Tensor h, Index b, int hMult,
+                                 String yn, Tensor y, String ldn, Tensor ld) {
+        rank(op, xn, x, 2);
         int n = x.dim(0), d = x.dim(1), k = b.size();
-        shape(op, "h", h, n, hMult * k);
-        same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
+        shape(op, hn, h, n, hMult * k);
+        same(op, xn, x, yn, y);
+        if (ld != null) perSample(op, ldn, ld, x);
         for (int v : b.raw()) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
         require(distinct(b.raw(), d), op, "mask indices must not repeat", x);
     }
@@ -128,48 +131,49 @@ public final class OpChecks {
     }
 
     public static void affineCouplingForward(Tensor x, Tensor h, Index b, Tensor y, Tensor ld) {
-        coupling("affineCouplingForward", x, h, b, 2, y, ld);
+        coupling("affineCouplingForward", "x", x, "h", h, b, 2, "y", y, "ld", ld);
     }
 
     public static void affineCouplingInverse(Tensor y, Tensor h, Index b, Tensor x, Tensor ld) {
-        coupling("affineCouplingInverse", y, h, b, 2, x, ld);
+        coupling("affineCouplingInverse", "y", y, "h", h, b, 2, "x", x, "ld", ld);
     }
 
     public static void affineCouplingBackward(Tensor x, Tensor h, Index b, Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        coupling("affineCouplingBackward", x, h, b, 2, gx, gLd);
+        coupling("affineCouplingBackward", "x", x, "h", h, b, 2, "gx", gx, "gLd", gLd);
         same("affineCouplingBackward", "x", x, "gy", gy);
         same("affineCouplingBackward", "h", h, "gh", gh);
     }
 
     public static void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        coupling("additiveCouplingForward", x, m, b, 1, y, null);
+        coupling("additiveCouplingForward", "x", x, "m", m, b, 1, "y", y, "ld", null);
     }
 
     public static void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        coupling("additiveCouplingInverse", y, m, b, 1, x, null);
+        coupling("additiveCouplingInverse", "y", y, "m", m, b, 1, "x", x, "ld", null);
     }
 
     // ------------------------------------------------------------------ actnorm
 
-    private static void actnorm(String op, Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        rank(op, "x", x, 2, 4);
+    /** {@code xn, yn, ldn}: the op's own names of its input, output and log-det arguments. */
+    private static void actnorm(String op, String xn, Tensor x, Tensor logs, Tensor bias, String yn, Tensor y, String ldn, Tensor ld) {
+        rank(op, xn, x, 2, 4);
         int c = x.dim(1);
         shape(op, "logs", logs, c);
         if (bias != null) shape(op, "bias", bias, c);
-        if (y != null) same(op, "x", x, "output", y);
-        if (ld != null) perSample(op, "ld", ld, x);
+        if (y != null) same(op, xn, x, yn, y);
+        if (ld != null) perSample(op, ldn, ld, x);
     }
 
     public static void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        actnorm("actnormForward", x, logs, bias, y, ld);
+        actnorm("actnormForward", "x", x, logs, bias, "y", y, "ld", ld);
     }
 
     public static void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        actnorm("actnormInverse", y, logs, bias, x, ld);
+        actnorm("actnormInverse", "y", y, logs, bias, "x", x, "ld", ld);
     }
 
     public static void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        actnorm("actnormBackward", x, logs, null, gx, gLd);
+        actnorm("actnormBackward", "x", x, logs, null, "gx", gx, "gLd", gLd);
         same("actnormBackward", "x", x, "gy", gy);
         shape("actnormBackward", "glogs", glogs, x.dim(1));
         if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
@@ -186,8 +190,8 @@ public final class OpChecks {
 
     /** The checks of every LU op on the factors; {@code op} names the op in messages. */
     public static void luFactors(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        int c = logs.dim(0);
         rank(op, "logs", logs, 1);
+        int c = logs.dim(0);
         shape(op, "lower", lower, c, c);
         shape(op, "upper", upper, c, c);
         shape(op, "sign", sign, c);
@@ -227,17 +231,17 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ MAF
 
-    private static void maf(String op, Tensor x, Tensor hh, Tensor out, Tensor ld) {
+    private static void maf(String op, Tensor x, Tensor hh, String outName, Tensor out, String ldName, Tensor ld) {
         rank(op, "x", x, 2);
         shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
-        same(op, "x", x, "output", out);
-        if (ld != null) perSample(op, "ld", ld, x);
+        same(op, "x", x, outName, out);
+        if (ld != null) perSample(op, ldName, ld, x);
     }
 
-    public static void mafForward(Tensor x, Tensor hh, Tensor z, Tensor ld) { maf("mafForward", x, hh, z, ld); }
+    public static void mafForward(Tensor x, Tensor hh, Tensor z, Tensor ld) { maf("mafForward", x, hh, "z", z, "ld", ld); }
 
     public static void mafBackward(Tensor x, Tensor hh, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        maf("mafBackward", x, hh, gx, gLd);
+        maf("mafBackward", x, hh, "gx", gx, "gLd", gLd);
         same("mafBackward", "x", x, "gz", gz);
         same("mafBackward", "h", hh, "gh", gh);
     }
@@ -251,6 +255,7 @@ public final class OpChecks {
         require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
         require(distinct(order.raw(), d), "mafInverse", "order must be a permutation of 0.." + (d - 1), z);
         require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
+        for (int i = 0; i < layers; i++) rank("mafInverse", "weights[" + i + "]", weights.get(i), 2);
         require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
                 "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
     }
@@ -337,26 +342,26 @@ public final class OpChecks {
     public static void activate(Tensor x, Tensor y) { same("activate", "x", x, "y", y); }
 
     /** Checks the shapes of a convolution and returns its kernel size k (1 or 3). */
-    private static int conv(String op, Tensor x, Tensor w, Tensor out) {
+    private static int conv(String op, Tensor x, Tensor w, String outName, Tensor out) {
         rank(op, "x", x, 4);
         rank(op, "w", w, 4);
         int k = w.dim(2);
         require(w.dim(3) == k && (k == 1 || k == 3), op, "kernel must be 1x1 or 3x3", x, w);
         require(w.dim(1) == x.dim(1), op, "w must be [Co, " + x.dim(1) + ", k, k]", x, w);
-        if (out != null) shape(op, "y", out, x.dim(0), w.dim(0), x.dim(2), x.dim(3));
+        if (out != null) shape(op, outName, out, x.dim(0), w.dim(0), x.dim(2), x.dim(3));
         return k;
     }
 
     /** Returns the kernel size k (1 or 3). */
     public static int conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        int k = conv("conv2dForward", x, w, y);
+        int k = conv("conv2dForward", x, w, "y", y);
         if (bias != null) shape("conv2dForward", "bias", bias, w.dim(0));
         return k;
     }
 
     /** Returns the kernel size k (1 or 3). */
     public static int conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        int k = conv("conv2dBackward", x, w, gy);
+        int k = conv("conv2dBackward", x, w, "gy", gy);
         same("conv2dBackward", "w", w, "gw", gw);
         if (gx != null) same("conv2dBackward", "x", x, "gx", gx);
         if (gb != null) shape("conv2dBackward", "gb", gb, w.dim(0));
@@ -364,41 +369,42 @@ public final class OpChecks {
     }
 
     private static void squeezePair(String op, Tensor big, Tensor small) {
-        rank(op, "image", big, 4);
-        rank(op, "squeezed", small, 4);
+        rank(op, "x", big, 4);
+        rank(op, "y", small, 4);
         require(big.dim(2) % 2 == 0 && big.dim(3) % 2 == 0, op, "height and width must be even, got " + big.dim(2) + "x" + big.dim(3), big);
-        shape(op, "squeezed", small, big.dim(0), 4 * big.dim(1), big.dim(2) / 2, big.dim(3) / 2);
+        shape(op, "y", small, big.dim(0), 4 * big.dim(1), big.dim(2) / 2, big.dim(3) / 2);
     }
 
     public static void squeeze(Tensor x, Tensor y) { squeezePair("squeeze", x, y); }
 
     public static void unsqueeze(Tensor y, Tensor x) { squeezePair("unsqueeze", x, y); }
 
-    private static void channels(String op, Tensor full, int start, Tensor part) {
-        rank(op, "full", full, 4);
-        rank(op, "part", part, 4);
+    /** {@code fullName, partName}: the op's own names of the whole tensor and of the channel block. */
+    private static void channels(String op, String fullName, Tensor full, int start, String partName, Tensor part) {
+        rank(op, fullName, full, 4);
+        rank(op, partName, part, 4);
         require(full.dim(0) == part.dim(0) && full.dim(2) == part.dim(2) && full.dim(3) == part.dim(3), op,
                 "batch and spatial extents must match", full, part);
         require(start >= 0 && start + part.dim(1) <= full.dim(1), op,
                 "channels [" + start + ", " + (start + part.dim(1)) + ") out of range [0, " + full.dim(1) + ")", full, part);
     }
 
-    public static void sliceChannels(Tensor x, int start, Tensor y) { channels("sliceChannels", x, start, y); }
+    public static void sliceChannels(Tensor x, int start, Tensor y) { channels("sliceChannels", "x", x, start, "y", y); }
 
-    public static void placeChannels(Tensor src, int start, Tensor dst) { channels("placeChannels", dst, start, src); }
+    public static void placeChannels(Tensor src, int start, Tensor dst) { channels("placeChannels", "dst", dst, start, "src", src); }
 
-    private static void logit(String op, Tensor in, float lambda, Tensor out, Tensor ld) {
+    private static void logit(String op, String inName, Tensor in, float lambda, String outName, Tensor out, String ldName, Tensor ld) {
         require(lambda >= 0 && lambda < 0.5f, op, "lambda must be in [0, 0.5), got " + lambda, in);
-        same(op, "input", in, "output", out);
-        if (ld != null) perSample(op, "ld", ld, in);
+        same(op, inName, in, outName, out);
+        if (ld != null) perSample(op, ldName, ld, in);
     }
 
-    public static void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { logit("logitForward", x, lambda, y, ld); }
+    public static void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { logit("logitForward", "x", x, lambda, "y", y, "ld", ld); }
 
-    public static void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { logit("logitInverse", y, lambda, x, ld); }
+    public static void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { logit("logitInverse", "y", y, lambda, "x", x, "ld", ld); }
 
     public static void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) {
-        logit("logitBackward", x, lambda, gx, gLd);
+        logit("logitBackward", "x", x, lambda, "gx", gx, "gLd", gLd);
         same("logitBackward", "x", x, "gy", gy);
     }
 }

@@ -1,0 +1,151 @@
+package dev.fluvia.backend;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluvia.FluviaException.ShapeException;
+import dev.fluvia.backend.OpCheckCases.Case;
+import dev.fluvia.backend.cpu.CpuBackend;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * The argument checks of every {@link Backend} op, run on the CPU backend from the backend-independent table
+ * {@link OpCheckCases}: each op once with arguments it must accept and once per distinct rejection of {@link OpChecks},
+ * asserting a {@link ShapeException} whose message starts with the op name and names the offending argument.
+ *
+ * <p>The interface, method by method ("checked" = has an {@code OpChecks} method of the same name, and is in the table):
+ * <ul>
+ *   <li>No shape arguments, no checks: {@code name, threads, alloc, scope, release, synchronize, close}; {@code index}
+ *       (validated by the op that reads it).</li>
+ *   <li>Memory: {@code upload} checked (also through the default {@code fromHost}); {@code copy} checked;
+ *       {@code toHost, fill} accept any shape.</li>
+ *   <li>Dense: {@code gemm, linearForward, activationBackward, linearBackward, applyMask} checked.</li>
+ *   <li>Gather/scatter: {@code gather, scatterAdd} checked (shapes and index range; repeats are allowed).</li>
+ *   <li>Couplings: {@code affineCouplingForward, affineCouplingInverse, affineCouplingBackward, additiveCouplingForward,
+ *       additiveCouplingInverse} checked (shapes, mask index range, repeated mask indices).</li>
+ *   <li>Actnorm: {@code actnormForward, actnormInverse, actnormBackward, actnormInitStats} checked.</li>
+ *   <li>LU: {@code luAssemble, luSolve, luWeightBackward} checked (factor shapes, permutation length and validity).</li>
+ *   <li>Log-det terms: {@code addScaledSum, addScaledTotal} checked (the per-sample side; the parameter side takes any shape).</li>
+ *   <li>MAF: {@code mafForward, mafBackward, mafInverse} checked (mafInverse: order permutation, layer count and chaining).</li>
+ *   <li>Distributions: {@code stdNormalLogProb, stdNormalLogProbBackward, diagNormalLogProb, diagNormalLogProbBackward,
+ *       condNormalLogProb, condNormalLogProbBackward, condNormalSample} checked; {@code sum, sumSquares, allFinite}
+ *       accept any shape.</li>
+ *   <li>Element-wise: {@code axpy} checked; {@code scale, randomNormal} accept any shape.</li>
+ *   <li>Images: {@code view, activate, conv2dForward, conv2dBackward, squeeze, unsqueeze, sliceChannels, placeChannels,
+ *       logitForward, logitInverse, logitBackward} checked.</li>
+ *   <li>Optimizers: {@code adamUpdate, adamaxUpdate} checked.</li>
+ * </ul>
+ * {@link #everyCheckedOpIsInTheTable} keeps this list honest: a Backend op must either have an {@code OpChecks}
+ * counterpart that the table exercises, or be listed in {@link #UNCHECKED}.
+ */
+class OpChecksTest {
+
+    /** Backend methods that take no shape-constrained arguments, so OpChecks has nothing for them. */
+    static final Set<String> UNCHECKED = Set.of(
+            "name", "threads", "alloc", "scope", "release", "fromHost", "toHost", "index", "fill", "synchronize",
+            "sum", "sumSquares", "allFinite", "scale", "randomNormal", "close");
+
+    /** Public OpChecks methods that are shared pieces of an op's checks, not ops themselves. */
+    static final Set<String> HELPERS = Set.of(
+            "planeSize",        // spatial size, used by the backends
+            "luFactors",        // the checks shared by luAssemble, luSolve and luWeightBackward
+            "mafInverseLayer"); // the per-layer part of mafInverse
+
+    private CpuBackend be;
+
+    @BeforeEach void open() { be = new CpuBackend(2); }
+
+    @AfterEach void close() { be.close(); }
+
+    @TestFactory Stream<DynamicTest> cpuBackend() {
+        return OpCheckCases.cases(be).stream().map(c -> DynamicTest.dynamicTest(c.toString(), () -> run(c, be)));
+    }
+
+    /** Runs one case: an accepted call must not throw; a rejected one must throw a ShapeException naming op and argument. */
+    static void run(Case c, Backend be) {
+        if (c.accepted()) {
+            assertDoesNotThrow(() -> c.call().accept(be), c.toString());
+            return;
+        }
+        ShapeException e = assertThrows(ShapeException.class, () -> c.call().accept(be), c.toString());
+        String m = e.getMessage();
+        assertTrue(m.startsWith(c.op() + ": "), c + ": the message should start with the op name: " + m);
+        for (String f : c.fragments()) assertTrue(m.contains(f), c + ": the message should contain '" + f + "': " + m);
+    }
+
+    static Set<String> checkNames() {
+        return Arrays.stream(OpChecks.class.getDeclaredMethods())
+                .filter(m -> Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers()))
+                .map(Method::getName)
+                .filter(n -> !HELPERS.contains(n))
+                .collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    static Set<String> backendNames() {
+        return Arrays.stream(Backend.class.getMethods()).map(Method::getName).collect(Collectors.toCollection(TreeSet::new));
+    }
+
+    @Test void everyCheckedOpIsInTheTable() {
+        Set<String> checks = checkNames(), ops = backendNames();
+        List<Case> cases = OpCheckCases.cases(be);
+        List<String> problems = new ArrayList<>();
+        for (String n : checks) {
+            if (!ops.contains(n)) problems.add("OpChecks." + n + " is no Backend op (add it to HELPERS if it is a shared piece)");
+            if (cases.stream().noneMatch(c -> c.op().equals(n) && c.accepted())) problems.add(n + ": no accepted call in the table");
+            if (cases.stream().noneMatch(c -> c.op().equals(n) && !c.accepted())) problems.add(n + ": no rejected call in the table");
+        }
+        for (String n : ops)
+            if (!checks.contains(n) && !UNCHECKED.contains(n))
+                problems.add("Backend." + n + " has no OpChecks method and is not listed as UNCHECKED");
+        for (String n : UNCHECKED)
+            if (checks.contains(n) || !ops.contains(n)) problems.add(n + " is listed as UNCHECKED but is checked or no Backend op");
+        for (Case c : cases)
+            if (!checks.contains(c.op())) problems.add(c + ": the op has no OpChecks method");
+        Set<String> seen = new HashSet<>();
+        for (Case c : cases) if (!seen.add(c.toString())) problems.add(c + ": duplicate case name");
+        assertEquals(List.of(), problems);
+    }
+
+    /** The table covers at least the ops and messages that had no test before it. */
+    @Test void formerlyUntestedChecksAreExercised() {
+        List<Case> cases = OpCheckCases.cases(be);
+        for (String op : List.of("affineCouplingInverse", "additiveCouplingForward", "additiveCouplingInverse", "actnormInverse",
+                "actnormBackward", "actnormInitStats", "luAssemble", "luWeightBackward", "luSolve", "mafBackward", "mafInverse",
+                "stdNormalLogProbBackward", "diagNormalLogProbBackward", "condNormalLogProbBackward", "adamaxUpdate",
+                "conv2dBackward", "logitForward", "logitInverse", "logitBackward", "condNormalLogProb", "condNormalSample",
+                "squeeze", "unsqueeze", "sliceChannels", "placeChannels"))
+            assertTrue(cases.stream().anyMatch(c -> c.op().equals(op) && !c.accepted()), op);
+        for (String message : List.of("mask indices must not repeat", "must be a permutation", "index 3 out of range",
+                "mask index 3 out of range"))
+            assertTrue(cases.stream().anyMatch(c -> !c.accepted() && c.fragments().stream().anyMatch(f -> f.contains(message))), message);
+    }
+
+    /**
+     * A known hole: {@code OpChecks.diagNormalLogProbBackward} is not given {@code logSigma}, so a logSigma shorter than D
+     * is read out of bounds (ArrayIndexOutOfBoundsException on the CPU, a stray device read on CUDA). Fixing it needs the
+     * backends to pass logSigma to OpChecks; enable this test and move it into OpCheckCases then.
+     */
+    @Disabled("OpChecks.diagNormalLogProbBackward does not receive logSigma; needs a call-site change in both backends")
+    @Test void diagNormalLogProbBackwardChecksLogSigma() {
+        ShapeException e = assertThrows(ShapeException.class, () -> be.diagNormalLogProbBackward(
+                be.alloc(4, 3), be.alloc(3), be.alloc(2), be.alloc(4), null, be.alloc(3), be.alloc(3)));
+        assertTrue(e.getMessage().startsWith("diagNormalLogProbBackward: ") && e.getMessage().contains("logSigma"), e.getMessage());
+    }
+}
