@@ -77,6 +77,10 @@ public final class OpCheckCases {
         tb.ok("upload", "12 floats into [4, 3]", be -> be.upload(new float[12], t(be, 4, 3)));
         tb.bad("upload", "5 floats into [4, 3]", be -> be.upload(new float[5], t(be, 4, 3)), "host array has 5 elements", "[4, 3]");
         tb.bad("upload", "fromHost with a short array", be -> be.fromHost(new float[5], 4, 3), "host array has 5 elements");
+        tb.ok("toHost", "[4, 3]", be -> be.toHost(t(be, 4, 3)));
+        // a tensor too large for one Java float[]: a shape-only stand-in (no memory), rejected before any copy
+        tb.bad("toHost", "[65536, 65536] (2^32 elements)", be -> be.toHost(new Tensor(new int[] {65536, 65536}) {}),
+                "more than a Java float[] holds");
         tb.ok("copy", "[4, 3] into [3, 4] (same count)", be -> be.copy(t(be, 4, 3), t(be, 3, 4)));
         tb.bad("copy", "[4, 3] into [4, 2]", be -> be.copy(t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
     }

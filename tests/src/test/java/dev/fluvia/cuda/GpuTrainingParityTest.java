@@ -46,9 +46,15 @@ class GpuTrainingParityTest {
         if (!GpuSupport.requireCuda("GpuTrainingParityTest")) return;  // no GPU in a CPU run: each test is reported skipped
         cpu = new CpuBackend(2);
         gpu = CudaBackend.create();
+        // On the emulator, whole training runs use one thread schedule per launch: CudaParityTest and ImageParityTest run
+        // every kernel under all of them (race detection); here the thousands of launches only need to be right.
+        dev.fluvia.cuda.emu.Emulator.schedules("inorder");
     }
 
-    @AfterAll static void tearDown() { if (gpu != null) { gpu.close(); cpu.close(); } }
+    @AfterAll static void tearDown() {
+        dev.fluvia.cuda.emu.Emulator.schedules(dev.fluvia.cuda.emu.Emulator.configuredSchedules());
+        if (gpu != null) { gpu.close(); cpu.close(); }
+    }
 
     /** Copies every parameter (trainable or not: ActNorm flags, LU signs) of {@code from} into {@code to}, in order. */
     static void copyParams(Flow from, Flow to) {

@@ -32,7 +32,15 @@ class ImageParityTest {
         gpu = CudaBackend.create();
     }
 
-    @AfterAll static void tearDown() { if (gpu != null) { gpu.close(); cpu.close(); } }
+    static final java.util.Map<String, double[]> errors = new java.util.TreeMap<>();  // op → {max |err|, max err/tol}
+
+    @AfterAll static void tearDown() {
+        if (gpu == null) return;
+        System.out.printf("%-34s %12s %10s%n", "image op", "max |err|", "err/tol");
+        errors.forEach((op, e) -> System.out.printf("%-34s %12.3e %10.4f%n", op, e[0], e[1]));
+        gpu.close();
+        cpu.close();
+    }
 
     static float[] randn(int n, double std) { float[] a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float) (CpuBackend.gaussian(rng) * std + 1e-3); return a; }
     static float[] unit(int n) { float[] a = new float[n]; for (int i = 0; i < n; i++) a[i] = (float) (0.02 + 0.96 * rng.nextDouble()); return a; }
@@ -42,6 +50,13 @@ class ImageParityTest {
         Tensor[] c = op.apply(cpu), g = op.apply(gpu);
         for (int k = 0; k < c.length; k++) {
             float[] a = cpu.toHost(c[k]), b = gpu.toHost(g[k]);
+            double[] e = errors.computeIfAbsent(name + (c.length > 1 ? " out" + k : ""), x -> new double[2]);
+            for (int i = 0; i < a.length; i++) {
+                double err = Math.abs(a[i] - b[i]);
+                e[0] = Math.max(e[0], err);
+                double tol = atol + rtol * Math.abs(a[i]);
+                e[1] = Math.max(e[1], tol > 0 ? err / tol : err == 0 ? 0 : Double.POSITIVE_INFINITY);
+            }
             for (int i = 0; i < a.length; i++)
                 assertTrue(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(a[i]) && !Float.isNaN(b[i]),
                         name + " output " + k + "[" + i + "]: gpu " + b[i] + " cpu " + a[i]);
