@@ -20,7 +20,6 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -138,11 +137,9 @@ class OpChecksTest {
     }
 
     /**
-     * A known hole: {@code OpChecks.diagNormalLogProbBackward} is not given {@code logSigma}, so a logSigma shorter than D
-     * is read out of bounds (ArrayIndexOutOfBoundsException on the CPU, a stray device read on CUDA). Fixing it needs the
-     * backends to pass logSigma to OpChecks; enable this test and move it into OpCheckCases then.
+     * Was a hole: {@code OpChecks.diagNormalLogProbBackward} was not given {@code logSigma}, so a logSigma shorter than D
+     * was read out of bounds (ArrayIndexOutOfBoundsException on the CPU, a stray device read on CUDA).
      */
-    @Disabled("OpChecks.diagNormalLogProbBackward does not receive logSigma; needs a call-site change in both backends")
     @Test void diagNormalLogProbBackwardChecksLogSigma() {
         ShapeException e = assertThrows(ShapeException.class, () -> be.diagNormalLogProbBackward(
                 be.alloc(4, 3), be.alloc(3), be.alloc(2), be.alloc(4), null, be.alloc(3), be.alloc(3)));

@@ -283,10 +283,11 @@ public final class OpChecks {
         shape("diagNormalLogProb", "logSigma", logSigma, d);
     }
 
-    public static void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
+    public static void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
         perSample("diagNormalLogProbBackward", "gOut", gOut, z);
         int d = z.rowSize();
         shape("diagNormalLogProbBackward", "mu", mu, d);
+        shape("diagNormalLogProbBackward", "logSigma", logSigma, d);
         shape("diagNormalLogProbBackward", "gmu", gmu, d);
         shape("diagNormalLogProbBackward", "glogSigma", glogSigma, d);
         if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);

@@ -842,7 +842,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, gOut, gz, gmu, glogSigma);
+        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
         int n = z.rows(), d = z.rowSize();
         float[] m = toHost(mu), ls = toHost(logSigma);
         double[] inv = new double[d];

@@ -692,7 +692,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, gOut, gz, gmu, glogSigma);
+        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
         int n = z.rows(), dd = z.rowSize();
         rt.makeCurrent();
         if (dd == 0) return;
