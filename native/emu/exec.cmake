@@ -30,7 +30,7 @@ target_link_libraries(flvemu_exec PUBLIC Threads::Threads)
 # The emulator's module image: what cuModuleLoadData gets when the jar holds no nvcc fatbin (a build without nvcc).
 # The emulated test run puts build/emu/module on the class path AFTER the jar, so a real fatbin wins when there is one.
 file(STRINGS ${CMAKE_BINARY_DIR}/emu/gen/kernels_registry.cpp flvemu_lines REGEX "FLV_EMU_KERNEL\\(")
-set(flvemu_image "FLUVIA-EMU-MODULE\n# the CUDA emulator's stand-in for fluvia_kernels.fatbin: kernels/*.cu compiled as C++ into libcuda.so.1\n")
+set(flvemu_image "FLUVIA-EMU-MODULE\n")
 foreach(l IN LISTS flvemu_lines)
   string(REGEX REPLACE ".*FLV_EMU_KERNEL\\(([A-Za-z0-9_]+),.*" "\\1" kname "${l}")
   string(APPEND flvemu_image "${kname}\n")

@@ -11,7 +11,7 @@ classes=$root/java/fluvia/target/classes
 if [ ! -x "$java" ] || [ ! -d "$classes/dev/fluvia/backend/cuda" ] || [ ! -f "$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar" ]; then
   echo "skipped: needs $java, $classes (mvn compile) and the JCuda jars"; exit 77
 fi
-cp="$build/emu/classpath:$classes:$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar:$m2/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar"
+cp="$build/emu/module:$classes:$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar:$m2/org/jcuda/jcuda-natives/12.6.0/jcuda-natives-12.6.0-linux-x86_64.jar"
 for j in "$m2"/com/fasterxml/jackson/core/*/*/*.jar "$m2"/info/picocli/picocli/*/*.jar; do cp="$cp:$j"; done
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 LD_LIBRARY_PATH="$build/emu/lib" FLUVIA_EMU_COVERAGE_FILE=${FLUVIA_EMU_COVERAGE_FILE:-/dev/null} \
