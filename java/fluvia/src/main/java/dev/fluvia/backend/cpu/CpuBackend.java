@@ -179,6 +179,34 @@ public final class CpuBackend implements Backend {
         return t;
     }
 
+    /**
+     * A tensor over the caller's memory, no copy: {@code seg} must hold at least numel·4 bytes, be 4-byte aligned, and be
+     * readable from any thread (a global, automatic or shared arena, or a heap segment): the backend's worker threads read it.
+     * The tensor is valid as long as the segment is; the backend never frees it.
+     */
+    public Tensor wrap(MemorySegment seg, int... shape) {
+        long n = 1;
+        for (int d : shape) {
+            if (d < 0) throw new dev.fluvia.FluviaException.ShapeException("wrap: negative extent in " + java.util.Arrays.toString(shape));
+            n = Math.multiplyExact(n, (long) d);
+        }
+        if (seg.byteSize() < n * 4)
+            throw new dev.fluvia.FluviaException.ShapeException("wrap: the segment holds " + seg.byteSize() + " bytes, shape "
+                    + java.util.Arrays.toString(shape) + " needs " + n * 4);
+        if (!seg.isNative() && !(seg.heapBase().orElse(null) instanceof float[]))
+            throw new IllegalArgumentException("wrap: a heap segment must be backed by a float[]");
+        if (seg.isNative() && seg.address() % 4 != 0)
+            throw new IllegalArgumentException("wrap: the segment's address is not 4-byte aligned");
+        if (!seg.isAccessibleBy(workerProbe()))
+            throw new IllegalArgumentException("wrap: the segment is confined to one thread (Arena.ofConfined); the backend's worker "
+                    + "threads must read it: use Arena.ofShared(), ofAuto() or global()");
+        return new HostTensor(seg.asSlice(0, n * 4), shape);
+    }
+
+    /** A thread other than the caller's, for confinement checks (never started). */
+    private static Thread workerProbe() { return PROBE; }
+    private static final Thread PROBE = Thread.ofPlatform().unstarted(() -> {});
+
     static HostTensor h(Tensor t) {
         if (t instanceof HostTensor ht) return ht;
         throw new IllegalArgumentException("the CPU backend was given a tensor of another backend: " + t);

@@ -1,0 +1,172 @@
+package dev.fluvia.serve;
+
+import dev.fluvia.FluviaException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Dynamic batching for request traffic: single-row {@link #submit} calls from any number of threads are gathered into one
+ * {@link FlowModel#logProb(float[], int)} call of at most {@code maxBatch} rows, waiting at most {@code maxDelay} after the
+ * first row of a batch arrived. Each call gets a {@link CompletableFuture} completed with its row's log p.
+ *
+ * <ul>
+ *   <li><b>Back-pressure</b>: at most {@code queueCapacity} rows wait; a submit beyond that fails at once with
+ *       {@link QueueFullException} (the future is never created), so a caller can shed load or retry.</li>
+ *   <li><b>Bad rows</b> (wrong width, NaN, null) are rejected at submit with the model's typed exception, so one bad row
+ *       never fails a batch of good ones.</li>
+ *   <li><b>Shutdown</b>: {@link #close()} stops accepting rows and completes every row already accepted.</li>
+ *   <li><b>Metrics</b>: {@link #stats()}, and every batch is reported to a {@link ScorerMetrics} (e.g.
+ *       {@link MicrometerScorerMetrics} when Micrometer is on the class path).</li>
+ * </ul>
+ * Results are the same as calling {@link FlowModel#logProb(float[])} row by row (bit-identical on the CPU backend).
+ */
+public final class BatchingScorer implements AutoCloseable {
+    /** The queue is full: the row was not accepted. */
+    public static final class QueueFullException extends FluviaException {
+        public QueueFullException(String message) { super(message); }
+    }
+
+    /** Receives one report per batch. Implementations must be thread-safe and fast. */
+    public interface ScorerMetrics {
+        /** A batch of {@code rows} rows ran; {@code queueNanos} the oldest row's wait, {@code scoreNanos} the model call. */
+        void batch(int rows, long queueNanos, long scoreNanos);
+        /** A row was rejected because the queue was full. */
+        default void rejected() {}
+        ScorerMetrics NONE = (rows, queueNanos, scoreNanos) -> {};
+    }
+
+    /** Counters since construction. */
+    public record Stats(long rows, long batches, long rejected, double meanBatch, long maxQueueNanos) {}
+
+    private record Pending(float[] row, CompletableFuture<Float> future, long enqueued) {}
+
+    private final FlowModel model;
+    private final int maxBatch;
+    private final long maxDelayNanos;
+    private final BlockingQueue<Pending> queue;
+    private final ScorerMetrics metrics;
+    private final Thread worker;
+    private volatile boolean accepting = true;
+    private final AtomicLong rows = new AtomicLong(), batches = new AtomicLong(), rejected = new AtomicLong(),
+            maxQueueNanos = new AtomicLong();
+
+    /** A scorer with {@link ScorerMetrics#NONE}. */
+    public BatchingScorer(FlowModel model, int maxBatch, Duration maxDelay, int queueCapacity) {
+        this(model, maxBatch, maxDelay, queueCapacity, ScorerMetrics.NONE);
+    }
+
+    public BatchingScorer(FlowModel model, int maxBatch, Duration maxDelay, int queueCapacity, ScorerMetrics metrics) {
+        this.model = Objects.requireNonNull(model, "model");
+        if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be ≥ 1, got " + maxBatch);
+        if (queueCapacity < 1) throw new IllegalArgumentException("queueCapacity must be ≥ 1, got " + queueCapacity);
+        if (maxDelay.isNegative()) throw new IllegalArgumentException("maxDelay must not be negative, got " + maxDelay);
+        this.maxBatch = maxBatch;
+        this.maxDelayNanos = maxDelay.toNanos();
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.worker = Thread.ofPlatform().name("fluvia-batching-scorer").daemon(true).start(this::run);
+    }
+
+    /** Queues one row; the future completes with its log p (nats), or exceptionally if the model fails. */
+    public CompletableFuture<Float> submit(float[] row) {
+        if (!accepting) throw new IllegalStateException("the scorer is closed");
+        checkRow(row);
+        CompletableFuture<Float> f = new CompletableFuture<>();
+        Pending p = new Pending(row.clone(), f, System.nanoTime());
+        if (!queue.offer(p)) {
+            rejected.incrementAndGet();
+            metrics.rejected();
+            throw new QueueFullException("the scoring queue is full (" + (queue.size() + queue.remainingCapacity()) + " rows waiting); retry later");
+        }
+        // close() raced with this submit: if the worker may already have finished, take the row back and say so
+        if (!accepting && queue.remove(p)) f.completeExceptionally(new IllegalStateException("the scorer is closed"));
+        return f;
+    }
+
+    private void checkRow(float[] row) {
+        if (row == null) throw new FluviaException.ShapeException("row 0 is null");
+        if (row.length != model.dimension())
+            throw new FluviaException.ShapeException("row 0 has " + row.length + " values, the model takes " + model.dimension());
+        for (int c = 0; c < row.length; c++)
+            if (!Float.isFinite(row[c])) throw new FluviaException.NonFiniteException("row 0, column " + c + " is " + row[c] + " (inputs must be finite)");
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(maxBatch);
+        while (true) {
+            batch.clear();
+            Pending first;
+            try {
+                first = queue.poll(20, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                break;
+            }
+            if (first == null) {
+                if (!accepting && queue.isEmpty()) break;
+                continue;
+            }
+            batch.add(first);
+            long deadline = first.enqueued() + maxDelayNanos;
+            while (batch.size() < maxBatch) {
+                Pending p = queue.poll();
+                if (p == null) {
+                    long wait = deadline - System.nanoTime();
+                    if (wait <= 0) break;
+                    try {
+                        p = queue.poll(wait, TimeUnit.NANOSECONDS);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                    if (p == null) break;
+                }
+                batch.add(p);
+            }
+            score(batch);
+        }
+        // closed: complete whatever is still queued
+        List<Pending> rest = new ArrayList<>();
+        queue.drainTo(rest);
+        for (int i = 0; i < rest.size(); i += maxBatch) score(rest.subList(i, Math.min(rest.size(), i + maxBatch)));
+    }
+
+    private void score(List<Pending> batch) {
+        int n = batch.size(), d = model.dimension();
+        float[] flat = new float[n * d];
+        for (int i = 0; i < n; i++) System.arraycopy(batch.get(i).row(), 0, flat, i * d, d);
+        long start = System.nanoTime(), queued = start - batch.get(0).enqueued();
+        try {
+            float[] lp = model.logProb(flat, n);
+            long took = System.nanoTime() - start;
+            for (int i = 0; i < n; i++) batch.get(i).future().complete(lp[i]);
+            rows.addAndGet(n);
+            batches.incrementAndGet();
+            maxQueueNanos.accumulateAndGet(queued, Math::max);
+            metrics.batch(n, queued, took);
+        } catch (RuntimeException | Error e) {
+            for (Pending p : batch) p.future().completeExceptionally(e);
+        }
+    }
+
+    /** Counters since construction. */
+    public Stats stats() {
+        long b = batches.get(), r = rows.get();
+        return new Stats(r, b, rejected.get(), b == 0 ? 0 : (double) r / b, maxQueueNanos.get());
+    }
+
+    /** Stops accepting rows, completes every accepted row, and waits for the worker (the model stays open). */
+    @Override public void close() {
+        accepting = false;
+        try {
+            worker.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
