@@ -55,7 +55,11 @@ public final class GpuSupport implements ExecutionCondition {
         if (why == null) return true;
         if (required())
             fail(testClass + ": the gpu test group was asked for (fluvia.groups=" + System.getProperty("fluvia.groups", "")
-                    + ", fluvia.requireGpu=" + System.getProperty("fluvia.requireGpu", "false") + ") but " + why + "\n" + status().report());
+                    + ", fluvia.requireGpu=" + System.getProperty("fluvia.requireGpu", "false") + ") but " + why
+                    + (Boolean.getBoolean("fluvia.emulator")
+                        ? "\nthis is the emulated run: build the CUDA emulator first (scripts/test does; or cmake -S . -B build && cmake --build build),"
+                          + " or leave the run out with -Dfluvia.emu.skip=true"
+                        : "") + "\n" + status().report());
         return false;
     }
 
