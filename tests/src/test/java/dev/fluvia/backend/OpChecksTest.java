@@ -59,7 +59,7 @@ class OpChecksTest {
     /** Backend methods that take no shape-constrained arguments, so OpChecks has nothing for them. */
     static final Set<String> UNCHECKED = Set.of(
             "name", "threads", "alloc", "scope", "release", "fromHost", "index", "fill", "synchronize",
-            "sum", "sumSquares", "allFinite", "scale", "randomNormal", "close");
+            "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "close");
 
     /** Public OpChecks methods that are shared pieces of an op's checks, not ops themselves. */
     static final Set<String> HELPERS = Set.of(

@@ -390,6 +390,35 @@ class CudaParityTest {
         }
     }
 
+    /** The fused step check: every tensor's finiteness and Σx² over all of them in one read, as the per-tensor calls say. */
+    @Test void gradStatus() {
+        int[] sizes = {1, 37, 4097, 300_001};
+        List<Tensor> cs = new ArrayList<>(), gs = new ArrayList<>();
+        List<float[]> hosts = new ArrayList<>();
+        for (int size : sizes) {
+            Pair t = both(rand(size, -2, 2), size);
+            cs.add(t.c());
+            gs.add(t.g());
+            hosts.add(t.host());
+        }
+        cs.add(null);
+        gs.add(null);  // a parameter without a gradient is skipped
+        double[] c = cpu.gradStatus(cs), g = gpu.gradStatus(gs);
+        assertEquals(0.0, c[0]);
+        assertEquals(0.0, g[0]);
+        compare("gradStatus Σx²", new float[] {(float) c[1]}, new float[] {(float) g[1]}, false);
+        double perTensor = 0;
+        for (Tensor t : gs) if (t != null) perTensor += gpu.sumSquares(t);
+        assertEquals(perTensor, g[1], 1e-9 * perTensor, "fused Σx² equals the per-tensor sums");
+        float[] bad = hosts.get(2).clone();
+        bad[100] = Float.NaN;
+        gs.set(2, gpu.fromHost(bad, bad.length));
+        assertTrue(gpu.gradStatus(gs)[0] > 0, "a NaN in one tensor is reported");
+        bad[100] = Float.NEGATIVE_INFINITY;
+        gs.set(2, gpu.fromHost(bad, bad.length));
+        assertTrue(gpu.gradStatus(gs)[0] > 0, "an infinity in one tensor is reported");
+    }
+
     @Test void randomNormalIsReproducibleAndNormal() {
         for (int size : new int[] {1, 3, 100_001}) {
             Tensor a = gpu.alloc(size), b = gpu.alloc(size);

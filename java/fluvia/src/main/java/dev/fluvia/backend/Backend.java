@@ -191,6 +191,23 @@ public interface Backend extends AutoCloseable {
     /** True when every element is finite. */
     boolean allFinite(Tensor t);
 
+    /**
+     * A training step's gradient checks in ONE device→host read: {@code {bad, sq}} where {@code bad} is 0 when every element
+     * of every tensor is finite (and > 0 otherwise) and {@code sq} = Σ over the tensors of Σ x² (float64; null tensors are
+     * skipped). The default is {@link #allFinite} and {@link #sumSquares} per tensor in list order (so the CPU's numbers are
+     * exactly those of the per-tensor calls); the CUDA backend fuses them: one synchronisation per step instead of two per
+     * tensor.
+     */
+    default double[] gradStatus(List<Tensor> ts) {
+        double bad = 0, sq = 0;
+        for (Tensor t : ts) {
+            if (t == null) continue;
+            if (!allFinite(t)) bad++;
+            sq += sumSquares(t);
+        }
+        return new double[] {bad, sq};
+    }
+
     // ---------------------------------------------------------------- element-wise helpers
 
     /** t *= s. */

@@ -21,10 +21,15 @@ public final class GradClip {
      */
     public static double clip(Backend be, Collection<Param> params, double maxNorm) {
         double norm = globalNorm(be, params);
+        scaleTo(be, params, maxNorm, norm);
+        return norm;
+    }
+
+    /** Clipping with a global norm already known (e.g. from {@link Backend#gradStatus}): no further device reads. */
+    public static void scaleTo(Backend be, Collection<Param> params, double maxNorm, double norm) {
         if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
             float s = (float) (maxNorm / norm);
             for (Param p : params) if (p.grad() != null) be.scale(p.grad(), s);
         }
-        return norm;
     }
 }

@@ -156,9 +156,13 @@ public final class Trainer {
             flow.zeroGrad();
             loss = flow.forwardBackward(x, cfg.memoryMode());
             if (!Double.isFinite(loss)) bad = "loss is " + loss;
-            else bad = firstNonFiniteGradient();
+            double[] status = null;
+            if (bad == null) {  // every gradient's finiteness and the global norm in one device read
+                status = be.gradStatus(trainable.values().stream().map(Param::grad).toList());
+                if (status[0] != 0) bad = firstNonFiniteGradient();  // rare: name the culprit
+            }
             if (bad == null) {
-                GradClip.clip(be, trainable.values(), cfg.clipNorm());
+                GradClip.scaleTo(be, trainable.values(), cfg.clipNorm(), Math.sqrt(status[1]));
                 optimizer.step(lr);
             }
         } finally {

@@ -31,7 +31,8 @@ class EmulatorCoverageTest {
 
     @Test void everyLaunchMatchedItsKernelSignature() {
         assumeTrue(EmulatedRun.active(), "launch checks are installed only in the emulated run (-Dfluvia.emulator=true)");
-        assertTrue(EmulatedRun.LAUNCHES.size() > 0, "no kernel launch was observed");
+        String filter = System.getProperty("fluvia.emu.testFilter", "");
+        if (filter.isBlank() || filter.startsWith("${")) assertTrue(EmulatedRun.LAUNCHES.size() > 0, "no kernel launch was observed");
         assertEquals(List.of(), EmulatedRun.MISMATCHES, "launches that do not match their kernel's extern \"C\" signature");
     }
 
@@ -48,6 +49,8 @@ class EmulatorCoverageTest {
         }
         int ran = sigs.kernels().size() - never.size();
         System.out.println("emulator coverage: " + ran + "/" + sigs.kernels().size() + " kernels ran (launches: " + line + ")");
+        String filter = System.getProperty("fluvia.emu.testFilter", "");
+        assumeTrue(filter.isBlank() || filter.startsWith("${"), "a filtered run (-Dtest=" + filter + ") need not run every kernel");
         assertEquals(List.of(), never, "kernels that never ran on the emulator");
         assertEquals(sigs.kernels().keySet(), counts.keySet(), "the emulator's registry and kernels/*.cu list the same kernels");
     }

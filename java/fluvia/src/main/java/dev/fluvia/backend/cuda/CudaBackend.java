@@ -738,6 +738,31 @@ public final class CudaBackend implements Backend {
     @Override public double sumSquares(Tensor t) { return reduce(t, 1); }
     @Override public boolean allFinite(Tensor t) { return reduce(t, 2) == 0; }
 
+    /** Per-tensor partials of Σx² and of the non-finite count into two scratch rows, two finalizes, ONE 16-byte download. */
+    @Override public double[] gradStatus(List<Tensor> ts) {
+        notCapturing("gradStatus");
+        rt.makeCurrent();
+        int total = 0;
+        for (Tensor t : ts) if (t != null && t.numel() > 0) total += (int) Math.min(1024, (t.numel() + THREADS - 1) / THREADS);
+        if (total == 0) return new double[] {0, 0};
+        DeviceBlock sq = scratch(total * 8L), bad = scratch(total * 8L), out = scratch(16);
+        long off = 0;
+        for (Tensor t : ts) {
+            if (t == null || t.numel() == 0) continue;
+            long n = t.numel();
+            int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
+            rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, 1, sq.address() + off * 8);
+            rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, 2, bad.address() + off * 8);
+            off += blocks;
+        }
+        rt.launch("sumFinalize", 1, 1, 1024, 0, bad, total, out);
+        rt.launch("sumFinalize", 1, 1, 1024, 0, sq, total, out.address() + 8);
+        double[] r = new double[2];
+        downloadBytes(out, MemorySegment.ofArray(r));
+        free(sq); free(bad); free(out);
+        return r;
+    }
+
     // ------------------------------------------------------------------ element-wise
 
     @Override public void scale(Tensor t, float s) { elementwise("scale", t.numel(), t, t.numel(), s); }
