@@ -144,11 +144,11 @@ public final class BatchingScorer implements AutoCloseable {
         try {
             float[] lp = model.logProb(flat, n);
             long took = System.nanoTime() - start;
-            for (int i = 0; i < n; i++) batch.get(i).future().complete(lp[i]);
-            rows.addAndGet(n);
+            rows.addAndGet(n);  // counters first: a caller that sees its future done sees its row counted
             batches.incrementAndGet();
             maxQueueNanos.accumulateAndGet(queued, Math::max);
             metrics.batch(n, queued, took);
+            for (int i = 0; i < n; i++) batch.get(i).future().complete(lp[i]);
         } catch (RuntimeException | Error e) {
             for (Pending p : batch) p.future().completeExceptionally(e);
         }
