@@ -38,14 +38,38 @@ import java.util.Map;
  */
 public final class TrainJob {
 
-    /** Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. */
+    /**
+     * Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. {@code valData} /
+     * {@code testData} are fixed validation / test files (same formats as {@code data}), or null: a file given replaces
+     * that share of {@code data} (its fraction is then not used). {@code allowUnverified} lets {@code resume} be a file
+     * without checksums (written before they existed).
+     */
     public record Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
                        double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume,
-                       boolean allowDegenerateData, boolean allowDataChange) {
+                       boolean allowDegenerateData, boolean allowDataChange, boolean allowUnverified, Path valData, Path testData) {
+        public Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
+                    double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume,
+                    boolean allowDegenerateData, boolean allowDataChange) {
+            this(data, generatedSamples, flow, preset, train, valFraction, testFraction, standardize, out, plots, resume,
+                    allowDegenerateData, allowDataChange, false, null, null);
+        }
+
         public Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
                     double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume) {
             this(data, generatedSamples, flow, preset, train, valFraction, testFraction, standardize, out, plots, resume, false, false);
         }
+    }
+
+    /** Reads a fixed validation or test file ({@code option} names it in errors); its rows must have {@code dim} values. */
+    static Dataset readSplitFile(String option, Path file, int dim, String name) {
+        if (!Files.isRegularFile(file))
+            throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": no such file");
+        Dataset d = DataSource.readFile(file);
+        if (d.dim() != dim)
+            throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": rows have " + d.dim()
+                    + " values, but the training data's have " + dim);
+        if (d.n() == 0) throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": no rows");
+        return d.withName(name);
     }
 
     /** Largest |value| accepted without --allow-degenerate-data: beyond it squares overflow float32 and the fit is meaningless. */
@@ -106,12 +130,17 @@ public final class TrainJob {
         Dataset all = DataSource.load(spec.data(), spec.generatedSamples(), seed);
         if (!spec.allowDegenerateData()) checkDegenerate(spec.data(), all);
         String fingerprint = fingerprint(all);
-        Splits.Split split = Splits.split(all, 1 - spec.valFraction() - spec.testFraction(), spec.valFraction(), seed);
+        double vf = spec.valData() != null ? 0 : spec.valFraction(), tf = spec.testData() != null ? 0 : spec.testFraction();
+        Splits.Split split = Splits.split(all, 1 - vf - tf, vf, seed);
         Dataset train = split.train(), val = split.validation(), test = split.test();
+        if (spec.valData() != null) val = readSplitFile("--val-data", spec.valData(), all.dim(), all.name() + "/validation");
+        if (spec.testData() != null) test = readSplitFile("--test-data", spec.testData(), all.dim(), all.name() + "/test");
+        if (spec.train().patience() > 0 && val.n() == 0)
+            throw new IllegalArgumentException("early stopping needs validation data: --val-fraction is 0 and no --val-data is given");
         Flow flow;
         TrainState resumeState = null;
         if (spec.resume() != null) {
-            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be);
+            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be, spec.allowUnverified());
             flow = ck.flow();
             if (ck.training() == null || !ck.training().has("state"))
                 throw new dev.fluvia.FluviaException.CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
@@ -161,11 +190,15 @@ public final class TrainJob {
         m.put("threads", be.threads());
         m.put("dim", all.dim());
         m.put("n_train", train.n()); m.put("n_val", val.n()); m.put("n_test", test.n());
+        if (spec.valData() != null) m.put("val_data", spec.valData().toString());
+        if (spec.testData() != null) m.put("test_data", spec.testData().toString());
         m.put("parameters", flow.parameterCount());
         m.put("train_nll", trainNll); m.put("val_nll", valNll); m.put("test_nll", testNll);
         m.put("best_val_nll", result.bestValNll());
         m.put("best_step", result.bestStep());
         m.put("steps", result.losses().length);
+        m.put("patience", spec.train().patience());
+        if (result.stopReason() != null) m.put("stopped_early", result.stopReason());
         m.put("wall_seconds", result.wallSeconds());
         m.put("samples_per_second", result.samplesPerSec());
         m.put("units", "nats per sample");
