@@ -287,15 +287,10 @@ public final class TrainJob {
         for (int i = 0; i < vsteps.length; i++) vsteps[i] = (double) (i + 1) * batchesPerEpoch;
         Plots.lossCurves(loss, "Training: " + all.name(), steps, r.losses(), vsteps, r.valNlls());
         if (all.dim() != 2) return List.of(loss);
-        float xmin = Float.MAX_VALUE, xmax = -Float.MAX_VALUE, ymin = Float.MAX_VALUE, ymax = -Float.MAX_VALUE;
-        for (int i = 0; i < all.n(); i++) {
-            xmin = Math.min(xmin, all.get(i, 0)); xmax = Math.max(xmax, all.get(i, 0));
-            ymin = Math.min(ymin, all.get(i, 1)); ymax = Math.max(ymax, all.get(i, 1));
-        }
-        double padX = 0.1 * (xmax - xmin), padY = 0.1 * (ymax - ymin);
+        double[] view = Plots.robustView(all.data(), all.n());   // quantiles: a few outliers do not set the axes
         Path density = out.resolve("density.png"), samples = out.resolve("samples.png");
         Plots.densityHeatmap(density, "Model density: " + all.name(), pts -> flow.logProb(pts, pts.length / 2),
-                xmin - padX, xmax + padX, ymin - padY, ymax + padY, 200);
+                view[0], view[1], view[2], view[3], 200);
         int ns = Math.min(2000, all.n());
         Plots.samplesOverData(samples, "Samples (colour) over data (grey): " + all.name(), all.data(), all.n(),
                 flow.sampleHost(ns, 1f, seed + 1), ns);
