@@ -93,7 +93,6 @@ public final class ImageTrainJob {
 
     private ImageTrainJob() {}
 
-    /** The data set after the optional subset, split by the seed. */
     /**
      * The run's train / validation / test images. A data set with an official test part (Fashion-MNIST's 10,000 test
      * images, {@link ImageDatasets#hasOfficialTest}) is scored on that part, so its bits/dim compare with published
