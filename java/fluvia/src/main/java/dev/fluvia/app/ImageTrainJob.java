@@ -73,9 +73,16 @@ public final class ImageTrainJob {
      * @param train         optimisation settings (its seed also drives the split, the noise and the grids)
      * @param gridColumns   samples per temperature in the per-epoch grids (0 = no grids)
      * @param resume        a checkpoint.safetensors of an earlier run to continue, or null
+     * @param allowUnverified accept a {@code resume} file without header / data checksums (written before they existed)
      */
     public record Spec(String data, int maxImages, int bits, String flow, ImagePresets.Options preset, TrainConfig train,
-                       double valFraction, double testFraction, Path out, int gridColumns, boolean plots, Path resume) {}
+                       double valFraction, double testFraction, Path out, int gridColumns, boolean plots, Path resume,
+                       boolean allowUnverified) {
+        public Spec(String data, int maxImages, int bits, String flow, ImagePresets.Options preset, TrainConfig train,
+                    double valFraction, double testFraction, Path out, int gridColumns, boolean plots, Path resume) {
+            this(data, maxImages, bits, flow, preset, train, valFraction, testFraction, out, gridColumns, plots, resume, false);
+        }
+    }
 
     /** One epoch's validation result. */
     public record Epoch(int epoch, long step, double valBitsPerDim, double valNll, double trainBitsPerDim) {}
@@ -86,7 +93,6 @@ public final class ImageTrainJob {
 
     private ImageTrainJob() {}
 
-    /** The data set after the optional subset, split by the seed. */
     /**
      * The run's train / validation / test images. A data set with an official test part (Fashion-MNIST's 10,000 test
      * images, {@link ImageDatasets#hasOfficialTest}) is scored on that part, so its bits/dim compare with published
@@ -122,6 +128,8 @@ public final class ImageTrainJob {
         ImageDataset.Split sp = split(spec);
         ImageDataset train = sp.train(), val = sp.validation(), test = sp.test();
         if (train.n() == 0) throw new ShapeException("image training: the training split is empty");
+        if (spec.train().patience() > 0 && val.n() == 0)
+            throw new IllegalArgumentException("early stopping needs validation images: --val-fraction is 0");
         int[] chw = {train.c(), train.h(), train.w()};
         int dims = train.dims();
         Dequantization levelsOf = Dequantization.of(train, spec.bits(), 0L);
@@ -131,7 +139,7 @@ public final class ImageTrainJob {
         Flow flow;
         TrainState resumeState = null;
         if (spec.resume() != null) {
-            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be);
+            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be, spec.allowUnverified());
             flow = ck.flow();
             if (ck.training() == null || !ck.training().has("state"))
                 throw new CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
@@ -205,6 +213,8 @@ public final class ImageTrainJob {
         fin.put("wall_seconds", result.wallSeconds());
         fin.put("samples_per_second", result.samplesPerSec());
         fin.put("steps", result.losses().length);
+        fin.put("patience", spec.train().patience());
+        if (result.stopReason() != null) fin.put("stopped_early", result.stopReason());
         fin.put("test_nll_nats", testNll);
         writeMetrics(metricsPath, head, epochs, testBpd, fin);
 

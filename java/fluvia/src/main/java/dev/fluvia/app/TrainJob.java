@@ -38,14 +38,38 @@ import java.util.Map;
  */
 public final class TrainJob {
 
-    /** Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. */
+    /**
+     * Everything a run needs. {@code resume} is a checkpoint written by an earlier run, or null. {@code valData} /
+     * {@code testData} are fixed validation / test files (same formats as {@code data}), or null: a file given replaces
+     * that share of {@code data} (its fraction is then not used). {@code allowUnverified} lets {@code resume} be a file
+     * without checksums (written before they existed).
+     */
     public record Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
                        double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume,
-                       boolean allowDegenerateData, boolean allowDataChange) {
+                       boolean allowDegenerateData, boolean allowDataChange, boolean allowUnverified, Path valData, Path testData) {
+        public Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
+                    double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume,
+                    boolean allowDegenerateData, boolean allowDataChange) {
+            this(data, generatedSamples, flow, preset, train, valFraction, testFraction, standardize, out, plots, resume,
+                    allowDegenerateData, allowDataChange, false, null, null);
+        }
+
         public Spec(String data, int generatedSamples, String flow, PresetOptions preset, TrainConfig train,
                     double valFraction, double testFraction, boolean standardize, Path out, boolean plots, Path resume) {
             this(data, generatedSamples, flow, preset, train, valFraction, testFraction, standardize, out, plots, resume, false, false);
         }
+    }
+
+    /** Reads a fixed validation or test file ({@code option} names it in errors); its rows must have {@code dim} values. */
+    static Dataset readSplitFile(String option, Path file, int dim, String name) {
+        if (!Files.isRegularFile(file))
+            throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": no such file");
+        Dataset d = DataSource.readFile(file);
+        if (d.dim() != dim)
+            throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": rows have " + d.dim()
+                    + " values, but the training data's have " + dim);
+        if (d.n() == 0) throw new dev.fluvia.FluviaException.DataFormatException(option + " " + file + ": no rows");
+        return d.withName(name);
     }
 
     /** Largest |value| accepted without --allow-degenerate-data: beyond it squares overflow float32 and the fit is meaningless. */
@@ -106,12 +130,17 @@ public final class TrainJob {
         Dataset all = DataSource.load(spec.data(), spec.generatedSamples(), seed);
         if (!spec.allowDegenerateData()) checkDegenerate(spec.data(), all);
         String fingerprint = fingerprint(all);
-        Splits.Split split = Splits.split(all, 1 - spec.valFraction() - spec.testFraction(), spec.valFraction(), seed);
+        double vf = spec.valData() != null ? 0 : spec.valFraction(), tf = spec.testData() != null ? 0 : spec.testFraction();
+        Splits.Split split = Splits.split(all, 1 - vf - tf, vf, seed);
         Dataset train = split.train(), val = split.validation(), test = split.test();
+        if (spec.valData() != null) val = readSplitFile("--val-data", spec.valData(), all.dim(), all.name() + "/validation");
+        if (spec.testData() != null) test = readSplitFile("--test-data", spec.testData(), all.dim(), all.name() + "/test");
+        if (spec.train().patience() > 0 && val.n() == 0)
+            throw new IllegalArgumentException("early stopping needs validation data: --val-fraction is 0 and no --val-data is given");
         Flow flow;
         TrainState resumeState = null;
         if (spec.resume() != null) {
-            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be);
+            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be, spec.allowUnverified());
             flow = ck.flow();
             if (ck.training() == null || !ck.training().has("state"))
                 throw new dev.fluvia.FluviaException.CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
@@ -161,11 +190,15 @@ public final class TrainJob {
         m.put("threads", be.threads());
         m.put("dim", all.dim());
         m.put("n_train", train.n()); m.put("n_val", val.n()); m.put("n_test", test.n());
+        if (spec.valData() != null) m.put("val_data", spec.valData().toString());
+        if (spec.testData() != null) m.put("test_data", spec.testData().toString());
         m.put("parameters", flow.parameterCount());
         m.put("train_nll", trainNll); m.put("val_nll", valNll); m.put("test_nll", testNll);
         m.put("best_val_nll", result.bestValNll());
         m.put("best_step", result.bestStep());
         m.put("steps", result.losses().length);
+        m.put("patience", spec.train().patience());
+        if (result.stopReason() != null) m.put("stopped_early", result.stopReason());
         m.put("wall_seconds", result.wallSeconds());
         m.put("samples_per_second", result.samplesPerSec());
         m.put("units", "nats per sample");
@@ -254,15 +287,10 @@ public final class TrainJob {
         for (int i = 0; i < vsteps.length; i++) vsteps[i] = (double) (i + 1) * batchesPerEpoch;
         Plots.lossCurves(loss, "Training: " + all.name(), steps, r.losses(), vsteps, r.valNlls());
         if (all.dim() != 2) return List.of(loss);
-        float xmin = Float.MAX_VALUE, xmax = -Float.MAX_VALUE, ymin = Float.MAX_VALUE, ymax = -Float.MAX_VALUE;
-        for (int i = 0; i < all.n(); i++) {
-            xmin = Math.min(xmin, all.get(i, 0)); xmax = Math.max(xmax, all.get(i, 0));
-            ymin = Math.min(ymin, all.get(i, 1)); ymax = Math.max(ymax, all.get(i, 1));
-        }
-        double padX = 0.1 * (xmax - xmin), padY = 0.1 * (ymax - ymin);
+        double[] view = Plots.robustView(all.data(), all.n());   // quantiles: a few outliers do not set the axes
         Path density = out.resolve("density.png"), samples = out.resolve("samples.png");
         Plots.densityHeatmap(density, "Model density: " + all.name(), pts -> flow.logProb(pts, pts.length / 2),
-                xmin - padX, xmax + padX, ymin - padY, ymax + padY, 200);
+                view[0], view[1], view[2], view[3], 200);
         int ns = Math.min(2000, all.n());
         Plots.samplesOverData(samples, "Samples (colour) over data (grey): " + all.name(), all.data(), all.n(),
                 flow.sampleHost(ns, 1f, seed + 1), ns);

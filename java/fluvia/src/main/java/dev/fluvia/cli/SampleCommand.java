@@ -58,7 +58,7 @@ final class SampleCommand implements Callable<Integer> {
             }
             // samples are drawn and written CHUNK rows at a time (memory bounded by the chunk); chunk k uses seed + k,
             // so up to CHUNK samples are exactly those of one sampleHost(n, T, seed) call
-            int chunk = (int) Math.max(1, Math.min(CHUNK, (1 << 22) / Math.max(1, d)));
+            int chunk = Math.max(1, Math.min(CHUNK, (1 << 22) / Math.max(1, d)));
             CsvWriter.writeStreaming(output, n, d, chunk, header, (first, count) -> flow.sampleHost(count, temperature, seed + first / chunk));
         }
         System.out.println(output.toAbsolutePath());

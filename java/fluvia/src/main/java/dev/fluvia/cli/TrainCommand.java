@@ -46,10 +46,15 @@ final class TrainCommand implements Callable<Integer> {
     String scale;
     @Option(names = "--base", defaultValue = "normal", description = "Base distribution: normal or diag (learnable diagonal Gaussian). Default: ${DEFAULT-VALUE}.")
     String base;
-    @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps (0: use --epochs).")
+    @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps. Without --steps and --epochs: train until the validation NLL stops improving (--patience, --max-steps).")
     long steps;
-    @Option(names = "--epochs", defaultValue = "0", description = "Epochs over the training split (used when --steps is 0).")
+    @Option(names = "--epochs", defaultValue = "0", description = "Epochs over the training split (used when --steps is not given).")
     int epochs;
+    @Option(names = "--patience", defaultValue = "" + DEFAULT_PATIENCE, description = "Early stopping: stop after this many validations (one per epoch) without a better validation NLL. "
+            + "Used when no --steps/--epochs is given; with them only when given. 0 = off. Default: ${DEFAULT-VALUE}.")
+    int patience;
+    @Option(names = "--max-steps", defaultValue = "" + DEFAULT_MAX_STEPS, description = "Cap on the steps of the default budget (no --steps/--epochs); the learning-rate schedule spans the cap. Default: ${DEFAULT-VALUE}.")
+    long maxSteps;
     @Option(names = "--batch", defaultValue = "256", description = "Batch size. Default: ${DEFAULT-VALUE}.")
     int batch;
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak learning rate. Default: ${DEFAULT-VALUE}.")
@@ -66,8 +71,12 @@ final class TrainCommand implements Callable<Integer> {
     String memory;
     @Option(names = "--seed", defaultValue = "1", description = "Seed for data split, initialisation and batching. Default: ${DEFAULT-VALUE}.")
     long seed;
-    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Validation share of the data, used to pick the best step. Default: ${DEFAULT-VALUE}.") double valFraction;
+    @Option(names = "--val-fraction", defaultValue = "0.1", description = "Validation share of the data, used to pick the best step and to stop early. Default: ${DEFAULT-VALUE}.") double valFraction;
     @Option(names = "--test-fraction", defaultValue = "0.1", description = "Held-out test share (images: fashion-mnist is scored on its official 10,000 test images instead; with --max-images this share of the images comes from them).") double testFraction;
+    @Option(names = "--val-data", description = "A fixed validation file (.csv or .npy, same columns as --data) instead of a --val-fraction share of --data.")
+    Path valData;
+    @Option(names = "--test-data", description = "A fixed test file (.csv or .npy, same columns as --data) instead of a --test-fraction share of --data.")
+    Path testData;
     @Option(names = "--no-standardize", description = "Do not standardise the data (by default mean/std of the training split become the model's first layer).")
     boolean noStandardize;
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Write checkpoint.safetensors every N steps (0 = only at the end).")
@@ -100,6 +109,10 @@ final class TrainCommand implements Callable<Integer> {
     int maxImages;
     @Option(names = "--grid", defaultValue = "8", description = "Images: samples per temperature in the per-epoch sample grids (0 = none). Default: ${DEFAULT-VALUE}.")
     int grid;
+    /** Default budget: validations without improvement before stopping, and the cap on steps. */
+    static final int DEFAULT_PATIENCE = 10;
+    static final long DEFAULT_MAX_STEPS = 20_000;
+
     @Mixin Common common = new Common();
     @Spec CommandSpec commandSpec;
 
@@ -136,7 +149,41 @@ final class TrainCommand implements Callable<Integer> {
         Checks.range("--max-images", maxImages, 0, Integer.MAX_VALUE);
         Checks.range("--grid", grid, 0, 64);
         Checks.range("--threads", common.threads, 0, 4096);
+        Checks.range("--patience", patience, 0, 1_000_000);
+        Checks.range("--max-steps", maxSteps, 1, 1_000_000_000_000L);
+        if (!defaultBudget() && given("--max-steps"))
+            throw new IllegalArgumentException("--max-steps caps the default budget; with --steps or --epochs it has no use (leave one of them out)");
+        if (valData != null && given("--val-fraction"))
+            throw new IllegalArgumentException("--val-data and --val-fraction both given: the validation set is either that file or a share of --data, not both");
+        if (testData != null && given("--test-fraction"))
+            throw new IllegalArgumentException("--test-data and --test-fraction both given: the test set is either that file or a share of --data, not both");
+        if ((valData != null || testData != null) && ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT)))
+            throw new IllegalArgumentException("--val-data / --test-data are for .csv / .npy data; image sets are split by --val-fraction / --test-fraction");
         Checks.outputDirectory("--out", out);
+    }
+
+    /** No --steps and no --epochs: train until the validation NLL stops improving, under --max-steps. */
+    private boolean defaultBudget() { return steps == 0 && epochs == 0; }
+
+    /** The budget part of the config: the default one (cap + patience) or the explicit --steps / --epochs (patience only if given). */
+    private TrainConfig.Builder budget(TrainConfig.Builder b) {
+        if (defaultBudget()) return b.steps(maxSteps).epochs(0).patience(patience);
+        return b.steps(steps).epochs(steps > 0 ? 0 : epochs).patience(given("--patience") ? patience : 0);
+    }
+
+    /** The line saying what the default budget chose (stderr, unless quiet). */
+    private void announceBudget() {
+        if (!defaultBudget() || common.quiet) return;
+        System.err.println(patience > 0
+                ? String.format(Locale.ROOT, "fluvia train: no budget given: training until validation NLL stops improving (patience %d evaluations, one per epoch; cap %d steps, --max-steps); --steps or --epochs set a fixed budget", patience, maxSteps)
+                : String.format(Locale.ROOT, "fluvia train: no budget given and --patience 0: training for the cap of %d steps (--max-steps)", maxSteps));
+    }
+
+    /** The line saying why training stopped (stdout), for the default budget or an explicit --patience. */
+    private void reportStop(dev.fluvia.train.TrainResult r, long cap) {
+        long n = r.losses().length;
+        if (r.stopReason() != null) System.out.println("stopped at step " + n + ": " + r.stopReason() + "; model.safetensors holds the best-validation step " + r.bestStep());
+        else if (defaultBudget()) System.out.println("stopped at step " + n + ": reached the cap of " + cap + " steps (--max-steps) while validation NLL was still improving; best-validation step " + r.bestStep());
     }
 
     @Override public Integer call() {
@@ -145,12 +192,13 @@ final class TrainCommand implements Callable<Integer> {
         PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
         TrainConfig cfg = TrainConfig.builder().optimizer(optimizer).lr(lr).warmupSteps(warmup).schedule(schedule)
-                .clipNorm(clip).batchSize(batch).steps(steps).epochs(steps > 0 ? 0 : Math.max(1, epochs))
-                .seed(seed).memoryMode(MemoryMode.parse(memory)).checkpointEvery(checkpointEvery).build();
+                .clipNorm(clip).batchSize(batch).seed(seed).memoryMode(MemoryMode.parse(memory))
+                .checkpointEvery(checkpointEvery).apply(this::budget).build();
         TrainJob.Spec spec = new TrainJob.Spec(data, samples, flow.toLowerCase(Locale.ROOT), preset, cfg, valFraction, testFraction,
-                !noStandardize, out, !noPlots, resume, allowDegenerateData, allowDataChange);
+                !noStandardize, out, !noPlots, resume, allowDegenerateData, allowDataChange, common.allowUnverified, valData, testData);
         try (Backend be = common.open()) {
             if (!common.quiet) System.err.printf("fluvia train: %s on %s, backend %s (%d threads)%n", flow, data, be.name(), be.threads());
+            announceBudget();
             ProgressListener pl = common.quiet ? null : new ProgressListener();
             TrainJob.Outcome o;
             try {
@@ -161,6 +209,7 @@ final class TrainCommand implements Callable<Integer> {
             if (!common.quiet)
                 System.out.printf(Locale.ROOT, "NLL (nats/sample): train %.4f  validation %.4f  test %.4f   (%.1f s, %.0f samples/s)%n",
                         o.trainNll(), o.valNll(), o.testNll(), o.result().wallSeconds(), o.result().samplesPerSec());
+            reportStop(o.result(), cfg.steps());
             System.out.println("model:   " + o.model().toAbsolutePath());
             System.out.println("metrics: " + o.metrics().toAbsolutePath());
             for (Path p : o.plots()) System.out.println("plot:    " + p.toAbsolutePath());
@@ -178,13 +227,14 @@ final class TrainCommand implements Callable<Integer> {
                 .withConditioner(conditioner).withPreprocess(preprocess).withLambda(lambda)
                 .withScale(given("--scale") ? CouplingScale.parse(scale) : null).withBase(given("--base") ? base : null);
         TrainConfig cfg = TrainConfig.builder().optimizer(optimizer).lr(lr).warmupSteps(warmup).schedule(schedule)
-                .clipNorm(given("--clip") ? clip : 50).batchSize(given("--batch") ? batch : 64).steps(steps)
-                .epochs(steps > 0 ? 0 : Math.max(1, epochs)).seed(seed).memoryMode(MemoryMode.parse(memory))
-                .checkpointEvery(checkpointEvery).build();
+                .clipNorm(given("--clip") ? clip : 50).batchSize(given("--batch") ? batch : 64)
+                .seed(seed).memoryMode(MemoryMode.parse(memory))
+                .checkpointEvery(checkpointEvery).apply(this::budget).build();
         ImageTrainJob.Spec spec = new ImageTrainJob.Spec(data.toLowerCase(Locale.ROOT), maxImages, bits, f, preset, cfg, valFraction,
-                testFraction, out, grid, !noPlots, resume);
+                testFraction, out, grid, !noPlots, resume, common.allowUnverified);
         try (Backend be = common.open()) {
             if (!common.quiet) System.err.printf("fluvia train: %s on %s images, backend %s (%d threads)%n", f, data, be.name(), be.threads());
+            announceBudget();
             ProgressListener pl = common.quiet ? null : new ProgressListener();
             ImageTrainJob.Outcome o;
             try {
@@ -195,6 +245,7 @@ final class TrainCommand implements Callable<Integer> {
             if (!common.quiet)
                 System.out.printf(Locale.ROOT, "bits/dim: best validation %.4f  test %.4f   (%d levels, %.1f s, %.0f images/s)%n",
                         o.bestValBitsPerDim(), o.testBitsPerDim(), o.levels(), o.result().wallSeconds(), o.result().samplesPerSec());
+            reportStop(o.result(), cfg.steps());
             System.out.println("model:   " + o.model().toAbsolutePath());
             System.out.println("metrics: " + o.metrics().toAbsolutePath());
             long grids = o.images().stream().filter(p -> p.getParent() != null && p.getParent().getFileName().toString().equals("samples")).count();

@@ -61,6 +61,14 @@ public final class Plots {
     private static final Color DATA = new Color(90, 90, 90, 55);
     private static final Color SAMPLES = new Color(230, 85, 13, 150);
 
+    /** Nats of log-density the heat map's colour scale spans below its maximum (a factor e^10 ≈ 22,000 in density). */
+    public static final double LOG_DENSITY_RANGE = 10.0;
+    /** Quantiles of the data that set a 2-D plot's view (so that a few outliers cannot set the axes). */
+    public static final double VIEW_LOW_QUANTILE = 0.005, VIEW_HIGH_QUANTILE = 0.995;
+    /** Padding of a view, as a fraction of its quantile range on each side. */
+    public static final double VIEW_PAD = 0.1;
+    private static final Color BEST = new Color(44, 160, 44);
+
     /** Pixels to the right of the heat map's XChart figure reserved for the colour bar. */
     private static final int COLORBAR_MARGIN = 110;
     /** An irrational fraction (1/φ²) used to place invisible helper points off any regular grid. */
@@ -132,15 +140,31 @@ public final class Plots {
             any = true;
         }
         double[][] val = finitePairs(vs, vl);
+        double[] yr = lossYRange(train[1], val[1]);
         if (val[0].length > 0) {
-            XYSeries s = chart.addSeries("validation" + droppedNote(vs.length - val[0].length, "non-finite"),
-                    val[0], val[1]);
+            int above = 0;
+            for (double v : val[1]) if (v > yr[1]) above++;
+            XYSeries s = chart.addSeries("validation" + droppedNote(vs.length - val[0].length, "non-finite")
+                            + (above > 0 ? " (" + above + " above the view)" : ""), val[0], val[1]);
             s.setMarker(SeriesMarkers.CIRCLE);
             s.setMarkerColor(VALIDATION);
             s.setLineColor(VALIDATION);
             s.setLineWidth(2f);
+            int best = 0;
+            for (int i = 1; i < val[1].length; i++) if (val[1][i] < val[1][best]) best = i;
+            XYSeries b = chart.addSeries(String.format(Locale.ROOT, "best validation %.4g at step %.0f", val[1][best], val[0][best]),
+                    new double[] {val[0][best], val[0][best]}, new double[] {yr[0], yr[1]});
+            b.setMarker(SeriesMarkers.NONE);
+            b.setLineColor(BEST);
+            b.setLineStyle(new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f));
+            XYSeries bm = chart.addSeries("   ", new double[] {val[0][best]}, new double[] {val[1][best]});
+            bm.setXYSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
+            bm.setMarker(SeriesMarkers.DIAMOND);
+            bm.setMarkerColor(BEST);
+            bm.setShowInLegend(false);
             any = true;
         }
+        if (any && yr[1] > yr[0]) chart.getStyler().setYAxisMin(yr[0]).setYAxisMax(yr[1]);
         if (any) {
             double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
             for (double x : train[0]) { lo = Math.min(lo, x); hi = Math.max(hi, x); }
@@ -152,6 +176,68 @@ public final class Plots {
             chart.addAnnotation(new AnnotationText("no finite loss values", 0.5, 0.5, false));
         }
         PngFiles.writeAtomically(BitmapEncoder.getBufferedImage(chart), png);
+    }
+
+    /**
+     * The y-range of a loss plot, {lo, hi}: set by the training curve, so that a validation blow-up (or a few raw spikes)
+     * cannot flatten it. With q(a) the a-quantile of the finite training losses, the bottom is the lower of q(0.005) and
+     * the lowest validation value, the top q(0.99) + ¼·(q(0.99) − q(0.005)) but no higher than the highest training loss
+     * (room for the first steps' descent); 5 % padding on each side. Without training values, the validation values'
+     * minimum and 0.9-quantile. Non-finite values are ignored; {0, 1} when nothing is finite.
+     */
+    public static double[] lossYRange(double[] trainLoss, double[] valLoss) {
+        double[] t = finiteSorted(trainLoss), v = finiteSorted(valLoss);
+        double lo, hi;
+        if (t.length > 0) {
+            double qlo = quantile(t, 0.005), qhi = quantile(t, 0.99);
+            hi = Math.min(t[t.length - 1], qhi + 0.25 * (qhi - qlo));
+            lo = v.length > 0 ? Math.min(qlo, v[0]) : qlo;
+            hi = Math.max(hi, lo);
+        } else if (v.length > 0) {
+            lo = v[0];
+            hi = quantile(v, 0.9);
+        } else {
+            return new double[] {0, 1};
+        }
+        double pad = hi > lo ? 0.05 * (hi - lo) : Math.max(1e-3, 0.05 * Math.abs(lo));
+        return new double[] {lo - pad, hi + pad};
+    }
+
+    /**
+     * The view of a 2-D plot of row-major {@code [n, 2]} points, {xmin, xmax, ymin, ymax}: per axis the
+     * {@value #VIEW_LOW_QUANTILE}–{@value #VIEW_HIGH_QUANTILE} quantiles of the finite points, padded by {@value #VIEW_PAD}
+     * of that range on each side, so that a few outliers cannot set the axes. [-1, 1]² when no point is finite.
+     */
+    public static double[] robustView(float[] xy, int n) {
+        requirePoints("points", xy, n);
+        double[][] p = finitePoints(xy, n);
+        if (p[0].length == 0) return new double[] {-1, 1, -1, 1};
+        double[] b = new double[4];
+        for (int axis = 0; axis < 2; axis++) {
+            double[] v = p[axis].clone();
+            Arrays.sort(v);
+            double lo = quantile(v, VIEW_LOW_QUANTILE), hi = quantile(v, VIEW_HIGH_QUANTILE);
+            double pad = hi > lo ? VIEW_PAD * (hi - lo) : Math.max(1.0, Math.abs(lo) * VIEW_PAD);
+            b[2 * axis] = lo - pad;
+            b[2 * axis + 1] = hi + pad;
+        }
+        return b;
+    }
+
+    /** The q-quantile of sorted values (linear interpolation between order statistics); NaN when empty. */
+    static double quantile(double[] sorted, double q) {
+        if (sorted.length == 0) return Double.NaN;
+        double pos = q * (sorted.length - 1);
+        int i = (int) Math.floor(pos);
+        if (i >= sorted.length - 1) return sorted[sorted.length - 1];
+        return sorted[i] + (pos - i) * (sorted[i + 1] - sorted[i]);
+    }
+
+    private static double[] finiteSorted(double[] a) {
+        if (a == null) return new double[0];
+        double[] f = Arrays.stream(a).filter(Double::isFinite).toArray();
+        Arrays.sort(f);
+        return f;
     }
 
     /** Bias-corrected exponential moving average: {@code m ← s·m + (1−s)·x; out = m / (1 − s^t)}. */
@@ -170,8 +256,9 @@ public final class Plots {
     // Density heat map
 
     /**
-     * Renders the model density {@code exp(log p(x, y))} on a {@code resolution × resolution} grid as a colour image
-     * (linear viridis-like colour map, with a colour bar in density units) with XChart axes. Both axes use the same
+     * Renders the model density on a {@code resolution × resolution} grid as a colour image with XChart axes. The colour
+     * scale is logarithmic: it maps {@code log p} from {@value #LOG_DENSITY_RANGE} nats below the grid's maximum (or the grid's
+     * minimum, if higher) up to the maximum onto a viridis-like colour map, with a colour bar labelled in log-density. Both axes use the same
      * scale (one data unit is as long in x as in y) unless the range is more than about 3:1, where the short side is
      * kept at a third of the figure.
      *
@@ -209,15 +296,17 @@ public final class Plots {
             throw new FluviaException.ShapeException("densityHeatmap: the log-density function must return " + g
                     + " values (one per grid point), got " + (logp == null ? "null" : logp.length));
         }
-        double maxLogp = Double.NEGATIVE_INFINITY;
-        for (float v : logp) if (Float.isFinite(v) && v > maxLogp) maxLogp = v;
+        double maxLogp = Double.NEGATIVE_INFINITY, minLogp = Double.POSITIVE_INFINITY;
+        for (float v : logp) if (Float.isFinite(v)) { maxLogp = Math.max(maxLogp, v); minLogp = Math.min(minLogp, v); }
+        double floor = Math.max(minLogp, maxLogp - LOG_DENSITY_RANGE);
+        double span = maxLogp > floor ? maxLogp - floor : 1.0;
 
-        // Relative density in [0, 1]; image row 0 is the top (y = ymax).
+        // Position on the log scale in [0, 1]; image row 0 is the top (y = ymax).
         BufferedImage field = new BufferedImage(resolution, resolution, BufferedImage.TYPE_INT_RGB);
         for (int r = 0; r < resolution; r++) {
             for (int c = 0; c < resolution; c++) {
                 float v = logp[r * resolution + c];
-                double rel = Float.isFinite(v) ? Math.exp(v - maxLogp) : 0.0;
+                double rel = Float.isFinite(v) ? Math.clamp((v - floor) / span, 0.0, 1.0) : 0.0;
                 field.setRGB(c, resolution - 1 - r, ColorMap.argb(rel));
             }
         }
@@ -247,7 +336,7 @@ public final class Plots {
             g2.setStroke(new BasicStroke(1f));
             g2.drawRect(left, top, right - left, bottom - top);
 
-            drawColorBar(g2, right + 30, top, bottom, maxLogp);
+            drawColorBar(g2, right + 30, top, bottom, floor, maxLogp);
         } finally {
             g2.dispose();
         }
@@ -284,8 +373,8 @@ public final class Plots {
         };
     }
 
-    /** Vertical colour bar from density 0 (bottom) to the maximum density (top), with five labelled ticks. */
-    private static void drawColorBar(Graphics2D g2, int x, int top, int bottom, double maxLogp) {
+    /** Vertical colour bar from log-density {@code floor} (bottom) to {@code maxLogp} (top), with five labelled ticks. */
+    private static void drawColorBar(Graphics2D g2, int x, int top, int bottom, double floor, double maxLogp) {
         int w = 20, h = bottom - top;
         for (int i = 0; i <= h; i++) {
             g2.setColor(ColorMap.color(1.0 - (double) i / h));
@@ -295,19 +384,18 @@ public final class Plots {
         g2.drawRect(x, top, w, h);
         g2.setFont(TICK_FONT);
         FontMetrics fm = g2.getFontMetrics();
-        double maxDensity = Double.isFinite(maxLogp) ? Math.exp(maxLogp) : 0.0;
-        boolean absolute = Double.isFinite(maxDensity) && maxDensity > 0;
+        boolean absolute = Double.isFinite(maxLogp) && Double.isFinite(floor);
         for (int k = 0; k <= 4; k++) {
             double f = k / 4.0;
             int y = (int) Math.round(bottom - f * h);
             g2.drawLine(x + w, y, x + w + 4, y);
-            String label = absolute ? String.format(Locale.ROOT, "%.3g", f * maxDensity)
+            String label = absolute ? String.format(Locale.ROOT, "%.3g", floor + f * (maxLogp - floor))
                                     : String.format(Locale.ROOT, "%.2f", f);
             g2.drawString(label, x + w + 7, y + fm.getAscent() / 2 - 1);
         }
         g2.setFont(AXIS_TITLE_FONT);
-        String name = absolute ? "density" : "rel. density";
-        g2.drawString(name, x - 6, top - 10);
+        String name = absolute ? "log density" : "rel. log p";
+        g2.drawString(name, x - 26, top - 10);
     }
 
     // ------------------------------------------------------------------------------------------------------------------
@@ -316,8 +404,8 @@ public final class Plots {
     /**
      * Scatter plot of data points (small, grey, translucent) with model samples (coloured) on the same axes.
      *
-     * <p>Both arrays are row-major {@code [n, 2]}; only the first {@code 2·n} entries are read. The view is the extent of
-     * the finite data points plus a 5 % margin (the samples' extent when there is no data); samples outside it and
+     * <p>Both arrays are row-major {@code [n, 2]}; only the first {@code 2·n} entries are read. The view is
+     * {@link #robustView} of the finite data points (of the samples when there is no data); points outside it and
      * non-finite points are left out and counted in the legend. Series larger than {@value #MAX_SCATTER_POINTS} points are
      * subsampled with an even stride.
      *
@@ -329,7 +417,7 @@ public final class Plots {
         requirePoints("samples", samples, nSamples);
         double[][] d = finitePoints(data, nData);
         double[][] s = finitePoints(samples, nSamples);
-        double[] box = bounds(d[0].length > 0 ? d : s);
+        double[] box = d[0].length > 0 ? robustView(data, nData) : robustView(samples, nSamples);
 
         XYChart chart = newChart(title, "x", "y");
         var st = chart.getStyler();
@@ -340,10 +428,12 @@ public final class Plots {
         st.setPlotMargin(0);
 
         boolean any = false;
-        if (d[0].length > 0) {
-            double[][] shown = stride(d);
-            XYSeries sd = chart.addSeries(String.format(Locale.ROOT, "data (n=%d%s)", nData,
-                    d[0].length < nData ? ", " + (nData - d[0].length) + " non-finite left out" : ""),
+        double[][] dIn = inside(d, box);
+        if (dIn[0].length > 0) {
+            double[][] shown = stride(dIn);
+            XYSeries sd = chart.addSeries(String.format(Locale.ROOT, "data (n=%d%s%s)", nData,
+                    d[0].length < nData ? ", " + (nData - d[0].length) + " non-finite left out" : "",
+                    dIn[0].length < d[0].length ? ", " + (d[0].length - dIn[0].length) + " outside view" : ""),
                     shown[0], shown[1]);
             sd.setMarker(SeriesMarkers.CIRCLE);
             sd.setMarkerColor(DATA);
@@ -474,23 +564,6 @@ public final class Plots {
             }
         }
         return new double[][] {Arrays.copyOf(ox, m), Arrays.copyOf(oy, m)};
-    }
-
-    /** {xmin, xmax, ymin, ymax} of the points plus a 5 % margin; [-1, 1]² when there are none. */
-    private static double[] bounds(double[][] p) {
-        if (p[0].length == 0) return new double[] {-1, 1, -1, 1};
-        double[] b = new double[4];
-        for (int axis = 0; axis < 2; axis++) {
-            double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-            for (double v : p[axis]) {
-                lo = Math.min(lo, v);
-                hi = Math.max(hi, v);
-            }
-            double pad = hi > lo ? 0.05 * (hi - lo) : Math.max(1.0, Math.abs(lo) * 0.05);
-            b[2 * axis] = lo - pad;
-            b[2 * axis + 1] = hi + pad;
-        }
-        return b;
     }
 
     private static double[][] inside(double[][] p, double[] box) {

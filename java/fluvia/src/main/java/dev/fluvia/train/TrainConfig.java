@@ -33,12 +33,14 @@ import dev.fluvia.flow.MemoryMode;
  * @param maxRollbacks    rollbacks allowed before the run stops with a NonFiniteException (≥ 0)
  * @param snapshotEvery   take a rollback snapshot (host copy of params + optimizer) every N good steps; validations also take one
  * @param keepBest        keep a host copy of the parameters at the best validation NLL
+ * @param patience        early stopping: stop once this many validations in a row (one per epoch) have not improved on the
+ *                        best validation NLL; the step budget ({@code steps}/{@code epochs}) is then a cap (0 = off)
  */
 public record TrainConfig(String optimizer, double lr, float beta1, float beta2, float eps, float weightDecay,
                           int warmupSteps, LrSchedule.Kind schedule, double minLr, double clipNorm,
                           int batchSize, long steps, int epochs, long seed, MemoryMode memoryMode, int valBatchSize,
                           long checkpointEvery, boolean dropLast, int prefetch,
-                          int maxBadSteps, int maxRollbacks, int snapshotEvery, boolean keepBest) {
+                          int maxBadSteps, int maxRollbacks, int snapshotEvery, boolean keepBest, int patience) {
 
     public TrainConfig {
         optimizer = optimizer.trim().toLowerCase();
@@ -60,6 +62,7 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         if (maxBadSteps < 1) throw new InvalidConfigException("max consecutive bad steps must be >= 1, got " + maxBadSteps);
         if (maxRollbacks < 0) throw new InvalidConfigException("max rollbacks must be >= 0, got " + maxRollbacks);
         if (snapshotEvery < 1) throw new InvalidConfigException("snapshot interval must be >= 1, got " + snapshotEvery);
+        if (patience < 0) throw new InvalidConfigException("patience must be >= 0 (0 = no early stopping), got " + patience);
     }
 
     public static Builder builder() { return new Builder(); }
@@ -78,6 +81,7 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         o.put("memory_mode", memoryMode.name().toLowerCase()); o.put("val_batch_size", valBatchSize); o.put("checkpoint_every", checkpointEvery);
         o.put("drop_last", dropLast); o.put("prefetch", prefetch); o.put("max_bad_steps", maxBadSteps); o.put("max_rollbacks", maxRollbacks);
         o.put("snapshot_every", snapshotEvery); o.put("keep_best", keepBest);
+        o.put("patience", patience);
         return o;
     }
 
@@ -107,10 +111,11 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         if (o.has("max_rollbacks")) b.maxRollbacks(o.get("max_rollbacks").asInt());
         if (o.has("snapshot_every")) b.snapshotEvery(o.get("snapshot_every").asInt());
         if (o.has("keep_best")) b.keepBest(o.get("keep_best").asBoolean());
+        if (o.has("patience")) b.patience(o.get("patience").asInt());
         return b.build();
     }
 
-    /** Mutable builder; defaults: adam, lr 1e-3, β (0.9, 0.999), eps 1e-8, no decay, no warmup, constant, no clipping, batch 256, 10 epochs, seed 0, STORE, validation batch 1024, no checkpoints, drop-last, prefetch 3, 3 bad steps per rollback, 5 rollbacks, snapshot every 100 good steps, keep best. */
+    /** Mutable builder; defaults: adam, lr 1e-3, β (0.9, 0.999), eps 1e-8, no decay, no warmup, constant, no clipping, batch 256, 10 epochs, seed 0, STORE, validation batch 1024, no checkpoints, drop-last, prefetch 3, 3 bad steps per rollback, 5 rollbacks, snapshot every 100 good steps, keep best, no early stopping. */
     public static final class Builder {
         private String optimizer = Adam.KIND;
         private double lr = 1e-3;
@@ -128,6 +133,7 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         private boolean dropLast = true;
         private int prefetch = 3, maxBadSteps = 3, maxRollbacks = 5, snapshotEvery = 100;
         private boolean keepBest = true;
+        private int patience = 0;
 
         static Builder from(TrainConfig c) {
             Builder b = new Builder();
@@ -135,7 +141,7 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
             b.warmupSteps = c.warmupSteps; b.schedule = c.schedule; b.minLr = c.minLr; b.clipNorm = c.clipNorm; b.batchSize = c.batchSize;
             b.steps = c.steps; b.epochs = c.epochs; b.seed = c.seed; b.memoryMode = c.memoryMode; b.valBatchSize = c.valBatchSize;
             b.checkpointEvery = c.checkpointEvery; b.dropLast = c.dropLast; b.prefetch = c.prefetch; b.maxBadSteps = c.maxBadSteps;
-            b.maxRollbacks = c.maxRollbacks; b.snapshotEvery = c.snapshotEvery; b.keepBest = c.keepBest;
+            b.maxRollbacks = c.maxRollbacks; b.snapshotEvery = c.snapshotEvery; b.keepBest = c.keepBest; b.patience = c.patience;
             return b;
         }
 
@@ -164,11 +170,14 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         public Builder maxRollbacks(int v) { maxRollbacks = v; return this; }
         public Builder snapshotEvery(int v) { snapshotEvery = v; return this; }
         public Builder keepBest(boolean v) { keepBest = v; return this; }
+        public Builder patience(int v) { patience = v; return this; }
+        /** Applies {@code f} to this builder (for helpers that set several options). */
+        public Builder apply(java.util.function.UnaryOperator<Builder> f) { return f.apply(this); }
 
         public TrainConfig build() {
             return new TrainConfig(optimizer, lr, beta1, beta2, eps, weightDecay, warmupSteps, schedule, minLr, clipNorm, batchSize,
                     steps, epochs, seed, memoryMode, valBatchSize, checkpointEvery, dropLast, prefetch, maxBadSteps, maxRollbacks,
-                    snapshotEvery, keepBest);
+                    snapshotEvery, keepBest, patience);
         }
     }
 }

@@ -9,8 +9,14 @@ package dev.fluvia.train;
  * @param bestStep      the step at which it was reached (−1 without validation)
  * @param wallSeconds   wall time of this call
  * @param samplesPerSec training rows per second in this call
+ * @param stopReason    why training stopped before its step budget (early stopping, {@link TrainConfig#patience()}), or null
  */
-public record TrainResult(double[] losses, double[] valNlls, double bestValNll, long bestStep, double wallSeconds, double samplesPerSec) {
+public record TrainResult(double[] losses, double[] valNlls, double bestValNll, long bestStep, double wallSeconds, double samplesPerSec,
+                          String stopReason) {
+    public TrainResult(double[] losses, double[] valNlls, double bestValNll, long bestStep, double wallSeconds, double samplesPerSec) {
+        this(losses, valNlls, bestValNll, bestStep, wallSeconds, samplesPerSec, null);
+    }
+
     /** The last step's loss (NaN if none). */
     public double finalLoss() { return losses.length == 0 ? Double.NaN : losses[losses.length - 1]; }
 }

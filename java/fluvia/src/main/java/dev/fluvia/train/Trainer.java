@@ -51,6 +51,7 @@ public final class Trainer {
     private BatchUploader uploader;
     private Snapshot good;
     private long goodSinceSnapshot;
+    private String stopReason;
 
     public Trainer(Flow flow, TrainData data, TrainConfig cfg) {
         if (flow.eventSize() != data.dim())
@@ -127,7 +128,8 @@ public final class Trainer {
         long samples0 = state.samples;
         if (state.initialized && good == null) good = snapshot();
         try (Loader loader = new Loader(data, cfg.batchSize(), cfg.dropLast(), cfg.seed(), state.epoch, state.position, cfg.prefetch(), uploader)) {
-            while (state.step < stop) {
+            stopReason = patienceExhausted();
+            while (state.step < stop && stopReason == null) {
                 long s0 = System.nanoTime();
                 step(loader.next(), t0, samples0);
                 state.trainSeconds += (System.nanoTime() - s0) * 1e-9;
@@ -136,7 +138,7 @@ public final class Trainer {
         double wall = (System.nanoTime() - t0) * 1e-9;
         state.optimizer = optimizer.exportState();
         return new TrainResult(toArray(state.losses), toArray(state.valNlls), state.bestValNll, state.bestStep, wall,
-                (state.samples - samples0) / Math.max(wall, 1e-9));
+                (state.samples - samples0) / Math.max(wall, 1e-9), stopReason);
     }
 
     private void step(HostBatch hb, long t0, long samples0) {
@@ -223,6 +225,27 @@ public final class Trainer {
         }
         if (state.consecutiveBad == 0) good = snapshot();
         listener.onEpoch(epoch, v);
+        stopReason = patienceExhausted();
+    }
+
+    /**
+     * With {@link TrainConfig#patience()} = P &gt; 0 and a validation set: why to stop now (the last P validations did not
+     * improve on the best one), else null. Derived from the validation history alone, so a resumed run decides the same.
+     */
+    private String patienceExhausted() {
+        int p = cfg.patience();
+        if (p <= 0 || data.nVal() == 0 || state.valNlls.isEmpty()) return null;
+        int best = -1;
+        for (int i = 0; i < state.valNlls.size(); i++) {
+            double v = state.valNlls.get(i);
+            if (Double.isFinite(v) && (best < 0 || v < state.valNlls.get(best))) best = i;
+        }
+        int since = state.valNlls.size() - 1 - best;
+        if (since < p) return null;
+        return best < 0
+                ? String.format(java.util.Locale.ROOT, "no finite validation NLL in %d evaluations", since)
+                : String.format(java.util.Locale.ROOT, "no improvement for %d evaluations (%d steps) since the best validation NLL %.4f at step %d",
+                        since, state.step - state.bestStep, state.bestValNll, state.bestStep);
     }
 
     /** Mean validation NLL in nats over the whole validation set (NaN when there is none), in batches of {@code valBatchSize}. */
