@@ -3,7 +3,7 @@ package dev.fluvia.cli;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.Scope;
-import dev.fluvia.dist.StandardNormal;
+import dev.fluvia.distributions.StandardNormal;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.transforms.ActNorm;

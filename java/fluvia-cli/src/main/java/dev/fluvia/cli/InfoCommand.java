@@ -6,7 +6,7 @@ import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.io.Checkpoint;
 import dev.fluvia.io.ModelDescription;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
 import java.nio.file.Path;

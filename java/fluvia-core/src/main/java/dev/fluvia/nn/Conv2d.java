@@ -1,5 +1,6 @@
 package dev.fluvia.nn;
 
+import dev.fluvia.param.Param;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;

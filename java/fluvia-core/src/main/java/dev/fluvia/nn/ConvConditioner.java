@@ -1,10 +1,11 @@
 package dev.fluvia.nn;
 
+import dev.fluvia.param.Param;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Stash;
+import dev.fluvia.param.Stash;
 import java.util.List;
 import java.util.SplittableRandom;
 

@@ -1,11 +1,12 @@
 package dev.fluvia.nn;
 
+import dev.fluvia.param.Param;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Stash;
+import dev.fluvia.param.Stash;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;

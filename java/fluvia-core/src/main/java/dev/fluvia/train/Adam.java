@@ -1,7 +1,7 @@
 package dev.fluvia.train;
 
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.fluvia.train;
 
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.Collection;
 
 /** Global-norm gradient clipping over all trainable parameters. */

@@ -3,7 +3,7 @@ package dev.fluvia.train;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.fluvia.train;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.flow.Flow;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

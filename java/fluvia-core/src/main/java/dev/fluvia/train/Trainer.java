@@ -6,7 +6,7 @@ import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.flow.Flow;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.Arrays;
 import java.util.Map;

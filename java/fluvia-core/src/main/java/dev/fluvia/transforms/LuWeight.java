@@ -2,7 +2,7 @@ package dev.fluvia.transforms;
 
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.Arrays;

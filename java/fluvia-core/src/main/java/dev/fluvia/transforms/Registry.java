@@ -3,9 +3,9 @@ package dev.fluvia.transforms;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.dist.BaseDistribution;
-import dev.fluvia.dist.DiagonalGaussian;
-import dev.fluvia.dist.StandardNormal;
+import dev.fluvia.distributions.BaseDistribution;
+import dev.fluvia.distributions.DiagonalGaussian;
+import dev.fluvia.distributions.StandardNormal;
 
 /** Builds layers and base distributions from their checkpoint description (kind + config); parameters are loaded afterwards by name. */
 public final class Registry {

@@ -1,7 +1,8 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.param.Stash;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 

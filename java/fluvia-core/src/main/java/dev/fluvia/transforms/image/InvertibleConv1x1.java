@@ -3,11 +3,11 @@ package dev.fluvia.transforms.image;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.LuWeight;
 import dev.fluvia.transforms.Masks;
-import dev.fluvia.transforms.Stash;
+import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
 import java.util.List;
 

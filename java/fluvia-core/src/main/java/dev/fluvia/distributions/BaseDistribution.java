@@ -1,7 +1,7 @@
-package dev.fluvia.dist;
+package dev.fluvia.distributions;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package dev.fluvia.nn;
+package dev.fluvia.param;
 
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;

@@ -1,4 +1,4 @@
-package dev.fluvia.transforms;
+package dev.fluvia.param;
 
 import dev.fluvia.tensor.Tensor;
 import java.util.HashMap;

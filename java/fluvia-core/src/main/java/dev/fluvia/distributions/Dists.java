@@ -1,4 +1,4 @@
-package dev.fluvia.dist;
+package dev.fluvia.distributions;
 
 final class Dists {
     private Dists() {}
