@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Registry;
+import dev.fluvia.io.Registry;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.image.ImageAdditiveCoupling;
 import java.util.HashMap;

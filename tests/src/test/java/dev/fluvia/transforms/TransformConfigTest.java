@@ -1,5 +1,6 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.io.Registry;
 import dev.fluvia.param.Stash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -24,7 +24,7 @@ public final class DiagonalGaussian implements BaseDistribution {
     }
 
     public static DiagonalGaussian fromConfig(Backend be, ObjectNode c) {
-        return new DiagonalGaussian(be, dev.fluvia.transforms.Masks.ints(c.get("event_shape")));
+        return new DiagonalGaussian(be, dev.fluvia.param.Configs.ints(c.get("event_shape")));
     }
 
     @Override public String kind() { return KIND; }
@@ -52,7 +52,7 @@ public final class DiagonalGaussian implements BaseDistribution {
 
     @Override public ObjectNode config() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", dev.fluvia.transforms.Masks.json(event));
+        o.set("event_shape", dev.fluvia.param.Configs.json(event));
         return o;
     }
 }

@@ -16,7 +16,7 @@ public final class StandardNormal implements BaseDistribution {
     public StandardNormal(Backend be, int... eventShape) { this.be = be; this.event = eventShape.clone(); }
 
     public static StandardNormal fromConfig(Backend be, ObjectNode c) {
-        return new StandardNormal(be, dev.fluvia.transforms.Masks.ints(c.get("event_shape")));
+        return new StandardNormal(be, dev.fluvia.param.Configs.ints(c.get("event_shape")));
     }
 
     @Override public String kind() { return KIND; }
@@ -38,7 +38,7 @@ public final class StandardNormal implements BaseDistribution {
 
     @Override public ObjectNode config() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", dev.fluvia.transforms.Masks.json(event));
+        o.set("event_shape", dev.fluvia.param.Configs.json(event));
         return o;
     }
 }

@@ -10,7 +10,6 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.distributions.BaseDistribution;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.param.Param;
-import dev.fluvia.transforms.Registry;
 import dev.fluvia.transforms.Transform;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -2,8 +2,7 @@ package dev.fluvia.transforms;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import dev.fluvia.FluviaException.CheckpointException;
+import dev.fluvia.param.Configs;
 
 /** Coupling masks for vectors and small JSON helpers for layer configs. */
 public final class Masks {
@@ -29,18 +28,9 @@ public final class Masks {
             }
     }
 
-    public static ArrayNode json(int[] v) {
-        ArrayNode arr = JsonNodeFactory.instance.arrayNode();
-        for (int x : v) arr.add(x);
-        return arr;
-    }
+    public static ArrayNode json(int[] v) { return Configs.json(v); }
 
-    public static int[] ints(JsonNode n) {
-        if (n == null || !n.isArray()) throw new CheckpointException("layer config: expected an integer array, got " + n);
-        int[] v = new int[n.size()];
-        for (int i = 0; i < v.length; i++) v[i] = n.get(i).asInt();
-        return v;
-    }
+    public static int[] ints(JsonNode n) { return Configs.ints(n); }
 
     /** Hidden widths of a conditioner config {dims: [in, h..., out]}. */
     public static int[] hidden(JsonNode cond) {

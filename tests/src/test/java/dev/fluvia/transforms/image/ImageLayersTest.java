@@ -262,7 +262,7 @@ class ImageLayersTest {
         for (Case c : cases()) {
             if (!(c.t instanceof ImageAdditiveCoupling) && !(c.t instanceof ImageAffineCoupling)) continue;
             jitter(c.t, 13);
-            Transform r = dev.fluvia.transforms.Registry.transform(be, c.t.kind(), c.t.config());
+            Transform r = dev.fluvia.io.Registry.transform(be, c.t.kind(), c.t.config());
             assertEquals(c.t.config(), r.config(), c.name + " config round trip");
             assertEquals(c.t.params().size(), r.params().size(), c.name + " parameter count");
             for (int i = 0; i < c.t.params().size(); i++) {

@@ -1,4 +1,4 @@
-package dev.fluvia.transforms;
+package dev.fluvia.io;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.UnknownNameException;
@@ -6,8 +6,19 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.distributions.BaseDistribution;
 import dev.fluvia.distributions.DiagonalGaussian;
 import dev.fluvia.distributions.StandardNormal;
+import dev.fluvia.transforms.ActNorm;
+import dev.fluvia.transforms.AdditiveCoupling;
+import dev.fluvia.transforms.AffineCoupling;
+import dev.fluvia.transforms.DiagScale;
+import dev.fluvia.transforms.Iaf;
+import dev.fluvia.transforms.InvertibleLinear;
+import dev.fluvia.transforms.Maf;
+import dev.fluvia.transforms.Permutation;
+import dev.fluvia.transforms.PlainLinear;
+import dev.fluvia.transforms.Standardize;
+import dev.fluvia.transforms.Transform;
 
-/** Builds layers and base distributions from their checkpoint description (kind + config); parameters are loaded afterwards by name. */
+/** Builds layers (io reads and writes layers; transforms never use io) and base distributions from their checkpoint description (kind + config); parameters are loaded afterwards by name. */
 public final class Registry {
     private Registry() {}
 
