@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds kernels/*.cu into build/fluvia_kernels.fatbin with CMake + nvcc (prints ptxas register/spill reports).
-# Maven picks the fatbin up from build/ (java/fluvia/pom.xml adds it as a resource dev/fluvia/cuda/fluvia_kernels.fatbin).
+# Maven picks the fatbin up from build/ (java/fluvia-core/pom.xml adds it as a resource dev/fluvia/cuda/fluvia_kernels.fatbin).
 # Without nvcc this succeeds and says the build is CPU-only.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds .bundle/ : everything a GPU machine WITHOUT Java needs to run the CUDA proof:
 #   runtime/   a jlinked Temurin 25 runtime (only the modules the jars need)
-#   lib/       fluvia.jar (with the kernel fatbin inside), fluvia-tests.jar, their dependencies,
+#   lib/       fluvia-core.jar (with the kernel fatbin inside), fluvia-cli.jar, fluvia-tests.jar, their dependencies,
 #              junit-platform-console-standalone
 #   fluvia_kernels.fatbin   (a copy, for inspection with cuobjdump)
 #   run-gpu-suite.sh        runs the stages (gpu-tagged tests, kernel benchmark, Glow step vs PyTorch, GPU digits
@@ -22,7 +22,7 @@ scripts/gpu/build-kernels.sh | tail -1
 mvn -B -q -ntp -pl tests -am package -DskipTests \
     dependency:copy-dependencies -DincludeScope=test -DoutputDirectory="$out/lib" \
     -DexcludeGroupIds=org.junit.jupiter,org.junit.platform,org.opentest4j,org.apiguardian,dev.fluvia
-cp java/fluvia/target/fluvia-*.jar "$out/lib/" 2>/dev/null || true
+cp java/fluvia-core/target/fluvia-core-*.jar java/fluvia-cli/target/fluvia-cli-*.jar "$out/lib/" 2>/dev/null || true
 rm -f "$out"/lib/fluvia-all*.jar "$out"/lib/original-*.jar
 "$JAVA_HOME/bin/jar" --create --file "$out/lib/fluvia-tests.jar" -C tests/target/test-classes .
 mvn -B -q -ntp dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:$JUNIT_CONSOLE_VERSION \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs BackendSmoke.java: Fluvia's own CUDA backend (java/fluvia/target/classes, built by `mvn compile`) on the emulator.
+# Runs BackendSmoke.java: Fluvia's own CUDA backend (java/fluvia-core/target/classes, built by `mvn compile`) on the emulator.
 #   backend_smoke.sh <build dir>          exit 77 = skipped (no java, no compiled classes or no JCuda jars)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -7,7 +7,7 @@ build=$1
 root=$(cd "$here/../../.." && pwd)
 java=${JAVA:-/usr/lib/jvm/temurin-25-jdk-amd64/bin/java}
 m2=${M2_REPO:-$HOME/.m2/repository}
-classes=$root/java/fluvia/target/classes
+classes=$root/java/fluvia-core/target/classes
 if [ ! -x "$java" ] || [ ! -d "$classes/dev/fluvia/backend/cuda" ] || [ ! -f "$m2/org/jcuda/jcuda/12.6.0/jcuda-12.6.0.jar" ]; then
   echo "skipped: needs $java, $classes (mvn compile) and the JCuda jars"; exit 77
 fi

@@ -15,7 +15,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.flow.Presets;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.train.TrainConfig;
 import dev.fluvia.train.TrainData;
 import dev.fluvia.train.TrainResult;

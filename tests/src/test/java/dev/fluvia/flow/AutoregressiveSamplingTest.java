@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluvia.backend.Scope;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;

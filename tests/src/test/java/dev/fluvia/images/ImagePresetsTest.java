@@ -13,7 +13,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.flow.LatentContext;
 import dev.fluvia.io.Checkpoint;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Transform;
 import dev.fluvia.transforms.image.Split;

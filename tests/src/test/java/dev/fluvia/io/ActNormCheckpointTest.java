@@ -7,7 +7,7 @@ import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.flow.Presets;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.Transform;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.fluvia.nn;
 
+import dev.fluvia.param.Param;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Registry;
-import dev.fluvia.transforms.Stash;
+import dev.fluvia.io.Registry;
+import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.image.ImageAdditiveCoupling;
 import java.util.HashMap;
 import java.util.Map;

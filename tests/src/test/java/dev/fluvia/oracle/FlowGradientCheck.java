@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.fluvia.backend.Backend;
 import dev.fluvia.flow.Flow;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 
 /** Central-difference checks of a flow's parameter gradients against its mean negative log-likelihood. */
 public final class FlowGradientCheck {

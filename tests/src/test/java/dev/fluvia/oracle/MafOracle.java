@@ -2,7 +2,7 @@ package dev.fluvia.oracle;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.transforms.Maf;
 import java.util.List;
 import java.util.function.UnaryOperator;

@@ -12,7 +12,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.flow.Presets;
 import dev.fluvia.io.Checkpoint;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

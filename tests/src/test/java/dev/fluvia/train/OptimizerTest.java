@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -13,7 +13,7 @@ import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.FluviaException.NonFiniteException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.dist.StandardNormal;
+import dev.fluvia.distributions.StandardNormal;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.transforms.Transform;

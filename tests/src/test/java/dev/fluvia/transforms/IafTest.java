@@ -1,5 +1,6 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.param.Stash;
 import static dev.fluvia.transforms.MafTest.D;
 import static dev.fluvia.transforms.MafTest.N;
 import static dev.fluvia.transforms.MafTest.close;
@@ -10,10 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.dist.StandardNormal;
+import dev.fluvia.distributions.StandardNormal;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.oracle.MafOracle;
 import dev.fluvia.oracle.FlowGradientCheck;
 import dev.fluvia.tensor.Tensor;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.oracle.Dense;
 import dev.fluvia.oracle.LinearOracles;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.param.Stash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,7 +10,7 @@ import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.nn.Made;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,7 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.io.Registry;
+import dev.fluvia.param.Stash;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;

@@ -1,5 +1,7 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.io.Registry;
+import dev.fluvia.param.Stash;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

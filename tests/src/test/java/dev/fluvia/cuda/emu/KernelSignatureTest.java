@@ -49,7 +49,7 @@ class KernelSignatureTest {
     @Test void everyKernelNamedAtALaunchSiteExists() throws IOException {
         Pattern site = Pattern.compile("\\b(?:launch|elementwise|rows)\\(\\s*\"(\\w+)\"");
         Set<String> named = new TreeSet<>();
-        Path dir = KernelSignatures.repoRoot().resolve("java/fluvia/src/main/java/dev/fluvia/backend/cuda");
+        Path dir = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend/cuda");
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 Matcher m = site.matcher(Files.readString(f));

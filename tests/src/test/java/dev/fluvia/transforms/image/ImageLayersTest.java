@@ -10,10 +10,10 @@ import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.flow.LatentContext;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.ActNorm;
-import dev.fluvia.transforms.Stash;
+import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -262,7 +262,7 @@ class ImageLayersTest {
         for (Case c : cases()) {
             if (!(c.t instanceof ImageAdditiveCoupling) && !(c.t instanceof ImageAffineCoupling)) continue;
             jitter(c.t, 13);
-            Transform r = dev.fluvia.transforms.Registry.transform(be, c.t.kind(), c.t.config());
+            Transform r = dev.fluvia.io.Registry.transform(be, c.t.kind(), c.t.config());
             assertEquals(c.t.config(), r.config(), c.name + " config round trip");
             assertEquals(c.t.params().size(), r.params().size(), c.name + " parameter count");
             for (int i = 0; i < c.t.params().size(); i++) {

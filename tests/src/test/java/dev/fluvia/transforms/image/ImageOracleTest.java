@@ -10,7 +10,7 @@ import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.flow.MemoryMode;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.oracle.Dense;
 import dev.fluvia.oracle.ImageFlowOracle;
 import dev.fluvia.oracle.ImageOracles;

@@ -1,0 +1,44 @@
+package dev.fluvia.distributions;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
+import java.util.List;
+
+/** N(0, I): log p = −½‖z‖² − (D/2)·log 2π. */
+public final class StandardNormal implements BaseDistribution {
+    public static final String KIND = "std_normal";
+    private final Backend be;
+    private final int[] event;
+
+    public StandardNormal(Backend be, int... eventShape) { this.be = be; this.event = eventShape.clone(); }
+
+    public static StandardNormal fromConfig(Backend be, ObjectNode c) {
+        return new StandardNormal(be, dev.fluvia.param.Configs.ints(c.get("event_shape")));
+    }
+
+    @Override public String kind() { return KIND; }
+    @Override public int[] eventShape() { return event.clone(); }
+    @Override public List<Param> params() { return List.of(); }
+    @Override public void logProb(Tensor z, Tensor out) { be.stdNormalLogProb(z, out); }
+
+    @Override public Tensor backward(Tensor z, Tensor gOut) {
+        Tensor gz = be.alloc(z.shape());
+        be.stdNormalLogProbBackward(z, gOut, gz);
+        return gz;
+    }
+
+    @Override public Tensor sample(int n, float temperature, long seed) {
+        Tensor z = be.alloc(Dists.batchShape(n, event));
+        be.randomNormal(z, seed, temperature);
+        return z;
+    }
+
+    @Override public ObjectNode config() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.set("event_shape", dev.fluvia.param.Configs.json(event));
+        return o;
+    }
+}

@@ -1,0 +1,157 @@
+package dev.fluvia.flow;
+
+import dev.fluvia.FluviaException.ShapeException;
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.distributions.BaseDistribution;
+import dev.fluvia.distributions.DiagonalGaussian;
+import dev.fluvia.distributions.StandardNormal;
+import dev.fluvia.transforms.ActNorm;
+import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.image.ImageAffineCoupling;
+import dev.fluvia.transforms.image.InvertibleConv1x1;
+import dev.fluvia.transforms.image.LogitPreprocess;
+import dev.fluvia.transforms.image.Split;
+import dev.fluvia.transforms.image.Squeeze;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * Multi-scale image flows for dequantised images {@code x ∈ [0, 1]^{C×H×W}} (docs/IMAGES.md):
+ *
+ * <pre>
+ *   pre-processing (logit with λ, or none)
+ *   level 1 … L:  glow:    Squeeze → K × [ActNorm → InvertibleConv1x1 (LU) → ImageAffineCoupling (channel mask)]
+ *                 realnvp: K × checkerboard coupling → Squeeze → K × channel coupling
+ *                 then, except after the last level, Split (half the channels leave as a latent)
+ *   base distribution over the final latent shape
+ * </pre>
+ *
+ * Glow scores the split-off halves under the learned conditional prior ({@link Split#CONDITIONAL}) and uses a learned
+ * diagonal Gaussian at the top; RealNVP uses fixed standard normals for both. Every coupling starts as the identity
+ * (zero-initialised last convolution), couplings alternate the mask parity. Each level halves H and W, so
+ * {@code L} levels need H and W divisible by {@code 2^L}: 8×8 digits allow L ≤ 3, 28×28 MNIST L ≤ 2
+ * (28 → 14 → 7; a third squeeze of 7×7 is impossible).
+ */
+public final class ImagePresets {
+    public static final List<String> NAMES = List.of("glow", "realnvp");
+
+    private ImagePresets() {}
+
+    /**
+     * Sizes and choices of an image preset; a non-positive number or null means "the preset's default".
+     *
+     * @param levels        multi-scale levels L (default: 3, or fewer when the image size does not allow 3)
+     * @param stepsPerLevel K: Glow steps per level (default 4) / couplings per mask type per level for RealNVP (default 3)
+     * @param width         conditioner width (channels of its hidden convolutions; default 64)
+     * @param conditioner   "glow" ({@link dev.fluvia.nn.GlowConvNet}) or "resnet"; default glow for glow, resnet for realnvp
+     * @param blocks        residual blocks of the resnet conditioner (default 1)
+     * @param scale         coupling scale: sigmoid (Glow's default here) or softclamp (RealNVP's default)
+     * @param clamp         soft-clamp constant (default 2)
+     * @param preprocess    "logit" (default) or "none"
+     * @param lambda        λ of the logit pre-processing (default 0.05, RealNVP's value)
+     * @param base          "diag" (learned diagonal Gaussian, Glow's default) or "normal" (RealNVP's default)
+     * @param seed          initialisation seed
+     */
+    public record Options(int levels, int stepsPerLevel, int width, String conditioner, int blocks, CouplingScale scale,
+                          float clamp, String preprocess, float lambda, String base, long seed) {
+        public static Options defaults() { return new Options(0, 0, 0, null, 0, null, 0f, null, -1f, null, 0L); }
+
+        public Options withLevels(int v) { return new Options(v, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        public Options withStepsPerLevel(int v) { return new Options(levels, v, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        public Options withWidth(int v) { return new Options(levels, stepsPerLevel, v, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        public Options withConditioner(String v) { return new Options(levels, stepsPerLevel, width, v, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        public Options withBlocks(int v) { return new Options(levels, stepsPerLevel, width, conditioner, v, scale, clamp, preprocess, lambda, base, seed); }
+        public Options withScale(CouplingScale v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, v, clamp, preprocess, lambda, base, seed); }
+        public Options withClamp(float v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, v, preprocess, lambda, base, seed); }
+        public Options withPreprocess(String v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, v, lambda, base, seed); }
+        public Options withLambda(float v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, v, base, seed); }
+        public Options withBase(String v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, v, seed); }
+        public Options withSeed(long v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, v); }
+    }
+
+    /** The largest number of levels an image of height h and width w allows (each level halves both). */
+    public static int maxLevels(int h, int w) {
+        int l = 0;
+        while (h % 2 == 0 && w % 2 == 0 && h > 1 && w > 1) { h /= 2; w /= 2; l++; }
+        return l;
+    }
+
+    /**
+     * Builds the preset for images of shape {@code chw = [C, H, W]}.
+     *
+     * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name
+     * @throws ShapeException when the image size does not allow the requested levels
+     */
+    public static Flow build(String name, Backend be, int[] chw, Options o) {
+        String preset = name == null ? "" : name.toLowerCase(Locale.ROOT);
+        if (!NAMES.contains(preset))
+            throw new UnknownNameException("unknown image flow preset '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+        if (chw == null || chw.length != 3 || chw[0] < 1 || chw[1] < 1 || chw[2] < 1)
+            throw new ShapeException("image presets need an image shape [C, H, W] with positive extents, got " + Arrays.toString(chw));
+        boolean glow = preset.equals("glow");
+        int max = maxLevels(chw[1], chw[2]);
+        if (max < 1)
+            throw new ShapeException(preset + ": images of " + chw[1] + "×" + chw[2] + " cannot be squeezed (height and width must be even)");
+        int levels = o.levels() > 0 ? o.levels() : Math.min(3, max);
+        if (levels > max)
+            throw new ShapeException(preset + ": " + levels + " levels need height and width divisible by 2^" + levels + "; "
+                    + chw[1] + "×" + chw[2] + " allows at most " + max + " level" + (max == 1 ? "" : "s"));
+        if (glow && chw[0] * 4 < 2) throw new ShapeException("glow: needs at least 2 channels after the first squeeze");
+        int k = o.stepsPerLevel() > 0 ? o.stepsPerLevel() : (glow ? 4 : 3);
+        int width = o.width() > 0 ? o.width() : 64;
+        String cond = o.conditioner() != null ? o.conditioner().toLowerCase(Locale.ROOT) : (glow ? "glow" : "resnet");
+        if (!cond.equals("glow") && !cond.equals("glow_actnorm") && !cond.equals("resnet"))
+            throw new UnknownNameException("unknown conditioner '" + o.conditioner() + "' (known: glow, glow_actnorm, resnet)");
+        int blocks = o.blocks() > 0 ? o.blocks() : 1;
+        CouplingScale scale = o.scale() != null ? o.scale() : (glow ? CouplingScale.SIGMOID : CouplingScale.SOFTCLAMP);
+        float clamp = o.clamp() > 0 ? o.clamp() : 2f;
+        String pre = o.preprocess() != null ? o.preprocess().toLowerCase(Locale.ROOT) : "logit";
+        float lambda = o.lambda() >= 0 ? o.lambda() : 0.05f;
+        String baseName = o.base() != null ? o.base().toLowerCase(Locale.ROOT) : (glow ? "diag" : "normal");
+        SplittableRandom rng = new SplittableRandom(o.seed());
+
+        List<Transform> ts = new ArrayList<>();
+        int[] shape = chw.clone();
+        switch (pre) {
+            case "logit" -> ts.add(new LogitPreprocess(be, shape, lambda));
+            case "none" -> { }
+            default -> throw new UnknownNameException("unknown image pre-processing '" + o.preprocess() + "' (known: logit, none)");
+        }
+        for (int l = 0; l < levels; l++) {
+            if (glow) {
+                Squeeze sq = new Squeeze(be, shape);
+                ts.add(sq);
+                shape = sq.outputShape();
+                for (int s = 0; s < k; s++) {
+                    ts.add(new ActNorm(be, shape));
+                    ts.add(new InvertibleConv1x1(be, shape, rng.nextLong()));
+                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
+                }
+            } else {
+                for (int s = 0; s < k; s++)
+                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHECKERBOARD, s % 2, scale, clamp, cond, width, blocks, rng));
+                Squeeze sq = new Squeeze(be, shape);
+                ts.add(sq);
+                shape = sq.outputShape();
+                for (int s = 0; s < k; s++)
+                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
+            }
+            if (l < levels - 1) {
+                Split sp = new Split(be, shape, glow ? Split.CONDITIONAL : Split.STANDARD, rng);
+                ts.add(sp);
+                shape = sp.outputShape();
+            }
+        }
+        BaseDistribution base = switch (baseName) {
+            case "normal", "std", "std_normal" -> new StandardNormal(be, shape);
+            case "diag", "diag_normal" -> new DiagonalGaussian(be, shape);
+            default -> throw new UnknownNameException("unknown base distribution '" + o.base() + "' (known: normal, diag)");
+        };
+        return new Flow(be, base, ts);
+    }
+}

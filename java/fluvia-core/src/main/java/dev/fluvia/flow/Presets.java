@@ -1,0 +1,109 @@
+package dev.fluvia.flow;
+
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.distributions.BaseDistribution;
+import dev.fluvia.distributions.DiagonalGaussian;
+import dev.fluvia.distributions.StandardNormal;
+import dev.fluvia.transforms.ActNorm;
+import dev.fluvia.transforms.AdditiveCoupling;
+import dev.fluvia.transforms.AffineCoupling;
+import dev.fluvia.transforms.DiagScale;
+import dev.fluvia.transforms.Iaf;
+import dev.fluvia.transforms.InvertibleLinear;
+import dev.fluvia.transforms.Maf;
+import dev.fluvia.transforms.Masks;
+import dev.fluvia.transforms.Standardize;
+import dev.fluvia.transforms.Transform;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The tabular flow zoo: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code iaf} with sensible defaults,
+ * every size overridable through {@link PresetOptions}. An optional standardisation (fitted on the training split)
+ * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
+ */
+public final class Presets {
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf");
+
+    private Presets() {}
+
+    /** Defaults per preset: {layers, hidden, depth}. */
+    static int[] defaults(String name) {
+        return switch (name) {
+            case "realnvp" -> new int[] {8, 64, 2};
+            case "nice" -> new int[] {4, 64, 3};
+            case "glow" -> new int[] {6, 64, 2};
+            case "maf", "iaf" -> new int[] {5, 64, 2};
+            default -> throw unknown(name);
+        };
+    }
+
+    static UnknownNameException unknown(String name) {
+        return new UnknownNameException("unknown flow preset '" + name + "' (known: " + String.join(", ", NAMES) + ")");
+    }
+
+    /**
+     * @param standardize mean/std fitted on the training data (becomes the first, fixed layer) or null
+     */
+    public static Flow build(String name, Backend be, int dim, PresetOptions o, float[] mean, float[] std) {
+        if (!NAMES.contains(name)) throw unknown(name);
+        if (dim < 2) throw new IllegalArgumentException("flow presets need at least 2 dimensions, got " + dim);
+        int[] d = defaults(name);
+        int layers = o.layers() > 0 ? o.layers() : d[0];
+        int width = o.hidden() > 0 ? o.hidden() : d[1];
+        int depth = o.depth() > 0 ? o.depth() : d[2];
+        Activation act = o.activation() != null ? o.activation() : Activation.RELU;
+        CouplingScale scale = o.scale() != null ? o.scale() : CouplingScale.SOFTCLAMP;
+        float clamp = o.clamp() > 0 ? o.clamp() : 2f;
+        int[] hidden = new int[depth];
+        Arrays.fill(hidden, width);
+        SplittableRandom rng = new SplittableRandom(o.seed());
+
+        List<Transform> ts = new ArrayList<>();
+        if (mean != null) ts.add(new Standardize(be, mean, std));
+        switch (name) {
+            case "realnvp" -> {
+                for (int l = 0; l < layers; l++) {
+                    int[][] m = Masks.alternating(dim, l);
+                    ts.add(new AffineCoupling(be, dim, m[0], m[1], hidden, act, scale, clamp, rng));
+                }
+            }
+            case "nice" -> {
+                for (int l = 0; l < layers; l++) {
+                    int[][] m = Masks.alternating(dim, l);
+                    ts.add(new AdditiveCoupling(be, dim, m[0], m[1], hidden, act, rng));
+                }
+                ts.add(new DiagScale(be, dim));
+            }
+            case "glow" -> {
+                for (int l = 0; l < layers; l++) {
+                    ts.add(new ActNorm(be, dim));
+                    ts.add(new InvertibleLinear(be, dim, rng.nextLong()));
+                    int[][] m = Masks.alternating(dim, 0); // the learned linear mixes dims; the split can stay fixed
+                    ts.add(new AffineCoupling(be, dim, m[0], m[1], hidden, act, scale, clamp, rng));
+                }
+            }
+            case "maf", "iaf" -> {
+                int[] order = Maf.naturalOrder(dim);
+                for (int l = 0; l < layers; l++) {
+                    Maf maf = new Maf(be, order, hidden, act, clamp, null, rng);
+                    ts.add(name.equals("maf") ? maf : new Iaf(be, maf));
+                    order = Maf.reversedOrder(order);
+                }
+            }
+            default -> throw unknown(name);
+        }
+        String baseName = o.base() == null ? "normal" : o.base();
+        BaseDistribution base = switch (baseName) {
+            case "normal", "std", "std_normal" -> new StandardNormal(be, dim);
+            case "diag", "diag_normal" -> new DiagonalGaussian(be, dim);
+            default -> throw new UnknownNameException("unknown base distribution '" + baseName + "' (known: normal, diag)");
+        };
+        return new Flow(be, base, ts);
+    }
+}

@@ -1,0 +1,165 @@
+package dev.fluvia.nn;
+
+import dev.fluvia.param.Param;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.FluviaException.ShapeException;
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.param.Stash;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * MADE (Germain et al. 2015), the masked autoregressive conditioner of MAF / IAF, as an {@link Mlp} with 0/1 masks
+ * (FLOWS.md "MADE"). Input {@code x [N, D]}, output {@code h [N, 2D]} with {@code h[:, d] = μ_d} and
+ * {@code h[:, D+d] = raw α_d} in natural dim indexing; both depend only on the dims that come before {@code d} in the order.
+ *
+ * <p>Degrees:
+ * <ul>
+ *   <li>input degree {@code m_in(d)} = 1-based position of dim {@code d} in the order ({@code order[t] = d ⇒ m_in(d) = t+1});</li>
+ *   <li>hidden degrees lie in {@code [1, D−1]} (1 = min m_in). The default rule ({@link #cyclicDegrees}) is deterministic:
+ *       unit {@code k} of every hidden layer gets {@code 1 + (k mod (D−1))}, so every degree is used once the width
+ *       reaches {@code D−1}; explicit degrees may be passed instead (they are what the checkpoint stores);</li>
+ *   <li>first hidden mask: unit {@code k} sees input {@code i} iff {@code m_k ≥ m_in(i)}; between hidden layers
+ *       unit {@code k'} sees unit {@code k} iff {@code m_k' ≥ m_k};</li>
+ *   <li>output mask: both rows of dim {@code d} ({@code d} and {@code D+d}) see hidden unit {@code k} iff {@code m_in(d) > m_k}
+ *       (strict); with no hidden layer they see input {@code i} iff {@code m_in(d) > m_in(i)}.</li>
+ * </ul>
+ * The output layer is zero-initialised, so a MAF built on it starts as the identity.
+ */
+public final class Made {
+    private final int dim;
+    private final int[] order, inDegree, hidden;
+    private final int[][] degrees;
+    private final List<float[]> masks;
+    private final Mlp net;
+
+    /**
+     * @param order   the autoregressive order: a permutation of {@code 0..D−1}, {@code order[t]} = the dim generated at step t
+     * @param hidden  hidden widths (may be empty: a masked linear map)
+     * @param degrees hidden degrees per hidden layer ({@code degrees[l].length == hidden[l]}, each in {@code [1, D−1]}),
+     *                or null for {@link #cyclicDegrees}
+     * @throws ShapeException when D &lt; 2 (a one-dimensional autoregressive layer has nothing to condition on) or lengths disagree
+     */
+    public Made(Backend be, String prefix, int[] order, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
+        this.dim = order.length;
+        if (dim < 2)
+            throw new ShapeException("MADE: needs at least 2 dimensions, got D = " + dim + " (a 1-D autoregressive layer has no inputs to condition on)");
+        this.order = order.clone();
+        this.inDegree = inputDegrees(order);
+        for (int w : hidden) if (w < 1) throw new ShapeException("MADE: hidden widths must be >= 1, got " + Arrays.toString(hidden));
+        this.hidden = hidden.clone();
+        this.degrees = degrees == null ? cyclicDegrees(dim, hidden) : checkDegrees(dim, hidden, degrees);
+        this.masks = buildMasks(inDegree, this.degrees);
+        int[] dims = new int[hidden.length + 2];
+        dims[0] = dim;
+        System.arraycopy(hidden, 0, dims, 1, hidden.length);
+        dims[dims.length - 1] = 2 * dim;
+        this.net = new Mlp(be, prefix, dims, act, true, masks, rng);
+    }
+
+    /** {@code m_in(order[t]) = t + 1}; checks that the order is a permutation of {@code 0..D−1}. */
+    public static int[] inputDegrees(int[] order) {
+        int d = order.length;
+        int[] m = new int[d];
+        for (int t = 0; t < d; t++) {
+            int v = order[t];
+            if (v < 0 || v >= d || m[v] != 0)
+                throw new IllegalArgumentException("MADE: order " + Arrays.toString(order) + " is not a permutation of 0.." + (d - 1));
+            m[v] = t + 1;
+        }
+        return m;
+    }
+
+    /** The default hidden degrees: unit {@code k} of every hidden layer gets {@code 1 + (k mod (D−1))}. */
+    public static int[][] cyclicDegrees(int dim, int[] hidden) {
+        if (dim < 2) throw new ShapeException("MADE: needs at least 2 dimensions, got D = " + dim);
+        int[][] m = new int[hidden.length][];
+        for (int l = 0; l < hidden.length; l++) {
+            m[l] = new int[hidden[l]];
+            for (int k = 0; k < hidden[l]; k++) m[l][k] = 1 + k % (dim - 1);
+        }
+        return m;
+    }
+
+    private static int[][] checkDegrees(int dim, int[] hidden, int[][] degrees) {
+        if (degrees.length != hidden.length)
+            throw new ShapeException("MADE: " + degrees.length + " degree lists for " + hidden.length + " hidden layers");
+        int[][] m = new int[degrees.length][];
+        for (int l = 0; l < degrees.length; l++) {
+            if (degrees[l].length != hidden[l])
+                throw new ShapeException("MADE: hidden layer " + l + " has width " + hidden[l] + " but " + degrees[l].length + " degrees");
+            for (int v : degrees[l])
+                if (v < 1 || v > dim - 1)
+                    throw new IllegalArgumentException("MADE: hidden degree " + v + " in layer " + l + " outside [1, " + (dim - 1) + "]");
+            m[l] = degrees[l].clone();
+        }
+        return m;
+    }
+
+    /** The 0/1 masks {@code [out, in]} per layer (row-major) for the given input and hidden degrees. */
+    public static List<float[]> buildMasks(int[] inDegree, int[][] degrees) {
+        int d = inDegree.length;
+        List<float[]> ms = new ArrayList<>();
+        int[] prev = inDegree;
+        for (int[] cur : degrees) { // hidden: unit k sees unit/input i iff m_k >= m_i
+            float[] m = new float[cur.length * prev.length];
+            for (int k = 0; k < cur.length; k++)
+                for (int i = 0; i < prev.length; i++) m[k * prev.length + i] = cur[k] >= prev[i] ? 1f : 0f;
+            ms.add(m);
+            prev = cur;
+        }
+        float[] out = new float[2 * d * prev.length]; // output rows d (μ) and D+d (α): strict
+        for (int j = 0; j < d; j++)
+            for (int k = 0; k < prev.length; k++) {
+                float v = inDegree[j] > prev[k] ? 1f : 0f;
+                out[j * prev.length + k] = v;
+                out[(d + j) * prev.length + k] = v;
+            }
+        ms.add(out);
+        return ms;
+    }
+
+    public int dim() { return dim; }
+    public int[] order() { return order.clone(); }
+    public int[] hidden() { return hidden.clone(); }
+    public Activation activation() { return net.activation(); }
+    public int[] inputDegrees() { return inDegree.clone(); }
+
+    /** Hidden degrees, one array per hidden layer (copies). */
+    public int[][] degrees() {
+        int[][] c = new int[degrees.length][];
+        for (int l = 0; l < degrees.length; l++) c[l] = degrees[l].clone();
+        return c;
+    }
+
+    /** Host copies of the 0/1 masks {@code [out, in]}, input layer first. */
+    public List<float[]> masks() {
+        List<float[]> c = new ArrayList<>();
+        for (float[] m : masks) c.add(m.clone());
+        return c;
+    }
+
+    /** Weights then bias per layer ({@code <prefix>w0, <prefix>b0, …}); the weights are the raw, unmasked values. */
+    public List<Param> params() { return net.params(); }
+
+    /** The weights with their masks folded in (fresh tensors), for ops that run the whole conditioner themselves. */
+    public List<Tensor> effectiveWeights() { return net.effectiveWeights(); }
+
+    public List<Tensor> biasTensors() { return net.biasTensors(); }
+
+    /** {@code h = MADE(x)}, {@code [N, 2D]}; stores activations under {@code key} when the stash is storing. */
+    public Tensor forward(Tensor x, Stash stash, String key) { return net.forward(x, stash, key); }
+
+    /**
+     * Given {@code gh = ∂L/∂h}, accumulates the parameter gradients and returns the conditioner's ∂L/∂x
+     * (from the stash, or recomputed when nothing is stored under {@code key}).
+     */
+    public Tensor backward(Tensor x, Tensor gh, Stash stash, String key) { return net.backward(x, gh, stash, key); }
+
+    /** The underlying MLP's description ({@code dims}, {@code activation}). */
+    public ObjectNode config() { return net.config(); }
+}

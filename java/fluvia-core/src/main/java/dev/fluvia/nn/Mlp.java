@@ -1,0 +1,140 @@
+package dev.fluvia.nn;
+
+import dev.fluvia.param.Param;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.param.Stash;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * A multilayer perceptron {@code in → hidden… → out}: linear + activation per hidden layer, a plain linear output layer.
+ * Used as the conditioner of couplings. With {@code masks} it is a MADE (each weight multiplied by its 0/1 mask).
+ * The output layer can be zero-initialised so that a coupling starts as the identity (FLOWS.md).
+ */
+public final class Mlp {
+    private final Backend be;
+    private final int[] dims;
+    private final Activation act;
+    private final List<Param> weights = new ArrayList<>(), biases = new ArrayList<>();
+    private final List<Tensor> masks; // null unless MADE
+
+    /**
+     * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
+     * @param zeroLast  zero-initialise the output layer
+     * @param masks     per-layer 0/1 masks {@code [dims[i+1], dims[i]]} (MADE), or null
+     */
+    public Mlp(Backend be, String prefix, int[] dims, Activation act, boolean zeroLast, List<float[]> masks, SplittableRandom rng) {
+        if (dims.length < 2) throw new IllegalArgumentException("an MLP needs at least an input and an output width");
+        this.be = be;
+        this.dims = dims.clone();
+        this.act = act;
+        this.masks = masks == null ? null : new ArrayList<>();
+        for (int i = 0; i + 1 < dims.length; i++) {
+            int in = dims[i], out = dims[i + 1];
+            boolean last = i + 2 == dims.length;
+            float[] w = new float[out * in], b = new float[out];
+            if (!(last && zeroLast)) {
+                double bound = 1.0 / Math.sqrt(in); // PyTorch nn.Linear default
+                for (int j = 0; j < w.length; j++) w[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+                for (int j = 0; j < b.length; j++) b[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+            }
+            weights.add(Param.of(be, prefix + "w" + i, w, true, out, in));
+            biases.add(Param.of(be, prefix + "b" + i, b, true, out));
+            if (masks != null) this.masks.add(be.fromHost(masks.get(i), out, in));
+        }
+    }
+
+    public int inputs() { return dims[0]; }
+    public int outputs() { return dims[dims.length - 1]; }
+    public int layers() { return dims.length - 1; }
+    public Activation activation() { return act; }
+
+    public List<Param> params() {
+        List<Param> ps = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) { ps.add(weights.get(i)); ps.add(biases.get(i)); }
+        return ps;
+    }
+
+    /** Effective weights (masked for MADE), freshly folded. */
+    public List<Tensor> effectiveWeights() {
+        List<Tensor> ws = new ArrayList<>();
+        for (int i = 0; i < weights.size(); i++) ws.add(weight(i));
+        return ws;
+    }
+
+    public List<Tensor> biasTensors() {
+        List<Tensor> bs = new ArrayList<>();
+        for (Param b : biases) bs.add(b.value());
+        return bs;
+    }
+
+    private Tensor weight(int i) {
+        if (masks == null) return weights.get(i).value();
+        Tensor w = weights.get(i).value();
+        Tensor wm = be.alloc(w.shape());
+        be.applyMask(w, masks.get(i), wm);
+        return wm;
+    }
+
+    /** out = MLP(x); stores each layer's input, pre-activation and folded weight under {@code key} when the stash is storing. */
+    public Tensor forward(Tensor x, Stash stash, String key) {
+        Tensor cur = x;
+        int n = x.dim(0);
+        for (int i = 0; i < weights.size(); i++) {
+            boolean last = i + 1 == weights.size();
+            Activation a = last ? Activation.IDENTITY : act;
+            Tensor w = weight(i);
+            Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
+            Tensor y = be.alloc(n, dims[i + 1]);
+            be.linearForward(cur, w, biases.get(i).value(), a, pre, y);
+            stash.put(key + ".in" + i, cur);
+            stash.put(key + ".pre" + i, pre);
+            stash.put(key + ".out" + i, y);
+            stash.put(key + ".w" + i, w);
+            cur = y;
+        }
+        return cur;
+    }
+
+    /**
+     * Backward: given x (the input the forward saw) and gOut = ∂L/∂out, accumulates weight and bias gradients and returns ∂L/∂x.
+     * Uses what forward stored under {@code key}, or recomputes the forward when nothing was stored.
+     */
+    public Tensor backward(Tensor x, Tensor gOut, Stash stash, String key) {
+        if (stash.get(key + ".out0") == null) {
+            Stash tmp = new Stash(true);
+            forward(x, tmp, key);
+            stash = tmp;
+        }
+        Tensor g = gOut;
+        for (int i = weights.size() - 1; i >= 0; i--) {
+            boolean last = i + 1 == weights.size();
+            Activation a = last ? Activation.IDENTITY : act;
+            Tensor in = stash.get(key + ".in" + i), y = stash.get(key + ".out" + i), pre = stash.get(key + ".pre" + i);
+            Tensor w = stash.get(key + ".w" + i);
+            if (a != Activation.IDENTITY) be.activationBackward(a, pre, y, g, g);
+            Tensor gx = be.alloc(in.shape());
+            Tensor gw = masks == null ? weights.get(i).grad() : be.alloc(w.shape());
+            be.linearBackward(in, w, g, gx, gw, biases.get(i).grad());
+            if (masks != null) { // gradient of w ⊙ mask w.r.t. w is the mask
+                be.applyMask(gw, masks.get(i), gw);
+                be.axpy(1f, gw, weights.get(i).grad());
+            }
+            g = gx;
+        }
+        return g;
+    }
+
+    public ObjectNode config() {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        var arr = o.putArray("dims");
+        for (int d : dims) arr.add(d);
+        o.put("activation", act.id());
+        return o;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.fluvia.train;
+
+import dev.fluvia.backend.Backend;
+import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Adamax (Kingma &amp; Ba 2015, §7.1), the infinity-norm variant: {@code m = β1·m + (1−β1)·g}, {@code u = max(β2·u, |g|)},
+ * {@code p −= lr/(1−β1^t) · m/(u + eps)}. One {@link Backend#adamaxUpdate} per parameter.
+ */
+public final class Adamax extends Optimizer {
+    public static final String KIND = "adamax";
+    private final float beta1, beta2, eps;
+
+    public Adamax(Backend be, Map<String, Param> params, float beta1, float beta2, float eps) {
+        super(be, params, List.of("m", "u"));
+        checkBetas(beta1, beta2, eps);
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+    }
+
+    @Override public String kind() { return KIND; }
+
+    @Override protected void update(Param p, Tensor[] s, float lr, int t) {
+        be.adamaxUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, t);
+    }
+}

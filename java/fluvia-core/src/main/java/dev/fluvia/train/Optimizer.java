@@ -1,0 +1,95 @@
+package dev.fluvia.train;
+
+import dev.fluvia.FluviaException.CheckpointException;
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A first-order optimizer over a fixed set of trainable parameters, keyed as in {@link ParamKeys}. It owns two state
+ * tensors per parameter (allocated by the constructor; construct it outside any allocation scope so they live as long as
+ * the optimizer), a step counter starting at 0, and applies one fused backend update per parameter per {@link #step}.
+ */
+public abstract class Optimizer {
+    protected final Backend be;
+    private final Map<String, Param> params;
+    private final Map<String, Tensor[]> slots = new LinkedHashMap<>();
+    private final List<String> slotNames;
+    private int step;
+
+    protected Optimizer(Backend be, Map<String, Param> params, List<String> slotNames) {
+        this.be = be;
+        this.params = new LinkedHashMap<>(params);
+        this.slotNames = List.copyOf(slotNames);
+        for (Map.Entry<String, Param> e : this.params.entrySet()) {
+            if (!e.getValue().trainable()) throw new IllegalArgumentException("optimizer given the fixed parameter " + e.getKey());
+            Tensor[] s = new Tensor[slotNames.size()];
+            for (int i = 0; i < s.length; i++) s[i] = be.alloc(e.getValue().value().shape());
+            slots.put(e.getKey(), s);
+        }
+    }
+
+    /** Builds "adam" or "adamax" from the config's hyperparameters. */
+    public static Optimizer create(TrainConfig cfg, Backend be, Map<String, Param> params) {
+        return switch (cfg.optimizer()) {
+            case "adam" -> new Adam(be, params, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
+            case "adamax" -> {
+                if (cfg.weightDecay() != 0) throw new InvalidConfigException("weight decay is only implemented for adam, not adamax");
+                yield new Adamax(be, params, cfg.beta1(), cfg.beta2(), cfg.eps());
+            }
+            default -> throw new UnknownNameException("unknown optimizer '" + cfg.optimizer() + "' (known: adam, adamax)");
+        };
+    }
+
+    /** "adam" or "adamax". */
+    public abstract String kind();
+
+    /** Applies one fused update to parameter {@code p} with gradient already in {@code p.grad()}; {@code t ≥ 1}. */
+    protected abstract void update(Param p, Tensor[] slots, float lr, int t);
+
+    /** Increments the step counter and updates every parameter with the gradients they hold. */
+    public void step(double lr) {
+        step++;
+        for (Map.Entry<String, Param> e : params.entrySet()) update(e.getValue(), slots.get(e.getKey()), (float) lr, step);
+    }
+
+    /** Updates applied so far. */
+    public int stepCount() { return step; }
+
+    public Map<String, Param> params() { return java.util.Collections.unmodifiableMap(params); }
+
+    /** Host copy of the state. */
+    public OptimizerState exportState() {
+        Map<String, float[]> m = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor[]> e : slots.entrySet())
+            for (int i = 0; i < slotNames.size(); i++) m.put(e.getKey() + "." + slotNames.get(i), be.toHost(e.getValue()[i]));
+        return new OptimizerState(kind(), step, m);
+    }
+
+    /** Restores a state exported by an optimizer of the same kind over the same parameters. */
+    public void importState(OptimizerState st) {
+        if (!kind().equals(st.kind())) throw new CheckpointException("optimizer state is for " + st.kind() + ", this run uses " + kind());
+        if (st.step() < 0) throw new CheckpointException("optimizer state has a negative step " + st.step());
+        for (Map.Entry<String, Tensor[]> e : slots.entrySet())
+            for (int i = 0; i < slotNames.size(); i++) {
+                String key = e.getKey() + "." + slotNames.get(i);
+                float[] v = st.tensors().get(key);
+                if (v == null) throw new CheckpointException("optimizer state lacks " + key);
+                if (v.length != e.getValue()[i].numel())
+                    throw new CheckpointException("optimizer state " + key + " has " + v.length + " values, expected " + e.getValue()[i].numel());
+            }
+        for (Map.Entry<String, Tensor[]> e : slots.entrySet())
+            for (int i = 0; i < slotNames.size(); i++) be.upload(st.tensors().get(e.getKey() + "." + slotNames.get(i)), e.getValue()[i]);
+        step = st.step();
+    }
+
+    static void checkBetas(float beta1, float beta2, float eps) {
+        if (!(beta1 >= 0 && beta1 < 1)) throw new InvalidConfigException("beta1 must be in [0, 1), got " + beta1);
+        if (!(beta2 >= 0 && beta2 < 1)) throw new InvalidConfigException("beta2 must be in [0, 1), got " + beta2);
+        if (!(eps > 0)) throw new InvalidConfigException("eps must be > 0, got " + eps);
+    }
+}

@@ -1,0 +1,4 @@
+package planted.down.tensor;
+
+/** Planted for FloorsTest. */
+public class T {}

@@ -1,0 +1,6 @@
+package planted.up.backend;
+
+/** Planted for FloorsTest: backend → transforms. */
+public class UsesTransforms {
+    public planted.up.transforms.Layer used;
+}

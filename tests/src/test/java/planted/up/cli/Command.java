@@ -1,0 +1,4 @@
+package planted.up.cli;
+
+/** Planted for FloorsTest. */
+public class Command {}

@@ -1,0 +1,4 @@
+package planted.up.cuda;
+
+/** Planted for FloorsTest. */
+public class Lib {}

@@ -1,0 +1,4 @@
+package planted.up.flow;
+
+/** Planted for FloorsTest. */
+public class Context {}

@@ -1,0 +1,6 @@
+package planted.up.flow;
+
+/** Planted for FloorsTest: the library → picocli. */
+public class UsesPicocli {
+    public picocli.CommandLine used;
+}

@@ -1,0 +1,4 @@
+package planted.up.transforms;
+
+/** Planted for FloorsTest. */
+public class Layer {}

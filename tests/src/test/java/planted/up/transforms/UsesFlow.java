@@ -1,0 +1,6 @@
+package planted.up.transforms;
+
+/** Planted for FloorsTest: transforms → flow (what Split → LatentContext does today). */
+public class UsesFlow {
+    public planted.up.flow.Context used;
+}
