@@ -102,7 +102,7 @@ public final class FluviaServer implements AutoCloseable {
                     .port(opts.port())
                     .shutdownHook(false)                                   // FluviaServer.main installs its own (drains first)
                     .shutdownGracePeriod(Duration.ofSeconds(2))
-                    .maxPayloadSize(opts.maxBodyBytes() * 2 + 4096)        // backstop; the handlers answer 413 in JSON first
+                    .maxPayloadSize(Math.min(Long.MAX_VALUE / 2, opts.maxBodyBytes() * 16 + (1 << 20)))  // backstop for routes that read no body; the handlers answer 413 in JSON long before
                     .routing(this::routes)
                     .build()
                     .start();
@@ -125,6 +125,9 @@ public final class FluviaServer implements AutoCloseable {
 
     /** The generation of the model now served: 1 at start, +1 per successful reload. */
     public long generation() { return current.get().generation; }
+
+    /** Requests being handled now (for tests and the drain on stop). */
+    int inFlight() { return inFlight.get(); }
 
     /** The Prometheus exposition text (what GET /metrics serves). */
     public String scrape() { return registry.scrape(); }
