@@ -522,7 +522,10 @@ public final class FluviaServer implements AutoCloseable {
         @Override public Integer call() throws Exception {
             ServerOptions o = new ServerOptions(model, host, port, maxBatch, maxDelayUs, queue, maxBody, timeoutMs, maxSample);
             FluviaServer server = FluviaServer.start(o);
-            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("fluvia-server-shutdown").unstarted(server::stop));
+            Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("fluvia-server-shutdown").unstarted(() -> {
+                server.stop();
+                System.err.println("fluvia-server: stopped (in-flight requests completed)");
+            }));
             System.err.println("fluvia-server: serving " + model + " on http://" + host + ":" + server.port()
                     + " (dimension " + server.current.get().model.dimension() + ")");
             server.awaitStop();
