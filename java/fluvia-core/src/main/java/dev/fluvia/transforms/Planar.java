@@ -65,10 +65,6 @@ public final class Planar implements Transform {
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
 
-    /** log(1 + e^a), stable for any a. */
-    static double softplus(double a) { return a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)); }
-
-    static double sigmoid(double a) { return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)); }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
@@ -92,7 +88,7 @@ public final class Planar implements Transform {
             if (!(n2 > 0) || !Double.isFinite(n2) || !Double.isFinite(dot) || !Double.isFinite(bb))
                 throw new InvalidParameterException(KIND + ": w must be finite and non-zero (‖w‖² = " + n2 + "), u and b finite");
             p = dot;
-            c = -1 + softplus(p);
+            c = -1 + HostMath.softplus(p);
             w2 = n2;
             k = (c - p) / n2;
             for (int i = 0; i < dim; i++) uh[i] = uu[i] + k * ww[i];
@@ -191,23 +187,18 @@ public final class Planar implements Transform {
             gw[i] += q.k * guh[i];
             gk += guh[i] * q.ww[i];
         }
-        double sig = sigmoid(q.p);
+        double sig = HostMath.sigmoid(q.p);
         double gp = gc * sig + gk * (sig - 1) / q.w2;
         for (int i = 0; i < dim; i++) {
             gw[i] += -gk * 2 * q.k * q.ww[i] / q.w2 + gp * q.uu[i];
             gu[i] += gp * q.ww[i];
         }
-        accumulate(u, gu);
-        accumulate(w, gw);
-        accumulate(b, new double[] {gb});
+        HostMath.accumulate(be, u, gu);
+        HostMath.accumulate(be, w, gw);
+        HostMath.accumulate(be, b, gb);
         return be.fromHost(gxh, x.shape());
     }
 
-    private void accumulate(Param p, double[] g) {
-        float[] cur = be.toHost(p.grad());
-        for (int i = 0; i < cur.length; i++) cur[i] = (float) (cur[i] + g[i]);
-        be.upload(cur, p.grad());
-    }
 
     @Override public ObjectNode config() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();

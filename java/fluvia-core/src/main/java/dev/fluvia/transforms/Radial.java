@@ -67,8 +67,8 @@ public final class Radial implements Transform {
             br = be.toHost(betaRaw.value())[0];
             if (!Double.isFinite(ar) || !Double.isFinite(br))
                 throw new InvalidParameterException(KIND + ": alpha_raw = " + ar + " and beta_raw = " + br + " must be finite");
-            alpha = Planar.softplus(ar);
-            beta = -alpha + Planar.softplus(br);
+            alpha = HostMath.softplus(ar);
+            beta = -alpha + HostMath.softplus(br);
         }
     }
 
@@ -159,17 +159,12 @@ public final class Radial implements Transform {
         }
         // β = −α + softplus(β̂), α = softplus(α̂)
         double gAlphaTotal = ga - gbeta;
-        accumulate(z0, gc);
-        accumulate(alphaRaw, new double[] {gAlphaTotal * Planar.sigmoid(q.ar)});
-        accumulate(betaRaw, new double[] {gbeta * Planar.sigmoid(q.br)});
+        HostMath.accumulate(be, z0, gc);
+        HostMath.accumulate(be, alphaRaw, gAlphaTotal * HostMath.sigmoid(q.ar));
+        HostMath.accumulate(be, betaRaw, gbeta * HostMath.sigmoid(q.br));
         return be.fromHost(gxh, x.shape());
     }
 
-    private void accumulate(Param p, double[] g) {
-        float[] cur = be.toHost(p.grad());
-        for (int i = 0; i < cur.length; i++) cur[i] = (float) (cur[i] + g[i]);
-        be.upload(cur, p.grad());
-    }
 
     @Override public ObjectNode config() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
