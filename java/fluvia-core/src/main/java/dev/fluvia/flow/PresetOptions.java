@@ -6,7 +6,7 @@ import dev.fluvia.backend.CouplingScale;
 /**
  * Sizes and choices of a preset; a null / non-positive field means "the preset's default".
  *
- * @param layers     couplings (realnvp, nice), steps (glow) or autoregressive layers (maf, iaf)
+ * @param layers     couplings (realnvp, nice), steps (glow), autoregressive layers (maf, iaf) or planar / radial layers
  * @param hidden     width of every hidden layer of the conditioners
  * @param depth      number of hidden layers of the conditioners
  * @param activation hidden activation

@@ -15,6 +15,8 @@ import dev.fluvia.transforms.Iaf;
 import dev.fluvia.transforms.InvertibleLinear;
 import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
+import dev.fluvia.transforms.Planar;
+import dev.fluvia.transforms.Radial;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
@@ -23,12 +25,13 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * The tabular flow zoo: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code iaf} with sensible defaults,
+ * The tabular flow zoo: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code iaf}, {@code planar}, {@code radial}
+ * (K = {@code layers} planar / radial layers, default 16) with sensible defaults,
  * every size overridable through {@link PresetOptions}. An optional standardisation (fitted on the training split)
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
-    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial");
 
     private Presets() {}
 
@@ -39,6 +42,7 @@ public final class Presets {
             case "nice" -> new int[] {4, 64, 3};
             case "glow" -> new int[] {6, 64, 2};
             case "maf", "iaf" -> new int[] {5, 64, 2};
+            case "planar", "radial" -> new int[] {16, 0, 0}; // no conditioner: hidden and depth are unused
             default -> throw unknown(name);
         };
     }
@@ -95,6 +99,12 @@ public final class Presets {
                     ts.add(name.equals("maf") ? maf : new Iaf(be, maf));
                     order = Maf.reversedOrder(order);
                 }
+            }
+            case "planar" -> {
+                for (int l = 0; l < layers; l++) ts.add(new Planar(be, dim, rng));
+            }
+            case "radial" -> {
+                for (int l = 0; l < layers; l++) ts.add(new Radial(be, dim, rng));
             }
             default -> throw unknown(name);
         }

@@ -163,6 +163,8 @@ final class ModelBounds {
             case "additive_coupling" -> mlp(c.path("a").size(), c.path("conditioner").path("dims"), c.path("b").size());
             case "maf", "iaf" -> mlp(d, hiddenAsDims(c.path("hidden"), d), 2 * d);
             case "diag_scale" -> d;
+            case "planar" -> 2 * d + 1;
+            case "radial" -> d + 2;
             case "standardize" -> 2 * d;
             case "actnorm" -> 2 * ch + 1;
             case "linear", "conv1x1" -> ch * ch;

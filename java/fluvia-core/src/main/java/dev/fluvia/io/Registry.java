@@ -14,7 +14,9 @@ import dev.fluvia.transforms.Iaf;
 import dev.fluvia.transforms.InvertibleLinear;
 import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Permutation;
+import dev.fluvia.transforms.Planar;
 import dev.fluvia.transforms.PlainLinear;
+import dev.fluvia.transforms.Radial;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
 
@@ -34,6 +36,8 @@ public final class Registry {
             case Permutation.KIND -> Permutation.fromConfig(be, config);
             case InvertibleLinear.KIND -> InvertibleLinear.fromConfig(be, config);
             case PlainLinear.KIND -> PlainLinear.fromConfig(be, config);
+            case Planar.KIND -> Planar.fromConfig(be, config);
+            case Radial.KIND -> Radial.fromConfig(be, config);
             case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
             case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
             case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
