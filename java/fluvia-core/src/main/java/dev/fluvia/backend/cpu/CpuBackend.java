@@ -242,8 +242,26 @@ public final class CpuBackend implements Backend {
 
     @Override public void synchronize() {}
 
+    private volatile boolean closed;
+
+    /**
+     * Stops the worker threads and frees the backend's pooled memory (every tensor allocated inside a scope, every scratch
+     * block): tensors of this backend must not be used afterwards. Tensors allocated outside any scope live in automatic
+     * arenas and are freed when unreachable. Idempotent.
+     */
     @Override public void close() {
-        if (pool != null) pool.shutdown();
+        if (closed) return;
+        closed = true;
+        if (pool != null) {
+            pool.shutdown();
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        synchronized (free) { free.clear(); }
+        poolArena.close();
     }
 
     // ------------------------------------------------------------------ parallel helpers
