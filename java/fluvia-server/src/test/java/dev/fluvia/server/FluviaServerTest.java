@@ -15,7 +15,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.flow.Presets;
 import dev.fluvia.io.Checkpoint;
-import dev.fluvia.nn.Param;
+import dev.fluvia.param.Param;
 import dev.fluvia.serve.FlowModel;
 import java.io.IOException;
 import java.net.URI;
