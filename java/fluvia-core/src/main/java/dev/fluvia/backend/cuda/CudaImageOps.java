@@ -32,7 +32,6 @@ final class CudaImageOps {
         this.handle = handle;
     }
 
-
     private static DeviceTensor d(Tensor t) { return CudaBackend.d(t); }
     private static DeviceAddress p(Tensor t) { return CudaBackend.p(t); }
 
