@@ -50,6 +50,8 @@ public final class CudaBackend implements Backend {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
+    /** The typed kernel launchers (one method per kernel of kernels/*.cu). */
+    private final Kernels kern;
     private final DeviceAllocator pool = new DeviceAllocator();
     private final Cublas cublas;
     private final MemorySegment cublasHandle;
@@ -166,6 +168,7 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         rt = r;
+        kern = r.kernels;
         cublas = cb;
         cublasHandle = handle;
     }
@@ -363,7 +366,7 @@ public final class CudaBackend implements Backend {
     }
 
     @Override public void fill(Tensor t, float value) {
-        elementwise("fill", t.numel(), t, t.numel(), value);
+        kern.fill(kern.elementwise(t.numel()), p(t), t.numel(), value);
     }
 
     @Override public void synchronize() {
@@ -388,8 +391,6 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ launch helpers
 
     private int gridFor(long count) { return rt.gridFor(count); }
-    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
-    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
 
     private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
 
@@ -413,7 +414,13 @@ public final class CudaBackend implements Backend {
     static int groupRows(int n, int c0, int count) { return Math.max(0, Math.min(n - c0 * CHUNK, count * CHUNK)); }
 
     /** A tensor's device address plus {@code bytes}, as a kernel argument (null stays null). */
-    private static Long at(Tensor t, long bytes) { return t == null ? null : d(t).address() + bytes; }
+    private static DeviceAddress at(Tensor t, long bytes) { return t == null ? null : d(t).offset(bytes); }
+
+    /** A tensor as a pointer argument of a typed launcher (null stays the null pointer). */
+    static DeviceAddress p(Tensor t) { return t == null ? null : d(t); }
+
+    /** An index list as a pointer argument of a typed launcher (null stays the null pointer). */
+    static DeviceAddress p(Index i) { return i == null ? null : di(i); }
 
     // ------------------------------------------------------------------ dense
 
@@ -433,12 +440,12 @@ public final class CudaBackend implements Backend {
         OpChecks.linearForward(x, w, bias, pre, y);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);
         gemmRaw(false, true, n, out, in, 1f, d(x), d(w), 0f, d(y));
-        elementwise("linearForwardEpilogue", (long) n * out, y, bias, pre, n, out, act.ordinal());
+        kern.linearForwardEpilogue(kern.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
     }
 
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
         OpChecks.activationBackward(act, pre, y, gy, gpre);
-        elementwise("activationBackward", gy.numel(), pre == null ? y : pre, y, gy, gpre, gy.numel(), act.ordinal());
+        kern.activationBackward(kern.elementwise(gy.numel()), p(pre == null ? y : pre), p(y), p(gy), p(gpre), gy.numel(), act.ordinal());
     }
 
     @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
@@ -459,16 +466,16 @@ public final class CudaBackend implements Backend {
         DeviceBlock part = scratch((long) ch * cols * 8);
         inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
             long r0 = (long) c0 * CHUNK;
-            rt.launch("columnSumPartials", gx, cnt, THREADS, 0, at(a, 4 * r0 * cols), groupRows(n, c0, cnt), cols,
-                    part.address() + 8L * c0 * cols);
+            kern.columnSumPartials(Kernels.grid(gx, cnt, THREADS, 0), at(a, 4 * r0 * cols), groupRows(n, c0, cnt), cols,
+                    part.offset(8L * c0 * cols));
         });
-        rt.launch("columnSumAccumulate", (cols + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, cols, dst);
+        kern.columnSumAccumulate(Kernels.grid((cols + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, cols, p(dst));
         free(part);
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
         OpChecks.applyMask(w, mask, out);
-        elementwise("applyMask", w.numel(), w, mask, out, w.numel());
+        kern.applyMask(kern.elementwise(w.numel()), p(w), p(mask), p(out), w.numel());
     }
 
     // ------------------------------------------------------------------ gather / scatter
@@ -476,14 +483,14 @@ public final class CudaBackend implements Backend {
     @Override public void gather(Tensor x, Index idx, Tensor out) {
         OpChecks.gather(x, idx, out);
         int n = x.dim(0), dd = x.dim(1), k = idx.size();
-        elementwise("gather", (long) n * k, x, idx, n, dd, k, out);
+        kern.gather(kern.elementwise((long) n * k), p(x), p(idx), n, dd, k, p(out));
     }
 
     @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
         OpChecks.scatterAdd(src, idx, dst);
         int n = dst.dim(0), dd = dst.dim(1), k = idx.size();
-        if (di(idx).distinct) elementwise("scatterAdd", (long) n * k, src, idx, n, dd, k, dst);
-        else elementwise("scatterAddSerial", n, src, idx, n, dd, k, dst);
+        if (di(idx).distinct) kern.scatterAdd(kern.elementwise((long) n * k), p(src), p(idx), n, dd, k, p(dst));
+        else kern.scatterAddSerial(kern.elementwise(n), p(src), p(idx), n, dd, k, p(dst));
     }
 
     // ------------------------------------------------------------------ couplings
@@ -496,32 +503,32 @@ public final class CudaBackend implements Backend {
     @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
         OpChecks.affineCouplingForward(x, h, b, y, ld);
         distinctMask("affineCouplingForward", b, x);
-        rows("affineCouplingForward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, y, ld);
+        kern.affineCouplingForward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(y), p(ld));
     }
 
     @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
         OpChecks.affineCouplingInverse(y, h, b, x, ld);
         distinctMask("affineCouplingInverse", b, y);
-        rows("affineCouplingInverse", y.dim(0), y, h, b, y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, x, ld);
+        kern.affineCouplingInverse(kern.rows(y.dim(0)), p(y), p(h), p(b), y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, p(x), p(ld));
     }
 
     @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
                                                  Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
         OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
         distinctMask("affineCouplingBackward", b, x);
-        rows("affineCouplingBackward", x.dim(0), x, h, b, x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, gy, gLd, gx, gh);
+        kern.affineCouplingBackward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(gy), p(gLd), p(gx), p(gh));
     }
 
     @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
         OpChecks.additiveCouplingForward(x, m, b, y);
         distinctMask("additiveCouplingForward", b, x);
-        rows("additiveCouplingForward", x.dim(0), x, m, b, x.dim(0), x.dim(1), b.size(), y);
+        kern.additiveCouplingForward(kern.rows(x.dim(0)), p(x), p(m), p(b), x.dim(0), x.dim(1), b.size(), p(y));
     }
 
     @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
         OpChecks.additiveCouplingInverse(y, m, b, x);
         distinctMask("additiveCouplingInverse", b, y);
-        rows("additiveCouplingInverse", y.dim(0), y, m, b, y.dim(0), y.dim(1), b.size(), x);
+        kern.additiveCouplingInverse(kern.rows(y.dim(0)), p(y), p(m), p(b), y.dim(0), y.dim(1), b.size(), p(x));
     }
 
     // ------------------------------------------------------------------ actnorm
@@ -530,12 +537,12 @@ public final class CudaBackend implements Backend {
 
     @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
         OpChecks.actnormForward(x, logs, bias, y, ld);
-        elementwise("actnormForward", Math.max(x.numel(), x.dim(0)), x, logs, bias, y, ld, x.dim(0), x.dim(1), hw(x));
+        kern.actnormForward(kern.elementwise(Math.max(x.numel(), x.dim(0))), p(x), p(logs), p(bias), p(y), p(ld), x.dim(0), x.dim(1), hw(x));
     }
 
     @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
         OpChecks.actnormInverse(y, logs, bias, x, ld);
-        elementwise("actnormInverse", Math.max(y.numel(), y.dim(0)), y, logs, bias, x, ld, y.dim(0), y.dim(1), hw(y));
+        kern.actnormInverse(kern.elementwise(Math.max(y.numel(), y.dim(0))), p(y), p(logs), p(bias), p(x), p(ld), y.dim(0), y.dim(1), hw(y));
     }
 
     @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
@@ -547,13 +554,13 @@ public final class CudaBackend implements Backend {
         inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
             long r0 = (long) c0 * CHUNK, e0 = 4 * r0 * c * hw;
             int rows = groupRows(n, c0, cnt);
-            long pxyAt = pxy.address() + 8L * c0 * c, pgAt = pg.address() + 8L * c0 * c, pldAt = pld.address() + 8L * c0;
-            if (hw == 1) rt.launch("actnormBackwardPartialsRows", (c + THREADS - 1) / THREADS, cnt, THREADS, 0,
-                    at(x, e0), logs, at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, pxyAt, pgAt, pldAt);
-            else rt.launch("actnormBackwardPartialsPlanes", c, cnt, THREADS, 0,
-                    at(x, e0), logs, at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, hw, pxyAt, pgAt, pldAt);
+            DeviceAddress pxyAt = pxy.offset(8L * c0 * c), pgAt = pg.offset(8L * c0 * c), pldAt = pld.offset(8L * c0);
+            if (hw == 1) kern.actnormBackwardPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0),
+                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, pxyAt, pgAt, pldAt);
+            else kern.actnormBackwardPartialsPlanes(Kernels.grid(c, cnt, THREADS, 0),
+                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, hw, pxyAt, pgAt, pldAt);
         });
-        rt.launch("actnormBackwardFinalize", (c + THREADS - 1) / THREADS, 1, THREADS, 0, pxy, pg, pld, ch, c, hw, logs, glogs, gbias);
+        kern.actnormBackwardFinalize(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), pxy, pg, pld, ch, c, hw, p(logs), p(glogs), p(gbias));
         free(pxy); free(pg); free(pld);
     }
 
@@ -566,11 +573,11 @@ public final class CudaBackend implements Backend {
         inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
             long r0 = (long) c0 * CHUNK;
             int rows = groupRows(n, c0, cnt);
-            long partAt = part.address() + 8L * 3 * c0 * c;
-            if (hw == 1) rt.launch("actnormInitStatsPartialsRows", (c + THREADS - 1) / THREADS, cnt, THREADS, 0, at(x, 4 * r0 * c), rows, c, partAt);
-            else rt.launch("actnormInitStatsPartialsPlanes", c, cnt, THREADS, 3 * THREADS * 8, at(x, 4 * r0 * c * hw), rows, c, hw, partAt);
+            DeviceAddress partAt = part.offset(8L * 3 * c0 * c);
+            if (hw == 1) kern.actnormInitStatsPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0), at(x, 4 * r0 * c), rows, c, partAt);
+            else kern.actnormInitStatsPartialsPlanes(Kernels.grid(c, cnt, THREADS, 3 * THREADS * 8), at(x, 4 * r0 * c * hw), rows, c, hw, partAt);
         });
-        rt.launch("actnormInitStats", (c + THREADS - 1) / THREADS, 1, THREADS, 0, part, ch, c, mean, std);
+        kern.actnormInitStats(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, c, p(mean), p(std));
         free(part);
     }
 
@@ -587,7 +594,7 @@ public final class CudaBackend implements Backend {
         OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
         isPermutation("luAssemble", perm, logs);
         int c = logs.dim(0);
-        elementwise("luAssemble", (long) c * c, perm, lower, upper, logs, sign, w, c);
+        kern.luAssemble(kern.elementwise((long) c * c), p(perm), p(lower), p(upper), p(logs), p(sign), p(w), c);
     }
 
     @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
@@ -597,7 +604,7 @@ public final class CudaBackend implements Backend {
         long cols = (long) y.dim(0) * hw(y);
         if (cols == 0 || c == 0) return;
         DeviceBlock v = scratch(cols * c * 8);
-        elementwise("luSolve", cols, perm, lower, upper, logs, sign, y, x, v, y.dim(0), c, hw(y));
+        kern.luSolve(kern.elementwise(cols), p(perm), p(lower), p(upper), p(logs), p(sign), p(y), p(x), v, y.dim(0), c, hw(y));
         free(v);
     }
 
@@ -607,7 +614,7 @@ public final class CudaBackend implements Backend {
         isPermutation("luWeightBackward", perm, logs);
         int c = logs.dim(0);
         DeviceBlock inv = inverse(di(perm));
-        elementwise("luWeightBackward", (long) c * c, inv, lower, upper, logs, sign, gw, glower, gupper, glogs, c);
+        kern.luWeightBackward(kern.elementwise((long) c * c), inv, p(lower), p(upper), p(logs), p(sign), p(gw), p(glower), p(gupper), p(glogs), c);
     }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
@@ -616,26 +623,26 @@ public final class CudaBackend implements Backend {
         OpChecks.addScaledSum(ld);
         rt.makeCurrent();
         if (ld.dim(0) == 0) return;
-        rt.launch("addScaledSum", gridFor(ld.dim(0)), 1, THREADS, 0, ld, ld.dim(0), v, (int) v.numel(), mult);
+        kern.addScaledSum(Kernels.grid(gridFor(ld.dim(0)), 1, THREADS, 0), p(ld), ld.dim(0), p(v), (int) v.numel(), mult);
     }
 
     @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
         OpChecks.addScaledTotal(gLd);
         rt.makeCurrent();
         if (g.numel() == 0) return;
-        rt.launch("addScaledTotal", gridFor(g.numel()), 1, THREADS, 0, g, g.numel(), gLd, gLd.dim(0), mult);
+        kern.addScaledTotal(Kernels.grid(gridFor(g.numel()), 1, THREADS, 0), p(g), g.numel(), p(gLd), gLd.dim(0), mult);
     }
 
     // ------------------------------------------------------------------ MAF
 
     @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
         OpChecks.mafForward(x, hh, z, ld);
-        rows("mafForward", x.dim(0), x, hh, x.dim(0), x.dim(1), clamp, z, ld);
+        kern.mafForward(kern.rows(x.dim(0)), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(z), p(ld));
     }
 
     @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
         OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
-        elementwise("mafBackward", x.numel(), x, hh, x.dim(0), x.dim(1), clamp, gz, gLd, gx, gh);
+        kern.mafBackward(kern.elementwise(x.numel()), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(gz), p(gLd), p(gx), p(gh));
     }
 
     @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
@@ -669,7 +676,7 @@ public final class CudaBackend implements Backend {
         uploadBytes(MemorySegment.ofArray(dims), dArr);
         int tiles = (n + MAF_TILE - 1) / MAF_TILE;
         int grid = Math.max(1, Math.min(tiles, rt.multiprocessors * 8));
-        rt.launch("mafInverse", grid, 1, MAF_THREADS, (int) smem, wArr, bArr, dArr, layers, act.ordinal(), order, clamp, z, x, ld, n, hbuf);
+        kern.mafInverse(Kernels.grid(grid, 1, MAF_THREADS, (int) smem), wArr, bArr, dArr, layers, act.ordinal(), p(order), clamp, p(z), p(x), p(ld), n, hbuf);
         free(wArr); free(bArr); free(dArr);
     }
 
@@ -677,18 +684,18 @@ public final class CudaBackend implements Backend {
 
     @Override public void stdNormalLogProb(Tensor z, Tensor out) {
         OpChecks.stdNormalLogProb(z, out);
-        rows("stdNormalLogProb", z.rows(), z, z.rows(), z.rowSize(), out);
+        kern.stdNormalLogProb(kern.rows(z.rows()), p(z), z.rows(), z.rowSize(), p(out));
     }
 
     @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
         OpChecks.stdNormalLogProbBackward(z, gOut, gz);
-        elementwise("stdNormalLogProbBackward", z.numel(), z, gOut, z.rows(), z.rowSize(), gz);
+        kern.stdNormalLogProbBackward(kern.elementwise(z.numel()), p(z), p(gOut), z.rows(), z.rowSize(), p(gz));
     }
 
     @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
         OpChecks.diagNormalLogProb(z, mu, logSigma, out);
         int dd = z.rowSize();
-        rows("diagNormalLogProb", z.rows(), z, mu, logSigma, z.rows(), dd, out);
+        kern.diagNormalLogProb(kern.rows(z.rows()), p(z), p(mu), p(logSigma), z.rows(), dd, p(out));
     }
 
     @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
@@ -699,22 +706,22 @@ public final class CudaBackend implements Backend {
         int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
         DeviceBlock part = scratch(2L * ch * dd * 8);
         if (ch <= MAX_GRID_Y) {
-            rt.launch("diagNormalLogProbBackwardPartials", gx, ch, THREADS, 0, z, mu, logSigma, gOut, n, dd, gz, part);
+            kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, ch, THREADS, 0), p(z), p(mu), p(logSigma), p(gOut), n, dd, p(gz), part);
         } else {
             // the kernel places its second half of partials gridDim.y chunks further on: run each group into a scratch of
             // its own [2][cnt][D] and move both halves to their place in part [2][ch][D]
             DeviceBlock tmp = scratch(2L * MAX_GRID_Y * dd * 8);
             inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
                 long r0 = (long) c0 * CHUNK, half = 8L * cnt * dd;
-                rt.launch("diagNormalLogProbBackwardPartials", gx, cnt, THREADS, 0, at(z, 4 * r0 * dd), mu, logSigma, at(gOut, 4 * r0),
+                kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, cnt, THREADS, 0), at(z, 4 * r0 * dd), p(mu), p(logSigma), at(gOut, 4 * r0),
                         groupRows(n, c0, cnt), dd, at(gz, 4 * r0 * dd), tmp);
                 cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * c0 * dd), tmp.ptr, half, rt.compute);
                 cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * ((long) ch + c0) * dd), tmp.ptr.withByteOffset(half), half, rt.compute);
             });
             free(tmp);
         }
-        rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part, ch, dd, gmu);
-        rt.launch("columnSumAccumulate", gx, 1, THREADS, 0, part.address() + (long) ch * dd * 8, ch, dd, glogSigma);
+        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part, ch, dd, p(gmu));
+        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part.offset((long) ch * dd * 8), ch, dd, p(glogSigma));
         free(part);
     }
 
@@ -726,8 +733,8 @@ public final class CudaBackend implements Backend {
         if (n == 0) return 0;
         int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
         DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
-        rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, mode, part);
-        rt.launch("sumFinalize", 1, 1, 1024, 0, part, blocks, out);
+        kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, mode, part);
+        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), part, blocks, out);
         double[] r = new double[1];
         downloadBytes(out, MemorySegment.ofArray(r));
         free(part); free(out);
@@ -751,12 +758,12 @@ public final class CudaBackend implements Backend {
             if (t == null || t.numel() == 0) continue;
             long n = t.numel();
             int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
-            rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, 1, sq.address() + off * 8);
-            rt.launch("sumPartials", blocks, 1, THREADS, 0, t, n, 2, bad.address() + off * 8);
+            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 1, sq.offset(off * 8));
+            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 2, bad.offset(off * 8));
             off += blocks;
         }
-        rt.launch("sumFinalize", 1, 1, 1024, 0, bad, total, out);
-        rt.launch("sumFinalize", 1, 1, 1024, 0, sq, total, out.address() + 8);
+        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), bad, total, out);
+        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), sq, total, out.offset(8));
         double[] r = new double[2];
         downloadBytes(out, MemorySegment.ofArray(r));
         free(sq); free(bad); free(out);
@@ -765,11 +772,11 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ element-wise
 
-    @Override public void scale(Tensor t, float s) { elementwise("scale", t.numel(), t, t.numel(), s); }
+    @Override public void scale(Tensor t, float s) { kern.scale(kern.elementwise(t.numel()), p(t), t.numel(), s); }
 
     @Override public void axpy(float a, Tensor x, Tensor y) {
         OpChecks.axpy(x, y);
-        elementwise("axpy", x.numel(), a, x, y, x.numel());
+        kern.axpy(kern.elementwise(x.numel()), a, p(x), p(y), x.numel());
     }
 
     /**
@@ -801,13 +808,13 @@ public final class CudaBackend implements Backend {
     @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
         OpChecks.adamUpdate(p, g, m, v);
         double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        elementwise("adamUpdate", p.numel(), p, g, m, v, p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+        kern.adamUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(v), p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
     }
 
     @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
         OpChecks.adamaxUpdate(p, g, m, u);
         double bc1 = 1 - Math.pow(beta1, step);
-        elementwise("adamaxUpdate", p.numel(), p, g, m, u, p.numel(), lr, beta1, beta2, eps, bc1);
+        kern.adamaxUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(u), p.numel(), lr, beta1, beta2, eps, bc1);
     }
 
     // ------------------------------------------------------------------ CUDA graphs and timing

@@ -18,21 +18,22 @@ final class CudaImageOps {
     private static final long COL_BYTES = 64L << 20;
 
     private final CudaRuntime rt;
+    /** The typed kernel launchers. */
+    private final Kernels kern;
     private final DeviceAllocator pool;
     private final Cublas cublas;
     private final MemorySegment handle;
 
     CudaImageOps(CudaRuntime rt, DeviceAllocator pool, Cublas cublas, MemorySegment handle) {
         this.rt = rt;
+        this.kern = rt.kernels;
         this.pool = pool;
         this.cublas = cublas;
         this.handle = handle;
     }
 
-    private void elementwise(String kernel, long count, Object... args) { rt.elementwise(kernel, count, args); }
-    private void rows(String kernel, long rows, Object... args) { rt.rows(kernel, rows, args); }
-
     private static DeviceTensor d(Tensor t) { return CudaBackend.d(t); }
+    private static DeviceAddress p(Tensor t) { return CudaBackend.p(t); }
 
     // ------------------------------------------------------------------ view, activation
 
@@ -43,7 +44,7 @@ final class CudaImageOps {
 
     void activate(Activation act, Tensor x, Tensor y) {
         OpChecks.activate(x, y);
-        elementwise("activate", x.numel(), x, y, x.numel(), act.ordinal());
+        kern.activate(kern.elementwise(x.numel()), p(x), p(y), x.numel(), act.ordinal());
     }
 
     // ------------------------------------------------------------------ convolution
@@ -63,7 +64,7 @@ final class CudaImageOps {
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = gemmExtent("H·W", (long) hh * ww), kk = gemmExtent("C·k·k", (long) ci * k * k);
         rt.makeCurrent();
         if (y.numel() == 0) return;
-        elementwise("conv2dBiasFill", y.numel(), y, bias, n, co, (long) hw);
+        kern.conv2dBiasFill(kern.elementwise(y.numel()), p(y), p(bias), n, co, (long) hw);
         if (kk == 0) return;
         long xa = d(x).address(), wa = d(w).address(), ya = d(y).address();
         if (k == 1) {
@@ -75,7 +76,7 @@ final class CudaImageOps {
         DeviceBlock col = pool.acquire(4L * chunk * kk * hw);
         for (int first = 0; first < n; first += chunk) {
             int cnt = Math.min(chunk, n - first);
-            elementwise("conv2dIm2col", (long) cnt * kk * hw, x, col, first, cnt, ci, hh, ww, k);
+            kern.conv2dIm2col(kern.elementwise((long) cnt * kk * hw), p(x), col, first, cnt, ci, hh, ww, k);
             for (int s = 0; s < cnt; s++)
                 cublas.gemmRowMajor(handle, false, false, co, hw, kk, 1f, wa, col.address() + 4L * s * kk * hw, 1f,
                         ya + 4L * (first + s) * co * hw);
@@ -87,7 +88,7 @@ final class CudaImageOps {
         int k = OpChecks.conv2dBackward(x, w, gy, gx, gw, gb);
         int n = x.dim(0), ci = x.dim(1), hh = x.dim(2), ww = x.dim(3), co = w.dim(0), hw = gemmExtent("H·W", (long) hh * ww), kk = gemmExtent("C·k·k", (long) ci * k * k);
         rt.makeCurrent();
-        if (gb != null && co > 0) rt.launch("conv2dBiasGrad", co, 1, THREADS, 0, gy, n, co, (long) hw, gb);
+        if (gb != null && co > 0) kern.conv2dBiasGrad(Kernels.grid(co, 1, THREADS, 0), p(gy), n, co, (long) hw, p(gb));
         if (n == 0 || hw == 0) return;
         if (kk == 0) return;
         long xa = d(x).address(), wa = d(w).address(), gya = d(gy).address(), gwa = d(gw).address();
@@ -104,14 +105,14 @@ final class CudaImageOps {
         DeviceBlock col = pool.acquire(4L * chunk * kk * hw), gcol = gx == null ? null : pool.acquire(4L * chunk * kk * hw);
         for (int first = 0; first < n; first += chunk) {
             int cnt = Math.min(chunk, n - first);
-            elementwise("conv2dIm2col", (long) cnt * kk * hw, x, col, first, cnt, ci, hh, ww, k);
+            kern.conv2dIm2col(kern.elementwise((long) cnt * kk * hw), p(x), col, first, cnt, ci, hh, ww, k);
             for (int s = 0; s < cnt; s++) {
                 long gyr = gya + 4L * (first + s) * co * hw;
                 cublas.gemmRowMajor(handle, false, true, co, kk, hw, 1f, gyr, col.address() + 4L * s * kk * hw, 1f, gwa);
                 if (gcol != null)
                     cublas.gemmRowMajor(handle, true, false, kk, hw, co, 1f, wa, gyr, 0f, gcol.address() + 4L * s * kk * hw);
             }
-            if (gcol != null) elementwise("conv2dCol2im", (long) cnt * ci * hw, gcol, gx, first, cnt, ci, hh, ww, k);
+            if (gcol != null) kern.conv2dCol2im(kern.elementwise((long) cnt * ci * hw), gcol, p(gx), first, cnt, ci, hh, ww, k);
         }
         pool.release(col);
         if (gcol != null) pool.release(gcol);
@@ -121,54 +122,53 @@ final class CudaImageOps {
 
     void squeeze(Tensor x, Tensor y) {
         OpChecks.squeeze(x, y);
-        elementwise("squeezeCopy", x.numel(), x, y, x.dim(0), x.dim(1), x.dim(2), x.dim(3), 1);
+        kern.squeezeCopy(kern.elementwise(x.numel()), p(x), p(y), x.dim(0), x.dim(1), x.dim(2), x.dim(3), 1);
     }
 
     void unsqueeze(Tensor y, Tensor x) {
         OpChecks.unsqueeze(y, x);
-        elementwise("squeezeCopy", x.numel(), x, y, x.dim(0), x.dim(1), x.dim(2), x.dim(3), 0);
+        kern.squeezeCopy(kern.elementwise(x.numel()), p(x), p(y), x.dim(0), x.dim(1), x.dim(2), x.dim(3), 0);
     }
 
     void sliceChannels(Tensor x, int start, Tensor y) {
         OpChecks.sliceChannels(x, start, y);
-        elementwise("channelCopy", y.numel(), x, y, x.dim(0), x.dim(1), y.dim(1), (long) x.dim(2) * x.dim(3), start, 1);
+        kern.channelCopy(kern.elementwise(y.numel()), p(x), p(y), x.dim(0), x.dim(1), y.dim(1), (long) x.dim(2) * x.dim(3), start, 1);
     }
 
     void placeChannels(Tensor src, int start, Tensor dst) {
         OpChecks.placeChannels(src, start, dst);
-        elementwise("channelCopy", src.numel(), dst, src, dst.dim(0), dst.dim(1), src.dim(1), (long) dst.dim(2) * dst.dim(3), start, 0);
+        kern.channelCopy(kern.elementwise(src.numel()), p(dst), p(src), dst.dim(0), dst.dim(1), src.dim(1), (long) dst.dim(2) * dst.dim(3), start, 0);
     }
 
     // ------------------------------------------------------------------ conditional Gaussian, logit
 
     void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
         OpChecks.condNormalLogProb(z, mu, logSigma, out);
-        rows("condNormalLogProb", z.rows(), z, mu, logSigma, z.rows(), z.rowSize(), out);
+        kern.condNormalLogProb(kern.rows(z.rows()), p(z), p(mu), p(logSigma), z.rows(), z.rowSize(), p(out));
     }
 
     void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        String op = "condNormalLogProbBackward";
         OpChecks.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        elementwise(op, z.numel(), z, mu, logSigma, gOut, z.rows(), z.rowSize(), gz, gmu, glogSigma);
+        kern.condNormalLogProbBackward(kern.elementwise(z.numel()), p(z), p(mu), p(logSigma), p(gOut), z.rows(), z.rowSize(), p(gz), p(gmu), p(glogSigma));
     }
 
     void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) {
         OpChecks.condNormalSample(mu, logSigma, eps, z);
-        elementwise("condNormalSample", z.numel(), mu, logSigma, eps, temperature, z.numel(), z);
+        kern.condNormalSample(kern.elementwise(z.numel()), p(mu), p(logSigma), p(eps), temperature, z.numel(), p(z));
     }
 
     void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) {
         OpChecks.logitForward(x, lambda, y, ld);
-        rows("logitApply", x.rows(), x, lambda, x.rows(), x.rowSize(), 0, y, ld);
+        kern.logitApply(kern.rows(x.rows()), p(x), lambda, x.rows(), x.rowSize(), 0, p(y), p(ld));
     }
 
     void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) {
         OpChecks.logitInverse(y, lambda, x, ld);
-        rows("logitApply", y.rows(), y, lambda, y.rows(), y.rowSize(), 1, x, ld);
+        kern.logitApply(kern.rows(y.rows()), p(y), lambda, y.rows(), y.rowSize(), 1, p(x), p(ld));
     }
 
     void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) {
         OpChecks.logitBackward(x, lambda, gy, gLd, gx);
-        elementwise("logitBackward", x.numel(), x, lambda, gy, gLd, x.rows(), x.rowSize(), gx);
+        kern.logitBackward(kern.elementwise(x.numel()), p(x), lambda, p(gy), p(gLd), x.rows(), x.rowSize(), p(gx));
     }
 }

@@ -22,7 +22,7 @@ import jcuda.driver.CUstream_flags;
 /**
  * The CUDA driver side of the backend, through JCuda: device 0, its <b>primary</b> context (so that cuBLAS and cuRAND,
  * which use the runtime API's primary context, share it), the kernel module loaded from the fatbin bytes, a compute stream
- * and a copy stream, and kernel launches by name.
+ * and a copy stream, and kernel launches by name (for the typed launchers of {@link Kernels}).
  */
 final class CudaRuntime {
     /** Class-path location of the fatbin built by CMakeLists.txt (java/fluvia-core/pom.xml copies it from build/). */
@@ -35,6 +35,8 @@ final class CudaRuntime {
     final CudaStream copy = new CudaStream();
     final String deviceName;
     final int multiprocessors, ccMajor, ccMinor, sharedOptin;
+    /** The typed launchers of the kernels in the module. */
+    final Kernels kernels = new Kernels(this);
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
@@ -139,24 +141,10 @@ final class CudaRuntime {
         return (int) Math.max(1, Math.min(blocks, (long) multiprocessors * 32));
     }
 
-    /** Launches a grid-stride element-wise kernel over {@code count} elements (nothing when there are none). */
-    void elementwise(String kernel, long count, Object... args) {
-        makeCurrent();
-        if (count == 0) return;
-        launch(kernel, gridFor(count), 1, THREADS, 0, args);
-    }
-
-    /** Launches a warp-per-row kernel over {@code rows} rows (nothing when there are none). */
-    void rows(String kernel, long rows, Object... args) {
-        makeCurrent();
-        if (rows == 0) return;
-        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
-        launch(kernel, (int) Math.max(1, Math.min(blocks, (long) multiprocessors * 64)), 1, ROW_THREADS, 0, args);
-    }
-
     /**
-     * Launches {@code kernel} on the compute stream. Arguments: {@link DeviceTensor}, {@link DeviceIndex}, {@link DeviceBlock}
-     * and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float, Double → double.
+     * Launches {@code kernel} on the compute stream; called only by the typed launchers of {@link Kernels}. Arguments: a
+     * {@link DeviceAddress} and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float,
+     * Double → double.
      */
     void launch(String kernel, int gridX, int gridY, int block, int sharedBytes, Object... args) {
         LaunchTrace.launched(kernel, gridX, gridY, block, sharedBytes, args);
@@ -168,9 +156,7 @@ final class CudaRuntime {
     private static Pointer arg(Object a) {
         return switch (a) {
             case null -> Pointer.to(new long[] {0L});
-            case DeviceTensor t -> Pointer.to(new long[] {t.address()});
-            case DeviceIndex ix -> Pointer.to(new long[] {ix.address()});
-            case DeviceBlock b -> Pointer.to(new long[] {b.address()});
+            case DeviceAddress p -> Pointer.to(new long[] {p.address()});
             case Integer v -> Pointer.to(new int[] {v});
             case Long v -> Pointer.to(new long[] {v});
             case Float v -> Pointer.to(new float[] {v});

@@ -1,7 +1,7 @@
 package dev.fluvia.backend.cuda;
 
 /** One device allocation of the caching allocator: a pointer and its rounded size in bytes. */
-final class DeviceBlock {
+final class DeviceBlock implements DeviceAddress {
     final DevicePtr ptr;
     final long bytes;
 
@@ -10,5 +10,5 @@ final class DeviceBlock {
         this.bytes = bytes;
     }
 
-    long address() { return ptr.address(); }
+    @Override public long address() { return ptr.address(); }
 }

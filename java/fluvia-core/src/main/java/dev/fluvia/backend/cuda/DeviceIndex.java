@@ -6,7 +6,7 @@ import dev.fluvia.tensor.Index;
  * An int32 index list in device memory. {@link #distinct} says whether no value repeats (then scatterAdd can run one
  * thread per element); {@link #inverse} is the inverse permutation, uploaded on first use by the LU backward.
  */
-final class DeviceIndex extends Index {
+final class DeviceIndex extends Index implements DeviceAddress {
     final DeviceBlock block;
     final boolean distinct;
     DeviceBlock inverse;
@@ -24,5 +24,5 @@ final class DeviceIndex extends Index {
         this.distinct = ok;
     }
 
-    long address() { return block.address(); }
+    @Override public long address() { return block.address(); }
 }

@@ -3,7 +3,7 @@ package dev.fluvia.backend.cuda;
 import dev.fluvia.tensor.Tensor;
 
 /** A float32 tensor in device memory: a block of the CUDA backend's caching allocator plus a shape. */
-public final class DeviceTensor extends Tensor {
+public final class DeviceTensor extends Tensor implements DeviceAddress {
     final DeviceBlock block;
     /** The tensor this one is a view of (kept reachable so that its block is not recycled while the view lives), or null. */
     private final DeviceTensor base;
@@ -22,5 +22,5 @@ public final class DeviceTensor extends Tensor {
     }
 
     /** The device address of element 0. */
-    public long address() { return block.address(); }
+    @Override public long address() { return block.address(); }
 }

@@ -10,16 +10,14 @@ import java.util.function.Consumer;
  * Off (one volatile read per launch) unless a test installs an observer.
  */
 public final class LaunchTrace {
-    /** One launch; {@code args} as given to the launch (DeviceTensor, DeviceIndex, DeviceBlock, Long address, Integer, …). */
+    /** One launch; {@code args} as given to the launch (a DeviceAddress: DeviceTensor, DeviceIndex, DeviceBlock or Address; Integer, …). */
     public record Launch(String kernel, int gridX, int gridY, int block, int sharedBytes, List<Object> args) {
         /** The kind of argument {@code i}: "ptr" (a device pointer), "int", "long long", "float" or "double". */
         public String kind(int i) {
             Object a = args.get(i);
             return switch (a) {
                 case null -> "ptr";
-                case DeviceTensor t -> "ptr";
-                case DeviceIndex ix -> "ptr";
-                case DeviceBlock b -> "ptr";
+                case DeviceAddress p -> "ptr";
                 case Integer v -> "int";
                 case Long v -> "long long";
                 case Float v -> "float";

@@ -1,0 +1,321 @@
+package dev.fluvia.backend.cuda;
+
+/**
+ * The typed CUDA launchers: one method per {@code extern "C" __global__} kernel of kernels/*.cu, named like the kernel,
+ * whose parameters mirror the C signature in order and in type (a device pointer is a {@link DeviceAddress}, {@code int} is
+ * {@code int}, {@code long long} is {@code long}, {@code float} is {@code float}, {@code double} is {@code double}),
+ * after a leading {@link Launch} (the launch geometry). These are the only callers of {@link CudaRuntime#launch} by name;
+ * a null pointer argument becomes a null device pointer. TypedLaunchersTest compares every method with the parsed
+ * {@code .cu} signatures, so a launcher that drifts from its kernel fails the CPU suite.
+ *
+ * <p>Adding a kernel: write it in kernels/&lt;family&gt;.cu and add its launcher here, in the section of its file.
+ */
+final class Kernels {
+    /**
+     * The geometry of one launch: grid (x, y), threads per block, dynamic shared memory in bytes. {@link #NONE} launches
+     * nothing (an element-wise or row kernel over zero elements).
+     */
+    record Launch(int gridX, int gridY, int block, int sharedBytes) {
+        /** Nothing to launch (compared by identity). */
+        static final Launch NONE = new Launch(0, 0, 0, 0);
+    }
+
+    private final CudaRuntime rt;
+
+    Kernels(CudaRuntime rt) { this.rt = rt; }
+
+    /** An explicit grid (the caller has made the context current). */
+    static Launch grid(int gridX, int gridY, int block, int sharedBytes) { return new Launch(gridX, gridY, block, sharedBytes); }
+
+    /** A grid-stride element-wise launch over {@code count} elements ({@link Launch#NONE} when there are none). */
+    Launch elementwise(long count) {
+        rt.makeCurrent();
+        if (count == 0) return Launch.NONE;
+        return new Launch(rt.gridFor(count), 1, CudaRuntime.THREADS, 0);
+    }
+
+    /** A warp-per-row launch over {@code rows} rows ({@link Launch#NONE} when there are none). */
+    Launch rows(long rows) {
+        rt.makeCurrent();
+        if (rows == 0) return Launch.NONE;
+        long blocks = (rows + (CudaRuntime.ROW_THREADS / 32) - 1) / (CudaRuntime.ROW_THREADS / 32);
+        return new Launch((int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64)), 1, CudaRuntime.ROW_THREADS, 0);
+    }
+
+    private void go(String kernel, Launch g, Object... args) {
+        if (g == Launch.NONE) return;
+        rt.launch(kernel, g.gridX(), g.gridY(), g.block(), g.sharedBytes(), args);
+    }
+
+    // ------------------------------------------------------------------ kernels/actnorm.cu
+
+    /** {@code actnormForward(float* x, float* logs, float* bias, float* y, float* ld, int n, int c, int hw)} */
+    void actnormForward(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress bias, DeviceAddress y, DeviceAddress ld, int n, int c, int hw) {
+        go("actnormForward", launch, x, logs, bias, y, ld, n, c, hw);
+    }
+
+    /** {@code actnormInverse(float* y, float* logs, float* bias, float* x, float* ld, int n, int c, int hw)} */
+    void actnormInverse(Launch launch, DeviceAddress y, DeviceAddress logs, DeviceAddress bias, DeviceAddress x, DeviceAddress ld, int n, int c, int hw) {
+        go("actnormInverse", launch, y, logs, bias, x, ld, n, c, hw);
+    }
+
+    /** {@code actnormBackwardPartialsRows(float* x, float* logs, float* gy, float* gLd, float* gx, int n, int c, double* pxy, double* pg, double* pld)} */
+    void actnormBackwardPartialsRows(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, int n, int c, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld) {
+        go("actnormBackwardPartialsRows", launch, x, logs, gy, gLd, gx, n, c, pxy, pg, pld);
+    }
+
+    /** {@code actnormBackwardPartialsPlanes(float* x, float* logs, float* gy, float* gLd, float* gx, int n, int c, int hw, double* pxy, double* pg, double* pld)} */
+    void actnormBackwardPartialsPlanes(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, int n, int c, int hw, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld) {
+        go("actnormBackwardPartialsPlanes", launch, x, logs, gy, gLd, gx, n, c, hw, pxy, pg, pld);
+    }
+
+    /** {@code actnormBackwardFinalize(double* pxy, double* pg, double* pld, int chunks, int c, int hw, float* logs, float* glogs, float* gbias)} */
+    void actnormBackwardFinalize(Launch launch, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld, int chunks, int c, int hw, DeviceAddress logs, DeviceAddress glogs, DeviceAddress gbias) {
+        go("actnormBackwardFinalize", launch, pxy, pg, pld, chunks, c, hw, logs, glogs, gbias);
+    }
+
+    /** {@code actnormInitStatsPartialsRows(float* x, int n, int c, double* part)} */
+    void actnormInitStatsPartialsRows(Launch launch, DeviceAddress x, int n, int c, DeviceAddress part) {
+        go("actnormInitStatsPartialsRows", launch, x, n, c, part);
+    }
+
+    /** {@code actnormInitStatsPartialsPlanes(float* x, int n, int c, int hw, double* part)} */
+    void actnormInitStatsPartialsPlanes(Launch launch, DeviceAddress x, int n, int c, int hw, DeviceAddress part) {
+        go("actnormInitStatsPartialsPlanes", launch, x, n, c, hw, part);
+    }
+
+    /** {@code actnormInitStats(double* part, int chunks, int c, float* mean, float* std)} */
+    void actnormInitStats(Launch launch, DeviceAddress part, int chunks, int c, DeviceAddress mean, DeviceAddress std) {
+        go("actnormInitStats", launch, part, chunks, c, mean, std);
+    }
+
+    // ------------------------------------------------------------------ kernels/coupling.cu
+
+    /** {@code affineCouplingForward(float* x, float* h, int* b, int n, int d, int k, int mode, float clamp, float* y, float* ld)} */
+    void affineCouplingForward(Launch launch, DeviceAddress x, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress y, DeviceAddress ld) {
+        go("affineCouplingForward", launch, x, h, b, n, d, k, mode, clamp, y, ld);
+    }
+
+    /** {@code affineCouplingInverse(float* y, float* h, int* b, int n, int d, int k, int mode, float clamp, float* x, float* ld)} */
+    void affineCouplingInverse(Launch launch, DeviceAddress y, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress x, DeviceAddress ld) {
+        go("affineCouplingInverse", launch, y, h, b, n, d, k, mode, clamp, x, ld);
+    }
+
+    /** {@code affineCouplingBackward(float* x, float* h, int* b, int n, int d, int k, int mode, float clamp, float* gy, float* gLd, float* gx, float* gh)} */
+    void affineCouplingBackward(Launch launch, DeviceAddress x, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, DeviceAddress gh) {
+        go("affineCouplingBackward", launch, x, h, b, n, d, k, mode, clamp, gy, gLd, gx, gh);
+    }
+
+    /** {@code additiveCouplingForward(float* x, float* m, int* b, int n, int d, int k, float* y)} */
+    void additiveCouplingForward(Launch launch, DeviceAddress x, DeviceAddress m, DeviceAddress b, int n, int d, int k, DeviceAddress y) {
+        go("additiveCouplingForward", launch, x, m, b, n, d, k, y);
+    }
+
+    /** {@code additiveCouplingInverse(float* y, float* m, int* b, int n, int d, int k, float* x)} */
+    void additiveCouplingInverse(Launch launch, DeviceAddress y, DeviceAddress m, DeviceAddress b, int n, int d, int k, DeviceAddress x) {
+        go("additiveCouplingInverse", launch, y, m, b, n, d, k, x);
+    }
+
+    /** {@code gather(float* x, int* idx, int n, int d, int k, float* out)} */
+    void gather(Launch launch, DeviceAddress x, DeviceAddress idx, int n, int d, int k, DeviceAddress out) {
+        go("gather", launch, x, idx, n, d, k, out);
+    }
+
+    /** {@code scatterAdd(float* src, int* idx, int n, int d, int k, float* dst)} */
+    void scatterAdd(Launch launch, DeviceAddress src, DeviceAddress idx, int n, int d, int k, DeviceAddress dst) {
+        go("scatterAdd", launch, src, idx, n, d, k, dst);
+    }
+
+    /** {@code scatterAddSerial(float* src, int* idx, int n, int d, int k, float* dst)} */
+    void scatterAddSerial(Launch launch, DeviceAddress src, DeviceAddress idx, int n, int d, int k, DeviceAddress dst) {
+        go("scatterAddSerial", launch, src, idx, n, d, k, dst);
+    }
+
+    // ------------------------------------------------------------------ kernels/elementwise.cu
+
+    /** {@code linearForwardEpilogue(float* y, float* bias, float* pre, int n, int out, int act)} */
+    void linearForwardEpilogue(Launch launch, DeviceAddress y, DeviceAddress bias, DeviceAddress pre, int n, int out, int act) {
+        go("linearForwardEpilogue", launch, y, bias, pre, n, out, act);
+    }
+
+    /** {@code activationBackward(float* pre, float* y, float* gy, float* gpre, long long count, int act)} */
+    void activationBackward(Launch launch, DeviceAddress pre, DeviceAddress y, DeviceAddress gy, DeviceAddress gpre, long count, int act) {
+        go("activationBackward", launch, pre, y, gy, gpre, count, act);
+    }
+
+    /** {@code applyMask(float* w, float* mask, float* out, long long count)} */
+    void applyMask(Launch launch, DeviceAddress w, DeviceAddress mask, DeviceAddress out, long count) {
+        go("applyMask", launch, w, mask, out, count);
+    }
+
+    /** {@code fill(float* t, long long count, float value)} */
+    void fill(Launch launch, DeviceAddress t, long count, float value) {
+        go("fill", launch, t, count, value);
+    }
+
+    /** {@code scale(float* t, long long count, float s)} */
+    void scale(Launch launch, DeviceAddress t, long count, float s) {
+        go("scale", launch, t, count, s);
+    }
+
+    /** {@code axpy(float a, float* x, float* y, long long count)} */
+    void axpy(Launch launch, float a, DeviceAddress x, DeviceAddress y, long count) {
+        go("axpy", launch, a, x, y, count);
+    }
+
+    /** {@code columnSumPartials(float* a, int n, int cols, double* part)} */
+    void columnSumPartials(Launch launch, DeviceAddress a, int n, int cols, DeviceAddress part) {
+        go("columnSumPartials", launch, a, n, cols, part);
+    }
+
+    /** {@code columnSumAccumulate(double* part, int chunks, int cols, float* dst)} */
+    void columnSumAccumulate(Launch launch, DeviceAddress part, int chunks, int cols, DeviceAddress dst) {
+        go("columnSumAccumulate", launch, part, chunks, cols, dst);
+    }
+
+    /** {@code sumPartials(float* a, long long count, int mode, double* part)} */
+    void sumPartials(Launch launch, DeviceAddress a, long count, int mode, DeviceAddress part) {
+        go("sumPartials", launch, a, count, mode, part);
+    }
+
+    /** {@code sumFinalize(double* part, int count, double* out)} */
+    void sumFinalize(Launch launch, DeviceAddress part, int count, DeviceAddress out) {
+        go("sumFinalize", launch, part, count, out);
+    }
+
+    /** {@code addScaledSum(float* ld, int n, float* v, int len, float mult)} */
+    void addScaledSum(Launch launch, DeviceAddress ld, int n, DeviceAddress v, int len, float mult) {
+        go("addScaledSum", launch, ld, n, v, len, mult);
+    }
+
+    /** {@code addScaledTotal(float* g, long long count, float* gLd, int n, float mult)} */
+    void addScaledTotal(Launch launch, DeviceAddress g, long count, DeviceAddress gLd, int n, float mult) {
+        go("addScaledTotal", launch, g, count, gLd, n, mult);
+    }
+
+    /** {@code stdNormalLogProb(float* z, int n, int d, float* out)} */
+    void stdNormalLogProb(Launch launch, DeviceAddress z, int n, int d, DeviceAddress out) {
+        go("stdNormalLogProb", launch, z, n, d, out);
+    }
+
+    /** {@code stdNormalLogProbBackward(float* z, float* gOut, int n, int d, float* gz)} */
+    void stdNormalLogProbBackward(Launch launch, DeviceAddress z, DeviceAddress gOut, int n, int d, DeviceAddress gz) {
+        go("stdNormalLogProbBackward", launch, z, gOut, n, d, gz);
+    }
+
+    /** {@code diagNormalLogProb(float* z, float* mu, float* logSigma, int n, int d, float* out)} */
+    void diagNormalLogProb(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, int n, int d, DeviceAddress out) {
+        go("diagNormalLogProb", launch, z, mu, logSigma, n, d, out);
+    }
+
+    /** {@code diagNormalLogProbBackwardPartials(float* z, float* mu, float* logSigma, float* gOut, int n, int d, float* gz, double* part)} */
+    void diagNormalLogProbBackwardPartials(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress gOut, int n, int d, DeviceAddress gz, DeviceAddress part) {
+        go("diagNormalLogProbBackwardPartials", launch, z, mu, logSigma, gOut, n, d, gz, part);
+    }
+
+    /** {@code adamUpdate(float* p, float* g, float* m, float* v, long long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2)} */
+    void adamUpdate(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress v, long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2) {
+        go("adamUpdate", launch, p, g, m, v, count, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
+    }
+
+    /** {@code adamaxUpdate(float* p, float* g, float* m, float* u, long long count, float lr, float beta1, float beta2, float eps, double bc1)} */
+    void adamaxUpdate(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress u, long count, float lr, float beta1, float beta2, float eps, double bc1) {
+        go("adamaxUpdate", launch, p, g, m, u, count, lr, beta1, beta2, eps, bc1);
+    }
+
+    // ------------------------------------------------------------------ kernels/image.cu
+
+    /** {@code activate(float* x, float* y, long long n, int act)} */
+    void activate(Launch launch, DeviceAddress x, DeviceAddress y, long n, int act) {
+        go("activate", launch, x, y, n, act);
+    }
+
+    /** {@code conv2dIm2col(float* x, float* col, int first, int count, int ci, int hh, int ww, int k)} */
+    void conv2dIm2col(Launch launch, DeviceAddress x, DeviceAddress col, int first, int count, int ci, int hh, int ww, int k) {
+        go("conv2dIm2col", launch, x, col, first, count, ci, hh, ww, k);
+    }
+
+    /** {@code conv2dCol2im(float* gcol, float* gx, int first, int count, int ci, int hh, int ww, int k)} */
+    void conv2dCol2im(Launch launch, DeviceAddress gcol, DeviceAddress gx, int first, int count, int ci, int hh, int ww, int k) {
+        go("conv2dCol2im", launch, gcol, gx, first, count, ci, hh, ww, k);
+    }
+
+    /** {@code conv2dBiasFill(float* y, float* bias, int n, int co, long long hw)} */
+    void conv2dBiasFill(Launch launch, DeviceAddress y, DeviceAddress bias, int n, int co, long hw) {
+        go("conv2dBiasFill", launch, y, bias, n, co, hw);
+    }
+
+    /** {@code conv2dBiasGrad(float* gy, int n, int co, long long hw, float* gb)} */
+    void conv2dBiasGrad(Launch launch, DeviceAddress gy, int n, int co, long hw, DeviceAddress gb) {
+        go("conv2dBiasGrad", launch, gy, n, co, hw, gb);
+    }
+
+    /** {@code squeezeCopy(float* x, float* y, int n, int c, int hh, int ww, int dir)} */
+    void squeezeCopy(Launch launch, DeviceAddress x, DeviceAddress y, int n, int c, int hh, int ww, int dir) {
+        go("squeezeCopy", launch, x, y, n, c, hh, ww, dir);
+    }
+
+    /** {@code channelCopy(float* full, float* part, int n, int c, int cp, long long hw, int start, int toPart)} */
+    void channelCopy(Launch launch, DeviceAddress full, DeviceAddress part, int n, int c, int cp, long hw, int start, int toPart) {
+        go("channelCopy", launch, full, part, n, c, cp, hw, start, toPart);
+    }
+
+    /** {@code condNormalLogProb(float* z, float* mu, float* logSigma, int n, int d, float* out)} */
+    void condNormalLogProb(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, int n, int d, DeviceAddress out) {
+        go("condNormalLogProb", launch, z, mu, logSigma, n, d, out);
+    }
+
+    /** {@code condNormalLogProbBackward(float* z, float* mu, float* logSigma, float* gOut, int n, int d, float* gz, float* gmu, float* glogSigma)} */
+    void condNormalLogProbBackward(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress gOut, int n, int d, DeviceAddress gz, DeviceAddress gmu, DeviceAddress glogSigma) {
+        go("condNormalLogProbBackward", launch, z, mu, logSigma, gOut, n, d, gz, gmu, glogSigma);
+    }
+
+    /** {@code condNormalSample(float* mu, float* logSigma, float* eps, float temperature, long long n, float* z)} */
+    void condNormalSample(Launch launch, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress eps, float temperature, long n, DeviceAddress z) {
+        go("condNormalSample", launch, mu, logSigma, eps, temperature, n, z);
+    }
+
+    /** {@code logitApply(float* in, float lambda, int n, int d, int inverse, float* out, float* ld)} */
+    void logitApply(Launch launch, DeviceAddress in, float lambda, int n, int d, int inverse, DeviceAddress out, DeviceAddress ld) {
+        go("logitApply", launch, in, lambda, n, d, inverse, out, ld);
+    }
+
+    /** {@code logitBackward(float* x, float lambda, float* gy, float* gLd, int n, int d, float* gx)} */
+    void logitBackward(Launch launch, DeviceAddress x, float lambda, DeviceAddress gy, DeviceAddress gLd, int n, int d, DeviceAddress gx) {
+        go("logitBackward", launch, x, lambda, gy, gLd, n, d, gx);
+    }
+
+    // ------------------------------------------------------------------ kernels/lu.cu
+
+    /** {@code luAssemble(int* perm, float* lower, float* upper, float* logs, float* sign, float* w, int c)} */
+    void luAssemble(Launch launch, DeviceAddress perm, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress w, int c) {
+        go("luAssemble", launch, perm, lower, upper, logs, sign, w, c);
+    }
+
+    /** {@code luSolve(int* perm, float* lower, float* upper, float* logs, float* sign, float* y, float* x, double* v, int n, int c, int hw)} */
+    void luSolve(Launch launch, DeviceAddress perm, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress y, DeviceAddress x, DeviceAddress v, int n, int c, int hw) {
+        go("luSolve", launch, perm, lower, upper, logs, sign, y, x, v, n, c, hw);
+    }
+
+    /** {@code luWeightBackward(int* permInv, float* lower, float* upper, float* logs, float* sign, float* gw, float* glower, float* gupper, float* glogs, int c)} */
+    void luWeightBackward(Launch launch, DeviceAddress permInv, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress gw, DeviceAddress glower, DeviceAddress gupper, DeviceAddress glogs, int c) {
+        go("luWeightBackward", launch, permInv, lower, upper, logs, sign, gw, glower, gupper, glogs, c);
+    }
+
+    // ------------------------------------------------------------------ kernels/maf.cu
+
+    /** {@code mafForward(float* x, float* h, int n, int d, float clamp, float* z, float* ld)} */
+    void mafForward(Launch launch, DeviceAddress x, DeviceAddress h, int n, int d, float clamp, DeviceAddress z, DeviceAddress ld) {
+        go("mafForward", launch, x, h, n, d, clamp, z, ld);
+    }
+
+    /** {@code mafBackward(float* x, float* h, int n, int d, float clamp, float* gz, float* gLd, float* gx, float* gh)} */
+    void mafBackward(Launch launch, DeviceAddress x, DeviceAddress h, int n, int d, float clamp, DeviceAddress gz, DeviceAddress gLd, DeviceAddress gx, DeviceAddress gh) {
+        go("mafBackward", launch, x, h, n, d, clamp, gz, gLd, gx, gh);
+    }
+
+    /** {@code mafInverse(float** weights, float** biases, int* dims, int layers, int act, int* order, float clamp, float* z, float* x, float* ld, int n, int hbuf)} */
+    void mafInverse(Launch launch, DeviceAddress weights, DeviceAddress biases, DeviceAddress dims, int layers, int act, DeviceAddress order, float clamp, DeviceAddress z, DeviceAddress x, DeviceAddress ld, int n, int hbuf) {
+        go("mafInverse", launch, weights, biases, dims, layers, act, order, clamp, z, x, ld, n, hbuf);
+    }
+}
