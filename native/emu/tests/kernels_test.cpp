@@ -16,11 +16,7 @@
 
 using namespace flvemu;
 
-static int failures = 0;
-#define CHECK(cond, ...)                                                                                    \
-    do {                                                                                                    \
-        if (!(cond)) { failures++; std::printf("FAIL %s:%d: ", __FILE__, __LINE__); std::printf(__VA_ARGS__); std::printf("\n"); } \
-    } while (0)
+#include "check.h"
 
 static const Schedule kSchedules[] = {{Order::InOrder, 0}, {Order::Reverse, 0}, {Order::Random, 11}};
 
@@ -134,6 +130,5 @@ int main() {
     CHECK(v2[0] && v2[1] && v2[2] && allSame(r2), "the real kernel must be right under every schedule");
     CHECK(kernelCount() >= 52, "registry has %d kernels", kernelCount());
 #endif
-    std::printf("%d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
-    return failures ? 1 : 0;
+    return finish();
 }

@@ -9,16 +9,7 @@
 
 using namespace flvemu;
 
-static int failures = 0;
-#define CHECK(cond, ...)                                          \
-    do {                                                          \
-        if (!(cond)) {                                            \
-            failures++;                                           \
-            std::printf("FAIL %s:%d: ", __FILE__, __LINE__);      \
-            std::printf(__VA_ARGS__);                             \
-            std::printf("\n");                                    \
-        }                                                         \
-    } while (0)
+#include "check.h"
 
 static const Schedule kSchedules[] = {{Order::InOrder, 0}, {Order::Reverse, 0}, {Order::Random, 1}, {Order::Random, 2}};
 
@@ -89,6 +80,5 @@ int main() {
     Fault f = launch("plantedCorrect", {2, 1, 1}, {128, 1, 1}, 0, {&od});
     CHECK(!f, "plantedCorrect after faults: %s", f.message.c_str());
 
-    std::printf("%d passed, %d failed\n", failures ? 0 : 1, failures ? 1 : 0);
-    return failures ? 1 : 0;
+    return finish();
 }

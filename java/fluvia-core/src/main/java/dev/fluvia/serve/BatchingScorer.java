@@ -77,7 +77,7 @@ public final class BatchingScorer implements AutoCloseable {
     /** Queues one row; the future completes with its log p (nats), or exceptionally if the model fails. */
     public CompletableFuture<Float> submit(float[] row) {
         if (!accepting) throw new IllegalStateException("the scorer is closed");
-        checkRow(row);
+        model.checkRow(row, 0);
         CompletableFuture<Float> f = new CompletableFuture<>();
         Pending p = new Pending(row.clone(), f, System.nanoTime());
         if (!queue.offer(p)) {
@@ -88,14 +88,6 @@ public final class BatchingScorer implements AutoCloseable {
         // close() raced with this submit: if the worker may already have finished, take the row back and say so
         if (!accepting && queue.remove(p)) f.completeExceptionally(new IllegalStateException("the scorer is closed"));
         return f;
-    }
-
-    private void checkRow(float[] row) {
-        if (row == null) throw new FluviaException.ShapeException("row 0 is null");
-        if (row.length != model.dimension())
-            throw new FluviaException.ShapeException("row 0 has " + row.length + " values, the model takes " + model.dimension());
-        for (int c = 0; c < row.length; c++)
-            if (!Float.isFinite(row[c])) throw new FluviaException.NonFiniteException("row 0, column " + c + " is " + row[c] + " (inputs must be finite)");
     }
 
     private void run() {

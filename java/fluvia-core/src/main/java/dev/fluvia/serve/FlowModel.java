@@ -141,7 +141,7 @@ public final class FlowModel implements AutoCloseable {
         }
         if (n == 0) return;
         try (Scope s = backend.scope()) {
-            Tensor x = backend instanceof CpuBackend cpu && wrappable(rows) ? cpu.wrap(rows, flow.batchShape(n))
+            Tensor x = backend instanceof CpuBackend cpu && CpuBackend.wrappable(rows) ? cpu.wrap(rows, flow.batchShape(n))
                     : backend.fromHost(rows.asSlice(0, need).toArray(ValueLayout.JAVA_FLOAT_UNALIGNED), flow.batchShape(n));
             float[] lp = backend.toHost(flow.logProb(x));
             MemorySegment.copy(lp, 0, out, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, n);
@@ -231,7 +231,8 @@ public final class FlowModel implements AutoCloseable {
         return flow.logProb(rows, n);
     }
 
-    private void checkRow(float[] row, int r) {
+    /** Row r's checks (null, width, finite), shared with {@link BatchingScorer#submit}. */
+    void checkRow(float[] row, int r) {
         if (row == null) throw new ShapeException("row " + r + " is null");
         if (row.length != dim) throw new ShapeException("row " + r + " has " + row.length + " values, the model takes " + dim);
         for (int c = 0; c < dim; c++) if (!Float.isFinite(row[c])) throw nonFinite(row[c], r, c);
@@ -250,11 +251,4 @@ public final class FlowModel implements AutoCloseable {
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("sample: temperature must be finite and > 0, got " + temperature);
     }
 
-    /** Whether the CPU backend can read the segment in place: float-aligned and readable from its worker threads. */
-    private static boolean wrappable(MemorySegment s) {
-        if (!s.isNative()) return s.heapBase().orElse(null) instanceof float[];
-        return s.address() % 4 == 0 && s.isAccessibleBy(OTHER_THREAD);
-    }
-
-    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
 }

@@ -44,6 +44,30 @@ public final class Emulator {
         }
     }
 
+    /** name → launches of every kernel in the emulator's registry (fluviaEmuCoverage); empty on a real driver. */
+    public static java.util.Map<String, Long> coverage() {
+        Optional<MemorySegment> s = symbol("fluviaEmuCoverage");
+        java.util.Map<String, Long> out = new java.util.LinkedHashMap<>();
+        if (s.isEmpty()) return out;
+        MethodHandle h = Linker.nativeLinker().downcallHandle(s.get(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int need = (int) h.invokeExact(MemorySegment.NULL, 0);
+            MemorySegment buf = a.allocate(need + 1L);
+            int got = (int) h.invokeExact(buf, need + 1);
+            if (got > need + 1) throw new IllegalStateException("coverage grew while reading it");
+            for (String l : buf.getString(0).split("\n")) {
+                String[] p = l.trim().split("\\s+");
+                if (p.length == 2) out.put(p[0], Long.parseLong(p[1]));
+            }
+            return out;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     /** The schedules the emulated run was started with (FLUVIA_EMU_SCHEDULES), to restore after {@link #schedules}. */
     public static String configuredSchedules() {
         String s = System.getenv("FLUVIA_EMU_SCHEDULES");

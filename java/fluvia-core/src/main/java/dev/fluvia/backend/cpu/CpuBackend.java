@@ -193,19 +193,24 @@ public final class CpuBackend implements Backend {
         if (seg.byteSize() < n * 4)
             throw new dev.fluvia.FluviaException.ShapeException("wrap: the segment holds " + seg.byteSize() + " bytes, shape "
                     + java.util.Arrays.toString(shape) + " needs " + n * 4);
-        if (!seg.isNative() && !(seg.heapBase().orElse(null) instanceof float[]))
-            throw new IllegalArgumentException("wrap: a heap segment must be backed by a float[]");
-        if (seg.isNative() && seg.address() % 4 != 0)
-            throw new IllegalArgumentException("wrap: the segment's address is not 4-byte aligned");
-        if (!seg.isAccessibleBy(workerProbe()))
-            throw new IllegalArgumentException("wrap: the segment is confined to one thread (Arena.ofConfined); the backend's worker "
-                    + "threads must read it: use Arena.ofShared(), ofAuto() or global()");
+        String why = whyNotWrappable(seg);
+        if (why != null) throw new IllegalArgumentException("wrap: " + why);
         return new HostTensor(seg.asSlice(0, n * 4), shape);
     }
 
+    /** Whether {@link #wrap} accepts the segment (float-aligned, readable from the backend's worker threads). */
+    public static boolean wrappable(MemorySegment seg) { return whyNotWrappable(seg) == null; }
+
+    private static String whyNotWrappable(MemorySegment seg) {
+        if (!seg.isNative()) return seg.heapBase().orElse(null) instanceof float[] ? null : "a heap segment must be backed by a float[]";
+        if (seg.address() % 4 != 0) return "the segment's address is not 4-byte aligned";
+        if (!seg.isAccessibleBy(OTHER_THREAD)) return "the segment is confined to one thread (Arena.ofConfined); the backend's worker "
+                + "threads must read it: use Arena.ofShared(), ofAuto() or global()";
+        return null;
+    }
+
     /** A thread other than the caller's, for confinement checks (never started). */
-    private static Thread workerProbe() { return PROBE; }
-    private static final Thread PROBE = Thread.ofPlatform().unstarted(() -> {});
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
 
     static HostTensor h(Tensor t) {
         if (t instanceof HostTensor ht) return ht;

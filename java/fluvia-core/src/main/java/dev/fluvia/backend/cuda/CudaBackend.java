@@ -731,7 +731,7 @@ public final class CudaBackend implements Backend {
         rt.makeCurrent();
         long n = t.numel();
         if (n == 0) return 0;
-        int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
+        int blocks = partialBlocks(n);
         DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
         kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, mode, part);
         kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), part, blocks, out);
@@ -740,6 +740,9 @@ public final class CudaBackend implements Backend {
         free(part); free(out);
         return r[0];
     }
+
+    /** Blocks (and so double partials) of a sumPartials launch over n elements: a fixed grid for a size, at most 1024. */
+    private static int partialBlocks(long n) { return (int) Math.min(1024, (n + THREADS - 1) / THREADS); }
 
     @Override public double sum(Tensor t) { return reduce(t, 0); }
     @Override public double sumSquares(Tensor t) { return reduce(t, 1); }
@@ -750,14 +753,14 @@ public final class CudaBackend implements Backend {
         notCapturing("gradStatus");
         rt.makeCurrent();
         int total = 0;
-        for (Tensor t : ts) if (t != null && t.numel() > 0) total += (int) Math.min(1024, (t.numel() + THREADS - 1) / THREADS);
+        for (Tensor t : ts) if (t != null && t.numel() > 0) total += partialBlocks(t.numel());
         if (total == 0) return new double[] {0, 0};
         DeviceBlock sq = scratch(total * 8L), bad = scratch(total * 8L), out = scratch(16);
         long off = 0;
         for (Tensor t : ts) {
             if (t == null || t.numel() == 0) continue;
             long n = t.numel();
-            int blocks = (int) Math.min(1024, (n + THREADS - 1) / THREADS);
+            int blocks = partialBlocks(n);
             kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 1, sq.offset(off * 8));
             kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 2, bad.offset(off * 8));
             off += blocks;
