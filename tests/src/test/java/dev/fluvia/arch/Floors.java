@@ -108,20 +108,6 @@ final class Floors {
                 .as("no cycle between the packages below " + root);
     }
 
-    /**
-     * The production form of {@link #noPackageCycles}, with its one documented exception: the multi-scale split's use of
-     * the ThreadLocal {@code flow.LatentContext} (issue 9: multi-scale becomes a structural composite; then this goes). That
-     * one dependency is also in the freeze store of the floors rules; every other cycle fails.
-     */
-    static ArchRule noPackageCyclesExceptMultiScale() {
-        return slices().matching("dev.fluvia.(*)..").should().beFreeOfCycles()
-                .ignoreDependency(com.tngtech.archunit.base.DescribedPredicate.describe("transforms.image.Split",
-                                          (com.tngtech.archunit.core.domain.JavaClass c) -> c.getName().equals("dev.fluvia.transforms.image.Split")),
-                                  com.tngtech.archunit.base.DescribedPredicate.describe("flow.LatentContext",
-                                          (com.tngtech.archunit.core.domain.JavaClass c) -> c.getName().equals("dev.fluvia.flow.LatentContext")))
-                .as("no cycle between the packages below dev.fluvia (except transforms.image.Split → flow.LatentContext, issue 9)");
-    }
-
     /** Every rule, by name. */
     static Map<String, ArchRule> all(String root, boolean optionalLayers) {
         Map<String, ArchRule> m = new LinkedHashMap<>();

@@ -24,12 +24,6 @@ public interface Transform {
      */
     default int[] outputShape() { return eventShape(); }
 
-    /**
-     * True for layers whose forward factors part of the input out of the flow (multi-scale split): they record it in the
-     * open {@link dev.fluvia.flow.LatentContext}, and their inverse takes it back from there.
-     */
-    default boolean factorsOut() { return false; }
-
     /** Parameters in a fixed order (trainable and fixed state); names are unique within the layer. */
     List<Param> params();
 

@@ -21,6 +21,7 @@ import dev.fluvia.oracle.TransformOracle;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.train.Nll;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -309,10 +310,10 @@ class ImageOracleTest {
             double nll;
             try (Scope sc = be.scope()) {
                 f.zeroGrad();
-                nll = f.forwardBackward(be.fromHost(x, f.batchShape(n)), MemoryMode.STORE);
+                nll = Nll.INSTANCE.forwardBackward(f, be.fromHost(x, f.batchShape(n)), MemoryMode.STORE);
                 for (Param p : all) stored.add(p.grad() == null ? null : be.toHost(p.grad()));
                 f.zeroGrad();
-                f.forwardBackward(be.fromHost(x, f.batchShape(n)), MemoryMode.RECOMPUTE);
+                Nll.INSTANCE.forwardBackward(f, be.fromHost(x, f.batchShape(n)), MemoryMode.RECOMPUTE);
                 for (Param p : all) recomputed.add(p.grad() == null ? null : be.toHost(p.grad()));
             }
             assertEquals(nllRef, nll, 1e-5 + 1e-4 * Math.abs(nllRef), fc.name() + ": mean NLL");

@@ -2,17 +2,15 @@ package dev.fluvia.transforms.image;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.FluviaException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.flow.LatentContext;
 import dev.fluvia.nn.Conv2d;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
-import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.FactorOut;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -25,11 +23,10 @@ import java.util.SplittableRandom;
  *       (so the prior starts as the standard normal);</li>
  *   <li>{@code "standard"} (RealNVP): the fixed standard normal.</li>
  * </ul>
- * The factored-out z₂ goes to the open {@link LatentContext}; the inverse takes it back from there (decode, reversible
- * backprop) or, when the context is sampling, draws {@code z₂ = μ + T·σ·ε} with ε from the layer's derived seed.
- * The inverse adds {@code −log p(z₂ | x₁)}.
+ * {@link #factor} hands z₂ back to the flow that holds the layer; {@link #merge} takes it back (decode, reversible
+ * backprop), and {@link #drawLatent} draws {@code z₂ = μ + T·σ·ε} for sampling. The merge adds {@code −log p(z₂ | x₁)}.
  */
-public final class Split implements Transform {
+public final class Split implements FactorOut {
     public static final String KIND = "split";
     public static final String CONDITIONAL = "conditional", STANDARD = "standard";
 
@@ -63,8 +60,7 @@ public final class Split implements Transform {
     @Override public int[] eventShape() { return in.clone(); }
     @Override public int[] outputShape() { return out.clone(); }
     /** Shape of the factored-out latent z₂ of one sample. */
-    public int[] factoredShape() { return factored.clone(); }
-    @Override public boolean factorsOut() { return true; }
+    @Override public int[] factoredShape() { return factored.clone(); }
     @Override public List<Param> params() { return conv == null ? List.of() : conv.params(); }
 
     private Tensor channels(Tensor x, int start, int count) {
@@ -82,34 +78,33 @@ public final class Split implements Transform {
         be.condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
     }
 
-    @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
+    @Override public Factored factor(Tensor x, Tensor ld, Stash stash) {
         ImageEvents.check(KIND, "forward", x, in);
         Tensor x1 = channels(x, 0, c1), z2 = channels(x, c1, c2);
         Tensor h = priorParams(x1);
         logProb(z2, h, ld);
         stash.put("h", h);
-        LatentContext ctx = LatentContext.current();
-        if (ctx != null) ctx.record(this, z2);
-        return x1;
+        return new Factored(x1, z2);
     }
 
-    @Override public Tensor inverse(Tensor y, Tensor ld) {
+    @Override public Tensor drawLatent(Tensor y, float temperature, long seed) {
+        ImageEvents.check(KIND, "drawLatent", y, out);
+        Tensor h = priorParams(y);
+        Tensor z2 = be.alloc(ImageEvents.batch(y.dim(0), factored));
+        Tensor eps = be.alloc(z2.shape());
+        be.randomNormal(eps, seed, 1f);
+        if (h == null) { be.copy(eps, z2); be.scale(z2, temperature); }
+        else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, temperature, z2);
+        return z2;
+    }
+
+    @Override public Tensor merge(Tensor y, Tensor z2, Tensor ld) {
         ImageEvents.check(KIND, "inverse", y, out);
-        LatentContext ctx = LatentContext.current();
-        if (ctx == null)
-            throw new FluviaException(KIND + ".inverse: needs the factored-out latent z2; run the flow through Flow.decode or Flow.sample");
+        ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
+        if (z2.dim(0) != y.dim(0))
+            throw new ShapeException(KIND + ".inverse: the latent z2 holds " + z2.dim(0) + " samples but y holds " + y.dim(0));
         int n = y.dim(0);
         Tensor h = priorParams(y);
-        Tensor z2 = ctx.latent(this);
-        if (z2 == null) {
-            if (!ctx.sampling()) throw new FluviaException(KIND + ".inverse: no latent was supplied for this split layer");
-            z2 = be.alloc(ImageEvents.batch(n, factored));
-            Tensor eps = be.alloc(z2.shape());
-            be.randomNormal(eps, ctx.seedFor(this), 1f);
-            if (h == null) { be.copy(eps, z2); be.scale(z2, ctx.temperature()); }
-            else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, ctx.temperature(), z2);
-            ctx.record(this, z2);
-        } else ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
         Tensor lp = be.alloc(n);
         logProb(z2, h, lp);
         be.axpy(-1f, lp, ld);
