@@ -83,6 +83,13 @@ final class Floors {
                 .as("transforms must not use io: io reads and writes layers, never the other way (below " + root + ")");
     }
 
+    /** Layers, their networks, base distributions, parameters and flows know no JSON: io's codecs write and read them. */
+    static ArchRule layersWithoutJson(String root) {
+        return noClasses().that().resideInAnyPackage(root + ".transforms..", root + ".nn..", root + ".distributions..", root + ".param..", root + ".flow..")
+                .should().dependOnClassesThat().resideInAPackage("com.fasterxml.jackson..")
+                .as("transforms, nn, distributions, param and flow use no Jackson: one codec per kind in io (below " + root + ")");
+    }
+
     static ArchRule nothingBelowTheCliUsesIt(String root) {
         return noClasses().that().resideOutsideOfPackages(cliPackages(root))
                 .should().dependOnClassesThat().resideInAnyPackage(cliPackages(root))
@@ -116,6 +123,7 @@ final class Floors {
         m.put("transforms-flow", transformsDoNotUseFlow(root));
         m.put("backend-transforms", backendDoesNotUseTransforms(root));
         m.put("transforms-io", transformsDoNotUseIo(root));
+        m.put("layers-json", layersWithoutJson(root));
         m.put("below-cli", nothingBelowTheCliUsesIt(root));
         m.put("cli-libraries", libraryWithoutCliLibraries(root));
         m.put("cpu-cuda", cpuBackendWithoutCuda(root));

@@ -63,6 +63,7 @@ class FloorsTest {
             "transforms-flow", List.of("planted.up.transforms.UsesFlow"),
             "backend-transforms", List.of("planted.up.backend.UsesTransforms"),
             "transforms-io", List.of("planted.up.transforms.UsesIo"),
+            "layers-json", List.of("planted.up.transforms.UsesJackson"),
             "below-cli", List.of("planted.up.train.UsesCli"),
             "cli-libraries", List.of("planted.up.flow.UsesPicocli"),
             "cpu-cuda", List.of("planted.up.backend.cpu.UsesCuda"),
@@ -88,6 +89,21 @@ class FloorsTest {
         ArchRule rule = Floors.all("planted.down", true).get(name);
         // a rule whose subject has no class in planted.down (e.g. the CPU backend) would fail as "empty": allow that here only
         rule.allowEmptyShould(true).check(planted);
+    }
+
+    /** Every layer class (a concrete {@code Transform} of the library) has exactly one codec in io, and kinds are unique. */
+    @Test
+    void everyLayerClassHasOneCodec() {
+        var codecs = dev.fluvia.io.Registry.LAYERS;
+        assertEquals(codecs.size(), codecs.stream().map(c -> c.kind()).distinct().count(), "two codecs share a kind");
+        assertEquals(codecs.size(), codecs.stream().map(c -> c.type()).distinct().count(), "two codecs write the same class");
+        List<String> layers = production().stream()
+                .filter(c -> c.isAssignableTo(dev.fluvia.transforms.Transform.class) && !c.isInterface()
+                        && !c.getModifiers().contains(com.tngtech.archunit.core.domain.JavaModifier.ABSTRACT))
+                .map(c -> c.getName()).sorted().toList();
+        assertTrue(layers.size() >= 19, "only " + layers.size() + " layer classes found: " + layers);
+        for (String l : layers)
+            assertEquals(1, codecs.stream().filter(c -> c.type().getName().equals(l)).count(), l + " has no codec in io.Registry");
     }
 
     /**

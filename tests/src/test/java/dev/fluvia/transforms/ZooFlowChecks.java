@@ -46,7 +46,7 @@ final class ZooFlowChecks {
     /** The layer rebuilds from its serialised config through the Registry and, with its parameters copied by name, computes the same map. */
     static void registryRoundTrip(CpuBackend be, Transform t) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(t.config()));
+        ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(Registry.config(t)));
         Transform u = Registry.transform(be, t.kind(), cfg);
         assertEquals(t.kind(), u.kind());
         assertArrayEquals(t.eventShape(), u.eventShape());

@@ -1,5 +1,6 @@
 package dev.fluvia.flow;
 
+import dev.fluvia.FluviaException;
 import dev.fluvia.FluviaException.NonFiniteException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
@@ -280,6 +281,10 @@ public final class Flow {
     /** The forward half of a training step on batch x (call inside an allocation scope that outlives {@link #backward}). */
     public Pass forwardPass(Tensor x, MemoryMode mode) {
         checkInput("forwardPass", x);
+        for (Param p : params())
+            if (p.trainable() && p.grad() == null)
+                throw new FluviaException("Flow.forwardPass: parameter '" + p.name() + "' has no gradient buffer: this flow was loaded "
+                        + "for scoring only (Checkpoint.Use.SCORE); load it for training to run a backward pass");
         int n = x.dim(0), k = transforms.size();
         Tensor ld = be.alloc(n);
         List<Tensor> inputs = new ArrayList<>(k);

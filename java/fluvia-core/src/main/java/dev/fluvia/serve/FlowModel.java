@@ -61,7 +61,7 @@ public final class FlowModel implements AutoCloseable {
     public static FlowModel load(Path file) {
         CpuBackend be = new CpuBackend(Runtime.getRuntime().availableProcessors());
         try {
-            return new FlowModel(Checkpoint.load(file, be).flow(), be, true, file);
+            return new FlowModel(Checkpoint.load(file, be, false, Checkpoint.Use.SCORE).flow(), be, true, file);
         } catch (RuntimeException e) {
             be.close();
             throw e;
@@ -71,7 +71,7 @@ public final class FlowModel implements AutoCloseable {
     /** Loads a checkpoint on the caller's backend (which the caller closes, after the model). */
     public static FlowModel load(Path file, Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        return new FlowModel(Checkpoint.load(file, backend).flow(), backend, false, file);
+        return new FlowModel(Checkpoint.load(file, backend, false, Checkpoint.Use.SCORE).flow(), backend, false, file);
     }
 
     /** Wraps an already built flow (e.g. one just trained); the caller keeps it and its backend unchanged from now on. */

@@ -64,6 +64,11 @@ public final class Trainer {
         this.cfg = cfg;
         this.trainable = ParamKeys.trainable(flow);
         if (trainable.isEmpty()) throw new InvalidConfigException("Trainer: the flow has no trainable parameters");
+        trainable.forEach((k, p) -> {
+            if (p.grad() == null)
+                throw new InvalidConfigException("Trainer: parameter " + k + " has no gradient buffer: the flow was loaded for scoring only "
+                        + "(Checkpoint.Use.SCORE); load it with Checkpoint.Use.TRAIN to train it");
+        });
         this.optimizer = Optimizer.create(cfg, be, trainable);
         if (cfg.dropLast() && cfg.batchSize() > data.nTrain())
             throw new InvalidConfigException("batch size " + cfg.batchSize() + " is larger than the " + data.nTrain()

@@ -1,14 +1,14 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
  * One bijective layer, in the directions of FLOWS.md: forward = normalizing (x → z), inverse = generative (z → x).
- * Layers compose {@link dev.fluvia.backend.Backend} ops; they never touch tensor data themselves.
+ * Layers compose {@link dev.fluvia.backend.Backend} ops; they never touch tensor data themselves. How a layer is written
+ * to and read from a checkpoint is not its business: {@code dev.fluvia.io} holds one codec per kind.
  */
 public interface Transform {
 
@@ -41,7 +41,4 @@ public interface Transform {
 
     /** Data-dependent initialisation on the first training batch (ActNorm); a no-op for most layers. */
     default void initialize(Tensor x) {}
-
-    /** Hyperparameters and fixed structure (masks, orders, permutations, flags) for the checkpoint's model description. */
-    ObjectNode config();
 }

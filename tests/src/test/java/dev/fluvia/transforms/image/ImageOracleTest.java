@@ -109,7 +109,7 @@ class ImageOracleTest {
             cs.add(new Case("actnorm " + s(sh), dataInit(new ActNorm(be, sh), r.nextLong()), ImageOracles.actNorm(sh)));
             InvertibleConv1x1 lu = new InvertibleConv1x1(be, sh, 5 + sh[0]);
             int[] perm = new int[sh[0]];
-            for (int i = 0; i < perm.length; i++) perm[i] = lu.config().get("perm").get(i).asInt();
+            System.arraycopy(lu.permutation(), 0, perm, 0, perm.length);
             cs.add(new Case("lu_conv1x1 " + s(sh), lu, ImageOracles.luConv1x1(sh, perm), 0.2, false));
             cs.add(new Case("conv1x1 " + s(sh), new Conv1x1(be, sh, 6 + sh[0]), ImageOracles.conv1x1(sh), 0.1, false));
             cs.add(new Case("split conditional " + s(sh), new Split(be, sh, Split.CONDITIONAL, r), ImageOracles.split(sh, true)));
@@ -241,7 +241,7 @@ class ImageOracleTest {
                 ps.add(hostParams(t.params()));
                 if (t instanceof InvertibleConv1x1 lu) {
                     int[] perm = new int[t.eventShape()[0]];
-                    for (int i = 0; i < perm.length; i++) perm[i] = lu.config().get("perm").get(i).asInt();
+                    System.arraycopy(lu.permutation(), 0, perm, 0, perm.length);
                     perms.add(perm);
                 }
             }

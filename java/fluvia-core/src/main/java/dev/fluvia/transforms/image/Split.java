@@ -1,14 +1,12 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.nn.Conv2d;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.FactorOut;
 import java.util.List;
@@ -36,7 +34,10 @@ public final class Split implements FactorOut {
     private final String prior;
     private final Conv2d conv;   // null for the standard prior
 
-    public Split(Backend be, int[] shape, String prior, SplittableRandom rng) {
+    public Split(Backend be, int[] shape, String prior, SplittableRandom rng) { this(ParamSource.fresh(be), be, shape, prior, rng); }
+
+    /** @param src where the prior's parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Split(ParamSource src, Backend be, int[] shape, String prior, SplittableRandom rng) {
         this.be = be;
         this.in = ImageEvents.image(KIND, shape);
         if (in[0] < 2) throw new ShapeException(KIND + ": needs at least 2 channels, got shape " + java.util.Arrays.toString(shape));
@@ -46,15 +47,14 @@ public final class Split implements FactorOut {
         this.factored = new int[] {c2, in[1], in[2]};
         this.prior = prior;
         this.conv = switch (prior) {
-            case CONDITIONAL -> new Conv2d(be, "prior.", c1, 2 * c2, 3, true, rng);
+            case CONDITIONAL -> new Conv2d(src, be, "prior.", c1, 2 * c2, 3, true, rng);
             case STANDARD -> null;
             default -> throw new UnknownNameException(KIND + ": unknown prior '" + prior + "' (known: conditional, standard)");
         };
     }
 
-    public static Split fromConfig(Backend be, ObjectNode cfg) {
-        return new Split(be, Masks.ints(cfg.get("shape")), cfg.get("prior").asText(), new SplittableRandom(0));
-    }
+    /** "conditional" or "standard". */
+    public String prior() { return prior; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return in.clone(); }
@@ -139,10 +139,4 @@ public final class Split implements FactorOut {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(in));
-        o.put("prior", prior);
-        return o;
-    }
 }
