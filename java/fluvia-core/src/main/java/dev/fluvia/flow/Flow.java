@@ -217,7 +217,7 @@ public final class Flow {
         Tensor ld = be.alloc(n);
         for (int k = transforms.size() - 1; k >= 0; k--) {
             Transform t = transforms.get(k);
-            cur = t instanceof FactorOut f ? f.merge(cur, f.drawLatent(cur, temperature, latentSeed(seed, k)), ld) : t.inverse(cur, ld);
+            cur = t instanceof FactorOut f ? f.mergeDrawn(cur, temperature, latentSeed(seed, k), ld) : t.inverse(cur, ld);
         }
         return cur;
     }

@@ -30,6 +30,11 @@ public interface FactorOut extends Transform {
     /** A latent for {@code kept} drawn from the layer's prior at the given temperature, reproducible for a seed. */
     Tensor drawLatent(Tensor kept, float temperature, long seed);
 
+    /** {@code merge(kept, drawLatent(kept, T, seed), ld)}: the sampling step (a layer may share work between the two). */
+    default Tensor mergeDrawn(Tensor kept, float temperature, long seed, Tensor ld) {
+        return merge(kept, drawLatent(kept, temperature, seed), ld);
+    }
+
     @Override default Tensor forward(Tensor x, Tensor ld, Stash stash) { return factor(x, ld, stash).kept(); }
 
     @Override default Tensor inverse(Tensor y, Tensor ld) {

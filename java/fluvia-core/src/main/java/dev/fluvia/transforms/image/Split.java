@@ -89,7 +89,11 @@ public final class Split implements FactorOut {
 
     @Override public Tensor drawLatent(Tensor y, float temperature, long seed) {
         ImageEvents.check(KIND, "drawLatent", y, out);
-        Tensor h = priorParams(y);
+        return draw(y, priorParams(y), temperature, seed);
+    }
+
+    /** z₂ = μ + T·σ·ε (standard prior: T·ε), ε from the seed; h = [μ | log σ] of y, or null. */
+    private Tensor draw(Tensor y, Tensor h, float temperature, long seed) {
         Tensor z2 = be.alloc(ImageEvents.batch(y.dim(0), factored));
         Tensor eps = be.alloc(z2.shape());
         be.randomNormal(eps, seed, 1f);
@@ -98,13 +102,23 @@ public final class Split implements FactorOut {
         return z2;
     }
 
+    /** Sampling: the prior's parameters are computed once for the draw and the merge. */
+    @Override public Tensor mergeDrawn(Tensor y, float temperature, long seed, Tensor ld) {
+        ImageEvents.check(KIND, "inverse", y, out);
+        Tensor h = priorParams(y);
+        return merge(y, draw(y, h, temperature, seed), h, ld);
+    }
+
     @Override public Tensor merge(Tensor y, Tensor z2, Tensor ld) {
         ImageEvents.check(KIND, "inverse", y, out);
         ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
         if (z2.dim(0) != y.dim(0))
             throw new ShapeException(KIND + ".inverse: the latent z2 holds " + z2.dim(0) + " samples but y holds " + y.dim(0));
+        return merge(y, z2, priorParams(y), ld);
+    }
+
+    private Tensor merge(Tensor y, Tensor z2, Tensor h, Tensor ld) {
         int n = y.dim(0);
-        Tensor h = priorParams(y);
         Tensor lp = be.alloc(n);
         logProb(z2, h, lp);
         be.axpy(-1f, lp, ld);
