@@ -22,6 +22,8 @@ import dev.fluvia.io.codec.PermutationCodec;
 import dev.fluvia.io.codec.PlainLinearCodec;
 import dev.fluvia.io.codec.PlanarCodec;
 import dev.fluvia.io.codec.RadialCodec;
+import dev.fluvia.io.codec.RqSplineAutoregressiveCodec;
+import dev.fluvia.io.codec.RqSplineCouplingCodec;
 import dev.fluvia.io.codec.SplitCodec;
 import dev.fluvia.io.codec.SqueezeCodec;
 import dev.fluvia.io.codec.StandardNormalCodec;
@@ -42,7 +44,8 @@ public final class Registry {
             new AffineCouplingCodec(), new MafCodec(), new IafCodec(), new AdditiveCouplingCodec(), new DiagScaleCodec(),
             new ActNormCodec(), new StandardizeCodec(), new PermutationCodec(), new InvertibleLinearCodec(), new PlainLinearCodec(),
             new PlanarCodec(), new RadialCodec(), new SqueezeCodec(), new SplitCodec(), new ImageAffineCouplingCodec(),
-            new ImageAdditiveCouplingCodec(), new InvertibleConv1x1Codec(), new Conv1x1Codec(), new LogitPreprocessCodec());
+            new ImageAdditiveCouplingCodec(), new InvertibleConv1x1Codec(), new Conv1x1Codec(), new LogitPreprocessCodec(),
+            new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec());
 
     /** One codec per base distribution. */
     public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec());
