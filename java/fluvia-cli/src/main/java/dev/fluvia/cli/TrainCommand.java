@@ -32,7 +32,7 @@ final class TrainCommand implements Callable<Integer> {
     String data;
     @Option(names = "--samples", defaultValue = "20000", description = "Points drawn from a built-in set. Default: ${DEFAULT-VALUE}.")
     int samples;
-    @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar or radial. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar, radial, spline (rational-quadratic spline coupling) or spline-ar (autoregressive spline). Default: ${DEFAULT-VALUE}.")
     String flow;
     @Option(names = "--layers", defaultValue = "0", description = "Couplings / steps / autoregressive layers (0 = preset default).")
     int layers;
