@@ -8,6 +8,7 @@ import dev.fluvia.io.codec.ActNormCodec;
 import dev.fluvia.io.codec.AdditiveCouplingCodec;
 import dev.fluvia.io.codec.AffineCouplingCodec;
 import dev.fluvia.io.codec.Codec;
+import dev.fluvia.io.codec.ContextStandardNormalCodec;
 import dev.fluvia.io.codec.Conv1x1Codec;
 import dev.fluvia.io.codec.DiagScaleCodec;
 import dev.fluvia.io.codec.DiagonalGaussianCodec;
@@ -48,7 +49,8 @@ public final class Registry {
             new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec());
 
     /** One codec per base distribution. */
-    public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec());
+    public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec(),
+            new ContextStandardNormalCodec());
 
     private static <T> Codec<? extends T> byKind(List<Codec<? extends T>> codecs, String kind, String what) {
         for (Codec<? extends T> c : codecs) if (c.kind().equals(kind)) return c;
