@@ -34,6 +34,8 @@ final class TrainCommand implements Callable<Integer> {
     int samples;
     @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar, radial, spline (rational-quadratic spline coupling) or spline-ar (autoregressive spline). Default: ${DEFAULT-VALUE}.")
     String flow;
+    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow spline).")
+    String contextColumns;
     @Option(names = "--layers", defaultValue = "0", description = "Couplings / steps / autoregressive layers (0 = preset default).")
     int layers;
     @Option(names = "--hidden", defaultValue = "0", description = "Conditioner width (0 = preset default).")
@@ -188,6 +190,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         validate();
+        if (contextColumns != null && ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT)))
+            throw new dev.fluvia.train.InvalidConfigException("--context-columns applies to tabular data (.csv / .npy), not to the image set " + data);
         if (ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT))) return trainImages();
         PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
@@ -202,7 +206,8 @@ final class TrainCommand implements Callable<Integer> {
             ProgressListener pl = common.quiet ? null : new ProgressListener();
             TrainJob.Outcome o;
             try {
-                o = TrainJob.run(spec, be, pl == null ? new TrainListener() {} : pl.attach());
+                TrainListener tl = pl == null ? new TrainListener() {} : pl.attach();
+                o = contextColumns != null ? dev.fluvia.app.ConditionalTrainJob.run(spec, contextColumns, be, tl) : TrainJob.run(spec, be, tl);
             } finally {
                 if (pl != null) pl.close();
             }
