@@ -173,6 +173,12 @@ class RqSplineTest {
                 () -> new RqSplineCoupling(be, 2, new int[] {0}, new int[] {1}, new int[] {4}, Activation.TANH, 0, 3, new SplittableRandom(1)));
         assertThrows(IllegalArgumentException.class,
                 () -> new RqSplineCoupling(be, 2, new int[] {0}, new int[] {1}, new int[] {4}, Activation.TANH, 4, -1, new SplittableRandom(1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new RqSplineAutoregressive(be, new int[] {0, 0}, new int[] {4}, Activation.TANH, 4, 3, new SplittableRandom(1)));
+        assertThrows(dev.fluvia.FluviaException.ShapeException.class,
+                () -> new RqSplineAutoregressive(be, new int[] {0}, new int[] {4}, Activation.TANH, 4, 3, new SplittableRandom(1)));
+        assertThrows(IllegalArgumentException.class, () -> new RqSplineAutoregressive(dev.fluvia.param.ParamSource.fresh(be), be,
+                new int[] {0, 1, 2}, new int[] {2}, Activation.TANH, 4, 3, new int[][] {{1, 3}}, new SplittableRandom(1)));
     }
 
     @Test void registryRoundTrip() throws Exception {

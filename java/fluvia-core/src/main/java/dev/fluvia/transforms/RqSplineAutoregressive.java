@@ -35,18 +35,31 @@ public final class RqSplineAutoregressive implements Transform {
     public RqSplineAutoregressive(ParamSource src, Backend be, int[] order, int[] hidden, Activation act, int bins, double bound,
                                   int[][] degrees, SplittableRandom rng) {
         new RqSpline(bins, bound, RqSpline.DEFAULT_MIN_WIDTH, RqSpline.DEFAULT_MIN_HEIGHT, RqSpline.DEFAULT_MIN_DERIVATIVE); // validates
-        // the MADE checks the order, widths and degrees; its masks give the hidden layers
-        Made made = new Made(ParamSource.fresh(be), be, "check.", order, hidden, act, degrees, new SplittableRandom(0));
+        if (order.length < 2)
+            throw new dev.fluvia.FluviaException.ShapeException(KIND + ": needs at least 2 dimensions, got D = " + order.length);
+        for (int w : hidden) if (w < 1) throw new dev.fluvia.FluviaException.ShapeException(KIND + ": hidden widths must be >= 1, got " + java.util.Arrays.toString(hidden));
+        int[] in = Made.inputDegrees(order); // checks that the order is a permutation
+        int[][] deg = degrees == null ? Made.cyclicDegrees(order.length, hidden) : degrees;
+        if (deg.length != hidden.length)
+            throw new dev.fluvia.FluviaException.ShapeException(KIND + ": " + deg.length + " degree lists for " + hidden.length + " hidden layers");
+        for (int l = 0; l < deg.length; l++) {
+            if (deg[l].length != hidden[l])
+                throw new dev.fluvia.FluviaException.ShapeException(KIND + ": hidden layer " + l + " has width " + hidden[l] + " but " + deg[l].length + " degrees");
+            for (int v : deg[l])
+                if (v < 1 || v > order.length - 1)
+                    throw new IllegalArgumentException(KIND + ": hidden degree " + v + " in layer " + l + " outside [1, " + (order.length - 1) + "]");
+        }
         this.be = be;
         this.dim = order.length;
         this.bins = bins;
         this.bound = bound;
         this.order = order.clone();
         this.hidden = hidden.clone();
-        this.degrees = made.degrees();
+        this.degrees = new int[deg.length][];
+        for (int l = 0; l < deg.length; l++) this.degrees[l] = deg[l].clone();
         int p = RqSpline.paramsPerDim(bins);
-        int[] in = made.inputDegrees();
-        List<float[]> masks = new java.util.ArrayList<>(made.masks().subList(0, hidden.length));
+        // hidden masks as MADE's; the output layer has P rows per dim
+        List<float[]> masks = new java.util.ArrayList<>(Made.buildMasks(in, this.degrees).subList(0, hidden.length));
         int[] prev = hidden.length == 0 ? in : this.degrees[hidden.length - 1];
         float[] out = new float[dim * p * prev.length]; // row d·P + q sees unit k iff m_in(d) > m_k
         for (int d = 0; d < dim; d++)
