@@ -304,7 +304,12 @@ public final class FluviaServer implements AutoCloseable {
         try (JsonGenerator g = jsonFactory.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("logprob");
-            for (float v : lp) g.writeNumber(v);
+            // JSON has no infinities: a log-density that is not finite (−∞ where the density underflows to 0) is null, never a
+            // quoted string or a bare -Infinity token, which strict parsers reject. The binary body carries the exact IEEE value.
+            for (float v : lp) {
+                if (Float.isFinite(v)) g.writeNumber(v);
+                else g.writeNull();
+            }
             g.writeEndArray();
             g.writeEndObject();
         }
