@@ -7,7 +7,11 @@
 #     ONNX; ServeBench's setup checks ORT's log p the same way;
 #  3. per round, per thread count T: JMH ServeBench (Fluvia and ORT, threads=T), then serve_peer.py --threads T: the sides
 #     alternate through the run, so a change in machine load hits all of them;
+#     Then, per round, the same calls timed in CPU time of the calling thread at 1 thread (ServeCpuTime for Fluvia and ORT,
+#     serve_peer.py --cpu for PyTorch): the per-core cost of a call whatever else the machine runs;
 #  4. serve_table.py prints the tables. Output in target/bench/serve/ (BENCH_OUT=dir); JMH_OPTS overrides the JMH settings.
+# JMH refuses to start while another JMH run holds /tmp/jmh.lock (another benchmark on the machine); that wall-time
+# point is then skipped with a message (the CPU-time measurements do not use JMH).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -26,13 +30,20 @@ cat "$OUT/export.txt"
 echo "load before: $(uptime)" | tee "$OUT/load.txt"
 for r in $(seq 1 "$ROUNDS"); do
   for t in "${THREADS[@]}"; do
-    "$FLUVIA_JAVA" $FLUVIA_JVM_FLAGS -Dfluvia.serve.dir="$OUT" -jar "$JAR" 'dev.fluvia.bench.ServeBench' $JMH_OPTS \
-      -jvmArgsAppend "$FLUVIA_JVM_FLAGS -Dfluvia.serve.dir=$OUT" -p threads="$t" -rf json -rff "$OUT/jmh-serve-r$r-t$t.json" \
-      > "$OUT/jmh-serve-r$r-t$t.txt"
-    echo "round $r threads $t: JMH done ($(uptime))" | tee -a "$OUT/load.txt"
+    if "$FLUVIA_JAVA" $FLUVIA_JVM_FLAGS -Dfluvia.serve.dir="$OUT" -jar "$JAR" 'dev.fluvia.bench.ServeBench' $JMH_OPTS \
+        -jvmArgsAppend "$FLUVIA_JVM_FLAGS -Dfluvia.serve.dir=$OUT" -p threads="$t" -rf json -rff "$OUT/jmh-serve-r$r-t$t.json" \
+        > "$OUT/jmh-serve-r$r-t$t.txt" 2>&1; then
+      echo "round $r threads $t: JMH done ($(uptime))" | tee -a "$OUT/load.txt"
+    else
+      echo "round $r threads $t: JMH failed, skipped: $(grep -m1 ERROR "$OUT/jmh-serve-r$r-t$t.txt")" | tee -a "$OUT/load.txt"
+      rm -f "$OUT/jmh-serve-r$r-t$t.json"
+    fi
     /usr/bin/python3 scripts/bench/serve_peer.py "$OUT" --threads "$t" > "$OUT/torch-serve-r$r-t$t.txt"
     cat "$OUT/torch-serve-r$r-t$t.txt"
   done
+  "$FLUVIA_JAVA" $FLUVIA_JVM_FLAGS -cp "$JAR" dev.fluvia.bench.ServeCpuTime "$OUT" 1 | sed "s/round=1/round=$r/" | tee "$OUT/cpu-java-r$r.txt"
+  /usr/bin/python3 scripts/bench/serve_peer.py "$OUT" --threads 1 --cpu | tee "$OUT/cpu-torch-r$r.txt"
+  echo "round $r: CPU-time runs done ($(uptime))" | tee -a "$OUT/load.txt"
 done
 echo "load after: $(uptime)" | tee -a "$OUT/load.txt"
 /usr/bin/python3 scripts/bench/serve_table.py "$OUT" | tee "$OUT/table.md"

@@ -36,6 +36,9 @@ ap.add_argument("--single-calls", type=int, default=20000)
 ap.add_argument("--batch", type=int, default=4096)
 ap.add_argument("--batch-warmup", type=int, default=10)
 ap.add_argument("--batch-repeats", type=int, default=40)
+ap.add_argument("--cpu", action="store_true",
+                help="time in CPU time of the calling thread (time.thread_time_ns; threads must be 1), as ServeCpuTime does; "
+                     "single rows until --single-calls or 3 s of CPU time, after 3 s of CPU-time warm-up each")
 args = ap.parse_args()
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[var] = str(args.threads)
@@ -206,6 +209,9 @@ def main():
                               dynamic_axes={"x": {0: "n"}, "logp": {0: "n"}}, opset_version=13)
             print(f"export model={name} onnx={onnx_path}", flush=True)
 
+        if args.cpu:
+            cpu_time(name, model, x, d)
+            continue
         with torch.inference_mode():
             one = x[:1].clone()
             for _ in range(args.single_warmup):
@@ -228,6 +234,35 @@ def main():
         print(f"torch model={name} threads={args.threads} single_p50_us={p50:.2f} single_p99_us={p99:.2f} batch={args.batch} "
               f"rows_per_s={args.batch / statistics.median(bt):.0f} best_rows_per_s={args.batch / min(bt):.0f}", flush=True)
 
+
+def cpu_time(name, model, x, d):
+    """Per-call CPU time of this thread (with 1 thread, PyTorch computes on the caller's thread)."""
+    if args.threads != 1:
+        raise SystemExit("--cpu measures the calling thread: use --threads 1")
+    cpu = time.thread_time_ns
+    with torch.inference_mode():
+        one = x[:1].clone()
+        xb = torch.randn(args.batch, d, generator=torch.Generator().manual_seed(1)) * 1.2
+        end = cpu() + 3_000_000_000
+        while cpu() < end:
+            model(one)
+        end = cpu() + 3_000_000_000
+        while cpu() < end:
+            model(xb)
+        ts, budget = [], cpu() + 3_000_000_000
+        while len(ts) < args.single_calls and cpu() < budget:
+            t0 = cpu()
+            model(one)
+            ts.append(cpu() - t0)
+        ts.sort()
+        bt = []
+        for _ in range(15):
+            t0 = cpu()
+            model(xb)
+            bt.append((cpu() - t0) / 1e9)
+    print(f"cpu model={name} side=torch threads=1 single_calls={len(ts)} single_p50_us={ts[len(ts) // 2] / 1e3:.2f} "
+          f"single_p99_us={ts[int(len(ts) * 0.99)] / 1e3:.2f} batch={args.batch} rows_per_cpu_s={args.batch / statistics.median(bt):.0f} "
+          f"best_rows_per_cpu_s={args.batch / min(bt):.0f}", flush=True)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -83,6 +83,37 @@ def main(d):
                   f"{fmt(b['fluvia'], ',.0f')} / {fmt(b['onnx'], ',.0f')} / {fmt(b['torch'], ',.0f')} | "
                   f"{fmt(ratio(b['fluvia'], b['onnx']), '.2f')} | {fmt(ratio(b['fluvia'], b['torch']), '.2f')} |")
 
+    cpu_table(d)
+
+
+def cpu_table(d):
+    """ServeCpuTime / serve_peer.py --cpu lines (cpu-*.txt): per-call CPU time of the calling thread, 1 thread."""
+    rows = defaultdict(list)   # (model, side) -> [dict]
+    for path in sorted(glob.glob(os.path.join(d, "cpu-*.txt"))):
+        for line in open(path):
+            if line.startswith("cpu "):
+                kv = dict(re.findall(r"(\w+)=([^ ]+)", line))
+                rows[(kv["model"], kv["side"])].append(kv)
+    if not rows:
+        return
+    med = lambda key, f: statistics.median(float(k[f]) for k in rows[key]) if rows.get(key) else None
+    mx = lambda key, f: max(float(k[f]) for k in rows[key]) if rows.get(key) else None
+    print("\n### CPU time of the calling thread, 1 thread (load-independent)\n")
+    print("| model | side | single p50 (µs CPU) | single p99 | batch rows per CPU-second | best | Fluvia ÷ side: p50 latency | Fluvia ÷ side: batch throughput | rounds |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for m in ("realnvp", "maf"):
+        f50, fthr = med((m, "fluvia"), "single_p50_us"), med((m, "fluvia"), "rows_per_cpu_s")
+        for side in ("fluvia", "onnx", "torch"):
+            key = (m, side)
+            if not rows.get(key):
+                continue
+            p50, thr = med(key, "single_p50_us"), med(key, "rows_per_cpu_s")
+            lat_ratio = p50 / f50 if side != "fluvia" and f50 else None
+            thr_ratio = fthr / thr if side != "fluvia" and thr else None
+            name = {"fluvia": "Fluvia", "onnx": "ONNX Runtime", "torch": "PyTorch"}[side]
+            print(f"| {m} | {name} | {p50:.1f} | {med(key, 'single_p99_us'):.1f} | {thr:,.0f} | {mx(key, 'best_rows_per_cpu_s'):,.0f} | "
+                  f"{'—' if lat_ratio is None else f'{lat_ratio:.2f}'} | {'—' if thr_ratio is None else f'{thr_ratio:.2f}'} | {len(rows[key])} |")
+
 
 if __name__ == "__main__":
     main(sys.argv[1] if len(sys.argv) > 1 else "target/bench/serve")

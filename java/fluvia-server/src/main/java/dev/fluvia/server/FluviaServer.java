@@ -381,7 +381,11 @@ public final class FluviaServer implements AutoCloseable {
             g.writeArrayFieldStart("samples");
             for (int i = 0; i < n; i++) {
                 g.writeStartArray();
-                for (int c = 0; c < dim[0]; c++) g.writeNumber(xs[i * dim[0] + c]);
+                for (int c = 0; c < dim[0]; c++) {
+                    float v = xs[i * dim[0] + c];
+                    if (Float.isFinite(v)) g.writeNumber(v);
+                    else g.writeNull();   // as in /v1/logprob: JSON has no infinities
+                }
                 g.writeEndArray();
             }
             g.writeEndArray();

@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * The models loaded in this JVM (an executor, or the driver in local mode), one per checkpoint and thread count, keyed by the
@@ -33,9 +34,14 @@ final class ExecutorModels {
         }
     }
 
-    /** The cached model for {@code key}, loaded from {@code checkpoint} on a CPU backend of {@code threads} threads if absent. */
-    static FlowModel get(String key, byte[] checkpoint, int threads) {
-        return MODELS.computeIfAbsent(key, k -> load(checkpoint, threads)).model();
+    /**
+     * The cached model for {@code key}; if absent, loaded from {@code checkpoint} (read only then: on an executor, the
+     * broadcast's bytes) on a CPU backend of {@code threads} threads.
+     */
+    static FlowModel get(String key, Supplier<byte[]> checkpoint, int threads) {
+        Entry e = MODELS.get(key);
+        if (e == null) e = MODELS.computeIfAbsent(key, k -> load(checkpoint.get(), threads));
+        return e.model();
     }
 
     private static Entry load(byte[] checkpoint, int threads) {

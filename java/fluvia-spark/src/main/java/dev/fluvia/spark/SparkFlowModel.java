@@ -105,7 +105,7 @@ public final class SparkFlowModel implements AutoCloseable {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         byte[] copy = checkpoint.clone();
         String key = ExecutorModels.key(copy, threads);
-        int dim = ExecutorModels.get(key, copy, threads).dimension();  // validates on the driver; cached for local mode
+        int dim = ExecutorModels.get(key, () -> copy, threads).dimension();  // validates on the driver; cached for local mode
         Broadcast<byte[]> b = JavaSparkContext.fromSparkContext(spark.sparkContext()).broadcast(copy);
         return new SparkFlowModel(b, key, dim, blockRows, threads);
     }
@@ -167,7 +167,7 @@ public final class SparkFlowModel implements AutoCloseable {
         }
 
         @Override public Iterator<Row> call(Iterator<Row> rows) {
-            FlowModel model = ExecutorModels.get(key, bytes.value(), threads);
+            FlowModel model = ExecutorModels.get(key, bytes::value, threads);
             int partition = org.apache.spark.TaskContext.getPartitionId();
             return new Iterator<>() {
                 final List<Row> block = new ArrayList<>(blockRows);
@@ -316,7 +316,7 @@ public final class SparkFlowModel implements AutoCloseable {
             if (!ps.hasNext()) return java.util.Collections.emptyIterator();
             int p = (int) ps.next().getLong(0);
             long count = share(n, partitions, p);
-            FlowModel model = ExecutorModels.get(key, bytes.value(), threads);
+            FlowModel model = ExecutorModels.get(key, bytes::value, threads);
             return new Iterator<>() {
                 float[] xs = new float[0];
                 int block = -1, inBlock, rowsInBlock;
