@@ -8,7 +8,7 @@ Single row: p50 / p99 in µs (JMH sample time over all measurement iterations; P
 several rounds, the median over rounds of each percentile.
 Batch: rows/s, the median over rounds of (JMH: the median of its measurement iterations; PyTorch: the median call);
 "best" is the fastest iteration / call over all rounds (the least-disturbed run on a shared machine).
-Ratios are Fluvia over the peer: throughput ratio for batch (>1: Fluvia faster), latency ratio peer/Fluvia for p50.
+Ratios are > 1 where Fluvia is faster: Fluvia's rows/s ÷ the peer's for batches, the peer's p50 ÷ Fluvia's for single rows.
 """
 import glob
 import json
@@ -58,7 +58,7 @@ def main(d):
     models = sorted({k[0] for k in list(lat) + list(thr)}, key=lambda m: ["realnvp", "maf"].index(m) if m in ("realnvp", "maf") else 9)
     threads = sorted({k[2] for k in list(lat) + list(thr)})
     print("### Single-row log p latency (µs)\n")
-    print("| model | threads | Fluvia p50 | Fluvia p99 | ORT p50 | ORT p99 | PyTorch p50 | PyTorch p99 | ORT/Fluvia p50 | PyTorch/Fluvia p50 | rounds |")
+    print("| model | threads | Fluvia p50 | Fluvia p99 | ORT p50 | ORT p99 | PyTorch p50 | PyTorch p99 | ORT p50 ÷ Fluvia p50 | PyTorch p50 ÷ Fluvia p50 | rounds |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for m in models:
         for t in threads:
@@ -98,8 +98,8 @@ def cpu_table(d):
         return
     med = lambda key, f: statistics.median(float(k[f]) for k in rows[key]) if rows.get(key) else None
     mx = lambda key, f: max(float(k[f]) for k in rows[key]) if rows.get(key) else None
-    print("\n### CPU time of the calling thread, 1 thread (load-independent)\n")
-    print("| model | side | single p50 (µs CPU) | single p99 | batch rows per CPU-second | best | Fluvia ÷ side: p50 latency | Fluvia ÷ side: batch throughput | rounds |")
+    print("\n### CPU time of the calling thread, 1 thread (less sensitive to the machine load than wall time)\n")
+    print("| model | side | single p50 (µs CPU) | single p99 | batch rows per CPU-second | best | side p50 ÷ Fluvia p50 | Fluvia rows/s ÷ side rows/s | rounds |")
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     for m in ("realnvp", "maf"):
         f50, fthr = med((m, "fluvia"), "single_p50_us"), med((m, "fluvia"), "rows_per_cpu_s")
