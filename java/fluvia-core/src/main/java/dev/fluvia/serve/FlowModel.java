@@ -67,7 +67,7 @@ public final class FlowModel implements AutoCloseable {
     public static FlowModel load(Path file) {
         CpuBackend be = new CpuBackend(Runtime.getRuntime().availableProcessors());
         try {
-            return new FlowModel(Checkpoint.load(file, be).flow(), be, true, file);
+            return new FlowModel(Checkpoint.load(file, be, false, Checkpoint.Use.SCORE).flow(), be, true, file);
         } catch (RuntimeException e) {
             be.close();
             throw e;
@@ -84,7 +84,7 @@ public final class FlowModel implements AutoCloseable {
      */
     public static FlowModel load(Path file, Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        return new FlowModel(Checkpoint.load(file, backend).flow(), backend, false, file);
+        return new FlowModel(Checkpoint.load(file, backend, false, Checkpoint.Use.SCORE).flow(), backend, false, file);
     }
 
     /**
