@@ -51,6 +51,13 @@ final class Gemm {
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
 
+    /** The GEMM a backend runs, in words. */
+    static String describe(CpuBackend be) {
+        if (be.blas() != null) return be.blas().description() + ", single-threaded calls split over " + be.threads() + " Fluvia thread(s)";
+        return "Java kernel (" + (be.vectorized() ? "Vector API " + GemmVec.S.vectorBitSize() + "-bit, " + MR + "×" + GemmVec.NR + " tiles"
+                : "scalar, " + MR + "×" + SCALAR_NR + " tiles") + ")";
+    }
+
     static void gemm(CpuBackend be, boolean ta, boolean tb, int m, int n, int k, float alpha,
                      MemorySegment a, MemorySegment b, float beta, MemorySegment c, Epilogue ep) {
         if (m == 0 || n == 0) return;
@@ -59,6 +66,7 @@ final class Gemm {
                 for (int j = 0; j < n; j++) writeScalar(0f, c, (long) i * n + j, j, alpha, beta, true, true, ep);
             return;
         }
+        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         boolean vec = be.vectorized();
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;

@@ -118,6 +118,25 @@ final class GemmVec {
         v.intoMemorySegment(c, off, NATIVE);
     }
 
+    /**
+     * The epilogue alone on C[row + j0 .. row + j1) (already holding alpha·A·B + beta·C): {@code v = c + bias[j]; pre = v;
+     * c = act(v)}, whole vectors only, for identity and ReLU (other activations: none). Returns the column where it stopped.
+     */
+    static int epilogue(MemorySegment c, long row, int j0, int j1, Gemm.Epilogue ep) {
+        Activation act = ep.act();
+        if (act != Activation.IDENTITY && act != Activation.RELU) return j0;
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            long off = (row + j) * 4;
+            FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+            if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) j * 4, NATIVE));
+            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
+            if (act == Activation.RELU) v = relu(v);
+            v.intoMemorySegment(c, off, NATIVE);
+        }
+        return j;
+    }
+
     /** max(v, 0) with the scalar rule's NaN behaviour ({@code a > 0 ? a : 0}). */
     static FloatVector relu(FloatVector v) {
         return FloatVector.zero(S).blend(v, v.compare(VectorOperators.GT, 0f));

@@ -1,0 +1,119 @@
+package dev.fluvia.backend;
+
+import static dev.fluvia.backend.OpsFixture.MM_ATOL;
+import static dev.fluvia.backend.OpsFixture.MM_RTOL;
+import static dev.fluvia.backend.OpsFixture.dbl;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.cpu.CpuBackend;
+import dev.fluvia.backend.cpu.CpuGemm;
+import dev.fluvia.tensor.Tensor;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The BLAS GEMM provider (OpenBLAS's {@code cblas_sgemm} through FFM) against the Java kernel and a float64 reference, on
+ * odd shapes, all transposes, alpha/beta, at 1 and 2 threads (products large enough to be split between the threads by rows
+ * and by columns), and the linear layer's fused epilogue through it. CI installs the library ({@code .ci/run} sets
+ * {@code FLUVIA_REQUIRE_BLAS=1}, which turns a missing library into a failure); elsewhere these tests are skipped, with the
+ * reason, when it is absent.
+ */
+class BlasGemmTest {
+
+    @BeforeAll static void needLibrary() {
+        boolean required = "1".equals(System.getenv("FLUVIA_REQUIRE_BLAS"));
+        if (required) assertTrue(CpuGemm.blasAvailable(), "FLUVIA_REQUIRE_BLAS=1 but " + CpuGemm.blasStatus());
+        Assumptions.assumeTrue(CpuGemm.blasAvailable(), () -> "BLAS library absent here: " + CpuGemm.blasStatus());
+    }
+
+    private static final int[][] SHAPES = { // m, n, k: tiny, odd, K deeper than the Java kernel's slice, wide N, split by rows / by columns
+            {1, 1, 1}, {2, 3, 2}, {37, 63, 5}, {65, 17, 300}, {13, 1030, 3}, {97, 40, 784}, {301, 70, 103}, {40, 333, 157}};
+
+    @ParameterizedTest(name = "threads={0}")
+    @ValueSource(ints = {1, 2})
+    void blasAndJavaKernelAgainstFloat64(int threads) {
+        try (CpuBackend blas = new CpuBackend(threads, true, CpuGemm.OPENBLAS);
+             CpuBackend java = new CpuBackend(threads, true, CpuGemm.JAVA)) {
+            assertTrue(blas.gemm().contains("cblas") || blas.gemm().contains("OpenBLAS") || blas.gemm().contains("BLIS"), blas.gemm());
+            assertTrue(java.gemm().startsWith("Java kernel"), java.gemm());
+            OpsFixture fb = new OpsFixture(blas, 7), fj = new OpsFixture(java, 7);
+            for (int[] s : SHAPES)
+                for (int tr = 0; tr < 4; tr++)
+                    for (float beta : new float[] {0f, -1.3f}) {
+                        int m = s[0], n = s[1], k = s[2];
+                        boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;
+                        float[] a = fb.rand(m * k), b = fb.rand(k * n), c0 = fb.rand(m * n);
+                        double[] ref = CpuOpsTest.gemmRef(ta, tb, m, n, k, 0.7f, a, b, beta, c0)[0];
+                        String what = "ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " beta=" + beta + " threads=" + threads;
+                        float[] viaBlas = run(fb, ta, tb, m, n, k, a, b, beta, c0), viaJava = run(fj, ta, tb, m, n, k, a, b, beta, c0);
+                        OpsFixture.assertClose("blas " + what, ref, viaBlas, MM_ATOL, MM_RTOL);
+                        OpsFixture.assertClose("java " + what, ref, viaJava, MM_ATOL, MM_RTOL);
+                        OpsFixture.assertClose("blas vs java " + what, dbl(viaJava), viaBlas, MM_ATOL, MM_RTOL);
+                    }
+        }
+    }
+
+    private static float[] run(OpsFixture f, boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b, float beta, float[] c0) {
+        Tensor at = ta ? f.t(a, k, m) : f.t(a, m, k), bt = tb ? f.t(b, n, k) : f.t(b, k, n);
+        Tensor ct = beta == 0 ? f.poisoned(m, n) : f.t(c0, m, n); // beta = 0 must not read C
+        f.be.gemm(ta, tb, 0.7f, at, bt, beta, ct);
+        return f.be.toHost(ct);
+    }
+
+    /** linearForward through BLAS (bias, pre-activation and activation applied after the product) vs the Java kernel's fused write-back. */
+    @Test void linearLayerEpilogueMatchesJavaKernel() {
+        for (int threads : new int[] {1, 2})
+            for (Activation act : Activation.values())
+                for (int[] s : new int[][] {{5, 3, 1}, {300, 70, 130}, {33, 250, 200}}) { // rows, in, out
+                    int n = s[0], in = s[1], out = s[2];
+                    float[][] got = new float[2][], gotPre = new float[2][];
+                    for (int v = 0; v < 2; v++)
+                        try (CpuBackend be = new CpuBackend(threads, true, v == 0 ? CpuGemm.OPENBLAS : CpuGemm.JAVA)) {
+                            OpsFixture f = new OpsFixture(be, 3);
+                            Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
+                            Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
+                            be.linearForward(x, w, bias, act, pre, y);
+                            got[v] = be.toHost(y);
+                            gotPre[v] = be.toHost(pre);
+                        }
+                    String what = act + " " + n + "x" + in + "->" + out + " threads=" + threads;
+                    OpsFixture.assertClose("pre " + what, dbl(gotPre[1]), gotPre[0], MM_ATOL, MM_RTOL);
+                    OpsFixture.assertClose("y " + what, dbl(got[1]), got[0], MM_ATOL, MM_RTOL);
+                }
+    }
+
+    /** The vector and scalar epilogues perform the same float operations: bit-identical through BLAS too; and run to run. */
+    @Test void blasEpilogueVectorScalarAndRunToRunBitIdentical() {
+        float[][] outs = new float[3][];
+        for (int v = 0; v < 3; v++)
+            try (CpuBackend be = new CpuBackend(2, v != 1, CpuGemm.OPENBLAS)) {
+                OpsFixture f = new OpsFixture(be, 5);
+                int n = 301, in = 67, out = 129;
+                Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
+                Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
+                be.linearForward(x, w, bias, Activation.RELU, pre, y);
+                float[] a = be.toHost(y), p = be.toHost(pre);
+                outs[v] = new float[a.length + p.length];
+                System.arraycopy(a, 0, outs[v], 0, a.length);
+                System.arraycopy(p, 0, outs[v], a.length, p.length);
+            }
+        OpsFixture.assertBitIdentical("vector vs scalar epilogue", outs[0], outs[1]);
+        OpsFixture.assertBitIdentical("run 1 vs run 2", outs[0], outs[2]);
+    }
+
+    @Test void choiceNamesAreChecked() {
+        assertEquals(CpuGemm.OPENBLAS, CpuGemm.parse(" BLAS "));
+        assertEquals(CpuGemm.JAVA, CpuGemm.parse("java"));
+        UnknownNameException e = assertThrows(UnknownNameException.class, () -> new CpuBackend(1, true, "mkl"));
+        assertTrue(e.getMessage().contains("auto, openblas, java"), e.getMessage());
+        try (CpuBackend auto = new CpuBackend(1, true, CpuGemm.AUTO)) {
+            assertTrue(auto.gemm().contains("OpenBLAS") || auto.gemm().contains("BLIS") || auto.gemm().contains("CBLAS"), auto.gemm());
+        }
+    }
+}
