@@ -74,7 +74,7 @@ public final class Cblas {
             if (setThreads.isPresent()) {
                 var h = LINKER.downcallHandle(setThreads.get(), OPENBLAS_SET_THREADS);
                 h.invokeExact(1);
-                what = "OpenBLAS " + string(lib, "openblas_get_config").trim() + ", core " + string(lib, "openblas_get_corename");
+                what = string(lib, "openblas_get_config").trim() + ", core " + string(lib, "openblas_get_corename");
             } else {
                 Optional<MemorySegment> bli = lib.find("bli_thread_set_num_threads");
                 if (bli.isPresent()) {

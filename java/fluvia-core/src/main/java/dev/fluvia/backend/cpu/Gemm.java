@@ -101,7 +101,8 @@ final class Gemm {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
                     int panels = (mcur + MR - 1) / MR;
-                    for (int i = 0; i < panels; i++) packA(a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                    if (ta) packATransposed(a, lda, ic, mcur, p0, kc, ap);
+                    else for (int i = 0; i < panels; i++) packA(a, false, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                     for (int s = 0; s < strips; s++) {
                         int col = j0 + s * nr, cols = Math.min(nr, n - col);
                         for (int i = 0; i < panels; i++) {
@@ -109,10 +110,9 @@ final class Gemm {
                             long cOff = (long) row * n + col;
                             if (vec) {
                                 GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, tile);
-                                if (rows == MR && cols == nr) {
-                                    GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
-                                    continue;
-                                }
+                                if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                                else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
+                                continue;
                             } else {
                                 scalarKernel(kc, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
                             }
@@ -159,6 +159,30 @@ final class Gemm {
         }
     }
 
+    private static final ThreadLocal<float[]> T_BUF = ThreadLocal.withInitial(() -> new float[KC * MC]);
+
+    /**
+     * Packs the row block ic .. ic+mcur of op(A) = Aᵀ (A stored [k, m], row stride lda) into MR-row panels, as {@link #packA}
+     * does one panel: each of the kc rows of A is bulk-copied (mcur contiguous values) to the heap, then the panels are
+     * filled from there with plain array copies (no per-element segment access).
+     */
+    static void packATransposed(MemorySegment a, int lda, int ic, int mcur, int p0, int kc, float[] ap) {
+        float[] t = T_BUF.get();
+        for (int p = 0; p < kc; p++) MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + ic) * 4, t, p * mcur, mcur);
+        int full = mcur / MR;
+        for (int i = 0; i < full; i++)
+            for (int p = 0, src = i * MR, dst = i * kc * MR; p < kc; p++, src += mcur, dst += MR)
+                System.arraycopy(t, src, ap, dst, MR);
+        int rows = mcur - full * MR;
+        if (rows > 0)
+            for (int p = 0, src = full * MR, dst = full * kc * MR; p < kc; p++, src += mcur, dst += MR) {
+                for (int r = 0; r < rows; r++) ap[dst + r] = t[src + r];
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
+            }
+    }
+
+    private static final ThreadLocal<float[]> B_ROWS = ThreadLocal.withInitial(() -> new float[KC * 64]);
+
     /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
     static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
         int cols = Math.min(nr, n - col0);
@@ -168,14 +192,13 @@ final class Gemm {
                 MemorySegment.copy(b, HostTensor.F, ((long) (p0 + p) * ldb + col0) * 4, bp, dst, cols);
                 for (int q = cols; q < nr; q++) bp[dst + q] = 0f;
             }
-        } else { // op(B)[p][j] = B[j][p]
-            for (int q = 0; q < nr; q++) {
-                if (q >= cols) {
-                    for (int p = 0; p < kc; p++) bp[off + p * nr + q] = 0f;
-                    continue;
-                }
-                long base = (long) (col0 + q) * ldb + p0;
-                for (int p = 0; p < kc; p++) bp[off + p * nr + q] = b.getAtIndex(HostTensor.F, base + p);
+        } else { // op(B)[p][j] = B[j][p]: bulk-copy the cols rows of B (kc contiguous values each), transpose on the heap
+            float[] t = B_ROWS.get();
+            for (int q = 0; q < cols; q++) MemorySegment.copy(b, HostTensor.F, ((long) (col0 + q) * ldb + p0) * 4, t, q * kc, kc);
+            for (int p = 0; p < kc; p++) {
+                int dst = off + p * nr;
+                for (int q = 0; q < cols; q++) bp[dst + q] = t[q * kc + p];
+                for (int q = cols; q < nr; q++) bp[dst + q] = 0f;
             }
         }
     }
