@@ -70,6 +70,10 @@ public final class CpuBackend implements Backend {
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
     }
 
+    private final PackedWeights packedWeights = new PackedWeights();
+    /** The Java GEMM's packed-weight cache of this backend. */
+    PackedWeights packedWeights() { return packedWeights; }
+
     /** The host BLAS this backend's GEMM runs on, or null for the Java kernel. */
     dev.fluvia.blas.Cblas blas() { return blas; }
 
@@ -268,6 +272,7 @@ public final class CpuBackend implements Backend {
     @Override public void close() {
         if (closed) return;
         closed = true;
+        packedWeights.clear();
         if (pool != null) {
             pool.shutdown();
             try {

@@ -62,6 +62,20 @@ public final class CpuGemm {
         return library;
     }
 
+    /**
+     * Turns the Java kernel's packed-weight cache ({@link PackedWeights}) on or off for the whole process (default on;
+     * {@code -Dfluvia.gemm.packCache=false} starts with it off). Results are bit-identical either way; this is for tests and
+     * benchmarks.
+     */
+    public static void setPackCache(boolean on) {
+        PackedWeights.enabled = on;
+    }
+
+    /** {hits, packs} of a backend's packed-weight cache so far: products that reused a packing / that packed. */
+    public static long[] packCacheCounts(CpuBackend be) {
+        return new long[] {be.packedWeights().hits.sum(), be.packedWeights().packs.sum()};
+    }
+
     /** True when the BLAS library loads in this process. */
     public static boolean blasAvailable() {
         try { library(); return true; } catch (BackendUnavailableException e) { return false; }

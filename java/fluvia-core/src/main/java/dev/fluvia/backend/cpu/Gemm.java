@@ -83,20 +83,25 @@ final class Gemm {
     }
 
     private static void gemmBlocked(CpuBackend be, boolean vec, int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb,
-                                    int mc, int rowBlocks, float[] bp, float alpha, MemorySegment a, MemorySegment b, float beta,
+                                    int mc, int rowBlocks, float[] bpBuf, float alpha, MemorySegment a, MemorySegment b, float beta,
                                     MemorySegment c, Epilogue ep) {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
+        float[][] cached = tb ? be.packedWeights().transposed(b, k, n, nr) : null; // weights: packed once per version
+        int slice = 0;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < k; pc += KC) {
+            for (int pc = 0; pc < k; pc += KC, slice++) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0, last = pc + kc == k;
                 int j0 = jc, p0 = pc;
-                int stripGroups = Math.min(strips, 4 * be.threads());
-                be.forChunks(stripGroups, work / 8, g -> {
-                    for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
-                        packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bp, s * kc * nr);
-                });
+                float[] bp = cached != null ? cached[slice] : bpBuf;
+                if (cached == null) {
+                    int stripGroups = Math.min(strips, 4 * be.threads());
+                    be.forChunks(stripGroups, work / 8, g -> {
+                        for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
+                            packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bpBuf, s * kc * nr);
+                    });
+                }
                 be.forChunks(rowBlocks, work / 8, blk -> {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
