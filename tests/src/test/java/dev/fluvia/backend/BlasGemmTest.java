@@ -37,7 +37,8 @@ class BlasGemmTest {
     }
 
     private static final int[][] SHAPES = { // m, n, k: tiny, odd, K deeper than the Java kernel's slice, wide N, split by rows / by columns
-            {1, 1, 1}, {2, 3, 2}, {37, 63, 5}, {65, 17, 300}, {13, 1030, 3}, {97, 40, 784}, {301, 70, 103}, {40, 333, 157}};
+            {1, 1, 1}, {2, 3, 2}, {37, 63, 5}, {65, 17, 300}, {13, 1030, 3}, {97, 40, 784}, {301, 70, 103}, {40, 333, 157},
+            {300, 3, 70}, {517, 16, 260}, {700, 1, 5}}; // the last three, transposed A: the Java kernel's narrow-output path (GemmNarrow)
 
     @ParameterizedTest(name = "threads={0}")
     @ValueSource(ints = {1, 2})
@@ -133,6 +134,27 @@ class BlasGemmTest {
             }
         OpsFixture.assertBitIdentical("vector vs scalar epilogue", outs[0], outs[1]);
         OpsFixture.assertBitIdentical("run 1 vs run 2", outs[0], outs[2]);
+    }
+
+    /** The split into library calls depends on the shape only: BLAS results are bit-identical between 1 and 2 threads. */
+    @Test void blasBitIdenticalAcrossThreadCounts() {
+        needBlas();
+        float[][] outs = new float[2][];
+        for (int t = 0; t < 2; t++)
+            try (CpuBackend be = new CpuBackend(t + 1, true, CpuGemm.OPENBLAS)) {
+                OpsFixture f = new OpsFixture(be, 21);
+                java.util.List<float[]> parts = new java.util.ArrayList<>();
+                for (int[] s : new int[][] {{1000, 70, 90}, {60, 900, 80}, {300, 300, 300}})
+                    for (int tr = 0; tr < 4; tr++) {
+                        int m = s[0], n = s[1], k = s[2];
+                        boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;
+                        parts.add(run(f, ta, tb, m, n, k, f.rand(m * k), f.rand(k * n), 0.5f, f.rand(m * n)));
+                    }
+                int len = parts.stream().mapToInt(x -> x.length).sum(), o = 0;
+                outs[t] = new float[len];
+                for (float[] x : parts) { System.arraycopy(x, 0, outs[t], o, x.length); o += x.length; }
+            }
+        OpsFixture.assertBitIdentical("blas 1 vs 2 threads", outs[0], outs[1]);
     }
 
     @Test void choiceNamesAreChecked() {

@@ -14,7 +14,7 @@ final class Common {
     int threads;
 
     @Option(names = "--blas", paramLabel = "GEMM", description = "The CPU backend's matrix products: openblas (the host BLAS, "
-            + "libopenblas0-pthread), java (Fluvia's own kernel: bit-identical across thread counts) or auto (openblas when it "
+            + "libopenblas0-pthread), java (Fluvia's own kernel: the same bits on every machine) or auto (openblas when it "
             + "loads, else java; the default, also settable with -D" + CpuGemm.PROPERTY + ").")
     String blas;
 

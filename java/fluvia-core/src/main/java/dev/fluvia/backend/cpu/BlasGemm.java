@@ -8,26 +8,27 @@ import java.lang.foreign.MemorySegment;
  * GEMM is {@link CpuGemm#OPENBLAS} (the default where the library loads).
  *
  * <p><b>Threads.</b> The library runs single-threaded ({@link Cblas} sets it so when it loads); parallelism is Fluvia's: a
- * product worth it ({@link #SPLIT_MIN_FLOPS}) is cut into one part per backend thread — row blocks of C when
- * {@code m ≥ n}, column blocks otherwise, each a multiple of {@link #ALIGN} — and each part is one {@code cblas_sgemm} call
- * on the backend's pool. A product called from inside a parallel op runs its parts on the same pool, never on a second one,
- * so the machine is never oversubscribed and the backend's thread count is the only knob.
+ * product worth it ({@link #SPLIT_MIN_FLOPS}) is cut into fixed {@link #PART}-row blocks of C when {@code m ≥ n}, or
+ * {@link #PART}-column blocks otherwise, and each block is one {@code cblas_sgemm} call on the backend's pool. A product
+ * called from inside a parallel op runs its blocks on the same pool, never on a second one, so the machine is never
+ * oversubscribed and the backend's thread count is the only knob.
+ *
+ * <p><b>Determinism.</b> The blocks depend only on the shape, never on the thread count, so the library sees the same
+ * sequence of calls at every thread count: results are bit-identical across thread counts and runs (given the same library
+ * and core type; a different OpenBLAS kernel — another CPU, another {@code OPENBLAS_CORETYPE} — rounds differently).
+ * {@code --blas java} is the choice for results that are also identical across machines with the same vector width.
  *
  * <p><b>Epilogue.</b> The linear layer's bias, pre-activation copy and activation ({@link Gemm.Epilogue}) are applied to
- * each part right after its product, while the part is still in cache, with exactly the operations of the Java kernel's
+ * each block right after its product, while the block is still in cache, with exactly the operations of the Java kernel's
  * write-back ({@link Gemm#writeScalar}): {@code v = c + bias[j]; pre = v; c = act(v)}.
- *
- * <p><b>Determinism.</b> The same call on the same backend gives the same bits every time (the split depends only on the
- * shape and the thread count). Between thread counts the library's own blocking decides; {@code --blas java} is the choice
- * for results that are bit-identical across thread counts and machines.
  */
 final class BlasGemm {
     private BlasGemm() {}
 
-    /** Products below this many FLOPs run as one call on the calling thread (a part must outweigh a fork/join hand-off). */
+    /** Products below this many FLOPs run as one call (a block must outweigh a fork/join hand-off). */
     static final long SPLIT_MIN_FLOPS = 1L << 22;
-    /** Part boundaries are multiples of this many rows/columns (the library's micro-tiles stay whole). */
-    static final int ALIGN = 16;
+    /** Rows (or columns) of C per call of a split product: fixed, so the calls do not depend on the thread count. */
+    static final int PART = 128;
 
     static void gemm(CpuBackend be, Cblas lib, boolean ta, boolean tb, int m, int n, int k, float alpha,
                      MemorySegment a, MemorySegment b, float beta, MemorySegment c, Gemm.Epilogue ep) {
@@ -35,16 +36,14 @@ final class BlasGemm {
         long flops = 2L * m * n * k;
         boolean byRows = m >= n;
         int extent = byRows ? m : n;
-        int parts = flops < SPLIT_MIN_FLOPS ? 1 : Math.min(be.threads(), (extent + ALIGN - 1) / ALIGN);
+        int parts = flops < SPLIT_MIN_FLOPS ? 1 : (extent + PART - 1) / PART;
         if (parts <= 1) {
             lib.sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
             if (ep != null) epilogue(be, c, n, 0, m, 0, n, ep);
             return;
         }
-        int blocks = (extent + ALIGN - 1) / ALIGN;
         be.forChunks(parts, p -> {
-            int lo = Math.min(extent, p * blocks / parts * ALIGN), hi = Math.min(extent, (p + 1) * blocks / parts * ALIGN);
-            if (lo >= hi) return;
+            int lo = p * PART, hi = Math.min(extent, lo + PART);
             if (byRows) { // rows lo..hi of C: op(A)'s rows lo..hi (A's columns when transposed)
                 MemorySegment ap = a.asSlice(4L * (ta ? lo : (long) lo * lda));
                 MemorySegment cp = c.asSlice(4L * lo * n);

@@ -8,9 +8,10 @@ import java.util.Locale;
 /**
  * Which GEMM a {@link CpuBackend} runs:
  * <ul>
- *   <li>{@value #OPENBLAS}: the host BLAS through {@link Cblas} (OpenBLAS's {@code cblas_sgemm}); an error when it does not load;</li>
- *   <li>{@value #JAVA}: Fluvia's own kernel ({@link Gemm}) — portable, and bit-identical across thread counts, runs and machines
- *       with the same vector width;</li>
+ *   <li>{@value #OPENBLAS}: the host BLAS through {@link Cblas} (OpenBLAS's {@code cblas_sgemm}); an error when it does not load.
+ *       Bit-identical across thread counts and runs on one machine ({@link BlasGemm}), not across CPUs;</li>
+ *   <li>{@value #JAVA}: Fluvia's own kernel ({@link Gemm}) — portable, and bit-identical across thread counts, runs, vector
+ *       widths and machines;</li>
  *   <li>{@value #AUTO} (the default): the BLAS library when it loads, the Java kernel otherwise.</li>
  * </ul>
  * The default of new backends comes from the system property {@value #PROPERTY} (the CLI's {@code --blas} sets it).

@@ -53,7 +53,13 @@ final class Gemm {
 
     /** The GEMM a backend runs, in words. */
     static String describe(CpuBackend be) {
-        if (be.blas() != null) return be.blas().description() + ", single-threaded calls split over " + be.threads() + " Fluvia thread(s)";
+        if (be.blas() != null) {
+            String d = be.blas().description() + ", single-threaded calls split over " + be.threads() + " Fluvia thread(s)";
+            if (d.contains("core Haswell") && Simd.AVAILABLE && GemmVec.S.vectorBitSize() >= 512 && System.getenv("OPENBLAS_CORETYPE") == null)
+                d += "; this CPU has AVX-512 but OpenBLAS picked its AVX2 kernels (set OPENBLAS_CORETYPE=SkylakeX for its AVX-512 ones,"
+                        + " about 2x faster here, or use --blas java)";
+            return d;
+        }
         return "Java kernel (" + (be.vectorized() ? "Vector API " + GemmVec.S.vectorBitSize() + "-bit, " + MR + "×" + GemmVec.NR + " tiles"
                 : "scalar, " + MR + "×" + SCALAR_NR + " tiles") + ")";
     }
@@ -68,6 +74,7 @@ final class Gemm {
         }
         if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         boolean vec = be.vectorized();
+        if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
         int mc = rowBlock(m, be.threads());
