@@ -55,9 +55,10 @@ final class Gemm {
     static String describe(CpuBackend be) {
         if (be.blas() != null) {
             String d = be.blas().description() + ", single-threaded calls split over " + be.threads() + " Fluvia thread(s)";
-            if (d.contains("core Haswell") && Simd.AVAILABLE && GemmVec.S.vectorBitSize() >= 512 && System.getenv("OPENBLAS_CORETYPE") == null)
-                d += "; this CPU has AVX-512 but OpenBLAS picked its AVX2 kernels (set OPENBLAS_CORETYPE=SkylakeX for its AVX-512 ones,"
-                        + " about 2x faster here, or use --blas java)";
+            if (d.contains("core Haswell") && Simd.AVAILABLE && GemmVec.S.vectorBitSize() >= 512)
+                d += "; note: OpenBLAS runs its AVX2 kernels on this AVX-512 CPU (OPENBLAS_CORETYPE="
+                        + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + "): half the FMA width; --blas java or an"
+                        + " AVX-512 core type (e.g. OPENBLAS_CORETYPE=SkylakeX) is faster";
             return d;
         }
         return "Java kernel (" + (be.vectorized() ? "Vector API " + GemmVec.S.vectorBitSize() + "-bit, " + MR + "×" + GemmVec.NR + " tiles"
