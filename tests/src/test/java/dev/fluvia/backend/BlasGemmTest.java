@@ -144,7 +144,7 @@ class BlasGemmTest {
             try (CpuBackend be = new CpuBackend(t + 1, true, CpuGemm.OPENBLAS)) {
                 OpsFixture f = new OpsFixture(be, 21);
                 java.util.List<float[]> parts = new java.util.ArrayList<>();
-                for (int[] s : new int[][] {{1000, 70, 90}, {60, 900, 80}, {300, 300, 300}})
+                for (int[] s : new int[][] {{1000, 70, 90}, {60, 900, 80}, {300, 300, 300}, {2100, 40, 30}}) // 128-row blocks; 272-row blocks
                     for (int tr = 0; tr < 4; tr++) {
                         int m = s[0], n = s[1], k = s[2];
                         boolean ta = (tr & 1) != 0, tb = (tr & 2) != 0;

@@ -8,8 +8,8 @@ import java.lang.foreign.MemorySegment;
  * GEMM is {@link CpuGemm#OPENBLAS} (the default where the library loads).
  *
  * <p><b>Threads.</b> The library runs single-threaded ({@link Cblas} sets it so when it loads); parallelism is Fluvia's: a
- * product worth it ({@link #SPLIT_MIN_FLOPS}) is cut into fixed {@link #PART}-row blocks of C when {@code m ≥ n}, or
- * {@link #PART}-column blocks otherwise, and each block is one {@code cblas_sgemm} call on the backend's pool. A product
+ * product worth it ({@link #SPLIT_MIN_FLOPS}) is cut into row blocks of C when {@code m ≥ n}, column blocks otherwise
+ * ({@link #block}: sized by the shape alone), and each block is one {@code cblas_sgemm} call on the backend's pool. A product
  * called from inside a parallel op runs its blocks on the same pool, never on a second one, so the machine is never
  * oversubscribed and the backend's thread count is the only knob.
  *
@@ -27,8 +27,14 @@ final class BlasGemm {
 
     /** Products below this many FLOPs run as one call (a block must outweigh a fork/join hand-off). */
     static final long SPLIT_MIN_FLOPS = 1L << 22;
-    /** Rows (or columns) of C per call of a split product: fixed, so the calls do not depend on the thread count. */
+    /**
+     * Smallest block of a split product, in rows (or columns) of C. Blocks are {@code max(PART, extent / 8)} rounded up to 16:
+     * a function of the shape only, so the calls do not depend on the thread count; at most 8 blocks, so each call still
+     * amortises the library's packing of the other operand over many rows.
+     */
     static final int PART = 128;
+
+    static int block(int extent) { return Math.max(PART, ((extent + 7) / 8 + 15) / 16 * 16); }
 
     static void gemm(CpuBackend be, Cblas lib, boolean ta, boolean tb, int m, int n, int k, float alpha,
                      MemorySegment a, MemorySegment b, float beta, MemorySegment c, Gemm.Epilogue ep) {
@@ -36,14 +42,14 @@ final class BlasGemm {
         long flops = 2L * m * n * k;
         boolean byRows = m >= n;
         int extent = byRows ? m : n;
-        int parts = flops < SPLIT_MIN_FLOPS ? 1 : (extent + PART - 1) / PART;
+        int part = block(extent), parts = flops < SPLIT_MIN_FLOPS ? 1 : (extent + part - 1) / part;
         if (parts <= 1) {
             lib.sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
             if (ep != null) epilogue(be, c, n, 0, m, 0, n, ep);
             return;
         }
         be.forChunks(parts, p -> {
-            int lo = p * PART, hi = Math.min(extent, lo + PART);
+            int lo = p * part, hi = Math.min(extent, lo + part);
             if (byRows) { // rows lo..hi of C: op(A)'s rows lo..hi (A's columns when transposed)
                 MemorySegment ap = a.asSlice(4L * (ta ? lo : (long) lo * lda));
                 MemorySegment cp = c.asSlice(4L * lo * n);

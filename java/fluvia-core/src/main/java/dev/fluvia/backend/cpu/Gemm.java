@@ -18,6 +18,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>An optional {@link Epilogue} (bias + activation of a linear layer) is applied during the write-back of the last K slice,
  * while the tile is still in registers/cache.
+ *
+ * <p>This is the Java kernel ({@code --blas java}). A backend whose GEMM is the host BLAS ({@link CpuGemm}) hands every product
+ * with K &gt; 0 to {@link BlasGemm} instead. Within the Java kernel: transposed right operands (weights) come from the backend's
+ * {@link PackedWeights} cache, and narrow outputs with a transposed A take {@link GemmNarrow} — both give the same bits as
+ * the path described above.
  */
 final class Gemm {
     private Gemm() {}
