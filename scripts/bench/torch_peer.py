@@ -18,7 +18,7 @@ import time
 
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--threads", type=int, default=1)
-ap.add_argument("--bench", default="all", choices=["all", "gemm", "coupling", "realnvp", "maf"])
+ap.add_argument("--bench", default="all", choices=["all", "gemm", "coupling", "realnvp", "maf", "logprob"])
 ap.add_argument("--warmup", type=int, default=10)
 ap.add_argument("--repeats", type=int, default=40)
 args = ap.parse_args()
@@ -212,6 +212,15 @@ def main():
     if args.bench in ("all", "realnvp"):
         flow = Flow([AffineCoupling(*alternating(2, l), [64, 64]) for l in range(8)])
         train_bench("realnvp2d-8x64-b512", flow, 2, 512, 3 * 512 * 8 * mlp_flops([1, 64, 64, 2]))
+    if args.bench in ("all", "logprob"):
+        # log p of 65,536 rows under the RealNVP 2-D model (java/bench LogProbBench), no autograd
+        flow = Flow([AffineCoupling(*alternating(2, l), [64, 64]) for l in range(8)])
+        x = torch.randn(65536, 2)
+
+        def score():
+            with torch.no_grad():
+                flow.nll(x)
+        report("logprob-realnvp2d-65536", timed(score, args.warmup, args.repeats), 65536, 65536 * 8 * mlp_flops([1, 64, 64, 2]))
     if args.bench in ("all", "maf"):
         # 5 MAF layers on 8-D data, orders 0..7 then reversed between layers, MADE 8 → 512 → 512 → 16 (ReLU)
         order, layers = list(range(8)), []

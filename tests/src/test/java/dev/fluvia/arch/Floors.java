@@ -24,7 +24,7 @@ final class Floors {
     static Map<String, List<String>> floors() {
         Map<String, List<String>> f = new LinkedHashMap<>();
         f.put("base", List.of("", ".tensor.."));                 // FluviaException, tensors
-        f.put("native", List.of(".cuda.."));                     // FFM bindings of cuBLAS / cuRAND, library lookup
+        f.put("native", List.of(".cuda..", ".blas.."));          // FFM bindings of cuBLAS / cuRAND / host CBLAS, library lookup
         f.put("backend", List.of(".backend.."));                 // the op contract, CPU and CUDA backends
         f.put("param", List.of(".param.."));                     // Param, Stash
         f.put("nn", List.of(".nn.."));                           // conditioner networks

@@ -10,13 +10,13 @@ import org.junit.jupiter.api.Test;
 /**
  * Bit-identical results: the same inputs through a sequence of ops (sizes large enough to run in parallel, spanning several
  * row chunks, several K slices of the GEMM and several flat blocks) give the same bits between runs, between 1 and 2 threads, and between the vector and the
- * scalar kernels.
+ * scalar kernels — with the Java GEMM kernel ({@code --blas java}), the one that promises this.
  */
 class CpuDeterminismTest {
 
     /** Runs the sequence on a fresh backend and returns every output. */
     static List<float[]> run(int threads, boolean vector) {
-        CpuBackend be = new CpuBackend(threads, vector);
+        CpuBackend be = new CpuBackend(threads, vector, dev.fluvia.backend.cpu.CpuGemm.JAVA); // the Java GEMM: the bit-identical one
         OpsFixture f = new OpsFixture(be, 99);
         List<float[]> outs = new ArrayList<>();
         int n = 3001, in = 63, hid = 70, k = 2 * 3; // big enough that every op below runs in parallel chunks

@@ -18,7 +18,8 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * SGEMM at the shapes a 256-wide conditioner layer sees in training with batch 4096: forward {@code x·wᵀ} (NT), input
  * gradient {@code gpre·w} (NN) and weight gradient {@code gpreᵀ·x} (TN, K = batch). GFLOP/s = 2·M·N·K / time.
- * {@code -p threads=1,2} sets the backend's worker count; {@code -p vector=false} times the scalar fallback.
+ * {@code -p threads=1,2} sets the backend's worker count; {@code -p vector=false} times the scalar fallback;
+ * {@code -p gemm=openblas,java} the GEMM provider.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -28,6 +29,8 @@ public class GemmBench {
     @Param({"4096x256x256:NT", "4096x256x256:NN", "256x256x4096:TN"}) public String shape;
     @Param({"1"}) public int threads;
     @Param({"true"}) public boolean vector;
+    /** The backend's GEMM: "openblas" (the host BLAS through FFM) or "java" (Fluvia's kernel); see CpuGemm. */
+    @Param({"openblas", "java"}) public String gemm;
 
     CpuBackend be;
     Tensor a, b, c;
@@ -38,7 +41,7 @@ public class GemmBench {
         int m = Integer.parseInt(d[0]), n = Integer.parseInt(d[1]), k = Integer.parseInt(d[2]);
         ta = p[1].charAt(0) == 'T';
         tb = p[1].charAt(1) == 'T';
-        be = new CpuBackend(threads, vector);
+        be = new CpuBackend(threads, vector, gemm);
         SplittableRandom r = new SplittableRandom(1);
         a = ta ? rand(r, k, m) : rand(r, m, k);
         b = tb ? rand(r, n, k) : rand(r, k, n);

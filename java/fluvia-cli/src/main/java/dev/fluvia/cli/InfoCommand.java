@@ -1,8 +1,8 @@
 package dev.fluvia.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.cpu.CpuBackend;
+import dev.fluvia.backend.cpu.CpuGemm;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.io.Checkpoint;
 import dev.fluvia.io.ModelDescription;
@@ -25,9 +25,15 @@ final class InfoCommand implements Callable<Integer> {
             + "Fluvia or another tool). Checksums that are present are always verified.")
     boolean allowUnverified;
 
+    @Option(names = "--blas", paramLabel = "GEMM", description = "Which CPU GEMM to report: openblas, java or auto (the default, "
+            + "as for the computing commands).")
+    String blas;
+
     @Override public Integer call() {
+        if (blas != null) System.setProperty(CpuGemm.PROPERTY, CpuGemm.parse(blas));
         System.out.print(ModelDescription.read(model).summary());
-        try (Backend be = new CpuBackend(1)) {
+        try (CpuBackend be = new CpuBackend(1)) {
+            System.out.println("cpu GEMM: " + be.gemm());
             Checkpoint.Loaded ck = Checkpoint.load(model, be, allowUnverified, Checkpoint.Use.SCORE);
             Flow flow = ck.flow();
             System.out.printf(Locale.ROOT, "trainable parameters: %,d%n", flow.parameterCount());

@@ -42,6 +42,7 @@ public final class CpuBackend implements Backend {
 
     private final int threads;
     private final boolean vector;
+    private final dev.fluvia.blas.Cblas blas; // null: the Java GEMM kernel
     private final ForkJoinPool pool;
     private long bytesInUse, peakBytes; // guarded by free
     private final Map<Long, ArrayDeque<MemorySegment>> free = new HashMap<>();
@@ -58,12 +59,26 @@ public final class CpuBackend implements Backend {
      * @param threads worker threads (1 = run on the calling thread)
      * @param vector  use the Vector API kernels; ignored (scalar) when the {@code jdk.incubator.vector} module is absent
      */
-    public CpuBackend(int threads, boolean vector) {
+    public CpuBackend(int threads, boolean vector) { this(threads, vector, CpuGemm.defaultChoice()); }
+
+    /** As {@link #CpuBackend(int, boolean)} with the GEMM chosen: {@code auto}, {@code openblas} or {@code java} (see {@link CpuGemm}). */
+    public CpuBackend(int threads, boolean vector, String gemm) {
         if (threads < 1) throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         this.threads = threads;
         this.vector = vector && Simd.AVAILABLE;
+        this.blas = CpuGemm.resolve(gemm);
         this.pool = threads == 1 ? null : new ForkJoinPool(threads);
     }
+
+    private final PackedWeights packedWeights = new PackedWeights();
+    /** The Java GEMM's packed-weight cache of this backend. */
+    PackedWeights packedWeights() { return packedWeights; }
+
+    /** The host BLAS this backend's GEMM runs on, or null for the Java kernel. */
+    dev.fluvia.blas.Cblas blas() { return blas; }
+
+    /** Which GEMM this backend runs, in words (the CLI's {@code info} prints it). */
+    public String gemm() { return Gemm.describe(this); }
 
     @Override public String name() { return "cpu"; }
     @Override public int threads() { return threads; }
@@ -257,6 +272,7 @@ public final class CpuBackend implements Backend {
     @Override public void close() {
         if (closed) return;
         closed = true;
+        packedWeights.clear();
         if (pool != null) {
             pool.shutdown();
             try {

@@ -18,6 +18,11 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>An optional {@link Epilogue} (bias + activation of a linear layer) is applied during the write-back of the last K slice,
  * while the tile is still in registers/cache.
+ *
+ * <p>This is the Java kernel ({@code --blas java}). A backend whose GEMM is the host BLAS ({@link CpuGemm}) hands every product
+ * with K &gt; 0 to {@link BlasGemm} instead. Within the Java kernel: transposed right operands (weights) come from the backend's
+ * {@link PackedWeights} cache, and narrow outputs with a transposed A take {@link GemmNarrow} — both give the same bits as
+ * the path described above.
  */
 final class Gemm {
     private Gemm() {}
@@ -51,6 +56,20 @@ final class Gemm {
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
 
+    /** The GEMM a backend runs, in words. */
+    static String describe(CpuBackend be) {
+        if (be.blas() != null) {
+            String d = be.blas().description() + ", single-threaded calls split over " + be.threads() + " Fluvia thread(s)";
+            if (d.contains("core Haswell") && Simd.AVAILABLE && GemmVec.S.vectorBitSize() >= 512)
+                d += "; note: OpenBLAS runs its AVX2 kernels on this AVX-512 CPU (OPENBLAS_CORETYPE="
+                        + System.getenv().getOrDefault("OPENBLAS_CORETYPE", "unset") + "): half the FMA width; --blas java or an"
+                        + " AVX-512 core type (e.g. OPENBLAS_CORETYPE=SkylakeX) is faster";
+            return d;
+        }
+        return "Java kernel (" + (be.vectorized() ? "Vector API " + GemmVec.S.vectorBitSize() + "-bit, " + MR + "×" + GemmVec.NR + " tiles"
+                : "scalar, " + MR + "×" + SCALAR_NR + " tiles") + ")";
+    }
+
     static void gemm(CpuBackend be, boolean ta, boolean tb, int m, int n, int k, float alpha,
                      MemorySegment a, MemorySegment b, float beta, MemorySegment c, Epilogue ep) {
         if (m == 0 || n == 0) return;
@@ -59,7 +78,9 @@ final class Gemm {
                 for (int j = 0; j < n; j++) writeScalar(0f, c, (long) i * n + j, j, alpha, beta, true, true, ep);
             return;
         }
+        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         boolean vec = be.vectorized();
+        if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
         int mc = rowBlock(m, be.threads());
@@ -75,25 +96,31 @@ final class Gemm {
     }
 
     private static void gemmBlocked(CpuBackend be, boolean vec, int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb,
-                                    int mc, int rowBlocks, float[] bp, float alpha, MemorySegment a, MemorySegment b, float beta,
+                                    int mc, int rowBlocks, float[] bpBuf, float alpha, MemorySegment a, MemorySegment b, float beta,
                                     MemorySegment c, Epilogue ep) {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
+        float[][] cached = tb ? be.packedWeights().transposed(b, k, n, nr) : null; // weights: packed once per version
+        int slice = 0;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
-            for (int pc = 0; pc < k; pc += KC) {
+            for (int pc = 0; pc < k; pc += KC, slice++) {
                 int kc = Math.min(KC, k - pc);
                 boolean first = pc == 0, last = pc + kc == k;
                 int j0 = jc, p0 = pc;
-                int stripGroups = Math.min(strips, 4 * be.threads());
-                be.forChunks(stripGroups, work / 8, g -> {
-                    for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
-                        packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bp, s * kc * nr);
-                });
+                float[] bp = cached != null ? cached[slice] : bpBuf;
+                if (cached == null) {
+                    int stripGroups = Math.min(strips, 4 * be.threads());
+                    be.forChunks(stripGroups, work / 8, g -> {
+                        for (int s = g * strips / stripGroups, se = (g + 1) * strips / stripGroups; s < se; s++)
+                            packB(b, tb, ldb, n, p0, kc, j0 + s * nr, nr, bpBuf, s * kc * nr);
+                    });
+                }
                 be.forChunks(rowBlocks, work / 8, blk -> {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
                     int panels = (mcur + MR - 1) / MR;
-                    for (int i = 0; i < panels; i++) packA(a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                    if (ta) packATransposed(a, lda, ic, mcur, p0, kc, ap);
+                    else for (int i = 0; i < panels; i++) packA(a, false, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                     for (int s = 0; s < strips; s++) {
                         int col = j0 + s * nr, cols = Math.min(nr, n - col);
                         for (int i = 0; i < panels; i++) {
@@ -101,10 +128,9 @@ final class Gemm {
                             long cOff = (long) row * n + col;
                             if (vec) {
                                 GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, tile);
-                                if (rows == MR && cols == nr) {
-                                    GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
-                                    continue;
-                                }
+                                if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                                else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
+                                continue;
                             } else {
                                 scalarKernel(kc, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
                             }
@@ -151,6 +177,30 @@ final class Gemm {
         }
     }
 
+    private static final ThreadLocal<float[]> T_BUF = ThreadLocal.withInitial(() -> new float[KC * MC]);
+
+    /**
+     * Packs the row block ic .. ic+mcur of op(A) = Aᵀ (A stored [k, m], row stride lda) into MR-row panels, as {@link #packA}
+     * does one panel: each of the kc rows of A is bulk-copied (mcur contiguous values) to the heap, then the panels are
+     * filled from there with plain array copies (no per-element segment access).
+     */
+    static void packATransposed(MemorySegment a, int lda, int ic, int mcur, int p0, int kc, float[] ap) {
+        float[] t = T_BUF.get();
+        for (int p = 0; p < kc; p++) MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + ic) * 4, t, p * mcur, mcur);
+        int full = mcur / MR;
+        for (int i = 0; i < full; i++)
+            for (int p = 0, src = i * MR, dst = i * kc * MR; p < kc; p++, src += mcur, dst += MR)
+                System.arraycopy(t, src, ap, dst, MR);
+        int rows = mcur - full * MR;
+        if (rows > 0)
+            for (int p = 0, src = full * MR, dst = full * kc * MR; p < kc; p++, src += mcur, dst += MR) {
+                for (int r = 0; r < rows; r++) ap[dst + r] = t[src + r];
+                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
+            }
+    }
+
+    private static final ThreadLocal<float[]> B_ROWS = ThreadLocal.withInitial(() -> new float[KC * 64]);
+
     /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
     static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
         int cols = Math.min(nr, n - col0);
@@ -160,14 +210,13 @@ final class Gemm {
                 MemorySegment.copy(b, HostTensor.F, ((long) (p0 + p) * ldb + col0) * 4, bp, dst, cols);
                 for (int q = cols; q < nr; q++) bp[dst + q] = 0f;
             }
-        } else { // op(B)[p][j] = B[j][p]
-            for (int q = 0; q < nr; q++) {
-                if (q >= cols) {
-                    for (int p = 0; p < kc; p++) bp[off + p * nr + q] = 0f;
-                    continue;
-                }
-                long base = (long) (col0 + q) * ldb + p0;
-                for (int p = 0; p < kc; p++) bp[off + p * nr + q] = b.getAtIndex(HostTensor.F, base + p);
+        } else { // op(B)[p][j] = B[j][p]: bulk-copy the cols rows of B (kc contiguous values each), transpose on the heap
+            float[] t = B_ROWS.get();
+            for (int q = 0; q < cols; q++) MemorySegment.copy(b, HostTensor.F, ((long) (col0 + q) * ldb + p0) * 4, t, q * kc, kc);
+            for (int p = 0; p < kc; p++) {
+                int dst = off + p * nr;
+                for (int q = 0; q < cols; q++) bp[dst + q] = t[q * kc + p];
+                for (int q = cols; q < nr; q++) bp[dst + q] = 0f;
             }
         }
     }

@@ -4,6 +4,7 @@ import dev.fluvia.backend.Activation;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -97,6 +98,42 @@ final class GemmVec {
                 write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
     }
 
+    /**
+     * Writes the top-left {@code rows × cols} part of a tile (an edge tile of C) with the vector write-back, the last partial
+     * vector of each row under a mask: the same operations as {@link Gemm#writeScalar} lane by lane.
+     */
+    static void writePartial(float[] tile, MemorySegment c, long cOff, int ldc, int col, int rows, int cols, float alpha, float beta,
+                             boolean first, boolean last, Gemm.Epilogue ep) {
+        for (int r = 0; r < rows; r++) {
+            int h = 0;
+            for (; h + L <= cols; h += L)
+                write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
+            if (h < cols) writeMasked(FloatVector.fromArray(S, tile, r * NR + h), S.indexInRange(0, cols - h),
+                    c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
+        }
+    }
+
+    /** {@link #write} on the lanes of {@code m} only (C, bias and pre are neither read nor written past them). */
+    private static void writeMasked(FloatVector acc, VectorMask<Float> m, MemorySegment c, long idx, int col, float alpha, float beta,
+                                    boolean first, boolean last, Gemm.Epilogue ep) {
+        long off = idx * 4;
+        FloatVector v = acc.mul(alpha);
+        if (first) { if (beta != 0f) v = v.add(FloatVector.fromMemorySegment(S, c, off, NATIVE, m).mul(beta)); }
+        else v = FloatVector.fromMemorySegment(S, c, off, NATIVE, m).add(v);
+        if (last && ep != null) {
+            if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) col * 4, NATIVE, m));
+            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE, m);
+            Activation act = ep.act();
+            if (act == Activation.RELU) v = relu(v);
+            else if (act != Activation.IDENTITY) {
+                v.intoMemorySegment(c, off, NATIVE, m);
+                for (int q = 0, e = m.trueCount(); q < e; q++) c.setAtIndex(HostTensor.F, idx + q, act.apply(c.getAtIndex(HostTensor.F, idx + q)));
+                return;
+            }
+        }
+        v.intoMemorySegment(c, off, NATIVE, m);
+    }
+
     /** Vector form of {@link Gemm#writeScalar}: the same operations in the same order on L adjacent elements. */
     private static void write(FloatVector acc, MemorySegment c, long idx, int col, float alpha, float beta,
                               boolean first, boolean last, Gemm.Epilogue ep) {
@@ -116,6 +153,25 @@ final class GemmVec {
             }
         }
         v.intoMemorySegment(c, off, NATIVE);
+    }
+
+    /**
+     * The epilogue alone on C[row + j0 .. row + j1) (already holding alpha·A·B + beta·C): {@code v = c + bias[j]; pre = v;
+     * c = act(v)}, whole vectors only, for identity and ReLU (other activations: none). Returns the column where it stopped.
+     */
+    static int epilogue(MemorySegment c, long row, int j0, int j1, Gemm.Epilogue ep) {
+        Activation act = ep.act();
+        if (act != Activation.IDENTITY && act != Activation.RELU) return j0;
+        int j = j0;
+        for (; j + L <= j1; j += L) {
+            long off = (row + j) * 4;
+            FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+            if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) j * 4, NATIVE));
+            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
+            if (act == Activation.RELU) v = relu(v);
+            v.intoMemorySegment(c, off, NATIVE);
+        }
+        return j;
     }
 
     /** max(v, 0) with the scalar rule's NaN behaviour ({@code a > 0 ? a : 0}). */

@@ -1,0 +1,81 @@
+package dev.fluvia.backend.cpu;
+
+import dev.fluvia.blas.Cblas;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The GEMM of the CPU backend through a host BLAS ({@link Cblas}: OpenBLAS's {@code cblas_sgemm}), used when the backend's
+ * GEMM is {@link CpuGemm#OPENBLAS} (the default where the library loads).
+ *
+ * <p><b>Threads.</b> The library runs single-threaded ({@link Cblas} sets it so when it loads); parallelism is Fluvia's: a
+ * product worth it ({@link #SPLIT_MIN_FLOPS}) is cut into row blocks of C when {@code m ≥ n}, column blocks otherwise
+ * ({@link #block}: sized by the shape alone), and each block is one {@code cblas_sgemm} call on the backend's pool. A product
+ * called from inside a parallel op runs its blocks on the same pool, never on a second one, so the machine is never
+ * oversubscribed and the backend's thread count is the only knob.
+ *
+ * <p><b>Determinism.</b> The blocks depend only on the shape, never on the thread count, so the library sees the same
+ * sequence of calls at every thread count: results are bit-identical across thread counts and runs (given the same library
+ * and core type; a different OpenBLAS kernel — another CPU, another {@code OPENBLAS_CORETYPE} — rounds differently).
+ * {@code --blas java} is the choice for results that are also identical across machines with the same vector width.
+ *
+ * <p><b>Epilogue.</b> The linear layer's bias, pre-activation copy and activation ({@link Gemm.Epilogue}) are applied to
+ * each block right after its product, while the block is still in cache, with exactly the operations of the Java kernel's
+ * write-back ({@link Gemm#writeScalar}): {@code v = c + bias[j]; pre = v; c = act(v)}.
+ */
+final class BlasGemm {
+    private BlasGemm() {}
+
+    /** Products below this many FLOPs run as one call (a block must outweigh a fork/join hand-off). */
+    static final long SPLIT_MIN_FLOPS = 1L << 22;
+    /**
+     * Smallest block of a split product, in rows (or columns) of C. Blocks are {@code max(PART, extent / 8)} rounded up to 16:
+     * a function of the shape only, so the calls do not depend on the thread count; at most 8 blocks, so each call still
+     * amortises the library's packing of the other operand over many rows.
+     */
+    static final int PART = 128;
+
+    static int block(int extent) { return Math.max(PART, ((extent + 7) / 8 + 15) / 16 * 16); }
+
+    static void gemm(CpuBackend be, Cblas lib, boolean ta, boolean tb, int m, int n, int k, float alpha,
+                     MemorySegment a, MemorySegment b, float beta, MemorySegment c, Gemm.Epilogue ep) {
+        int lda = ta ? m : k, ldb = tb ? k : n;
+        long flops = 2L * m * n * k;
+        boolean byRows = m >= n;
+        int extent = byRows ? m : n;
+        int part = block(extent), parts = flops < SPLIT_MIN_FLOPS ? 1 : (extent + part - 1) / part;
+        if (parts <= 1) {
+            lib.sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, n);
+            if (ep != null) epilogue(be, c, n, 0, m, 0, n, ep);
+            return;
+        }
+        be.forChunks(parts, p -> {
+            int lo = p * part, hi = Math.min(extent, lo + part);
+            if (byRows) { // rows lo..hi of C: op(A)'s rows lo..hi (A's columns when transposed)
+                MemorySegment ap = a.asSlice(4L * (ta ? lo : (long) lo * lda));
+                MemorySegment cp = c.asSlice(4L * lo * n);
+                lib.sgemm(ta, tb, hi - lo, n, k, alpha, ap, lda, b, ldb, beta, cp, n);
+                if (ep != null) epilogue(be, c, n, lo, hi, 0, n, ep);
+            } else {      // columns lo..hi of C: op(B)'s columns lo..hi (B's rows when transposed)
+                MemorySegment bp = b.asSlice(4L * (tb ? (long) lo * ldb : lo));
+                MemorySegment cp = c.asSlice(4L * lo);
+                lib.sgemm(ta, tb, m, hi - lo, k, alpha, a, lda, bp, ldb, beta, cp, n);
+                if (ep != null) epilogue(be, c, n, 0, m, lo, hi, ep);
+            }
+        });
+    }
+
+    /** Applies the epilogue to C[r0..r1, j0..j1] (row stride ldc), vectorised where the backend is. */
+    static void epilogue(CpuBackend be, MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
+        for (int r = r0; r < r1; r++) {
+            long row = (long) r * ldc;
+            int j = be.vectorized() ? GemmVec.epilogue(c, row, j0, j1, ep) : j0;
+            for (; j < j1; j++) {
+                long idx = row + j;
+                float v = c.getAtIndex(HostTensor.F, idx);
+                if (ep.bias() != null) v = v + ep.bias().getAtIndex(HostTensor.F, j);
+                if (ep.pre() != null) ep.pre().setAtIndex(HostTensor.F, idx, v);
+                c.setAtIndex(HostTensor.F, idx, ep.act().apply(v));
+            }
+        }
+    }
+}

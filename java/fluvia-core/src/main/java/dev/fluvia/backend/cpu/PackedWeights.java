@@ -1,0 +1,100 @@
+package dev.fluvia.backend.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The Java GEMM's packed copies of transposed right-hand operands — the weights of {@code linearForward} ({@code x·wᵀ}) and
+ * of {@code mafInverse}'s per-chunk products — kept between calls, so a weight is packed once per parameter version instead
+ * of once per call (per 64-row chunk in {@code mafInverse}, per request when scoring). One per backend, emptied by its close.
+ *
+ * <p><b>Versions by content.</b> An entry holds a snapshot of the values it was packed from; a call reuses it only when the
+ * operand's bytes still equal the snapshot ({@link MemorySegment#mismatch}, a vectorised compare that stops at the first
+ * difference). So every write — an optimizer step, a checkpoint load, an upload, a copy, a write through any op or
+ * directly into the segment — makes the next call repack, with no invalidation protocol for writers to forget, and a cached
+ * product is bit-identical to an uncached one (the panels are the same floats). During training, where a weight changes
+ * between uses, the check fails at the first element and the entry's arrays are refilled in place.
+ *
+ * <p>Bounded: at most {@link #MAX_OPERAND_BYTES} per operand, {@link #MAX_TOTAL_BYTES} in all (least recently used first
+ * out) per backend. {@code -Dfluvia.gemm.packCache=false} or {@link CpuGemm#setPackCache} turns it off in every backend
+ * (the tests compare both).
+ */
+final class PackedWeights {
+    static final long MAX_OPERAND_BYTES = 4L << 20, MAX_TOTAL_BYTES = 64L << 20;
+    static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("fluvia.gemm.packCache", "true").trim());
+
+    private record Key(long address, int k, int n, int nr) {}
+
+    private static final class Entry {
+        final float[] snapshot;
+        final float[][] slices;
+        boolean valid; // guarded by this
+        Entry(float[] snapshot, int k, int n, int nr) {
+            this.snapshot = snapshot;
+            this.slices = new float[slices(k, n)][];
+            int i = 0;
+            for (int jc = 0; jc < n; jc += Gemm.NC) {
+                int strips = (Math.min(Gemm.NC, n - jc) + nr - 1) / nr;
+                for (int pc = 0; pc < k; pc += Gemm.KC) slices[i++] = new float[strips * Math.min(Gemm.KC, k - pc) * nr];
+            }
+        }
+        long bytes() { long b = 4L * snapshot.length; for (float[] s : slices) b += 4L * s.length; return b; }
+    }
+
+    private final LinkedHashMap<Key, Entry> map = new LinkedHashMap<>(16, 0.75f, true); // guarded by itself
+    private long total;
+    /** Products that found their operand packed / that packed it (for tests and benchmarks). */
+    final java.util.concurrent.atomic.LongAdder hits = new java.util.concurrent.atomic.LongAdder(), packs = new java.util.concurrent.atomic.LongAdder();
+
+    /**
+     * The packed slices of op(B) = Bᵀ for B stored {@code [n, k]} (row stride k), one per (N slice, K slice) in
+     * {@link Gemm}'s visiting order ({@code (jc / NC) · kSlices + pc / KC}), each laid out as {@link Gemm#packB} writes it;
+     * or null when the cache is off or the operand too large.
+     */
+    float[][] transposed(MemorySegment b, int k, int n, int nr) {
+        long bytes = 4L * k * n;
+        if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
+        MemorySegment src = b.asSlice(0, bytes);
+        Key key = new Key(b.address(), k, n, nr);
+        Entry e;
+        synchronized (map) {
+            e = map.get(key);
+            if (e == null) {
+                e = new Entry(new float[k * n], k, n, nr);
+                map.put(key, e);
+                total += e.bytes();
+                for (Iterator<Map.Entry<Key, Entry>> it = map.entrySet().iterator(); total > MAX_TOTAL_BYTES && it.hasNext(); ) {
+                    Map.Entry<Key, Entry> x = it.next();
+                    if (x.getValue() == e) continue;
+                    total -= x.getValue().bytes();
+                    it.remove();
+                }
+            }
+        }
+        // validate and (re)pack under the entry's lock: parallel callers with the same operand (mafInverse's chunks) wait
+        // for one packing instead of reading panels half rewritten
+        synchronized (e) {
+            if (e.valid && src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1) { hits.increment(); return e.slices; }
+            packs.increment();
+            MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, k * n);
+            MemorySegment snap = MemorySegment.ofArray(e.snapshot);
+            int i = 0;
+            for (int jc = 0; jc < n; jc += Gemm.NC) {
+                int nc = Math.min(Gemm.NC, n - jc), strips = (nc + nr - 1) / nr;
+                for (int pc = 0; pc < k; pc += Gemm.KC, i++) {
+                    int kc = Math.min(Gemm.KC, k - pc);
+                    for (int s = 0; s < strips; s++) Gemm.packB(snap, true, k, n, pc, kc, jc + s * nr, nr, e.slices[i], s * kc * nr);
+                }
+            }
+            e.valid = true;
+            return e.slices;
+        }
+    }
+
+    private static int slices(int k, int n) { return ((k + Gemm.KC - 1) / Gemm.KC) * ((n + Gemm.NC - 1) / Gemm.NC); }
+
+    /** Drops every entry (the backend's close). */
+    void clear() { synchronized (map) { map.clear(); total = 0; } }
+}
