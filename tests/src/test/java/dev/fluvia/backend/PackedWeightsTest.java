@@ -7,6 +7,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
+import dev.fluvia.train.Nll;
 import dev.fluvia.transforms.AffineCoupling;
 import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Transform;
@@ -45,7 +46,7 @@ class PackedWeightsTest {
             Tensor x = be.fromHost(xs, 300, d);
             for (int step = 1; step <= 4; step++) {
                 flow.zeroGrad();
-                flow.forwardBackward(x, MemoryMode.STORE);
+                Nll.INSTANCE.forwardBackward(flow, x, MemoryMode.STORE);
                 for (int i = 0; i < ps.size(); i++)
                     be.adamUpdate(ps.get(i).value(), ps.get(i).grad(), m.get(i), v.get(i), 3e-2f, 0.9f, 0.999f, 1e-8f, 0f, step);
                 out.add(flow.sampleHost(150, 1f, step));       // mafInverse: every 64-row chunk uses the cached weights
