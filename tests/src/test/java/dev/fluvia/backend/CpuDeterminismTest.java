@@ -45,8 +45,8 @@ class CpuDeterminismTest {
         Tensor xc = f.t(f.rand(n * d), n, d), h = f.t(f.rand(n * k), n, k), ld = f.t(f.rand(n), n);
         for (CouplingScale sc : CouplingScale.values()) {
             Tensor yc = be.alloc(n, d), gx = be.alloc(n, d), gh = be.alloc(n, k);
-            be.affineCouplingForward(xc, h, bi, sc, 2f, yc, ld);
-            be.affineCouplingBackward(xc, h, bi, sc, 2f, f.t(f.rand(n * d), n, d), f.t(f.rand(n), n), gx, gh);
+            be.coupling().affineCouplingForward(xc, h, bi, sc, 2f, yc, ld);
+            be.coupling().affineCouplingBackward(xc, h, bi, sc, 2f, f.t(f.rand(n * d), n, d), f.t(f.rand(n), n), gx, gh);
             outs.add(be.toHost(yc)); outs.add(be.toHost(gx)); outs.add(be.toHost(gh));
         }
         outs.add(be.toHost(ld));

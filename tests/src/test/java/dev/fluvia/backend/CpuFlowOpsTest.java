@@ -56,8 +56,8 @@ class CpuFlowOpsTest {
                 String what = "affineCoupling " + sc + " " + n + "x" + d + " K=" + k;
                 for (boolean inverse : new boolean[] {false, true}) {
                     Tensor y = f.poisoned(n, d), ld = f.t(ld0, n);
-                    if (inverse) be.affineCouplingInverse(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
-                    else be.affineCouplingForward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
+                    if (inverse) be.coupling().affineCouplingInverse(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
+                    else be.coupling().affineCouplingForward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
                     double[] ref = couplingRef(dbl(x), dbl(h), n, d, b, sc, clamp, inverse);
                     f.assertClose(what + (inverse ? " inverse" : " forward") + " y", Arrays.copyOf(ref, n * d), y, EW_ATOL, EW_RTOL);
                     f.assertClose(what + (inverse ? " inverse" : " forward") + " ld", plus(ld0, Arrays.copyOfRange(ref, n * d, n * d + n)), ld, EW_ATOL, EW_RTOL);
@@ -71,7 +71,7 @@ class CpuFlowOpsTest {
                 double[] gxr = vjp(xv -> couplingRef(xv, hd, n, d, b, sc, clamp, false), xd.clone(), w);
                 double[] ghr = vjp(hv -> couplingRef(xd, hv, n, d, b, sc, clamp, false), hd.clone(), w);
                 Tensor gx = f.poisoned(n, d), gh = f.poisoned(n, 2 * k);
-                be.affineCouplingBackward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, f.t(gy, n, d), f.t(gLd, n), gx, gh);
+                be.coupling().affineCouplingBackward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, f.t(gy, n, d), f.t(gLd, n), gx, gh);
                 f.assertClose(what + " backward gx", gxr, gx, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " backward gh", ghr, gh, EW_ATOL, EW_RTOL);
             }
@@ -84,8 +84,8 @@ class CpuFlowOpsTest {
             float[] x = f.rand(n * d), m = f.rand(n * k);
             for (boolean inverse : new boolean[] {false, true}) {
                 Tensor y = f.poisoned(n, d);
-                if (inverse) be.additiveCouplingInverse(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
-                else be.additiveCouplingForward(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
+                if (inverse) be.coupling().additiveCouplingInverse(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
+                else be.coupling().additiveCouplingForward(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
                 double[] ref = dbl(x);
                 for (int r = 0; r < n; r++) for (int j = 0; j < k; j++) ref[r * d + b[j]] += (inverse ? -1 : 1) * (double) m[r * k + j];
                 f.assertClose("additiveCoupling inverse=" + inverse, ref, y, EW_ATOL, EW_RTOL);

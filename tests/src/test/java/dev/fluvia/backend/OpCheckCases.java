@@ -143,19 +143,19 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ gather / scatter
 
     private static void gatherScatter(Table tb) {
-        tb.ok("gather", "idx {2, 0}", be -> be.gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 2)));
-        tb.ok("gather", "repeated index (allowed)", be -> be.gather(t(be, 4, 3), ix(be, 1, 1), t(be, 4, 2)));
-        tb.bad("gather", "x rank 1", be -> be.gather(t(be, 12), ix(be, 2, 0), t(be, 4, 2)), "x must have rank [2]");
-        tb.bad("gather", "out [4, 3]", be -> be.gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "out must have shape [4, 2]");
-        tb.bad("gather", "index 3 of 3", be -> be.gather(t(be, 4, 3), ix(be, 0, 3), t(be, 4, 2)), "index 3 out of range [0,3)");
-        tb.bad("gather", "index -1", be -> be.gather(t(be, 4, 3), ix(be, -1, 0), t(be, 4, 2)), "index -1 out of range [0,3)");
+        tb.ok("gather", "idx {2, 0}", be -> be.coupling().gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 2)));
+        tb.ok("gather", "repeated index (allowed)", be -> be.coupling().gather(t(be, 4, 3), ix(be, 1, 1), t(be, 4, 2)));
+        tb.bad("gather", "x rank 1", be -> be.coupling().gather(t(be, 12), ix(be, 2, 0), t(be, 4, 2)), "x must have rank [2]");
+        tb.bad("gather", "out [4, 3]", be -> be.coupling().gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "out must have shape [4, 2]");
+        tb.bad("gather", "index 3 of 3", be -> be.coupling().gather(t(be, 4, 3), ix(be, 0, 3), t(be, 4, 2)), "index 3 out of range [0,3)");
+        tb.bad("gather", "index -1", be -> be.coupling().gather(t(be, 4, 3), ix(be, -1, 0), t(be, 4, 2)), "index -1 out of range [0,3)");
 
-        tb.ok("scatterAdd", "idx {2, 0}", be -> be.scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 4, 3)));
-        tb.ok("scatterAdd", "repeated index (allowed)", be -> be.scatterAdd(t(be, 4, 2), ix(be, 1, 1), t(be, 4, 3)));
-        tb.bad("scatterAdd", "dst rank 1", be -> be.scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 12)), "dst must have rank [2]");
-        tb.bad("scatterAdd", "src [4, 3]", be -> be.scatterAdd(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "src must have shape [4, 2]");
-        tb.bad("scatterAdd", "index 3 of 3", be -> be.scatterAdd(t(be, 4, 2), ix(be, 0, 3), t(be, 4, 3)), "index 3 out of range [0,3)");
-        tb.bad("scatterAdd", "index -1", be -> be.scatterAdd(t(be, 4, 2), ix(be, 0, -1), t(be, 4, 3)), "index -1 out of range [0,3)");
+        tb.ok("scatterAdd", "idx {2, 0}", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 4, 3)));
+        tb.ok("scatterAdd", "repeated index (allowed)", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 1, 1), t(be, 4, 3)));
+        tb.bad("scatterAdd", "dst rank 1", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 12)), "dst must have rank [2]");
+        tb.bad("scatterAdd", "src [4, 3]", be -> be.coupling().scatterAdd(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "src must have shape [4, 2]");
+        tb.bad("scatterAdd", "index 3 of 3", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 0, 3), t(be, 4, 3)), "index 3 out of range [0,3)");
+        tb.bad("scatterAdd", "index -1", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 0, -1), t(be, 4, 3)), "index -1 out of range [0,3)");
     }
 
     // ------------------------------------------------------------------ couplings
@@ -195,25 +195,25 @@ public final class OpCheckCases {
     private static void couplings(Table tb) {
         CouplingScale sc = CouplingScale.SOFTCLAMP;
         couplingCases(tb, "affineCouplingForward", "x", "h", 2, "y", "ld",
-                (be, x, h, b, y, ld) -> be.affineCouplingForward(x, h, b, sc, 2f, y, ld));
-        tb.ok("affineCouplingForward", "sigmoid scale", be -> be.affineCouplingForward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
+                (be, x, h, b, y, ld) -> be.coupling().affineCouplingForward(x, h, b, sc, 2f, y, ld));
+        tb.ok("affineCouplingForward", "sigmoid scale", be -> be.coupling().affineCouplingForward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
                 CouplingScale.SIGMOID, 2f, t(be, 4, 3), t(be, 4)));
         couplingCases(tb, "affineCouplingInverse", "y", "h", 2, "x", "ld",
-                (be, y, h, b, x, ld) -> be.affineCouplingInverse(y, h, b, sc, 2f, x, ld));
-        tb.ok("affineCouplingInverse", "sigmoid scale", be -> be.affineCouplingInverse(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
+                (be, y, h, b, x, ld) -> be.coupling().affineCouplingInverse(y, h, b, sc, 2f, x, ld));
+        tb.ok("affineCouplingInverse", "sigmoid scale", be -> be.coupling().affineCouplingInverse(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
                 CouplingScale.SIGMOID, 2f, t(be, 4, 3), t(be, 4)));
         // backward: in = x, out = gx, ld = gLd; gy and gh follow x and h
         couplingCases(tb, "affineCouplingBackward", "x", "h", 2, "gx", "gLd",
-                (be, x, h, b, gx, gLd) -> be.affineCouplingBackward(x, h, b, sc, 2f, t(be, x.shape()), gLd, gx, t(be, h.shape())));
+                (be, x, h, b, gx, gLd) -> be.coupling().affineCouplingBackward(x, h, b, sc, 2f, t(be, x.shape()), gLd, gx, t(be, h.shape())));
         String acb = "affineCouplingBackward";
-        tb.bad(acb, "gy [4, 2]", be -> be.affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
+        tb.bad(acb, "gy [4, 2]", be -> be.coupling().affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
                 t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 4)), "x [4, 3] and gy [4, 2] must have the same shape");
-        tb.bad(acb, "gh [4, 3]", be -> be.affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
+        tb.bad(acb, "gh [4, 3]", be -> be.coupling().affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
                 t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 3)), "h [4, 4] and gh [4, 3] must have the same shape");
         couplingCases(tb, "additiveCouplingForward", "x", "m", 1, "y", null,
-                (be, x, m, b, y, ld) -> be.additiveCouplingForward(x, m, b, y));
+                (be, x, m, b, y, ld) -> be.coupling().additiveCouplingForward(x, m, b, y));
         couplingCases(tb, "additiveCouplingInverse", "y", "m", 1, "x", null,
-                (be, y, m, b, x, ld) -> be.additiveCouplingInverse(y, m, b, x));
+                (be, y, m, b, x, ld) -> be.coupling().additiveCouplingInverse(y, m, b, x));
     }
 
     // ------------------------------------------------------------------ actnorm

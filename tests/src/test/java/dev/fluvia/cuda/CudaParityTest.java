@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.check.FamilyBench;
+import dev.fluvia.backend.check.KernelCase;
+import dev.fluvia.backend.check.KernelCheck;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cuda.CudaBackend;
 import dev.fluvia.tensor.Index;
@@ -22,7 +25,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -108,6 +114,27 @@ class CudaParityTest {
 
     static void forSizes(BiConsumer<Integer, Integer> body) { for (int d : DIMS) for (int n : BATCHES) body.accept(n, d); }
 
+    // ------------------------------------------------------------------ the op families' validate-and-benchmark entries
+
+    /**
+     * Every entry of every op family ({@link KernelCheck#FAMILIES}: each family's {@code parity} list, fresh random inputs,
+     * GPU outputs poisoned with NaN, {@code atol + rtol·|ref|}), one dynamic test per entry.
+     */
+    @TestFactory Stream<DynamicTest> familyEntries() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (FamilyBench fam : KernelCheck.FAMILIES)
+            for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
+                tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {
+                    try {
+                        KernelCheck.validate(c, cpu, gpu).forEach((label, e) -> errors.merge(label, new double[] {e.maxAbs(), e.maxRatio()},
+                                (a, b) -> new double[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])}));
+                    } catch (KernelCheck.Mismatch m) {
+                        fail(m.getMessage());
+                    }
+                }));
+        return tests.stream();
+    }
+
     // ------------------------------------------------------------------ dense
 
     @Test void gemm() {
@@ -176,57 +203,6 @@ class CudaParityTest {
             Pair c = out(n, d);
             cpu.copy(x.c(), c.c()); gpu.copy(x.g(), c.g());
             compare("copy", c, false);
-        });
-    }
-
-    // ------------------------------------------------------------------ gather / scatter / couplings
-
-    @Test void gatherScatter() {
-        forSizes((n, d) -> {
-            int[] p = perm(d);
-            int k = Math.max(1, d / 2 + 1);
-            int[] sub = java.util.Arrays.copyOf(p, Math.min(k, d));
-            for (int[] ids : List.of(p, sub, new int[] {0, d - 1, 0})) {
-                Index[] ix = idx(ids);
-                Pair x = both(rand(n * d, -2, 2), n, d), o = out(n, ids.length);
-                cpu.gather(x.c(), ix[0], o.c()); gpu.gather(x.g(), ix[1], o.g());
-                compare("gather", o, false);
-                Pair src = both(rand(n * ids.length, -2, 2), n, ids.length), dst = both(rand(n * d, -2, 2), n, d);
-                cpu.scatterAdd(src.c(), ix[0], dst.c()); gpu.scatterAdd(src.g(), ix[1], dst.g());
-                compare("scatterAdd", dst, false);
-            }
-        });
-    }
-
-    @Test void affineAndAdditiveCouplings() {
-        forSizes((n, d) -> {
-            int[] p = perm(d);
-            int k = Math.max(1, d / 2);
-            int[] b = java.util.Arrays.copyOf(p, k);
-            Index[] ix = idx(b);
-            for (CouplingScale sc : CouplingScale.values()) {
-                Pair x = both(rand(n * d, -3, 3), n, d), h = both(rand(n * 2 * k, -4, 4), n, 2 * k);
-                Pair y = out(n, d), ld = both(rand(n, -5, 5), n);
-                cpu.affineCouplingForward(x.c(), h.c(), ix[0], sc, 2f, y.c(), ld.c());
-                gpu.affineCouplingForward(x.g(), h.g(), ix[1], sc, 2f, y.g(), ld.g());
-                compare("affineCouplingForward " + sc, y, false);
-                compare("affineCouplingForward " + sc + " ld", ld, false);
-                Pair xi = out(n, d), ldi = both(rand(n, -5, 5), n);
-                cpu.affineCouplingInverse(y.c(), h.c(), ix[0], sc, 2f, xi.c(), ldi.c());
-                gpu.affineCouplingInverse(y.g(), h.g(), ix[1], sc, 2f, xi.g(), ldi.g());
-                compare("affineCouplingInverse " + sc, xi, false);
-                compare("affineCouplingInverse " + sc + " ld", ldi, false);
-                Pair gy = both(rand(n * d, -1, 1), n, d), gLd = both(rand(n, -1, 1), n), gx = out(n, d), gh = out(n, 2 * k);
-                cpu.affineCouplingBackward(x.c(), h.c(), ix[0], sc, 2f, gy.c(), gLd.c(), gx.c(), gh.c());
-                gpu.affineCouplingBackward(x.g(), h.g(), ix[1], sc, 2f, gy.g(), gLd.g(), gx.g(), gh.g());
-                compare("affineCouplingBackward " + sc + " gx", gx, false);
-                compare("affineCouplingBackward " + sc + " gh", gh, false);
-            }
-            Pair x = both(rand(n * d, -3, 3), n, d), m = both(rand(n * k, -3, 3), n, k), y = out(n, d), xi = out(n, d);
-            cpu.additiveCouplingForward(x.c(), m.c(), ix[0], y.c()); gpu.additiveCouplingForward(x.g(), m.g(), ix[1], y.g());
-            compare("additiveCouplingForward", y, false);
-            cpu.additiveCouplingInverse(y.c(), m.c(), ix[0], xi.c()); gpu.additiveCouplingInverse(y.g(), m.g(), ix[1], xi.g());
-            compare("additiveCouplingInverse", xi, false);
         });
     }
 

@@ -26,6 +26,11 @@ public interface Backend extends AutoCloseable {
     /** Worker threads (CPU) or 1 (GPU: the stream is the unit). */
     int threads();
 
+    // ---------------------------------------------------------------- the op families (one package each, docs/ARCHITECTURE.md)
+
+    /** Affine and additive couplings, gather / scatter ({@code dev.fluvia.backend.coupling}, kernels/coupling.cu). */
+    dev.fluvia.backend.coupling.CouplingOps coupling();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
@@ -84,38 +89,6 @@ public interface Backend extends AutoCloseable {
 
     /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
     void applyMask(Tensor w, Tensor mask, Tensor out);
-
-    // ---------------------------------------------------------------- gather / scatter (permutations, coupling splits)
-
-    /** out[n, k] = x[n, idx[k]]. x {@code [N, D]}, out {@code [N, K]}. A permutation layer is gather with a full permutation. */
-    void gather(Tensor x, Index idx, Tensor out);
-
-    /** dst[n, idx[k]] += src[n, k]. src {@code [N, K]}, dst {@code [N, D]}. */
-    void scatterAdd(Tensor src, Index idx, Tensor dst);
-
-    // ---------------------------------------------------------------- couplings (vectors: x [N, D], b = transformed dims, K = |b|)
-
-    /**
-     * Affine coupling, forward (x → y) with fused log-det. h {@code [N, 2K]}: h[:, k] is the raw scale of dim b[k], h[:, K+k] its shift t.
-     * SOFTCLAMP: log s = c·tanh(h/c), y_b = x_b·exp(log s) + t. SIGMOID: s = sigmoid(h + 2), y_b = (x_b + t)·s.
-     * y[:, d] = x[:, d] for d ∉ b. ld[n] += Σ_k log s.
-     */
-    void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor y, Tensor ld);
-
-    /** Inverse (y → x): SOFTCLAMP x_b = (y_b − t)·exp(−log s); SIGMOID x_b = y_b / s − t. x[:, d] = y[:, d] for d ∉ b. ld[n] += −Σ_k log s. */
-    void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale scale, float clamp, Tensor x, Tensor ld);
-
-    /**
-     * Backward of the forward direction, one pass: given x, h, gy = ∂L/∂y and gLd, writes
-     * gx (d ∉ b: gy; d ∈ b: gy·∂y_b/∂x_b — the conditioner's path into x_a is added by the layer) and gh = ∂L/∂h (both overwritten).
-     */
-    void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor gy, Tensor gLd, Tensor gx, Tensor gh);
-
-    /** Additive coupling (NICE), forward: y_b = x_b + m, m {@code [N, K]}; y[:, d] = x[:, d] for d ∉ b. log-det 0. */
-    void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y);
-
-    /** Additive coupling, inverse: x_b = y_b − m. */
-    void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x);
 
     // ---------------------------------------------------------------- actnorm (x [N, C] or [N, C, H, W]; per-channel parameters [C])
 

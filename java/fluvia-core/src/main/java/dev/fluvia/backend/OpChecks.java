@@ -92,64 +92,16 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ gather / scatter
 
-    public static void gather(Tensor x, Index idx, Tensor out) {
-        rank("gather", "x", x, 2);
-        int n = x.dim(0), d = x.dim(1), k = idx.size();
-        shape("gather", "out", out, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
-    }
-
-    public static void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        rank("scatterAdd", "dst", dst, 2);
-        int n = dst.dim(0), d = dst.dim(1), k = idx.size();
-        shape("scatterAdd", "src", src, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
-    }
-
     // ------------------------------------------------------------------ couplings
 
-    /** {@code xn, hn, yn, ldn}: the op's own names of its input, conditioner output, output and log-det arguments. */
-    private static void coupling(String op, String xn, Tensor x, String hn, Tensor h, Index b, int hMult,
-                                 String yn, Tensor y, String ldn, Tensor ld) {
-        rank(op, xn, x, 2);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        shape(op, hn, h, n, hMult * k);
-        same(op, xn, x, yn, y);
-        if (ld != null) perSample(op, ldn, ld, x);
-        for (int v : b.raw()) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
-        require(distinct(b.raw(), d), op, "mask indices must not repeat", x);
-    }
-
     /** True when every value (all in [0, bound)) occurs once. */
-    private static boolean distinct(int[] v, int bound) {
+    public static boolean distinct(int[] v, int bound) {
         boolean[] seen = new boolean[bound];
         for (int x : v) {
             if (x < 0 || x >= bound || seen[x]) return false;
             seen[x] = true;
         }
         return true;
-    }
-
-    public static void affineCouplingForward(Tensor x, Tensor h, Index b, Tensor y, Tensor ld) {
-        coupling("affineCouplingForward", "x", x, "h", h, b, 2, "y", y, "ld", ld);
-    }
-
-    public static void affineCouplingInverse(Tensor y, Tensor h, Index b, Tensor x, Tensor ld) {
-        coupling("affineCouplingInverse", "y", y, "h", h, b, 2, "x", x, "ld", ld);
-    }
-
-    public static void affineCouplingBackward(Tensor x, Tensor h, Index b, Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        coupling("affineCouplingBackward", "x", x, "h", h, b, 2, "gx", gx, "gLd", gLd);
-        same("affineCouplingBackward", "x", x, "gy", gy);
-        same("affineCouplingBackward", "h", h, "gh", gh);
-    }
-
-    public static void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        coupling("additiveCouplingForward", "x", x, "m", m, b, 1, "y", y, "ld", null);
-    }
-
-    public static void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        coupling("additiveCouplingInverse", "y", y, "m", m, b, 1, "x", x, "ld", null);
     }
 
     // ------------------------------------------------------------------ actnorm

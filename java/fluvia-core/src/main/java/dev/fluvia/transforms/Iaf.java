@@ -113,9 +113,9 @@ public final class Iaf implements Transform {
 
         Tensor hNeg = be.alloc(n, 2 * dim);              // [0 | −raw]: mafForward with it multiplies by exp(+α)
         Tensor raw = be.alloc(n, dim);
-        be.gather(h, alphaCols, raw);
+        be.coupling().gather(h, alphaCols, raw);
         be.scale(raw, -1f);
-        be.scatterAdd(raw, alphaCols, hNeg);
+        be.coupling().scatterAdd(raw, alphaCols, hNeg);
 
         List<Param> ps = maf.params();
         List<Tensor> saved = new ArrayList<>(ps.size()); // the solve's VJPs must not leave parameter gradients behind
@@ -138,8 +138,8 @@ public final class Iaf implements Transform {
                 Tensor u = be.alloc(n, dim);
                 be.mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
                 Tensor col = be.alloc(n, 1);
-                be.gather(u, single[j], col);
-                be.scatterAdd(col, single[j], v);              // v_j (was 0)
+                be.coupling().gather(u, single[j], col);
+                be.coupling().scatterAdd(col, single[j], v);              // v_j (was 0)
             }
         }
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class TypedLaunchersTest {
     static final KernelSignatures SIGS = KernelSignatures.read(KernelSignatures.repoRoot());
-    static final Path CUDA_SRC = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend/cuda");
+
 
     /** The Java parameter type that mirrors a C parameter kind. */
     static Class<?> javaType(String kind) {
@@ -87,39 +87,80 @@ class TypedLaunchersTest {
         return Class.forName("dev.fluvia.backend.cuda.Kernels");
     }
 
-    @Test void everyKernelHasExactlyOneLauncherMirroringItsSignature() throws Exception {
-        assertTrue(SIGS.kernels().size() >= 52, "kernels: " + SIGS.kernels().size());
-        assertEquals(List.of(), compare(kernelsClass(), SIGS.kernels().values()));
+    static final Path BACKEND_SRC = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend");
+
+    /**
+     * The class that holds the launchers of {@code kernels/<file>.cu}: the family's CUDA body
+     * {@code dev.fluvia.backend.<family>.Cuda<Family>} (e.g. kernels/coupling.cu → {@code backend.coupling.CudaCoupling}),
+     * or {@code backend.cuda.Kernels} for a file not yet given a family package.
+     */
+    static Class<?> launcherClass(String file) throws ClassNotFoundException {
+        String stem = file.replaceFirst("^kernels/", "").replaceFirst("\\.cu$", "");
+        String fam = "dev.fluvia.backend." + stem + ".Cuda" + Character.toUpperCase(stem.charAt(0)) + stem.substring(1);
+        try {
+            return Class.forName(fam);
+        } catch (ClassNotFoundException e) {
+            return kernelsClass();
+        }
     }
 
-    @Test void eachLauncherLaunchesTheKernelItIsNamedAfter() throws IOException {
-        String src = Files.readString(CUDA_SRC.resolve("Kernels.java"));
-        Matcher m = Pattern.compile("void (\\w+)\\(Launch \\w+[^)]*\\) \\{\\s*go\\(\"(\\w+)\"").matcher(src);
+    /** The source file of a launcher class. */
+    static Path sourceOf(Class<?> c) {
+        return KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/" + c.getName().replace('.', '/') + ".java");
+    }
+
+    /** Kernels grouped by the class that must hold their launchers. */
+    static Map<Class<?>, List<KernelSignatures.Kernel>> byLauncherClass() throws ClassNotFoundException {
+        Map<Class<?>, List<KernelSignatures.Kernel>> m = new LinkedHashMap<>();
+        for (KernelSignatures.Kernel k : SIGS.kernels().values()) m.computeIfAbsent(launcherClass(k.file()), c -> new ArrayList<>()).add(k);
+        if (!m.containsKey(kernelsClass())) m.put(kernelsClass(), List.of());  // Kernels must then hold no launcher at all
+        return m;
+    }
+
+    @Test void everyKernelHasExactlyOneLauncherMirroringItsSignature() throws Exception {
+        assertTrue(SIGS.kernels().size() >= 52, "kernels: " + SIGS.kernels().size());
+        List<String> problems = new ArrayList<>();
+        for (var e : byLauncherClass().entrySet())
+            for (String p : compare(e.getKey(), e.getValue())) problems.add(e.getKey().getSimpleName() + ": " + p);
+        assertEquals(List.of(), problems);
+    }
+
+    static final Pattern LAUNCHER_BODY = Pattern.compile("void (\\w+)\\(Launch \\w+[^)]*\\) \\{\\s*(?:cx\\.)?go\\(\"(\\w+)\"");
+
+    @Test void eachLauncherLaunchesTheKernelItIsNamedAfter() throws Exception {
         List<String> wrong = new ArrayList<>();
         int n = 0;
-        while (m.find()) {
-            n++;
-            if (!m.group(1).equals(m.group(2))) wrong.add(m.group(1) + " launches " + m.group(2));
+        for (Class<?> c : byLauncherClass().keySet()) {
+            Matcher m = LAUNCHER_BODY.matcher(Files.readString(sourceOf(c)));
+            while (m.find()) {
+                n++;
+                if (!m.group(1).equals(m.group(2))) wrong.add(c.getSimpleName() + "." + m.group(1) + " launches " + m.group(2));
+            }
         }
-        assertEquals(SIGS.kernels().size(), n, "launcher bodies found in Kernels.java");
+        assertEquals(SIGS.kernels().size(), n, "launcher bodies found in the launcher classes");
         assertEquals(List.of(), wrong);
     }
 
     @Test void noOtherClassLaunchesAKernelByName() throws IOException {
-        // CudaRuntime.launch by name, or a launch helper given a kernel name
-        Pattern byName = Pattern.compile("\\brt\\.(?:launch|elementwise|rows)\\(|\\b(?:elementwise|rows|launch)\\(\\s*\"");
+        // CudaRuntime.launch by name, or a launch helper given a kernel name: only inside a typed launcher's body
+        Pattern byName = Pattern.compile("\\brt\\.launch\\(|\\b(?:elementwise|rows|launch|go)\\(\\s*\"");
         List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.list(CUDA_SRC)) {
+        try (Stream<Path> files = Files.walk(BACKEND_SRC)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.equals("Kernels.java") || name.equals("CudaRuntime.java")) continue;
-                String[] lines = Files.readString(f).split("\n");
+                String name = BACKEND_SRC.relativize(f).toString();
+                if (name.equals("cuda/CudaRuntime.java") || name.equals("cuda/CudaContext.java")) continue;
+                String src = Files.readString(f);
+                Matcher launchers = LAUNCHER_BODY.matcher(src);
+                java.util.Set<Integer> allowed = new java.util.HashSet<>();
+                while (launchers.find()) allowed.add(src.substring(0, launchers.end()).split("\n", -1).length);
+                String[] lines = src.split("\n");
                 for (int i = 0; i < lines.length; i++) {
-                    if (byName.matcher(lines[i]).find()) found.add(name + ":" + (i + 1) + ": " + lines[i].trim());
+                    boolean inLauncher = allowed.contains(i + 1) || name.equals("cuda/Kernels.java") && lines[i].contains("private void go(String kernel");
+                    if (byName.matcher(lines[i]).find() && !inLauncher) found.add(name + ":" + (i + 1) + ": " + lines[i].trim());
                 }
             }
         }
-        assertEquals(List.of(), found, "kernel launches by name outside Kernels");
+        assertEquals(List.of(), found, "kernel launches by name outside the typed launchers");
     }
 
     // ------------------------------------------------------------------ planted mismatches
@@ -176,11 +217,13 @@ class TypedLaunchersTest {
     }
 
     @Test void aSignatureEditedInTheSourceFailsItsLauncher() throws Exception {
-        // the real fill(float*, long long, float) matches Kernels.fill; an edited source (int count) no longer does
+        // the real fill(float*, long long, float) matches its launcher; an edited source (int count) no longer does
         String edited = "extern \"C\" __global__ void fill(float* __restrict__ t, int count, float value) {}";
-        KernelSignatures.Kernel after = KernelSignatures.parse(edited, "kernels/elementwise.cu").get(0);
-        assertEquals(List.of(), compare(kernelsClass(), List.of(SIGS.kernel("fill"))).stream().filter(p -> p.startsWith("fill")).toList());
-        List<String> problems = compare(kernelsClass(), List.of(after)).stream().filter(p -> p.startsWith("fill")).toList();
+        KernelSignatures.Kernel real = SIGS.kernel("fill");
+        KernelSignatures.Kernel after = KernelSignatures.parse(edited, real.file()).get(0);
+        Class<?> holder = launcherClass(real.file());
+        assertEquals(List.of(), compare(holder, List.of(real)).stream().filter(p -> p.startsWith("fill")).toList());
+        List<String> problems = compare(holder, List.of(after)).stream().filter(p -> p.startsWith("fill")).toList();
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).contains("parameter 1 (count) is int, the launcher takes long"), problems.get(0));
     }

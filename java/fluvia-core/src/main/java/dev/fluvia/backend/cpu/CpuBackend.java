@@ -5,6 +5,8 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.coupling.CouplingOps;
+import dev.fluvia.backend.coupling.CpuCoupling;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -34,7 +36,7 @@ import java.util.function.IntConsumer;
  */
 public final class CpuBackend implements Backend {
     /** Rows per work item. Fixed, so that reductions do not depend on the thread count. */
-    static final int CHUNK = 64;
+    public static final int CHUNK = 64;
     private static final double LOG_2PI = Math.log(2 * Math.PI);
 
     /** Elements per work item of the flat element-wise ops (fixed, like {@link #CHUNK}). */
@@ -66,6 +68,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public String name() { return "cpu"; }
+
+    // ------------------------------------------------------------------ the op families
+
+    private final CpuCoupling coupling = new CpuCoupling(this);
+    @Override public CouplingOps coupling() { return coupling; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */
@@ -212,12 +219,13 @@ public final class CpuBackend implements Backend {
     /** A thread other than the caller's, for confinement checks (never started). */
     private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
 
-    static HostTensor h(Tensor t) {
+    /** The host tensor behind {@code t} (an op family's CPU body reads and writes its segment). */
+    public static HostTensor h(Tensor t) {
         if (t instanceof HostTensor ht) return ht;
         throw new IllegalArgumentException("the CPU backend was given a tensor of another backend: " + t);
     }
 
-    static int[] ix(Index i) { return i.raw(); }
+    public static int[] ix(Index i) { return i.raw(); }
 
     @Override public void upload(float[] src, Tensor dst) {
         OpChecks.upload(src, dst);
@@ -278,10 +286,10 @@ public final class CpuBackend implements Backend {
      */
     static final long PAR_MIN_WORK = 1 << 16;
     /** Cost of a transcendental element op (tanh, exp) relative to a multiply-add, for {@link #PAR_MIN_WORK}. */
-    static final long TRANSCENDENTAL = 16;
+    public static final long TRANSCENDENTAL = 16;
 
     /** Runs body(chunk) for chunks 0..nChunks-1, on the pool when {@code work} (element operations) is worth it. */
-    void forChunks(int nChunks, long work, IntConsumer body) {
+    public void forChunks(int nChunks, long work, IntConsumer body) {
         if (work < PAR_MIN_WORK) {
             for (int c = 0; c < nChunks; c++) body.accept(c);
             return;
@@ -290,7 +298,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Runs body(chunk) for chunks 0..nChunks-1 on the pool. */
-    void forChunks(int nChunks, IntConsumer body) {
+    public void forChunks(int nChunks, IntConsumer body) {
         if (pool == null || nChunks <= 1) {
             for (int c = 0; c < nChunks; c++) body.accept(c);
             return;
@@ -307,23 +315,23 @@ public final class CpuBackend implements Backend {
     }
 
     /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces; {@code work} = element operations in all. */
-    void forRows(int n, long work, RowBody body) {
+    public void forRows(int n, long work, RowBody body) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         forChunks(chunks, work, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
     }
 
-    @FunctionalInterface interface RowBody { void run(int lo, int hi); }
+    @FunctionalInterface public interface RowBody { void run(int lo, int hi); }
 
     /** Runs body(lo, hi) over [0, n) in {@link #FLAT_BLOCK}-element pieces (parallel when there are several). */
-    void forFlat(long n, FlatBody body) {
+    public void forFlat(long n, FlatBody body) {
         int chunks = (int) ((n + FLAT_BLOCK - 1) / FLAT_BLOCK);
         forChunks(chunks, n, c -> body.run((long) c * FLAT_BLOCK, Math.min(n, (long) (c + 1) * FLAT_BLOCK)));
     }
 
-    @FunctionalInterface interface FlatBody { void run(long lo, long hi); }
+    @FunctionalInterface public interface FlatBody { void run(long lo, long hi); }
 
     /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order ({@code work} as in {@link #forRows}). */
-    double[] reduceRows(int n, int len, long work, ChunkReducer r) {
+    public double[] reduceRows(int n, int len, long work, ChunkReducer r) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         double[][] parts = new double[chunks][len];
         forChunks(chunks, work, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
@@ -332,7 +340,7 @@ public final class CpuBackend implements Backend {
         return acc;
     }
 
-    @FunctionalInterface interface ChunkReducer { void run(int lo, int hi, double[] acc); }
+    @FunctionalInterface public interface ChunkReducer { void run(int lo, int hi, double[] acc); }
 
     private static float get(MemorySegment s, long i) { return s.getAtIndex(HostTensor.F, i); }
     private static void set(MemorySegment s, long i, float v) { s.setAtIndex(HostTensor.F, i, v); }
@@ -391,145 +399,7 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ gather / scatter
 
-    @Override public void gather(Tensor x, Index idx, Tensor out) {
-        OpChecks.gather(x, idx, out);
-        int n = x.dim(0), d = x.dim(1), k = idx.size();
-        int[] id = ix(idx);
-        MemorySegment xs = h(x).seg, os = h(out).seg;
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
-        });
-    }
-
-    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        OpChecks.scatterAdd(src, idx, dst);
-        int n = dst.dim(0), d = dst.dim(1), k = idx.size();
-        int[] id = ix(idx);
-        MemorySegment ss = h(src).seg, ds = h(dst).seg;
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++)
-                for (int j = 0; j < k; j++) {
-                    long p = (long) r * d + id[j];
-                    set(ds, p, get(ds, p) + get(ss, (long) r * k + j));
-                }
-        });
-    }
-
     // ------------------------------------------------------------------ couplings
-
-    /** log s for SOFTCLAMP, or log sigmoid(h+2) for SIGMOID. */
-    static double logScale(CouplingScale sc, float clamp, float raw) {
-        if (sc == CouplingScale.SOFTCLAMP) return clamp * Math.tanh(raw / clamp);
-        double a = raw + 2.0; // log sigmoid(a) = −softplus(−a)
-        return -(Math.max(-a, 0) + Math.log1p(Math.exp(-Math.abs(a))));
-    }
-
-    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        OpChecks.affineCouplingForward(x, h, b, y, ld);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
-        if (xs.address() != ys.address()) MemorySegment.copy(xs, 0, ys, 0, x.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < k; j++) {
-                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
-                    double logs = logScale(sc, clamp, raw);
-                    long p = (long) r * d + bi[j];
-                    float xv = get(xs, p);
-                    float yv = sc == CouplingScale.SOFTCLAMP ? (float) (xv * Math.exp(logs) + t) : (float) ((xv + t) * Math.exp(logs));
-                    set(ys, p, yv);
-                    acc += logs;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        OpChecks.affineCouplingInverse(y, h, b, x, ld);
-        int n = y.dim(0), d = y.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
-        if (xs.address() != ys.address()) MemorySegment.copy(ys, 0, xs, 0, y.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < k; j++) {
-                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
-                    double logs = logScale(sc, clamp, raw);
-                    long p = (long) r * d + bi[j];
-                    float yv = get(ys, p);
-                    float xv = sc == CouplingScale.SOFTCLAMP ? (float) ((yv - t) * Math.exp(-logs)) : (float) (yv * Math.exp(-logs) - t);
-                    set(xs, p, xv);
-                    acc -= logs;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
-                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        MemorySegment.copy(gys, 0, gxs, 0, x.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float gl = get(gls, r);
-                for (int j = 0; j < k; j++) {
-                    long hp = (long) r * 2 * k;
-                    float raw = get(hs, hp + j), t = get(hs, hp + k + j);
-                    long p = (long) r * d + bi[j];
-                    float xv = get(xs, p), g = get(gys, p);
-                    double gRaw, gT, gX;
-                    if (sc == CouplingScale.SOFTCLAMP) {
-                        double th = Math.tanh(raw / clamp), logs = clamp * th, s = Math.exp(logs);
-                        double gLogs = g * xv * s + gl;          // ∂L/∂log s
-                        gRaw = gLogs * (1 - th * th);            // d(c·tanh(h/c))/dh
-                        gT = g;
-                        gX = g * s;
-                    } else {
-                        double a = raw + 2.0, s = 1 / (1 + Math.exp(-a));
-                        double gS = g * (xv + t);                // ∂L/∂s through y
-                        gRaw = gS * s * (1 - s) + gl * (1 - s);  // d log s/da = 1 − s
-                        gT = g * s;
-                        gX = g * s;
-                    }
-                    set(gxs, p, (float) gX);
-                    set(ghs, hp + j, (float) gRaw);
-                    set(ghs, hp + k + j, (float) gT);
-                }
-            }
-        });
-    }
-
-    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        OpChecks.additiveCouplingForward(x, m, b, y);
-        additive(x, m, b, y, 1f);
-    }
-
-    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        OpChecks.additiveCouplingInverse(y, m, b, x);
-        additive(y, m, b, x, -1f);
-    }
-
-    private void additive(Tensor in, Tensor m, Index b, Tensor out, float sign) {
-        int n = in.dim(0), d = in.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
-        if (is.address() != os.address()) MemorySegment.copy(is, 0, os, 0, in.numel() * 4);
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++)
-                for (int j = 0; j < k; j++) {
-                    long p = (long) r * d + bi[j];
-                    set(os, p, get(is, p) + sign * get(ms, (long) r * k + j));
-                }
-        });
-    }
 
     // ------------------------------------------------------------------ actnorm
 

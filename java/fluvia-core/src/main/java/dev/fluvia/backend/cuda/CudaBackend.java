@@ -10,6 +10,8 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.coupling.CouplingOps;
+import dev.fluvia.backend.coupling.CudaCoupling;
 import dev.fluvia.cuda.Cublas;
 import dev.fluvia.cuda.Curand;
 import dev.fluvia.cuda.NativeLibrary;
@@ -171,9 +173,17 @@ public final class CudaBackend implements Backend {
         kern = r.kernels;
         cublas = cb;
         cublasHandle = handle;
+        cx = new CudaContext(this, r);
+        coupling = new CudaCoupling(cx);
     }
 
     @Override public String name() { return "cuda"; }
+
+    // ------------------------------------------------------------------ the op families
+
+    private final CudaContext cx;
+    private final CudaCoupling coupling;
+    @Override public CouplingOps coupling() { return coupling; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */
@@ -238,8 +248,8 @@ public final class CudaBackend implements Backend {
     }
 
     /** A raw scratch block for one op (returned with {@link #free} after the op's kernels are queued). */
-    private DeviceBlock scratch(long bytes) { return pool.acquire(bytes); }
-    private void free(DeviceBlock b) { pool.release(b); }
+    DeviceBlock scratch(long bytes) { return pool.acquire(bytes); }
+    void free(DeviceBlock b) { pool.release(b); }
 
     static DeviceTensor d(Tensor t) {
         if (t instanceof DeviceTensor dt) return dt;
@@ -290,7 +300,7 @@ public final class CudaBackend implements Backend {
      * Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute;
      * in pieces of at most {@link #STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
      */
-    private synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
+    synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
         notCapturing("upload");
         rt.makeCurrent();
         long bytes = src.byteSize();
@@ -346,7 +356,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The inverse permutation of a permutation index, uploaded once. */
-    private synchronized DeviceBlock inverse(DeviceIndex ix) {
+    synchronized DeviceBlock inverse(DeviceIndex ix) {
         if (ix.inverse == null) {
             int[] p = ix.raw(), inv = new int[p.length];
             for (int i = 0; i < p.length; i++) inv[p[i]] = i;
@@ -429,7 +439,7 @@ public final class CudaBackend implements Backend {
         gemmRaw(transA, transB, g.m(), g.n(), g.k(), alpha, d(a), d(b), beta, d(c));
     }
 
-    private void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
+    void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
         rt.makeCurrent();
         if (m == 0 || n == 0) return;
         if (k == 0) { if (beta == 0f) fill(c, 0f); else scale(c, beta); return; }
@@ -480,56 +490,7 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ gather / scatter
 
-    @Override public void gather(Tensor x, Index idx, Tensor out) {
-        OpChecks.gather(x, idx, out);
-        int n = x.dim(0), dd = x.dim(1), k = idx.size();
-        kern.gather(kern.elementwise((long) n * k), p(x), p(idx), n, dd, k, p(out));
-    }
-
-    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        OpChecks.scatterAdd(src, idx, dst);
-        int n = dst.dim(0), dd = dst.dim(1), k = idx.size();
-        if (di(idx).distinct) kern.scatterAdd(kern.elementwise((long) n * k), p(src), p(idx), n, dd, k, p(dst));
-        else kern.scatterAddSerial(kern.elementwise(n), p(src), p(idx), n, dd, k, p(dst));
-    }
-
     // ------------------------------------------------------------------ couplings
-
-    /** CUDA-only (the kernels write the masked entries in parallel): the mask indices must be distinct. */
-    private static void distinctMask(String op, Index b, Tensor x) {
-        if (!di(b).distinct) require(false, op, "mask indices must not repeat", x);
-    }
-
-    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        OpChecks.affineCouplingForward(x, h, b, y, ld);
-        distinctMask("affineCouplingForward", b, x);
-        kern.affineCouplingForward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(y), p(ld));
-    }
-
-    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        OpChecks.affineCouplingInverse(y, h, b, x, ld);
-        distinctMask("affineCouplingInverse", b, y);
-        kern.affineCouplingInverse(kern.rows(y.dim(0)), p(y), p(h), p(b), y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, p(x), p(ld));
-    }
-
-    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
-                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
-        distinctMask("affineCouplingBackward", b, x);
-        kern.affineCouplingBackward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(gy), p(gLd), p(gx), p(gh));
-    }
-
-    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        OpChecks.additiveCouplingForward(x, m, b, y);
-        distinctMask("additiveCouplingForward", b, x);
-        kern.additiveCouplingForward(kern.rows(x.dim(0)), p(x), p(m), p(b), x.dim(0), x.dim(1), b.size(), p(y));
-    }
-
-    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        OpChecks.additiveCouplingInverse(y, m, b, x);
-        distinctMask("additiveCouplingInverse", b, y);
-        kern.additiveCouplingInverse(kern.rows(y.dim(0)), p(y), p(m), p(b), y.dim(0), y.dim(1), b.size(), p(x));
-    }
 
     // ------------------------------------------------------------------ actnorm
 

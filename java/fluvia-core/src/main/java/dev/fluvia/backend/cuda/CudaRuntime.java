@@ -153,6 +153,27 @@ final class CudaRuntime {
         cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, sharedBytes, compute, Pointer.to(ps), null);
     }
 
+    /** Launches {@code kernel} with geometry {@code g} ({@link Launch#NONE}: nothing); for the typed launchers only. */
+    void launch(String kernel, Launch g, Object... args) {
+        if (g == Launch.NONE) return;
+        launch(kernel, g.gridX(), g.gridY(), g.block(), g.sharedBytes(), args);
+    }
+
+    /** A grid-stride element-wise launch over {@code count} elements ({@link Launch#NONE} when there are none). */
+    Launch elementwise(long count) {
+        makeCurrent();
+        if (count == 0) return Launch.NONE;
+        return new Launch(gridFor(count), 1, THREADS, 0);
+    }
+
+    /** A warp-per-row launch over {@code rows} rows ({@link Launch#NONE} when there are none). */
+    Launch rows(long rows) {
+        makeCurrent();
+        if (rows == 0) return Launch.NONE;
+        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
+        return new Launch((int) Math.max(1, Math.min(blocks, (long) multiprocessors * 64)), 1, ROW_THREADS, 0);
+    }
+
     private static Pointer arg(Object a) {
         return switch (a) {
             case null -> Pointer.to(new long[] {0L});

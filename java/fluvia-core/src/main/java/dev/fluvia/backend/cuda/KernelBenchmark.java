@@ -1,7 +1,10 @@
 package dev.fluvia.backend.cuda;
 
 import dev.fluvia.backend.Activation;
-import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.check.FamilyBench;
+import dev.fluvia.backend.check.KernelCase;
+import dev.fluvia.backend.check.KernelCheck;
+import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
@@ -9,13 +12,16 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Per-kernel timings in llm.c style: for each op at a representative size, mean time (CUDA events, after a warm-up),
+ * Per-kernel timings in llm.c style, built from every op family's validate-and-benchmark entries ({@link KernelCheck#FAMILIES}:
+ * each entry is first validated against the CPU reference, its worst error/tolerance printed) plus the ops not yet in a
+ * family: for each op at a representative size, mean time (CUDA events, after a warm-up),
  * effective bandwidth (bytes the op must move / time) as GB/s and as % of the device-to-device copy bandwidth measured
  * in the same run, or GFLOP/s and % of the cuBLAS SGEMM rate measured in the same run for ops with a matrix product.
  * Run: {@code java --enable-native-access=ALL-UNNAMED -cp <jars> dev.fluvia.backend.cuda.KernelBenchmark [batch]}.
  */
 public final class KernelBenchmark {
-    private record Row(String op, String size, double ms, double gbs, double gflops) {}
+    /** {@code errTol}: the entry's worst error/tolerance against the CPU reference (NaN: not validated here). */
+    private record Row(String op, String size, double ms, double gbs, double gflops, double errTol) {}
 
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
@@ -39,10 +45,12 @@ public final class KernelBenchmark {
         return be.fromHost(a, shape);
     }
 
-    private void time(String op, String size, double bytes, double flops, Runnable body) {
+    private void time(String op, String size, double bytes, double flops, Runnable body) { time(op, size, bytes, flops, body, Double.NaN); }
+
+    private void time(String op, String size, double bytes, double flops, Runnable body, double errTol) {
         int iters = 20;
         double ms = be.timeMs(body, iters);
-        rows.add(new Row(op, size, ms, bytes / (ms * 1e-3) / 1e9, flops / (ms * 1e-3) / 1e9));
+        rows.add(new Row(op, size, ms, bytes / (ms * 1e-3) / 1e9, flops / (ms * 1e-3) / 1e9, errTol));
     }
 
     private void run() {
@@ -53,18 +61,22 @@ public final class KernelBenchmark {
         double gemmGflops = 2.0 * 4096 * 4096 * 4096 / (gemmMs * 1e-3) / 1e9;
         System.out.printf("reference: device copy %.1f GB/s, cuBLAS SGEMM 4096³ %.1f GFLOP/s (TF32 off)%n", copyGBs, gemmGflops);
 
+        // every op family's bench entries: validated against the CPU reference, then timed
+        try (CpuBackend cpu = new CpuBackend()) {
+            for (FamilyBench fam : KernelCheck.FAMILIES)
+                for (KernelCase c : fam.bench(n, new SplittableRandom(7))) {
+                    var errs = KernelCheck.validate(c, cpu, be);
+                    double worst = errs.values().stream().mapToDouble(KernelCheck.Error::maxRatio).max().orElse(0);
+                    time(fam.family() + ": " + c.op(), c.size(), c.bytes(), c.flops(), KernelCheck.bind(c, be), worst);
+                }
+        }
+
         int d = 784, k = d / 2, hid = 1024;
         int[] perm = new int[d];
         for (int i = 0; i < d; i++) perm[i] = (i * 389) % d;
-        Index b = be.index(java.util.Arrays.copyOf(perm, k)), full = be.index(perm);
-        Tensor x = rand(2, n, d), y = be.alloc(n, d), h = rand(2, n, 2 * k), ld = be.alloc(n), gLd = rand(1, n), gh = be.alloc(n, 2 * k);
+        Tensor x = rand(2, n, d), y = be.alloc(n, d), ld = be.alloc(n), gLd = rand(1, n);
         String nd = n + "x" + d;
         double f = 4.0;
-        time("affineCouplingForward", nd, f * (2.0 * n * d + 2.0 * n * k), 0, () -> be.affineCouplingForward(x, h, b, CouplingScale.SOFTCLAMP, 2f, y, ld));
-        time("affineCouplingInverse", nd, f * (2.0 * n * d + 2.0 * n * k), 0, () -> be.affineCouplingInverse(x, h, b, CouplingScale.SIGMOID, 2f, y, ld));
-        time("affineCouplingBackward", nd, f * (3.0 * n * d + 4.0 * n * k), 0, () -> be.affineCouplingBackward(x, h, b, CouplingScale.SOFTCLAMP, 2f, x, gLd, y, gh));
-        time("gather (permutation)", nd, f * 2.0 * n * d, 0, () -> be.gather(x, full, y));
-        time("scatterAdd", nd, f * 3.0 * n * d, 0, () -> be.scatterAdd(x, full, y));
         Tensor logs = rand(0.5, d), bias = rand(0.5, d), glogs = be.alloc(d), gbias = be.alloc(d);
         time("actnormForward", nd, f * 2.0 * n * d, 0, () -> be.actnormForward(x, logs, bias, y, ld));
         time("actnormBackward", nd, f * 3.0 * n * d, 0, () -> be.actnormBackward(x, logs, x, gLd, y, glogs, gbias));
@@ -97,9 +109,10 @@ public final class KernelBenchmark {
         time("adamUpdate", "4M", f * 7.0 * (1 << 22), 0, () -> be.adamUpdate(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 3));
         time("axpy", "4M", f * 3.0 * (1 << 22), 0, () -> be.axpy(0.5f, g, p));
 
-        System.out.printf("%-34s %-20s %10s %10s %8s %10s %8s%n", "op", "size", "ms", "GB/s", "%copy", "GFLOP/s", "%gemm");
+        System.out.printf("%-44s %-20s %10s %10s %8s %10s %8s %8s%n", "op", "size", "ms", "GB/s", "%copy", "GFLOP/s", "%gemm", "err/tol");
         for (Row r : rows)
-            System.out.printf("%-34s %-20s %10.4f %10.1f %7.1f%% %10s %8s%n", r.op(), r.size(), r.ms(), r.gbs(), 100 * r.gbs() / copyGBs,
-                    r.gflops() > 0 ? String.format("%.1f", r.gflops()) : "-", r.gflops() > 0 ? String.format("%.1f%%", 100 * r.gflops() / gemmGflops) : "-");
+            System.out.printf("%-44s %-20s %10.4f %10.1f %7.1f%% %10s %8s %8s%n", r.op(), r.size(), r.ms(), r.gbs(), 100 * r.gbs() / copyGBs,
+                    r.gflops() > 0 ? String.format("%.1f", r.gflops()) : "-", r.gflops() > 0 ? String.format("%.1f%%", 100 * r.gflops() / gemmGflops) : "-",
+                    Double.isNaN(r.errTol()) ? "-" : String.format("%.3f", r.errTol()));
     }
 }

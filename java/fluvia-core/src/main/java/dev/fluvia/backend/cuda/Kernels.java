@@ -11,15 +11,6 @@ package dev.fluvia.backend.cuda;
  * <p>Adding a kernel: write it in kernels/&lt;family&gt;.cu and add its launcher here, in the section of its file.
  */
 final class Kernels {
-    /**
-     * The geometry of one launch: grid (x, y), threads per block, dynamic shared memory in bytes. {@link #NONE} launches
-     * nothing (an element-wise or row kernel over zero elements).
-     */
-    record Launch(int gridX, int gridY, int block, int sharedBytes) {
-        /** Nothing to launch (compared by identity). */
-        static final Launch NONE = new Launch(0, 0, 0, 0);
-    }
-
     private final CudaRuntime rt;
 
     Kernels(CudaRuntime rt) { this.rt = rt; }
@@ -28,24 +19,12 @@ final class Kernels {
     static Launch grid(int gridX, int gridY, int block, int sharedBytes) { return new Launch(gridX, gridY, block, sharedBytes); }
 
     /** A grid-stride element-wise launch over {@code count} elements ({@link Launch#NONE} when there are none). */
-    Launch elementwise(long count) {
-        rt.makeCurrent();
-        if (count == 0) return Launch.NONE;
-        return new Launch(rt.gridFor(count), 1, CudaRuntime.THREADS, 0);
-    }
+    Launch elementwise(long count) { return rt.elementwise(count); }
 
     /** A warp-per-row launch over {@code rows} rows ({@link Launch#NONE} when there are none). */
-    Launch rows(long rows) {
-        rt.makeCurrent();
-        if (rows == 0) return Launch.NONE;
-        long blocks = (rows + (CudaRuntime.ROW_THREADS / 32) - 1) / (CudaRuntime.ROW_THREADS / 32);
-        return new Launch((int) Math.max(1, Math.min(blocks, (long) rt.multiprocessors * 64)), 1, CudaRuntime.ROW_THREADS, 0);
-    }
+    Launch rows(long rows) { return rt.rows(rows); }
 
-    private void go(String kernel, Launch g, Object... args) {
-        if (g == Launch.NONE) return;
-        rt.launch(kernel, g.gridX(), g.gridY(), g.block(), g.sharedBytes(), args);
-    }
+    private void go(String kernel, Launch g, Object... args) { rt.launch(kernel, g, args); }
 
     // ------------------------------------------------------------------ kernels/actnorm.cu
 
@@ -90,46 +69,6 @@ final class Kernels {
     }
 
     // ------------------------------------------------------------------ kernels/coupling.cu
-
-    /** {@code affineCouplingForward(float* x, float* h, int* b, int n, int d, int k, int mode, float clamp, float* y, float* ld)} */
-    void affineCouplingForward(Launch launch, DeviceAddress x, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress y, DeviceAddress ld) {
-        go("affineCouplingForward", launch, x, h, b, n, d, k, mode, clamp, y, ld);
-    }
-
-    /** {@code affineCouplingInverse(float* y, float* h, int* b, int n, int d, int k, int mode, float clamp, float* x, float* ld)} */
-    void affineCouplingInverse(Launch launch, DeviceAddress y, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress x, DeviceAddress ld) {
-        go("affineCouplingInverse", launch, y, h, b, n, d, k, mode, clamp, x, ld);
-    }
-
-    /** {@code affineCouplingBackward(float* x, float* h, int* b, int n, int d, int k, int mode, float clamp, float* gy, float* gLd, float* gx, float* gh)} */
-    void affineCouplingBackward(Launch launch, DeviceAddress x, DeviceAddress h, DeviceAddress b, int n, int d, int k, int mode, float clamp, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, DeviceAddress gh) {
-        go("affineCouplingBackward", launch, x, h, b, n, d, k, mode, clamp, gy, gLd, gx, gh);
-    }
-
-    /** {@code additiveCouplingForward(float* x, float* m, int* b, int n, int d, int k, float* y)} */
-    void additiveCouplingForward(Launch launch, DeviceAddress x, DeviceAddress m, DeviceAddress b, int n, int d, int k, DeviceAddress y) {
-        go("additiveCouplingForward", launch, x, m, b, n, d, k, y);
-    }
-
-    /** {@code additiveCouplingInverse(float* y, float* m, int* b, int n, int d, int k, float* x)} */
-    void additiveCouplingInverse(Launch launch, DeviceAddress y, DeviceAddress m, DeviceAddress b, int n, int d, int k, DeviceAddress x) {
-        go("additiveCouplingInverse", launch, y, m, b, n, d, k, x);
-    }
-
-    /** {@code gather(float* x, int* idx, int n, int d, int k, float* out)} */
-    void gather(Launch launch, DeviceAddress x, DeviceAddress idx, int n, int d, int k, DeviceAddress out) {
-        go("gather", launch, x, idx, n, d, k, out);
-    }
-
-    /** {@code scatterAdd(float* src, int* idx, int n, int d, int k, float* dst)} */
-    void scatterAdd(Launch launch, DeviceAddress src, DeviceAddress idx, int n, int d, int k, DeviceAddress dst) {
-        go("scatterAdd", launch, src, idx, n, d, k, dst);
-    }
-
-    /** {@code scatterAddSerial(float* src, int* idx, int n, int d, int k, float* dst)} */
-    void scatterAddSerial(Launch launch, DeviceAddress src, DeviceAddress idx, int n, int d, int k, DeviceAddress dst) {
-        go("scatterAddSerial", launch, src, idx, n, d, k, dst);
-    }
 
     // ------------------------------------------------------------------ kernels/elementwise.cu
 
