@@ -120,13 +120,13 @@ class CpuFlowOpsTest {
                 double[] ref = actnormRef(dbl(x), dbl(logs), withBias ? dbl(bias) : null, n, c, hw);
                 String what = "actnorm " + Arrays.toString(shape) + (withBias ? "" : " no bias");
                 Tensor y = f.poisoned(shape), ld = f.t(ld0, n);
-                be.actnormForward(f.t(x, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, y, ld);
+                be.actnorm().actnormForward(f.t(x, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, y, ld);
                 f.assertClose(what + " forward y", Arrays.copyOf(ref, e), y, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " forward ld", plus(ld0, Arrays.copyOfRange(ref, e, e + n)), ld, EW_ATOL, EW_RTOL);
                 // inverse of the forward output gives x back, ld −= the same term
                 float[] yv = be.toHost(y);
                 Tensor xb = f.poisoned(shape), ld2 = f.t(ld0, n);
-                be.actnormInverse(f.t(yv, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, xb, ld2);
+                be.actnorm().actnormInverse(f.t(yv, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, xb, ld2);
                 double[] ldr = new double[n];
                 for (int r = 0; r < n; r++) ldr[r] = ld0[r] - ref[e + r];
                 f.assertClose(what + " inverse x", dbl(x), xb, EW_ATOL, EW_RTOL);
@@ -141,13 +141,13 @@ class CpuFlowOpsTest {
                 double[] glr = vjp(v -> actnormRef(xd, v, bd, n, c, hw), lsd.clone(), w);
                 double[] gbr = withBias ? vjp(v -> actnormRef(xd, lsd, v, n, c, hw), bd.clone(), w) : null;
                 Tensor gx = f.poisoned(shape), gl = f.t(gl0, c), gb = withBias ? f.t(gb0, c) : null;
-                be.actnormBackward(f.t(x, shape), f.t(logs, c), f.t(gy, shape), f.t(gLd, n), gx, gl, gb);
+                be.actnorm().actnormBackward(f.t(x, shape), f.t(logs, c), f.t(gy, shape), f.t(gLd, n), gx, gl, gb);
                 f.assertClose(what + " backward gx", gxr, gx, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " backward glogs", plus(gl0, glr), gl, EW_ATOL, EW_RTOL);
                 if (withBias) f.assertClose(what + " backward gbias", plus(gb0, gbr), gb, EW_ATOL, EW_RTOL);
 
                 Tensor mean = f.poisoned(c), std = f.poisoned(c);
-                be.actnormInitStats(f.t(x, shape), mean, std);
+                be.actnorm().actnormInitStats(f.t(x, shape), mean, std);
                 double[] mr = new double[c], sr = new double[c];
                 for (int ch = 0; ch < c; ch++) {
                     double m = 0, v = 0;
@@ -212,14 +212,14 @@ class CpuFlowOpsTest {
             double[] wr = luRef(perm, dbl(lower), dbl(upper), dbl(logs), dbl(sign));
             Tensor lt = f.t(lower, c, c), ut = f.t(upper, c, c), st = f.t(logs, c), sg = f.t(sign, c);
             Tensor w = f.poisoned(c, c);
-            be.luAssemble(be.index(perm), lt, ut, st, sg, w);
+            be.lu().luAssemble(be.index(perm), lt, ut, st, sg, w);
             f.assertClose("luAssemble C=" + c, wr, w, MM_ATOL, MM_RTOL);
 
             for (int[] shape : new int[][] {{37, c}, {3, c, 2, 3}}) {
                 int n = shape[0], hw = shape.length == 4 ? shape[2] * shape[3] : 1;
                 float[] y = f.rand(n * c * hw);
                 Tensor x = f.poisoned(shape);
-                be.luSolve(be.index(perm), lt, ut, st, sg, f.t(y, shape), x);
+                be.lu().luSolve(be.index(perm), lt, ut, st, sg, f.t(y, shape), x);
                 double[] xr = new double[y.length], v = new double[c];
                 for (int r = 0; r < n; r++)
                     for (int p = 0; p < hw; p++) {
@@ -236,7 +236,7 @@ class CpuFlowOpsTest {
             double[] gur = vjp(v -> luRef(perm, lo, v, ls, sgn), up.clone(), gwd);
             double[] gsr = vjp(v -> luRef(perm, lo, up, v, sgn), ls.clone(), gwd);
             Tensor glt = f.t(gl0, c, c), gut = f.t(gu0, c, c), gst = f.t(gs0, c);
-            be.luWeightBackward(be.index(perm), lt, ut, st, sg, f.t(gw, c, c), glt, gut, gst);
+            be.lu().luWeightBackward(be.index(perm), lt, ut, st, sg, f.t(gw, c, c), glt, gut, gst);
             f.assertClose("luWeightBackward glower C=" + c, plus(gl0, glr), glt, MM_ATOL, MM_RTOL);
             f.assertClose("luWeightBackward gupper C=" + c, plus(gu0, gur), gut, MM_ATOL, MM_RTOL);
             f.assertClose("luWeightBackward glogs C=" + c, plus(gs0, gsr), gst, MM_ATOL, MM_RTOL);
@@ -283,7 +283,7 @@ class CpuFlowOpsTest {
             float clamp = 2f;
             double[] ref = mafRef(dbl(x), dbl(h), n, d, clamp);
             Tensor z = f.poisoned(n, d), ld = f.t(ld0, n);
-            be.mafForward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, z, ld);
+            be.maf().mafForward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, z, ld);
             f.assertClose("mafForward z D=" + d, Arrays.copyOf(ref, n * d), z, EW_ATOL, EW_RTOL);
             f.assertClose("mafForward ld D=" + d, plus(ld0, Arrays.copyOfRange(ref, n * d, n * d + n)), ld, EW_ATOL, EW_RTOL);
             float[] gz = f.rand(n * d), gLd = f.rand(n);
@@ -294,7 +294,7 @@ class CpuFlowOpsTest {
             double[] gxr = vjp(v -> mafRef(v, hd, n, d, clamp), xd.clone(), w);
             double[] ghr = vjp(v -> mafRef(xd, v, n, d, clamp), hd.clone(), w);
             Tensor gx = f.poisoned(n, d), gh = f.poisoned(n, 2 * d);
-            be.mafBackward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, f.t(gz, n, d), f.t(gLd, n), gx, gh);
+            be.maf().mafBackward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, f.t(gz, n, d), f.t(gLd, n), gx, gh);
             f.assertClose("mafBackward gx D=" + d, gxr, gx, EW_ATOL, EW_RTOL);
             f.assertClose("mafBackward gh D=" + d, ghr, gh, EW_ATOL, EW_RTOL);
         }
@@ -351,7 +351,7 @@ class CpuFlowOpsTest {
             float clamp = 2f;
             float[] z = f.rand(n * d), ld0 = f.rand(n);
             Tensor x = f.poisoned(n, d), ld = f.t(ld0, n);
-            be.mafInverse(wt, bt, Activation.TANH, be.index(order), clamp, f.t(z, n, d), x, ld);
+            be.maf().mafInverse(wt, bt, Activation.TANH, be.index(order), clamp, f.t(z, n, d), x, ld);
             double[] xr = new double[n * d], ldr = new double[n];
             for (int r = 0; r < n; r++) {
                 double[] xs = new double[d]; // dims not yet produced are 0 (they do not influence the next one)
@@ -374,7 +374,7 @@ class CpuFlowOpsTest {
                 for (int j = 0; j < 2 * d; j++) hAll[r * 2 * d + j] = (float) hh[j];
             }
             Tensor zb = f.poisoned(n, d), ldb = be.alloc(n);
-            be.mafForward(x, f.t(hAll, n, 2 * d), clamp, zb, ldb);
+            be.maf().mafForward(x, f.t(hAll, n, 2 * d), clamp, zb, ldb);
             f.assertClose("mafForward(mafInverse(z)) D=" + d, dbl(z), zb, MM_ATOL, MM_RTOL);
         }
     }

@@ -293,9 +293,9 @@ class CpuOpsTest {
         expectShape("scatterAdd", () -> be.coupling().scatterAdd(c, be.index(new int[] {0, 1, 2}), a));
         expectShape("affineCouplingForward", () -> be.coupling().affineCouplingForward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, be.alloc(4, 3), v3));
         expectShape("affineCouplingBackward", () -> be.coupling().affineCouplingBackward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, c, v4, a, c));
-        expectShape("actnormForward", () -> be.actnormForward(a, v4, null, a, v4));
-        expectShape("luSolve", () -> be.luSolve(be.index(new int[] {0, 1, 2}), be.alloc(3, 3), be.alloc(3, 3), v3, v3, c, c));
-        expectShape("mafForward", () -> be.mafForward(a, a, 2f, a, v4));
+        expectShape("actnormForward", () -> be.actnorm().actnormForward(a, v4, null, a, v4));
+        expectShape("luSolve", () -> be.lu().luSolve(be.index(new int[] {0, 1, 2}), be.alloc(3, 3), be.alloc(3, 3), v3, v3, c, c));
+        expectShape("mafForward", () -> be.maf().mafForward(a, a, 2f, a, v4));
         expectShape("stdNormalLogProb", () -> be.stdNormalLogProb(a, v3));
         expectShape("diagNormalLogProb", () -> be.diagNormalLogProb(a, v4, v3, v4));
         expectShape("adamUpdate", () -> be.adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));

@@ -227,21 +227,21 @@ public final class OpCheckCases {
         for (boolean inverse : new boolean[] {false, true}) {
             String op = inverse ? "actnormInverse" : "actnormForward", in = inverse ? "y" : "x", out = inverse ? "x" : "y";
             ActnormCall c = inverse
-                    ? (be, y, logs, x, ld) -> be.actnormInverse(y, logs, t(be, logs.shape()), x, ld)
-                    : (be, x, logs, y, ld) -> be.actnormForward(x, logs, t(be, logs.shape()), y, ld);
+                    ? (be, y, logs, x, ld) -> be.actnorm().actnormInverse(y, logs, t(be, logs.shape()), x, ld)
+                    : (be, x, logs, y, ld) -> be.actnorm().actnormForward(x, logs, t(be, logs.shape()), y, ld);
             tb.ok(op, "vectors", be -> c.run(be, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4)));
             tb.ok(op, "images", be -> c.run(be, t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2)));
             tb.ok(op, "no bias", be -> {
-                if (inverse) be.actnormInverse(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
-                else be.actnormForward(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
+                if (inverse) be.actnorm().actnormInverse(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
+                else be.actnorm().actnormForward(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
             });
             tb.bad(op, in + " rank 3", be -> c.run(be, t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4)), in + " must have rank [2, 4]");
             tb.bad(op, in + " rank 1", be -> c.run(be, t(be, 4), t(be, 3), t(be, 4), t(be, 4)), in + " must have rank [2, 4]");
             tb.bad(op, "logs [4]", be -> c.run(be, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4)), "logs must have shape [3]");
             tb.bad(op, "logs [3, 1]", be -> c.run(be, t(be, 4, 3), t(be, 3, 1), t(be, 4, 3), t(be, 4)), "logs must have shape [3]");
             tb.bad(op, "bias [4]", be -> {
-                if (inverse) be.actnormInverse(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
-                else be.actnormForward(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
+                if (inverse) be.actnorm().actnormInverse(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
+                else be.actnorm().actnormForward(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
             }, "bias must have shape [3]");
             tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4)),
                     in + " [4, 3] and " + out + " [4, 2] must have the same shape");
@@ -250,24 +250,24 @@ public final class OpCheckCases {
         }
 
         String op = "actnormBackward";
-        tb.ok(op, "all gradients", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "images, no gx, no gbias", be -> be.actnormBackward(t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2), null, t(be, 3), null));
-        tb.bad(op, "x rank 3", be -> be.actnormBackward(t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4), null, t(be, 3), null), "x must have rank [2, 4]");
-        tb.bad(op, "logs [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4), null, t(be, 3), null), "logs must have shape [3]");
-        tb.bad(op, "gx [4, 2]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 3), null),
+        tb.ok(op, "all gradients", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "images, no gx, no gbias", be -> be.actnorm().actnormBackward(t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2), null, t(be, 3), null));
+        tb.bad(op, "x rank 3", be -> be.actnorm().actnormBackward(t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4), null, t(be, 3), null), "x must have rank [2, 4]");
+        tb.bad(op, "logs [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4), null, t(be, 3), null), "logs must have shape [3]");
+        tb.bad(op, "gx [4, 2]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 3), null),
                 "x [4, 3] and gx [4, 2] must have the same shape");
-        tb.bad(op, "gLd [3]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 3), null, t(be, 3), null), "gLd must have shape [4]");
-        tb.bad(op, "gy [4, 2]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4), null, t(be, 3), null),
+        tb.bad(op, "gLd [3]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 3), null, t(be, 3), null), "gLd must have shape [4]");
+        tb.bad(op, "gy [4, 2]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4), null, t(be, 3), null),
                 "x [4, 3] and gy [4, 2] must have the same shape");
-        tb.bad(op, "glogs [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 4), null), "glogs must have shape [3]");
-        tb.bad(op, "gbias [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 3), t(be, 4)), "gbias must have shape [3]");
+        tb.bad(op, "glogs [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 4), null), "glogs must have shape [3]");
+        tb.bad(op, "gbias [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 3), t(be, 4)), "gbias must have shape [3]");
 
         op = "actnormInitStats";
-        tb.ok(op, "vectors", be -> be.actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "images", be -> be.actnormInitStats(t(be, 2, 3, 4, 4), t(be, 3), t(be, 3)));
-        tb.bad(op, "x rank 3", be -> be.actnormInitStats(t(be, 4, 3, 2), t(be, 3), t(be, 3)), "x must have rank [2, 4]");
-        tb.bad(op, "mean [4]", be -> be.actnormInitStats(t(be, 4, 3), t(be, 4), t(be, 3)), "mean must have shape [3]");
-        tb.bad(op, "std [2]", be -> be.actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 2)), "std must have shape [3]");
+        tb.ok(op, "vectors", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "images", be -> be.actnorm().actnormInitStats(t(be, 2, 3, 4, 4), t(be, 3), t(be, 3)));
+        tb.bad(op, "x rank 3", be -> be.actnorm().actnormInitStats(t(be, 4, 3, 2), t(be, 3), t(be, 3)), "x must have rank [2, 4]");
+        tb.bad(op, "mean [4]", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 4), t(be, 3)), "mean must have shape [3]");
+        tb.bad(op, "std [2]", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 2)), "std must have shape [3]");
     }
 
     // ------------------------------------------------------------------ LU
@@ -296,34 +296,34 @@ public final class OpCheckCases {
     }
 
     private static void lu(Table tb) {
-        luFactorCases(tb, "luAssemble", (be, p, l, u, s, g) -> be.luAssemble(p, l, u, s, g, t(be, 3, 3)));
-        tb.bad("luAssemble", "w [3, 2]", be -> be.luAssemble(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 3, 2)),
+        luFactorCases(tb, "luAssemble", (be, p, l, u, s, g) -> be.lu().luAssemble(p, l, u, s, g, t(be, 3, 3)));
+        tb.bad("luAssemble", "w [3, 2]", be -> be.lu().luAssemble(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 3, 2)),
                 "w must have shape [3, 3]");
 
-        luFactorCases(tb, "luSolve", (be, p, l, u, s, g) -> be.luSolve(p, l, u, s, g, t(be, 4, 3), t(be, 4, 3)));
+        luFactorCases(tb, "luSolve", (be, p, l, u, s, g) -> be.lu().luSolve(p, l, u, s, g, t(be, 4, 3), t(be, 4, 3)));
         String op = "luSolve";
-        tb.ok(op, "images", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4, 4), t(be, 2, 3, 4, 4)));
-        tb.bad(op, "y rank 3", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4), t(be, 2, 3, 4)),
+        tb.ok(op, "images", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4, 4), t(be, 2, 3, 4, 4)));
+        tb.bad(op, "y rank 3", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4), t(be, 2, 3, 4)),
                 "y must have rank [2, 4]");
-        tb.bad(op, "y [4, 2]", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 2), t(be, 4, 2)),
+        tb.bad(op, "y [4, 2]", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 2), t(be, 4, 2)),
                 "y must have 3 features/channels");
-        tb.bad(op, "images with 2 channels", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 2, 4, 4), t(be, 2, 2, 4, 4)),
+        tb.bad(op, "images with 2 channels", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 2, 4, 4), t(be, 2, 2, 4, 4)),
                 "y must have 3 features/channels");
-        tb.bad(op, "x [4, 2]", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 3), t(be, 4, 2)),
+        tb.bad(op, "x [4, 2]", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 3), t(be, 4, 2)),
                 "y [4, 3] and x [4, 2] must have the same shape");
 
         op = "luWeightBackward";
-        luFactorCases(tb, op, (be, p, l, u, s, g) -> be.luWeightBackward(p, l, u, s, g, t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)));
+        luFactorCases(tb, op, (be, p, l, u, s, g) -> be.lu().luWeightBackward(p, l, u, s, g, t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)));
         String[] names = {"gw", "glower", "gupper"};
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad(op, names[bad] + " [3, 2]", be -> {
                 Tensor[] g = {t(be, 3, 3), t(be, 3, 3), t(be, 3, 3)};
                 g[which] = t(be, 3, 2);
-                be.luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), g[0], g[1], g[2], t(be, 3));
+                be.lu().luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), g[0], g[1], g[2], t(be, 3));
             }, names[bad] + " must have shape [3, 3]");
         }
-        tb.bad(op, "glogs [2]", be -> be.luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3),
+        tb.bad(op, "glogs [2]", be -> be.lu().luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3),
                 t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 2)), "glogs must have shape [3]");
     }
 
@@ -341,22 +341,22 @@ public final class OpCheckCases {
 
     private static void maf(Table tb) {
         String op = "mafForward";
-        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4)));
-        tb.bad(op, "x rank 1", be -> be.mafForward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4)), "x must have rank [2]");
-        tb.bad(op, "h [4, 3]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 3), 2f, t(be, 4, 3), t(be, 4)), "h must have shape [4, 6]");
-        tb.bad(op, "z [4, 2]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4)), "x [4, 3] and z [4, 2] must have the same shape");
-        tb.bad(op, "ld [3]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
+        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4)));
+        tb.bad(op, "x rank 1", be -> be.maf().mafForward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4)), "x must have rank [2]");
+        tb.bad(op, "h [4, 3]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 3), 2f, t(be, 4, 3), t(be, 4)), "h must have shape [4, 6]");
+        tb.bad(op, "z [4, 2]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4)), "x [4, 3] and z [4, 2] must have the same shape");
+        tb.bad(op, "ld [3]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
 
         op = "mafBackward";
-        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 6)));
-        tb.bad(op, "x rank 1", be -> be.mafBackward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4), t(be, 12), t(be, 4, 6)), "x must have rank [2]");
-        tb.bad(op, "h [4, 5]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 5), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)), "h must have shape [4, 6]");
-        tb.bad(op, "gx [4, 2]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 4, 6)),
+        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 6)));
+        tb.bad(op, "x rank 1", be -> be.maf().mafBackward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4), t(be, 12), t(be, 4, 6)), "x must have rank [2]");
+        tb.bad(op, "h [4, 5]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 5), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)), "h must have shape [4, 6]");
+        tb.bad(op, "gx [4, 2]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 4, 6)),
                 "x [4, 3] and gx [4, 2] must have the same shape");
-        tb.bad(op, "gLd [3]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4, 6)), "gLd must have shape [4]");
-        tb.bad(op, "gz [4, 2]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 6)),
+        tb.bad(op, "gLd [3]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4, 6)), "gLd must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 6)),
                 "x [4, 3] and gz [4, 2] must have the same shape");
-        tb.bad(op, "gh [4, 5]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)),
+        tb.bad(op, "gh [4, 5]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)),
                 "h [4, 6] and gh [4, 5] must have the same shape");
 
         op = "mafInverse";
@@ -366,9 +366,9 @@ public final class OpCheckCases {
         tb.ok(op, "three layers", be -> mafInverse(be, new int[][] {{5, 3}, {7, 5}, {6, 7}}, new int[] {5, 7, 6}, ix(be, 1, 2, 0), 4, 3, 4));
         int[][] w2 = {{5, 3}, {6, 5}};
         int[] b2 = {5, 6};
-        tb.bad(op, "z rank 1", be -> be.mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
+        tb.bad(op, "z rank 1", be -> be.maf().mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
                 ix(be, 0, 1, 2), 2f, t(be, 12), t(be, 12), t(be, 4)), "z must have rank [2]");
-        tb.bad(op, "x [4, 2]", be -> be.mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
+        tb.bad(op, "x [4, 2]", be -> be.maf().mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
                 ix(be, 0, 1, 2), 2f, t(be, 4, 3), t(be, 4, 2), t(be, 4)), "z [4, 3] and x [4, 2] must have the same shape");
         tb.bad(op, "ld [3]", be -> mafInverse(be, w2, b2, ix(be, 0, 1, 2), 4, 3, 3), "ld must have shape [4]");
         tb.bad(op, "order of 2 entries", be -> mafInverse(be, w2, b2, ix(be, 0, 1), 4, 3, 4), "order has 2 entries, expected 3");
@@ -395,7 +395,7 @@ public final class OpCheckCases {
     private static void mafInverse(Backend be, int[][] weightShapes, int[] biasLengths, Index order, int n, int d, int ldLen) {
         List<Tensor> w = Arrays.stream(weightShapes).map(s -> t(be, s)).toList();
         List<Tensor> b = Arrays.stream(biasLengths).mapToObj(k -> t(be, k)).toList();
-        be.mafInverse(w, b, Activation.RELU, order, 2f, t(be, n, d), t(be, n, d), t(be, ldLen));
+        be.maf().mafInverse(w, b, Activation.RELU, order, 2f, t(be, n, d), t(be, n, d), t(be, ldLen));
     }
 
     // ------------------------------------------------------------------ base distributions

@@ -31,6 +31,15 @@ public interface Backend extends AutoCloseable {
     /** Affine and additive couplings, gather / scatter ({@code dev.fluvia.backend.coupling}, kernels/coupling.cu). */
     dev.fluvia.backend.coupling.CouplingOps coupling();
 
+    /** Per-channel scale and shift with fused log-det, backward, init statistics ({@code dev.fluvia.backend.actnorm}, kernels/actnorm.cu). */
+    dev.fluvia.backend.actnorm.ActnormOps actnorm();
+
+    /** LU-decomposed invertible linear / 1×1 conv: assemble, solve, weight backward ({@code dev.fluvia.backend.lu}, kernels/lu.cu). */
+    dev.fluvia.backend.lu.LuOps lu();
+
+    /** MAF density direction, its backward, and the sequential sampling direction ({@code dev.fluvia.backend.maf}, kernels/maf.cu). */
+    dev.fluvia.backend.maf.MafOps maf();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
@@ -92,31 +101,7 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- actnorm (x [N, C] or [N, C, H, W]; per-channel parameters [C])
 
-    /** y = x·exp(logs) + bias (bias may be null: NICE's diagonal scaling, standardisation); ld[n] += H·W·Σ_c logs_c. */
-    void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld);
-
-    /** x = (y − bias)·exp(−logs); ld[n] += −H·W·Σ_c logs_c. */
-    void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld);
-
-    /** gx = gy·exp(logs) (overwrite, may be null); glogs_c += Σ_{n,hw} gy·x·exp(logs_c) + H·W·Σ_n gLd_n; gbias_c += Σ_{n,hw} gy (may be null). */
-    void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias);
-
-    /** Per-channel mean and population standard deviation of x, one pass (Welford, merged in a fixed order). mean, std {@code [C]} overwritten. */
-    void actnormInitStats(Tensor x, Tensor mean, Tensor std);
-
     // ---------------------------------------------------------------- LU-decomposed invertible linear / 1×1 conv
-
-    /**
-     * W = P·L'·U' with L' = I + strictLower(lower), U' = strictUpper(upper) + diag(sign·exp(logs)); (P·M)[i, :] = M[perm[i], :].
-     * lower, upper, w {@code [C, C]}; logs, sign {@code [C]}.
-     */
-    void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w);
-
-    /** x_n = W⁻¹·y_n for every row (vectors) or pixel (images), by Pᵀ, then forward then back substitution — never a general inverse. */
-    void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x);
-
-    /** Maps gw = ∂L/∂W to the LU parameters: glower += strictLower(Pᵀ·gw·U'ᵀ), gupper += strictUpper(L'ᵀ·Pᵀ·gw), glogs += diag(L'ᵀ·Pᵀ·gw)·sign·exp(logs). */
-    void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor gw, Tensor glower, Tensor gupper, Tensor glogs);
 
     // ---------------------------------------------------------------- parameter-only log-det terms
 
@@ -127,19 +112,6 @@ public interface Backend extends AutoCloseable {
     void addScaledTotal(Tensor g, Tensor gLd, float mult);
 
     // ---------------------------------------------------------------- MADE / MAF (x [N, D], h [N, 2D]: h[:, d] = μ_d, h[:, D+d] = raw α_d)
-
-    /** MAF density direction: α = c·tanh(raw/c), z = (x − μ)·exp(−α); ld[n] += −Σ_d α_d. */
-    void mafForward(Tensor x, Tensor h, float clamp, Tensor z, Tensor ld);
-
-    /** Backward of {@link #mafForward}: gx = gz·exp(−α) (direct path only, overwrite); gh overwrite. */
-    void mafBackward(Tensor x, Tensor h, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh);
-
-    /**
-     * MAF sampling direction, sequential over {@code order}: x_d = z_d·exp(α_d) + μ_d where (μ, α) come from the MADE
-     * {@code weights[i]} {@code [Out_i, In_i]} (masks already folded in), {@code biases[i]}, hidden activation {@code act}
-     * (identity on the output layer). ld[n] += Σ_d α_d. One op so that a backend can keep the work on chip.
-     */
-    void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp, Tensor z, Tensor x, Tensor ld);
 
     // ---------------------------------------------------------------- base distributions and reductions
 

@@ -106,74 +106,7 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ actnorm
 
-    /** {@code xn, yn, ldn}: the op's own names of its input, output and log-det arguments. */
-    private static void actnorm(String op, String xn, Tensor x, Tensor logs, Tensor bias, String yn, Tensor y, String ldn, Tensor ld) {
-        rank(op, xn, x, 2, 4);
-        int c = x.dim(1);
-        shape(op, "logs", logs, c);
-        if (bias != null) shape(op, "bias", bias, c);
-        if (y != null) same(op, xn, x, yn, y);
-        if (ld != null) perSample(op, ldn, ld, x);
-    }
-
-    public static void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        actnorm("actnormForward", "x", x, logs, bias, "y", y, "ld", ld);
-    }
-
-    public static void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        actnorm("actnormInverse", "y", y, logs, bias, "x", x, "ld", ld);
-    }
-
-    public static void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        actnorm("actnormBackward", "x", x, logs, null, "gx", gx, "gLd", gLd);
-        same("actnormBackward", "x", x, "gy", gy);
-        shape("actnormBackward", "glogs", glogs, x.dim(1));
-        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
-    }
-
-    public static void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        rank("actnormInitStats", "x", x, 2, 4);
-        int c = x.dim(1);
-        shape("actnormInitStats", "mean", mean, c);
-        shape("actnormInitStats", "std", std, c);
-    }
-
     // ------------------------------------------------------------------ LU
-
-    /** The checks of every LU op on the factors; {@code op} names the op in messages. */
-    public static void luFactors(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        rank(op, "logs", logs, 1);
-        int c = logs.dim(0);
-        shape(op, "lower", lower, c, c);
-        shape(op, "upper", upper, c, c);
-        shape(op, "sign", sign, c);
-        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
-        require(distinct(perm.raw(), c), op, "perm must be a permutation of 0.." + (c - 1), logs);
-    }
-
-    public static void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        luFactors("luAssemble", perm, lower, upper, logs, sign);
-        int c = logs.dim(0);
-        shape("luAssemble", "w", w, c, c);
-    }
-
-    public static void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        luFactors("luSolve", perm, lower, upper, logs, sign);
-        rank("luSolve", "y", y, 2, 4);
-        int c = logs.dim(0);
-        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
-        same("luSolve", "y", y, "x", x);
-    }
-
-    public static void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                        Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        luFactors("luWeightBackward", perm, lower, upper, logs, sign);
-        int c = logs.dim(0);
-        shape("luWeightBackward", "gw", gw, c, c);
-        shape("luWeightBackward", "glower", glower, c, c);
-        shape("luWeightBackward", "gupper", gupper, c, c);
-        shape("luWeightBackward", "glogs", glogs, c);
-    }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
@@ -182,42 +115,6 @@ public final class OpChecks {
     public static void addScaledTotal(Tensor gLd) { rank("addScaledTotal", "gLd", gLd, 1); }
 
     // ------------------------------------------------------------------ MAF
-
-    private static void maf(String op, Tensor x, Tensor hh, String outName, Tensor out, String ldName, Tensor ld) {
-        rank(op, "x", x, 2);
-        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
-        same(op, "x", x, outName, out);
-        if (ld != null) perSample(op, ldName, ld, x);
-    }
-
-    public static void mafForward(Tensor x, Tensor hh, Tensor z, Tensor ld) { maf("mafForward", x, hh, "z", z, "ld", ld); }
-
-    public static void mafBackward(Tensor x, Tensor hh, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        maf("mafBackward", x, hh, "gx", gx, "gLd", gLd);
-        same("mafBackward", "x", x, "gz", gz);
-        same("mafBackward", "h", hh, "gh", gh);
-    }
-
-    /** The checks of the arguments as a whole; the per-layer chaining is {@link #mafInverseLayer}. */
-    public static void mafInverse(List<Tensor> weights, List<Tensor> biases, Index order, Tensor z, Tensor x, Tensor ld) {
-        rank("mafInverse", "z", z, 2);
-        int d = z.dim(1), layers = weights.size();
-        same("mafInverse", "z", z, "x", x);
-        perSample("mafInverse", "ld", ld, z);
-        require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
-        require(distinct(order.raw(), d), "mafInverse", "order must be a permutation of 0.." + (d - 1), z);
-        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
-        for (int i = 0; i < layers; i++) rank("mafInverse", "weights[" + i + "]", weights.get(i), 2);
-        require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
-                "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
-    }
-
-    /** Layer {@code i} of {@link #mafInverse}: its bias matches its outputs and its inputs the previous layer's outputs. */
-    public static void mafInverseLayer(List<Tensor> weights, List<Tensor> biases, int i) {
-        Tensor w = weights.get(i), b = biases.get(i);
-        require(b.numel() == w.dim(0) && (i == 0 || w.dim(1) == weights.get(i - 1).dim(0)), "mafInverse",
-                "layer " + i + " shapes do not chain", w, b);
-    }
 
     // ------------------------------------------------------------------ distributions
 

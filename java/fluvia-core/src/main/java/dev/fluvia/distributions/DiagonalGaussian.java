@@ -45,7 +45,7 @@ public final class DiagonalGaussian implements BaseDistribution {
         int d = mu.value().dim(0);
         Tensor flat = be.alloc(n, d), out = be.alloc(n, d);
         be.copy(e, flat);
-        be.actnormForward(flat, logSigma.value(), mu.value(), out, null);
+        be.actnorm().actnormForward(flat, logSigma.value(), mu.value(), out, null);
         be.copy(out, e);
         return e;
     }

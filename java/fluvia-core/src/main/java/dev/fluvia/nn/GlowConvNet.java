@@ -89,7 +89,7 @@ public final class GlowConvNet implements ConvConditioner {
     /** Inner ActNorm i applied to z (a new tensor); its log-det is irrelevant here and goes to a scratch vector. */
     private Tensor norm(int i, Tensor z) {
         Tensor u = be.alloc(z.shape());
-        be.actnormForward(z, anLogs[i].value(), anBias[i].value(), u, be.alloc(z.dim(0)));
+        be.actnorm().actnormForward(z, anLogs[i].value(), anBias[i].value(), u, be.alloc(z.dim(0)));
         return u;
     }
 
@@ -97,7 +97,7 @@ public final class GlowConvNet implements ConvConditioner {
     private void initNorm(int i, Tensor z) {
         if (be.toHost(anInit[i].value())[0] != 0f) return;
         Tensor m = be.alloc(width), sd = be.alloc(width);
-        be.actnormInitStats(z, m, sd);
+        be.actnorm().actnormInitStats(z, m, sd);
         float[] mean = be.toHost(m), std = be.toHost(sd);
         float[] ls = new float[width], b = new float[width];
         for (int c = 0; c < width; c++) {
@@ -160,7 +160,7 @@ public final class GlowConvNet implements ConvConditioner {
     /** ∂L/∂z of inner ActNorm i (its log-det does not enter L: zero gLd), accumulating its logs and bias gradients. */
     private Tensor normBackward(int i, Tensor z, Tensor gu) {
         Tensor gz = be.alloc(z.shape());
-        be.actnormBackward(z, anLogs[i].value(), gu, be.alloc(z.dim(0)), gz, anLogs[i].grad(), anBias[i].grad());
+        be.actnorm().actnormBackward(z, anLogs[i].value(), gu, be.alloc(z.dim(0)), gz, anLogs[i].grad(), anBias[i].grad());
         return gz;
     }
 

@@ -136,7 +136,7 @@ public final class Iaf implements Transform {
                 be.copy(gy, res);
                 be.axpy(-1f, r, res);                          // gy − B_y
                 Tensor u = be.alloc(n, dim);
-                be.mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
+                be.maf().mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
                 Tensor col = be.alloc(n, 1);
                 be.coupling().gather(u, single[j], col);
                 be.coupling().scatterAdd(col, single[j], v);              // v_j (was 0)
@@ -158,7 +158,7 @@ public final class Iaf implements Transform {
     /** The MAF's full VJP at y: returns {@code Jᵀ·w + gℓ·∇_y ld_F} and accumulates {@code B_θ(w, gℓ)} into the parameter gradients. */
     private Tensor vjpInput(Tensor y, Tensor h, Stash at, Tensor w, Tensor gLd, float clamp) {
         Tensor gx = be.alloc(y.shape()), gh = be.alloc(h.shape());
-        be.mafBackward(y, h, clamp, w, gLd, gx, gh);
+        be.maf().mafBackward(y, h, clamp, w, gLd, gx, gh);
         Tensor gxc = maf.made().backward(y, gh, at, "made");
         be.axpy(1f, gxc, gx);
         return gx;

@@ -86,7 +86,7 @@ public final class LuWeight {
     /** The current W {@code [C, C]} assembled from its factors (a new tensor). */
     public Tensor weight() {
         Tensor w = be.alloc(c, c);
-        be.luAssemble(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), w);
+        be.lu().luAssemble(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), w);
         return w;
     }
 
@@ -96,7 +96,7 @@ public final class LuWeight {
     /** Solves {@code W x = y} per sample (and per pixel of an image) and adds {@code −mult·Σ logs} into ld. */
     public Tensor inverse(Tensor y, Tensor ld, float mult) {
         Tensor x = be.alloc(y.shape());
-        be.luSolve(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), y, x);
+        be.lu().luSolve(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), y, x);
         be.addScaledSum(ld, logs.value(), -mult);
         return x;
     }
@@ -106,7 +106,7 @@ public final class LuWeight {
      * ({@code ∂/∂logs += mult·Σ_n gLd_n}).
      */
     public void backward(Tensor gw, Tensor gLd, float mult) {
-        be.luWeightBackward(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), gw, lower.grad(), upper.grad(), logs.grad());
+        be.lu().luWeightBackward(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), gw, lower.grad(), upper.grad(), logs.grad());
         be.addScaledTotal(logs.grad(), gLd, mult);
     }
 }

@@ -55,7 +55,7 @@ public final class PlainWeight {
         Index p = be.index(f.perm());
         Tensor lt = be.fromHost(h[0], c, c), ut = be.fromHost(h[1], c, c), lst = be.fromHost(h[2], c), sgt = be.fromHost(h[3], c);
         Tensor x = be.alloc(y.shape());
-        be.luSolve(p, lt, ut, lst, sgt, y, x);
+        be.lu().luSolve(p, lt, ut, lst, sgt, y, x);
         Tensor ldt = be.fromHost(new float[] {(float) SmallLinalg.logAbsDet(f)}, 1);
         be.addScaledSum(ld, ldt, -mult);
         for (Tensor t : new Tensor[] {lt, ut, lst, sgt, ldt}) be.release(t);

@@ -18,7 +18,10 @@ public final class KernelCheck {
 
     /** Every op family's validate-and-benchmark entries. */
     public static final List<FamilyBench> FAMILIES = List.of(
-            new dev.fluvia.backend.coupling.CouplingBench());
+            new dev.fluvia.backend.coupling.CouplingBench(),
+            new dev.fluvia.backend.maf.MafBench(),
+            new dev.fluvia.backend.lu.LuBench(),
+            new dev.fluvia.backend.actnorm.ActnormBench());
 
     /** A mismatch between the tested backend and the reference. */
     public static final class Mismatch extends RuntimeException {

@@ -73,6 +73,12 @@ public final class CpuBackend implements Backend {
 
     private final CpuCoupling coupling = new CpuCoupling(this);
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.maf.CpuMaf maf = new dev.fluvia.backend.maf.CpuMaf(this);
+    @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
+    private final dev.fluvia.backend.lu.CpuLu lu = new dev.fluvia.backend.lu.CpuLu(this);
+    @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
+    private final dev.fluvia.backend.actnorm.CpuActnorm actnorm = new dev.fluvia.backend.actnorm.CpuActnorm(this);
+    @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */
@@ -103,7 +109,7 @@ public final class CpuBackend implements Backend {
      * worker thread may touch it; return it with {@link #returnScratch}. Contents are undefined. Not counted in
      * {@link #pooledBytesInUse()} (that figure is about tensors).
      */
-    MemorySegment takeScratch(long bytes) {
+    public MemorySegment takeScratch(long bytes) {
         long b = Math.max(4, bytes);
         synchronized (free) {
             ArrayDeque<MemorySegment> q = free.get(b);
@@ -114,7 +120,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Gives back a segment from {@link #takeScratch}; it is reused by later scratch and tensor allocations. */
-    void returnScratch(MemorySegment seg) {
+    public void returnScratch(MemorySegment seg) {
         synchronized (free) { free.computeIfAbsent(seg.byteSize(), k -> new ArrayDeque<>()).push(seg); }
     }
 
@@ -345,6 +351,18 @@ public final class CpuBackend implements Backend {
     private static float get(MemorySegment s, long i) { return s.getAtIndex(HostTensor.F, i); }
     private static void set(MemorySegment s, long i, float v) { s.setAtIndex(HostTensor.F, i, v); }
 
+    // ------------------------------------------------------------------ GEMM for the op families
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C on raw row-major segments (the blocked, vectorised GEMM of this backend), with an optional
+     * fused epilogue {@code pre = C + bias}, {@code C = act(pre)} ({@code bias}, {@code act} and {@code pre} null for none).
+     */
+    public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, MemorySegment a, MemorySegment b, float beta, MemorySegment c,
+                     MemorySegment bias, Activation act, MemorySegment pre) {
+        Gemm.Epilogue ep = act == null && bias == null && pre == null ? null : new Gemm.Epilogue(bias, act == null ? Activation.IDENTITY : act, pre);
+        Gemm.gemm(this, ta, tb, m, n, k, alpha, a, b, beta, c, ep);
+    }
+
     // ------------------------------------------------------------------ dense
 
     @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
@@ -405,191 +423,7 @@ public final class CpuBackend implements Backend {
 
     private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
-    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        OpChecks.actnormForward(x, logs, bias, y, ld);
-        actnormApply(x, logs, bias, y, ld, false);
-    }
-
-    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        OpChecks.actnormInverse(y, logs, bias, x, ld);
-        actnormApply(y, logs, bias, x, ld, true);
-    }
-
-    private void actnormApply(Tensor in, Tensor logs, Tensor bias, Tensor out, Tensor ld, boolean inverse) {
-        int n = in.dim(0), c = in.dim(1), hw = hw(in);
-        float[] ls = toHost(logs), bs = bias == null ? new float[c] : toHost(bias);
-        float[] sc = new float[c];
-        double sum = 0;
-        for (int i = 0; i < c; i++) { sc[i] = (float) Math.exp(inverse ? -ls[i] : ls[i]); sum += ls[i]; }
-        float ldTerm = (float) ((inverse ? -sum : sum) * hw);
-        MemorySegment is = h(in).seg, os = h(out).seg, lds = ld == null ? null : h(ld).seg;
-        forRows(n, in.numel(), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    for (int p = 0; p < hw; p++) {
-                        float v = get(is, base + p);
-                        set(os, base + p, inverse ? (v - bs[ch]) * sc[ch] : v * sc[ch] + bs[ch]);
-                    }
-                }
-                if (lds != null) set(lds, r, get(lds, r) + ldTerm);
-            }
-        });
-    }
-
-    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x);
-        float[] ls = toHost(logs);
-        float[] sc = new float[c];
-        for (int i = 0; i < c; i++) sc[i] = (float) Math.exp(ls[i]);
-        MemorySegment xs = h(x).seg, gys = h(gy).seg, gxs = gx == null ? null : h(gx).seg, gls = h(gLd).seg;
-        double[] acc = reduceRows(n, 2 * c + 1, x.numel(), (lo, hi, a) -> {
-            for (int r = lo; r < hi; r++) {
-                a[2 * c] += get(gls, r);
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    double sxy = 0, sg = 0;
-                    for (int p = 0; p < hw; p++) {
-                        float g = get(gys, base + p);
-                        sxy += (double) g * get(xs, base + p);
-                        sg += g;
-                        if (gxs != null) set(gxs, base + p, g * sc[ch]);
-                    }
-                    a[ch] += sxy;
-                    a[c + ch] += sg;
-                }
-            }
-        });
-        MemorySegment gl = h(glogs).seg, gb = gbias == null ? null : h(gbias).seg;
-        double ldTotal = acc[2 * c] * hw;
-        for (int ch = 0; ch < c; ch++) {
-            set(gl, ch, (float) (get(gl, ch) + acc[ch] * sc[ch] + ldTotal));
-            if (gb != null) set(gb, ch, (float) (get(gb, ch) + acc[c + ch]));
-        }
-    }
-
-    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        OpChecks.actnormInitStats(x, mean, std);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x);
-        MemorySegment xs = h(x).seg;
-        // per chunk Welford (count, mean, M2) per channel, merged in chunk order (Chan et al.)
-        int chunks = (n + CHUNK - 1) / CHUNK;
-        double[][] parts = new double[chunks][3 * c];
-        forChunks(chunks, ci -> {
-            double[] a = parts[ci];
-            for (int r = ci * CHUNK, e = Math.min(n, (ci + 1) * CHUNK); r < e; r++)
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    for (int p = 0; p < hw; p++) {
-                        double v = get(xs, base + p);
-                        double cnt = ++a[3 * ch], dlt = v - a[3 * ch + 1];
-                        a[3 * ch + 1] += dlt / cnt;
-                        a[3 * ch + 2] += dlt * (v - a[3 * ch + 1]);
-                    }
-                }
-        });
-        float[] mo = new float[c], so = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            double cnt = 0, mu = 0, m2 = 0;
-            for (double[] p : parts) {
-                double nb = p[3 * ch];
-                if (nb == 0) continue;
-                double dlt = p[3 * ch + 1] - mu, tot = cnt + nb;
-                mu += dlt * nb / tot;
-                m2 += p[3 * ch + 2] + dlt * dlt * cnt * nb / tot;
-                cnt = tot;
-            }
-            mo[ch] = (float) mu;
-            so[ch] = (float) Math.sqrt(cnt > 0 ? m2 / cnt : 0);
-        }
-        upload(mo, mean);
-        upload(so, std);
-    }
-
     // ------------------------------------------------------------------ LU
-
-    /** Host float64 copies of L' and U' (dense), used by the small C×C LU ops. */
-    private double[][] luFactors(Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        int c = logs.dim(0);
-        float[] lo = toHost(lower), up = toHost(upper), ls = toHost(logs), sg = toHost(sign);
-        double[] l = new double[c * c], u = new double[c * c];
-        for (int i = 0; i < c; i++)
-            for (int j = 0; j < c; j++) {
-                l[i * c + j] = i > j ? lo[i * c + j] : (i == j ? 1 : 0);
-                u[i * c + j] = i < j ? up[i * c + j] : (i == j ? sg[i] * Math.exp(ls[i]) : 0);
-            }
-        return new double[][] {l, u};
-    }
-
-    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        float[] out = new float[c * c];
-        for (int i = 0; i < c; i++) {
-            int src = p[i]; // row i of W = row perm[i] of L'U'
-            for (int j = 0; j < c; j++) {
-                double s = 0;
-                for (int q = 0; q <= Math.min(src, j); q++) s += l[src * c + q] * u[q * c + j];
-                out[i * c + j] = (float) s;
-            }
-        }
-        upload(out, w);
-    }
-
-    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        int n = y.dim(0), hw = hw(y);
-        MemorySegment ys = h(y).seg, xs = h(x).seg;
-        forRows(n, (long) n * hw * c * c, (lo, hi) -> {
-            double[] v = new double[c];
-            for (int r = lo; r < hi; r++)
-                for (int px = 0; px < hw; px++) {
-                    long base = (long) r * c * hw + px;
-                    // Pᵀ y: (P M)[i] = M[p[i]]  ⇒  (Pᵀ y)[p[i]] = y[i]
-                    for (int i = 0; i < c; i++) v[p[i]] = get(ys, base + (long) i * hw);
-                    for (int i = 0; i < c; i++) { double s = v[i]; for (int q = 0; q < i; q++) s -= l[i * c + q] * v[q]; v[i] = s; }
-                    for (int i = c - 1; i >= 0; i--) { double s = v[i]; for (int q = i + 1; q < c; q++) s -= u[i * c + q] * v[q]; v[i] = s / u[i * c + i]; }
-                    for (int i = 0; i < c; i++) set(xs, base + (long) i * hw, (float) v[i]);
-                }
-        });
-    }
-
-    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        float[] g = toHost(gw);
-        double[] gm = new double[c * c]; // Pᵀ gw: row p[i] of Pᵀgw = row i of gw
-        for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) gm[p[i] * c + j] = g[i * c + j];
-        float[] gl = toHost(glower), gu = toHost(gupper), gs = toHost(glogs);
-        for (int i = 0; i < c; i++)
-            for (int j = 0; j < c; j++) {
-                if (i > j) { // (Pᵀgw · U'ᵀ)[i, j]
-                    double s = 0;
-                    for (int q = 0; q < c; q++) s += gm[i * c + q] * u[j * c + q];
-                    gl[i * c + j] += (float) s;
-                } else { // (L'ᵀ · Pᵀgw)[i, j]
-                    double s = 0;
-                    for (int q = 0; q < c; q++) s += l[q * c + i] * gm[q * c + j];
-                    if (i < j) gu[i * c + j] += (float) s;
-                    else gs[i] += (float) (s * u[i * c + i]); // d(sign·exp(logs))/dlogs = U'_ii
-                }
-            }
-        upload(gl, glower);
-        upload(gu, gupper);
-        upload(gs, glogs);
-    }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
@@ -608,113 +442,6 @@ public final class CpuBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ MAF
-
-    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        OpChecks.mafForward(x, hh, z, ld);
-        int n = x.dim(0), d = x.dim(1);
-        MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
-        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < d; j++) {
-                    float mu = get(hs, (long) r * 2 * d + j), raw = get(hs, (long) r * 2 * d + d + j);
-                    double a = clamp * Math.tanh(raw / clamp);
-                    set(zs, (long) r * d + j, (float) ((get(xs, (long) r * d + j) - mu) * Math.exp(-a)));
-                    acc -= a;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
-        int n = x.dim(0), d = x.dim(1);
-        MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float gl = get(gls, r);
-                for (int j = 0; j < d; j++) {
-                    long hp = (long) r * 2 * d;
-                    float mu = get(hs, hp + j), raw = get(hs, hp + d + j);
-                    double th = Math.tanh(raw / clamp), a = clamp * th, e = Math.exp(-a);
-                    float xv = get(xs, (long) r * d + j), g = get(gzs, (long) r * d + j);
-                    double zv = (xv - mu) * e;
-                    double gA = -g * zv - gl;                  // ∂L/∂α: z depends via exp(−α), ld via −α
-                    set(gxs, (long) r * d + j, (float) (g * e));
-                    set(ghs, hp + j, (float) (-g * e));         // ∂L/∂μ
-                    set(ghs, hp + d + j, (float) (gA * (1 - th * th)));
-                }
-            }
-        });
-    }
-
-    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
-                                     Tensor z, Tensor x, Tensor ld) {
-        OpChecks.mafInverse(weights, biases, order, z, x, ld);
-        int n = z.dim(0), d = z.dim(1), layers = weights.size();
-        float[][] w = new float[layers][], b = new float[layers][];
-        int[] outs = new int[layers], ins = new int[layers];
-        for (int i = 0; i < layers; i++) {
-            w[i] = toHost(weights.get(i)); b[i] = toHost(biases.get(i));
-            outs[i] = weights.get(i).dim(0); ins[i] = weights.get(i).dim(1);
-            OpChecks.mafInverseLayer(weights, biases, i);
-        }
-        int[] ord = ix(order);
-        MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
-        MemorySegment[] wseg = new MemorySegment[layers], bseg = new MemorySegment[layers];
-        for (int i = 0; i < layers; i++) { wseg[i] = h(weights.get(i)).seg; bseg[i] = h(biases.get(i)).seg; }
-        // Rows are processed a chunk at a time. The first layer's pre-activation a1 = W1·x + b1 is kept per row and
-        // updated by a rank-1 term when x_d is set (no full first-layer pass per dimension); the deeper hidden layers run
-        // as one GEMM per chunk and step (bias + activation in the GEMM epilogue); the output layer only for the two
-        // rows (μ_d, raw α_d) of the dimension being produced.
-        forRows(n, Long.MAX_VALUE, (lo, hi) -> {
-            int m = hi - lo, h0 = outs[0];
-            float[] a1 = new float[m * h0];
-            for (int r = 0; r < m; r++) System.arraycopy(b[0], 0, a1, r * h0, h0);
-            double[] acc = new double[m];
-            // hidden activations of this chunk: pooled off-heap scratch of the backend's shared arena, because the GEMM
-            // below hands row blocks of it to the pool's worker threads (a confined arena would throw WrongThreadException)
-            MemorySegment[] hs = new MemorySegment[layers];
-            try {
-                for (int L = 0; L < layers - 1; L++) hs[L] = takeScratch((long) CHUNK * outs[L] * 4);
-                for (int step = 0; step < d; step++) {
-                    int dim = ord[step];
-                    for (int L = 0; L < layers - 1; L++) {
-                        if (L == 0) for (int i = 0; i < m * h0; i++) set(hs[0], i, act.apply(a1[i]));
-                        else Gemm.gemm(this, false, true, m, outs[L], ins[L], 1f, hs[L - 1], wseg[L], 0f, hs[L],
-                                new Gemm.Epilogue(bseg[L], act, null));
-                    }
-                    int lo2 = layers - 1, k = ins[lo2];
-                    for (int r = 0; r < m; r++) {
-                        double mu, raw;
-                        if (layers == 1) {
-                            mu = a1[r * h0 + dim]; raw = a1[r * h0 + d + dim];
-                        } else {
-                            MemorySegment prev = hs[lo2 - 1];
-                            double s1 = b[lo2][dim], s2 = b[lo2][d + dim];
-                            int w1 = dim * k, w2 = (d + dim) * k;
-                            for (int q = 0; q < k; q++) {
-                                float pv = get(prev, (long) r * k + q);
-                                s1 += w[lo2][w1 + q] * pv;
-                                s2 += w[lo2][w2 + q] * pv;
-                            }
-                            mu = (float) s1; raw = (float) s2;
-                        }
-                        double a = clamp * Math.tanh((float) raw / clamp);
-                        long p = (long) (lo + r) * d + dim;
-                        float xv = (float) (get(zs, p) * Math.exp(a) + (float) mu);
-                        set(xs, p, xv);
-                        acc[r] += a;
-                        for (int o = 0; o < h0; o++) a1[r * h0 + o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
-                    }
-                }
-            } finally {
-                for (MemorySegment seg : hs) if (seg != null) returnScratch(seg);
-            }
-            for (int r = 0; r < m; r++) set(ls, lo + r, (float) (get(ls, lo + r) + acc[r]));
-        });
-    }
 
     // ------------------------------------------------------------------ distributions and reductions
 

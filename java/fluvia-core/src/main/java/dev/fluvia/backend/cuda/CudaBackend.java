@@ -48,7 +48,7 @@ import jcuda.driver.CUgraphExec;
  * when libcuda is absent.
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
+    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
@@ -175,6 +175,9 @@ public final class CudaBackend implements Backend {
         cublasHandle = handle;
         cx = new CudaContext(this, r);
         coupling = new CudaCoupling(cx);
+        maf = new dev.fluvia.backend.maf.CudaMaf(cx);
+        lu = new dev.fluvia.backend.lu.CudaLu(cx);
+        actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
     }
 
     @Override public String name() { return "cuda"; }
@@ -184,6 +187,12 @@ public final class CudaBackend implements Backend {
     private final CudaContext cx;
     private final CudaCoupling coupling;
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.maf.CudaMaf maf;
+    @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
+    private final dev.fluvia.backend.lu.CudaLu lu;
+    @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
+    private final dev.fluvia.backend.actnorm.CudaActnorm actnorm;
+    @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */
@@ -496,87 +505,7 @@ public final class CudaBackend implements Backend {
 
     private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
-    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        OpChecks.actnormForward(x, logs, bias, y, ld);
-        kern.actnormForward(kern.elementwise(Math.max(x.numel(), x.dim(0))), p(x), p(logs), p(bias), p(y), p(ld), x.dim(0), x.dim(1), hw(x));
-    }
-
-    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        OpChecks.actnormInverse(y, logs, bias, x, ld);
-        kern.actnormInverse(kern.elementwise(Math.max(y.numel(), y.dim(0))), p(y), p(logs), p(bias), p(x), p(ld), y.dim(0), y.dim(1), hw(y));
-    }
-
-    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
-        rt.makeCurrent();
-        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
-        if (c == 0) return;
-        DeviceBlock pxy = scratch((long) ch * c * 8), pg = scratch((long) ch * c * 8), pld = scratch(ch * 8L);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK, e0 = 4 * r0 * c * hw;
-            int rows = groupRows(n, c0, cnt);
-            DeviceAddress pxyAt = pxy.offset(8L * c0 * c), pgAt = pg.offset(8L * c0 * c), pldAt = pld.offset(8L * c0);
-            if (hw == 1) kern.actnormBackwardPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0),
-                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, pxyAt, pgAt, pldAt);
-            else kern.actnormBackwardPartialsPlanes(Kernels.grid(c, cnt, THREADS, 0),
-                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, hw, pxyAt, pgAt, pldAt);
-        });
-        kern.actnormBackwardFinalize(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), pxy, pg, pld, ch, c, hw, p(logs), p(glogs), p(gbias));
-        free(pxy); free(pg); free(pld);
-    }
-
-    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        OpChecks.actnormInitStats(x, mean, std);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
-        rt.makeCurrent();
-        if (c == 0) return;
-        DeviceBlock part = scratch((long) ch * c * 3 * 8);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK;
-            int rows = groupRows(n, c0, cnt);
-            DeviceAddress partAt = part.offset(8L * 3 * c0 * c);
-            if (hw == 1) kern.actnormInitStatsPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0), at(x, 4 * r0 * c), rows, c, partAt);
-            else kern.actnormInitStatsPartialsPlanes(Kernels.grid(c, cnt, THREADS, 3 * THREADS * 8), at(x, 4 * r0 * c * hw), rows, c, hw, partAt);
-        });
-        kern.actnormInitStats(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, c, p(mean), p(std));
-        free(part);
-    }
-
     // ------------------------------------------------------------------ LU
-
-    /** CUDA-only (the kernels index by the inverse permutation): perm must be a permutation. */
-    private static void isPermutation(String op, Index perm, Tensor logs) {
-        int c = logs.dim(0);
-        require(di(perm).distinct && java.util.Arrays.stream(perm.raw()).allMatch(v -> v >= 0 && v < c), op,
-                "perm must be a permutation of 0.." + (c - 1), logs);
-    }
-
-    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
-        isPermutation("luAssemble", perm, logs);
-        int c = logs.dim(0);
-        kern.luAssemble(kern.elementwise((long) c * c), p(perm), p(lower), p(upper), p(logs), p(sign), p(w), c);
-    }
-
-    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
-        isPermutation("luSolve", perm, logs);
-        int c = logs.dim(0);
-        long cols = (long) y.dim(0) * hw(y);
-        if (cols == 0 || c == 0) return;
-        DeviceBlock v = scratch(cols * c * 8);
-        kern.luSolve(kern.elementwise(cols), p(perm), p(lower), p(upper), p(logs), p(sign), p(y), p(x), v, y.dim(0), c, hw(y));
-        free(v);
-    }
-
-    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
-        isPermutation("luWeightBackward", perm, logs);
-        int c = logs.dim(0);
-        DeviceBlock inv = inverse(di(perm));
-        kern.luWeightBackward(kern.elementwise((long) c * c), inv, p(lower), p(upper), p(logs), p(sign), p(gw), p(glower), p(gupper), p(glogs), c);
-    }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
@@ -595,51 +524,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ MAF
-
-    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        OpChecks.mafForward(x, hh, z, ld);
-        kern.mafForward(kern.rows(x.dim(0)), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(z), p(ld));
-    }
-
-    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
-        kern.mafBackward(kern.elementwise(x.numel()), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(gz), p(gLd), p(gx), p(gh));
-    }
-
-    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
-                                     Tensor z, Tensor x, Tensor ld) {
-        OpChecks.mafInverse(weights, biases, order, z, x, ld);
-        int n = z.dim(0), dd = z.dim(1), layers = weights.size();
-        // CUDA-only checks (the kernel reads through order and each weight's address without further bounds)
-        for (int v : order.raw()) require(v >= 0 && v < dd, "mafInverse", "order entry " + v + " out of range [0," + dd + ")", z);
-        long[] wp = new long[layers], bp = new long[layers];
-        int[] dims = new int[layers + 1];
-        dims[0] = dd;
-        int hbuf = 1;
-        for (int i = 0; i < layers; i++) {
-            Tensor w = weights.get(i), b = biases.get(i);
-            rank("mafInverse", "weights[" + i + "]", w, 2);
-            OpChecks.mafInverseLayer(weights, biases, i);
-            wp[i] = d(w).address();
-            bp[i] = d(b).address();
-            dims[i + 1] = w.dim(0);
-            if (i < layers - 1) hbuf = Math.max(hbuf, w.dim(0));
-        }
-        if (n == 0 || dd == 0) return;
-        int h0 = dims[1];
-        long smem = 3L * MAF_TILE * 8 + 4L * MAF_TILE * (h0 + 2L * hbuf + 1);
-        require(smem <= Integer.MAX_VALUE, "mafInverse", "network too wide", weights.get(0));
-        rt.makeCurrent();
-        rt.allowSharedMemory("mafInverse", (int) smem);
-        DeviceBlock wArr = scratch(layers * 8L), bArr = scratch(layers * 8L), dArr = scratch(dims.length * 4L);
-        uploadBytes(MemorySegment.ofArray(wp), wArr);
-        uploadBytes(MemorySegment.ofArray(bp), bArr);
-        uploadBytes(MemorySegment.ofArray(dims), dArr);
-        int tiles = (n + MAF_TILE - 1) / MAF_TILE;
-        int grid = Math.max(1, Math.min(tiles, rt.multiprocessors * 8));
-        kern.mafInverse(Kernels.grid(grid, 1, MAF_THREADS, (int) smem), wArr, bArr, dArr, layers, act.ordinal(), p(order), clamp, p(z), p(x), p(ld), n, hbuf);
-        free(wArr); free(bArr); free(dArr);
-    }
 
     // ------------------------------------------------------------------ distributions and reductions
 

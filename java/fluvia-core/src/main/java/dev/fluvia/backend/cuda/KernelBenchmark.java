@@ -77,26 +77,6 @@ public final class KernelBenchmark {
         Tensor x = rand(2, n, d), y = be.alloc(n, d), ld = be.alloc(n), gLd = rand(1, n);
         String nd = n + "x" + d;
         double f = 4.0;
-        Tensor logs = rand(0.5, d), bias = rand(0.5, d), glogs = be.alloc(d), gbias = be.alloc(d);
-        time("actnormForward", nd, f * 2.0 * n * d, 0, () -> be.actnormForward(x, logs, bias, y, ld));
-        time("actnormBackward", nd, f * 3.0 * n * d, 0, () -> be.actnormBackward(x, logs, x, gLd, y, glogs, gbias));
-        time("actnormInitStats", nd, f * n * d, 0, () -> be.actnormInitStats(x, glogs, gbias));
-        Tensor img = rand(1, n / 16, 48, 16, 16), img2 = be.alloc(n / 16, 48, 16, 16), ldi = be.alloc(n / 16), c48 = rand(0.2, 48), c48b = rand(0.2, 48);
-        time("actnormForward (NCHW)", (n / 16) + "x48x16x16", f * 2.0 * img.numel(), 0, () -> be.actnormForward(img, c48, c48b, img2, ldi));
-        Index p48 = be.index(java.util.stream.IntStream.range(0, 48).map(i -> 47 - i).toArray());
-        Tensor low = rand(0.2, 48, 48), up = rand(0.2, 48, 48), sg = be.fromHost(new float[48], 48);
-        be.fill(sg, 1f);
-        time("luSolve (NCHW, C=48)", (n / 16) + "x48x16x16", f * 2.0 * img.numel(), 2.0 * 48 * img.numel(), () -> be.luSolve(p48, low, up, c48, sg, img, img2));
-        Tensor hm = rand(2, n, 2 * d), gz = rand(1, n, d), ghm = be.alloc(n, 2 * d);
-        time("mafForward", nd, f * 4.0 * n * d, 0, () -> be.mafForward(x, hm, 2f, y, ld));
-        time("mafBackward", nd, f * 7.0 * n * d, 0, () -> be.mafBackward(x, hm, 2f, gz, gLd, y, ghm));
-        int md = 64;
-        Tensor w0 = rand(0.1, hid, md), b0 = rand(0.1, hid), w1 = rand(0.05, hid, hid), b1 = rand(0.1, hid), w2 = rand(0.05, 2 * md, hid), b2 = rand(0.1, 2 * md);
-        Tensor zm = rand(1, n, md), xm = be.alloc(n, md);
-        Index ord = be.index(java.util.stream.IntStream.range(0, md).toArray());
-        double mafFlops = 2.0 * n * md * ((double) hid * hid + 2.0 * hid + hid);
-        time("mafInverse (D=64, 2x1024 hidden)", n + "x" + md, f * 2.0 * n * md, mafFlops,
-                () -> be.mafInverse(List.of(w0, w1, w2), List.of(b0, b1, b2), Activation.RELU, ord, 2f, zm, xm, ld));
         Tensor xin = rand(1, n, d), w = rand(0.05, hid, d), bb = rand(0.1, hid), pre = be.alloc(n, hid), yo = be.alloc(n, hid);
         time("linearForward (gemm+epilogue)", n + "x" + d + "->" + hid, f * (n * d + (double) hid * d + 3.0 * n * hid), 2.0 * n * d * hid,
                 () -> be.linearForward(xin, w, bb, Activation.SILU, pre, yo));

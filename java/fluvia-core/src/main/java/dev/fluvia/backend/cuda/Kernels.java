@@ -28,46 +28,6 @@ final class Kernels {
 
     // ------------------------------------------------------------------ kernels/actnorm.cu
 
-    /** {@code actnormForward(float* x, float* logs, float* bias, float* y, float* ld, int n, int c, int hw)} */
-    void actnormForward(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress bias, DeviceAddress y, DeviceAddress ld, int n, int c, int hw) {
-        go("actnormForward", launch, x, logs, bias, y, ld, n, c, hw);
-    }
-
-    /** {@code actnormInverse(float* y, float* logs, float* bias, float* x, float* ld, int n, int c, int hw)} */
-    void actnormInverse(Launch launch, DeviceAddress y, DeviceAddress logs, DeviceAddress bias, DeviceAddress x, DeviceAddress ld, int n, int c, int hw) {
-        go("actnormInverse", launch, y, logs, bias, x, ld, n, c, hw);
-    }
-
-    /** {@code actnormBackwardPartialsRows(float* x, float* logs, float* gy, float* gLd, float* gx, int n, int c, double* pxy, double* pg, double* pld)} */
-    void actnormBackwardPartialsRows(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, int n, int c, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld) {
-        go("actnormBackwardPartialsRows", launch, x, logs, gy, gLd, gx, n, c, pxy, pg, pld);
-    }
-
-    /** {@code actnormBackwardPartialsPlanes(float* x, float* logs, float* gy, float* gLd, float* gx, int n, int c, int hw, double* pxy, double* pg, double* pld)} */
-    void actnormBackwardPartialsPlanes(Launch launch, DeviceAddress x, DeviceAddress logs, DeviceAddress gy, DeviceAddress gLd, DeviceAddress gx, int n, int c, int hw, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld) {
-        go("actnormBackwardPartialsPlanes", launch, x, logs, gy, gLd, gx, n, c, hw, pxy, pg, pld);
-    }
-
-    /** {@code actnormBackwardFinalize(double* pxy, double* pg, double* pld, int chunks, int c, int hw, float* logs, float* glogs, float* gbias)} */
-    void actnormBackwardFinalize(Launch launch, DeviceAddress pxy, DeviceAddress pg, DeviceAddress pld, int chunks, int c, int hw, DeviceAddress logs, DeviceAddress glogs, DeviceAddress gbias) {
-        go("actnormBackwardFinalize", launch, pxy, pg, pld, chunks, c, hw, logs, glogs, gbias);
-    }
-
-    /** {@code actnormInitStatsPartialsRows(float* x, int n, int c, double* part)} */
-    void actnormInitStatsPartialsRows(Launch launch, DeviceAddress x, int n, int c, DeviceAddress part) {
-        go("actnormInitStatsPartialsRows", launch, x, n, c, part);
-    }
-
-    /** {@code actnormInitStatsPartialsPlanes(float* x, int n, int c, int hw, double* part)} */
-    void actnormInitStatsPartialsPlanes(Launch launch, DeviceAddress x, int n, int c, int hw, DeviceAddress part) {
-        go("actnormInitStatsPartialsPlanes", launch, x, n, c, hw, part);
-    }
-
-    /** {@code actnormInitStats(double* part, int chunks, int c, float* mean, float* std)} */
-    void actnormInitStats(Launch launch, DeviceAddress part, int chunks, int c, DeviceAddress mean, DeviceAddress std) {
-        go("actnormInitStats", launch, part, chunks, c, mean, std);
-    }
-
     // ------------------------------------------------------------------ kernels/coupling.cu
 
     // ------------------------------------------------------------------ kernels/elementwise.cu
@@ -226,35 +186,6 @@ final class Kernels {
 
     // ------------------------------------------------------------------ kernels/lu.cu
 
-    /** {@code luAssemble(int* perm, float* lower, float* upper, float* logs, float* sign, float* w, int c)} */
-    void luAssemble(Launch launch, DeviceAddress perm, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress w, int c) {
-        go("luAssemble", launch, perm, lower, upper, logs, sign, w, c);
-    }
-
-    /** {@code luSolve(int* perm, float* lower, float* upper, float* logs, float* sign, float* y, float* x, double* v, int n, int c, int hw)} */
-    void luSolve(Launch launch, DeviceAddress perm, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress y, DeviceAddress x, DeviceAddress v, int n, int c, int hw) {
-        go("luSolve", launch, perm, lower, upper, logs, sign, y, x, v, n, c, hw);
-    }
-
-    /** {@code luWeightBackward(int* permInv, float* lower, float* upper, float* logs, float* sign, float* gw, float* glower, float* gupper, float* glogs, int c)} */
-    void luWeightBackward(Launch launch, DeviceAddress permInv, DeviceAddress lower, DeviceAddress upper, DeviceAddress logs, DeviceAddress sign, DeviceAddress gw, DeviceAddress glower, DeviceAddress gupper, DeviceAddress glogs, int c) {
-        go("luWeightBackward", launch, permInv, lower, upper, logs, sign, gw, glower, gupper, glogs, c);
-    }
-
     // ------------------------------------------------------------------ kernels/maf.cu
 
-    /** {@code mafForward(float* x, float* h, int n, int d, float clamp, float* z, float* ld)} */
-    void mafForward(Launch launch, DeviceAddress x, DeviceAddress h, int n, int d, float clamp, DeviceAddress z, DeviceAddress ld) {
-        go("mafForward", launch, x, h, n, d, clamp, z, ld);
-    }
-
-    /** {@code mafBackward(float* x, float* h, int n, int d, float clamp, float* gz, float* gLd, float* gx, float* gh)} */
-    void mafBackward(Launch launch, DeviceAddress x, DeviceAddress h, int n, int d, float clamp, DeviceAddress gz, DeviceAddress gLd, DeviceAddress gx, DeviceAddress gh) {
-        go("mafBackward", launch, x, h, n, d, clamp, gz, gLd, gx, gh);
-    }
-
-    /** {@code mafInverse(float** weights, float** biases, int* dims, int layers, int act, int* order, float clamp, float* z, float* x, float* ld, int n, int hbuf)} */
-    void mafInverse(Launch launch, DeviceAddress weights, DeviceAddress biases, DeviceAddress dims, int layers, int act, DeviceAddress order, float clamp, DeviceAddress z, DeviceAddress x, DeviceAddress ld, int n, int hbuf) {
-        go("mafInverse", launch, weights, biases, dims, layers, act, order, clamp, z, x, ld, n, hbuf);
-    }
 }
