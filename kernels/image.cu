@@ -94,40 +94,6 @@ extern "C" __global__ void channelCopy(float* __restrict__ full, float* __restri
     }
 }
 
-/** out[r] += Σ_j −½((z−μ)/σ)² − log σ − ½ log 2π with per-element μ, log σ (warp per row, double). */
-extern "C" __global__ void condNormalLogProb(const float* __restrict__ z, const float* __restrict__ mu, const float* __restrict__ logSigma,
-                                             int n, int d, float* out) {
-    int lane = threadIdx.x & (FLV_WARP - 1);
-    FLV_FOR_ROWS_BY_WARP(r, n) {
-        double s = 0.0;
-        for (int j = lane; j < d; j += FLV_WARP) {
-            long long i = r * d + j;
-            double ls = logSigma[i], u = ((double) z[i] - mu[i]) * exp(-ls);
-            s += -0.5 * u * u - ls - 0.5 * FLV_LOG_2PI;
-        }
-        s = flvWarpSum(s);
-        if (lane == 0) out[r] = (float) ((double) out[r] + s);
-    }
-}
-
-/** gz = −u/σ·g (gz may be null), gmu = u/σ·g, glogSigma = (u² − 1)·g, all overwritten; u = (z − μ)/σ, g = gOut[r]. */
-extern "C" __global__ void condNormalLogProbBackward(const float* __restrict__ z, const float* __restrict__ mu,
-                                                     const float* __restrict__ logSigma, const float* __restrict__ gOut, int n, int d,
-                                                     float* __restrict__ gz, float* __restrict__ gmu, float* __restrict__ glogSigma) {
-    FLV_FOR(i, (long long) n * d) {
-        double g = gOut[i / d], inv = exp(-(double) logSigma[i]), u = ((double) z[i] - mu[i]) * inv;
-        if (gz != nullptr) gz[i] = (float) (-u * inv * g);
-        gmu[i] = (float) (u * inv * g);
-        glogSigma[i] = (float) ((u * u - 1.0) * g);
-    }
-}
-
-/** z = μ + T·exp(log σ)·ε. */
-extern "C" __global__ void condNormalSample(const float* __restrict__ mu, const float* __restrict__ logSigma, const float* __restrict__ eps,
-                                            float temperature, long long n, float* __restrict__ z) {
-    FLV_FOR(i, n) z[i] = (float) ((double) mu[i] + (double) temperature * exp((double) logSigma[i]) * eps[i]);
-}
-
 /**
  * Logit pre-processing, warp per row. inverse 0: p = λ + (1−2λ)x, out = log p − log(1−p); inverse 1: p = sigmoid(in),
  * out = (p − λ)/(1−2λ). ld[r] += ±Σ (log(1−2λ) − log p − log(1−p)).

@@ -247,14 +247,14 @@ class CpuFlowOpsTest {
         int n = 67;
         float[] ld0 = f.rand(n), v = f.rand(13), g0 = f.rand(13), gLd = f.rand(n);
         Tensor ld = f.t(ld0, n);
-        be.addScaledSum(ld, f.t(v, 13), 2.5f);
+        be.reduce().addScaledSum(ld, f.t(v, 13), 2.5f);
         double s = 0;
         for (float x : v) s += x;
         double[] ref = new double[n];
         for (int r = 0; r < n; r++) ref[r] = ld0[r] + 2.5 * s;
         f.assertClose("addScaledSum", ref, ld, EW_ATOL, EW_RTOL);
         Tensor g = f.t(g0, 13);
-        be.addScaledTotal(g, f.t(gLd, n), -1.5f);
+        be.reduce().addScaledTotal(g, f.t(gLd, n), -1.5f);
         double t = 0;
         for (float x : gLd) t += x;
         double[] gr = new double[13];
@@ -386,7 +386,7 @@ class CpuFlowOpsTest {
             int n = s[0], d = s[1];
             float[] z = f.rand(n * d, 2), out0 = f.rand(n), mu = f.rand(d), ls = f.rand(d, 0.5), gOut = f.rand(n);
             Tensor out = f.t(out0, n);
-            be.stdNormalLogProb(f.t(z, n, d), out);
+            be.dist().stdNormalLogProb(f.t(z, n, d), out);
             java.util.function.Function<double[], double[]> std = zz -> {
                 double[] r = new double[n];
                 for (int i = 0; i < n; i++) { double q = 0; for (int j = 0; j < d; j++) q += zz[i * d + j] * zz[i * d + j]; r[i] = -0.5 * q - 0.5 * d * Math.log(2 * Math.PI); }
@@ -394,7 +394,7 @@ class CpuFlowOpsTest {
             };
             f.assertClose("stdNormalLogProb D=" + d, plus(out0, std.apply(dbl(z))), out, EW_ATOL, EW_RTOL);
             Tensor gz = f.poisoned(n, d);
-            be.stdNormalLogProbBackward(f.t(z, n, d), f.t(gOut, n), gz);
+            be.dist().stdNormalLogProbBackward(f.t(z, n, d), f.t(gOut, n), gz);
             f.assertClose("stdNormalLogProbBackward D=" + d, vjp(std, dbl(z), dbl(gOut)), gz, EW_ATOL, EW_RTOL);
 
             double[] md = dbl(mu), lsd = dbl(ls), zd = dbl(z);
@@ -408,11 +408,11 @@ class CpuFlowOpsTest {
                 return r;
             };
             Tensor out2 = f.t(out0, n);
-            be.diagNormalLogProb(f.t(z, n, d), f.t(mu, d), f.t(ls, d), out2);
+            be.dist().diagNormalLogProb(f.t(z, n, d), f.t(mu, d), f.t(ls, d), out2);
             f.assertClose("diagNormalLogProb D=" + d, plus(out0, diag.apply(new double[][] {zd, md, lsd})), out2, EW_ATOL, EW_RTOL);
             float[] gm0 = f.rand(d), gs0 = f.rand(d);
             Tensor gz2 = f.poisoned(n, d), gm = f.t(gm0, d), gs = f.t(gs0, d);
-            be.diagNormalLogProbBackward(f.t(z, n, d), f.t(mu, d), f.t(ls, d), f.t(gOut, n), gz2, gm, gs);
+            be.dist().diagNormalLogProbBackward(f.t(z, n, d), f.t(mu, d), f.t(ls, d), f.t(gOut, n), gz2, gm, gs);
             double[] w = dbl(gOut);
             f.assertClose("diagNormalLogProbBackward gz D=" + d, vjp(v -> diag.apply(new double[][] {v, md, lsd}), zd.clone(), w), gz2, EW_ATOL, EW_RTOL);
             f.assertClose("diagNormalLogProbBackward gmu D=" + d, plus(gm0, vjp(v -> diag.apply(new double[][] {zd, v, lsd}), md.clone(), w)), gm, EW_ATOL, EW_RTOL);

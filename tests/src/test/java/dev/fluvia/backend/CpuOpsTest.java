@@ -216,13 +216,13 @@ class CpuOpsTest {
 
             double sum = 0, sq = 0;
             for (float v : x) { sum += v; sq += (double) v * v; }
-            assertEquals(sum, f.be.sum(f.t(x, n)), EW_ATOL + EW_RTOL * Math.abs(sum), "sum n=" + n);
-            assertEquals(sq, f.be.sumSquares(f.t(x, n)), EW_ATOL + EW_RTOL * sq, "sumSquares n=" + n);
-            assertTrue(f.be.allFinite(f.t(x, n)));
+            assertEquals(sum, f.be.reduce().sum(f.t(x, n)), EW_ATOL + EW_RTOL * Math.abs(sum), "sum n=" + n);
+            assertEquals(sq, f.be.reduce().sumSquares(f.t(x, n)), EW_ATOL + EW_RTOL * sq, "sumSquares n=" + n);
+            assertTrue(f.be.reduce().allFinite(f.t(x, n)));
             for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
                 float[] xb = x.clone();
                 xb[n / 2] = bad;
-                assertFalse(f.be.allFinite(f.t(xb, n)), "allFinite with " + bad);
+                assertFalse(f.be.reduce().allFinite(f.t(xb, n)), "allFinite with " + bad);
             }
         }
     }
@@ -253,7 +253,7 @@ class CpuOpsTest {
             float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 0.01f;
             int step = 3;
             Tensor pt = f.t(p, n), mt = f.t(m, n), vt = f.t(v, n);
-            f.be.adamUpdate(pt, f.t(g, n), mt, vt, lr, b1, b2, eps, wd, step);
+            f.be.optim().adamUpdate(pt, f.t(g, n), mt, vt, lr, b1, b2, eps, wd, step);
             double[] pr = new double[n], mr = new double[n], vr = new double[n];
             double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
             for (int i = 0; i < n; i++) {
@@ -267,7 +267,7 @@ class CpuOpsTest {
 
             float[] u = f.uniform(n, 1e-3, 1);
             Tensor p2 = f.t(p, n), m2 = f.t(m, n), u2 = f.t(u, n);
-            f.be.adamaxUpdate(p2, f.t(g, n), m2, u2, lr, b1, b2, eps, step);
+            f.be.optim().adamaxUpdate(p2, f.t(g, n), m2, u2, lr, b1, b2, eps, step);
             double[] pr2 = new double[n], ur = new double[n];
             for (int i = 0; i < n; i++) {
                 ur[i] = Math.max((double) b2 * u[i], Math.abs(g[i]));
@@ -296,9 +296,9 @@ class CpuOpsTest {
         expectShape("actnormForward", () -> be.actnorm().actnormForward(a, v4, null, a, v4));
         expectShape("luSolve", () -> be.lu().luSolve(be.index(new int[] {0, 1, 2}), be.alloc(3, 3), be.alloc(3, 3), v3, v3, c, c));
         expectShape("mafForward", () -> be.maf().mafForward(a, a, 2f, a, v4));
-        expectShape("stdNormalLogProb", () -> be.stdNormalLogProb(a, v3));
-        expectShape("diagNormalLogProb", () -> be.diagNormalLogProb(a, v4, v3, v4));
-        expectShape("adamUpdate", () -> be.adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        expectShape("stdNormalLogProb", () -> be.dist().stdNormalLogProb(a, v3));
+        expectShape("diagNormalLogProb", () -> be.dist().diagNormalLogProb(a, v4, v3, v4));
+        expectShape("adamUpdate", () -> be.optim().adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
         expectShape("axpy", () -> be.axpy(1f, a, c));
         expectShape("copy", () -> be.copy(a, c));
         expectShape("upload", () -> be.upload(new float[5], a));

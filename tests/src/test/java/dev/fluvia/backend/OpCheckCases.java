@@ -330,11 +330,11 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ parameter-only log-det terms
 
     private static void logDetTerms(Table tb) {
-        tb.ok("addScaledSum", "ld [4], v [3]", be -> be.addScaledSum(t(be, 4), t(be, 3), 2f));
-        tb.ok("addScaledSum", "v [3, 3]", be -> be.addScaledSum(t(be, 4), t(be, 3, 3), 2f));
-        tb.bad("addScaledSum", "ld [4, 1]", be -> be.addScaledSum(t(be, 4, 1), t(be, 3), 2f), "ld must have rank [1]");
-        tb.ok("addScaledTotal", "g [3], gLd [4]", be -> be.addScaledTotal(t(be, 3), t(be, 4), 2f));
-        tb.bad("addScaledTotal", "gLd [4, 1]", be -> be.addScaledTotal(t(be, 3), t(be, 4, 1), 2f), "gLd must have rank [1]");
+        tb.ok("addScaledSum", "ld [4], v [3]", be -> be.reduce().addScaledSum(t(be, 4), t(be, 3), 2f));
+        tb.ok("addScaledSum", "v [3, 3]", be -> be.reduce().addScaledSum(t(be, 4), t(be, 3, 3), 2f));
+        tb.bad("addScaledSum", "ld [4, 1]", be -> be.reduce().addScaledSum(t(be, 4, 1), t(be, 3), 2f), "ld must have rank [1]");
+        tb.ok("addScaledTotal", "g [3], gLd [4]", be -> be.reduce().addScaledTotal(t(be, 3), t(be, 4), 2f));
+        tb.bad("addScaledTotal", "gLd [4, 1]", be -> be.reduce().addScaledTotal(t(be, 3), t(be, 4, 1), 2f), "gLd must have rank [1]");
     }
 
     // ------------------------------------------------------------------ MAF
@@ -402,49 +402,49 @@ public final class OpCheckCases {
 
     private static void distributions(Table tb) {
         String op = "stdNormalLogProb";
-        tb.ok(op, "vectors", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 4)));
-        tb.ok(op, "images", be -> be.stdNormalLogProb(t(be, 2, 3, 4, 4), t(be, 2)));
-        tb.bad(op, "out [3]", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 3)), "out must have shape [4]");
-        tb.bad(op, "out [4, 1]", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 4, 1)), "out must have shape [4]");
+        tb.ok(op, "vectors", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 4)));
+        tb.ok(op, "images", be -> be.dist().stdNormalLogProb(t(be, 2, 3, 4, 4), t(be, 2)));
+        tb.bad(op, "out [3]", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "out [4, 1]", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 4, 1)), "out must have shape [4]");
 
         op = "stdNormalLogProbBackward";
-        tb.ok(op, "vectors", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
-        tb.ok(op, "images", be -> be.stdNormalLogProbBackward(t(be, 2, 3, 4, 4), t(be, 2), t(be, 2, 3, 4, 4)));
-        tb.bad(op, "gOut [3]", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
-        tb.bad(op, "gz [4, 2]", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
+        tb.ok(op, "vectors", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.ok(op, "images", be -> be.dist().stdNormalLogProbBackward(t(be, 2, 3, 4, 4), t(be, 2), t(be, 2, 3, 4, 4)));
+        tb.bad(op, "gOut [3]", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
 
         op = "diagNormalLogProb";
-        tb.ok(op, "vectors", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4)));
-        tb.ok(op, "images (parameters per element of a sample)", be -> be.diagNormalLogProb(t(be, 2, 3, 4, 4), t(be, 48), t(be, 48), t(be, 2)));
-        tb.bad(op, "out [3]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3)), "out must have shape [4]");
-        tb.bad(op, "mu [4]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4)), "mu must have shape [3]");
-        tb.bad(op, "logSigma [2]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 2), t(be, 4)), "logSigma must have shape [3]");
+        tb.ok(op, "vectors", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4)));
+        tb.ok(op, "images (parameters per element of a sample)", be -> be.dist().diagNormalLogProb(t(be, 2, 3, 4, 4), t(be, 48), t(be, 48), t(be, 2)));
+        tb.bad(op, "out [3]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "mu [4]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4)), "mu must have shape [3]");
+        tb.bad(op, "logSigma [2]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 2), t(be, 4)), "logSigma must have shape [3]");
 
         op = "diagNormalLogProbBackward";
-        tb.ok(op, "all gradients", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "no gz", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)));
-        tb.bad(op, "gOut [3]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3), null, t(be, 3), t(be, 3)), "gOut must have shape [4]");
-        tb.bad(op, "mu [4]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)), "mu must have shape [3]");
-        tb.bad(op, "gmu [4]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 4), t(be, 3)), "gmu must have shape [3]");
-        tb.bad(op, "glogSigma [2]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 2)), "glogSigma must have shape [3]");
-        tb.bad(op, "gz [4, 2]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 2), t(be, 3), t(be, 3)),
+        tb.ok(op, "all gradients", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "no gz", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3), null, t(be, 3), t(be, 3)), "gOut must have shape [4]");
+        tb.bad(op, "mu [4]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)), "mu must have shape [3]");
+        tb.bad(op, "gmu [4]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 4), t(be, 3)), "gmu must have shape [3]");
+        tb.bad(op, "glogSigma [2]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 2)), "glogSigma must have shape [3]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 2), t(be, 3), t(be, 3)),
                 "z [4, 3] and gz [4, 2] must have the same shape");
         // NOT CHECKED (see OpChecksTest): a logSigma of the wrong length; OpChecks.diagNormalLogProbBackward is not given logSigma.
 
         op = "condNormalLogProb";
         int[] img = {2, 3, 4, 4}, other = {2, 3, 4, 2};
-        tb.ok(op, "images", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 2)));
-        tb.ok(op, "vectors", be -> be.condNormalLogProb(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4)));
-        tb.bad(op, "out [3]", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 3)), "out must have shape [2]");
-        tb.bad(op, "mu of another shape", be -> be.condNormalLogProb(t(be, img), t(be, other), t(be, img), t(be, 2)),
+        tb.ok(op, "images", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 2)));
+        tb.ok(op, "vectors", be -> be.dist().condNormalLogProb(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 3)), "out must have shape [2]");
+        tb.bad(op, "mu of another shape", be -> be.dist().condNormalLogProb(t(be, img), t(be, other), t(be, img), t(be, 2)),
                 "z [2, 3, 4, 4] and mu [2, 3, 4, 2] must have the same shape");
-        tb.bad(op, "logSigma of another shape", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, other), t(be, 2)),
+        tb.bad(op, "logSigma of another shape", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, other), t(be, 2)),
                 "z [2, 3, 4, 4] and logSigma [2, 3, 4, 2] must have the same shape");
 
         op = "condNormalLogProbBackward";
-        tb.ok(op, "all gradients", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), t(be, img), t(be, img), t(be, img)));
-        tb.ok(op, "no gz", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), null, t(be, img), t(be, img)));
-        tb.bad(op, "gOut [3]", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 3), null, t(be, img), t(be, img)),
+        tb.ok(op, "all gradients", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), t(be, img), t(be, img), t(be, img)));
+        tb.ok(op, "no gz", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), null, t(be, img), t(be, img)));
+        tb.bad(op, "gOut [3]", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 3), null, t(be, img), t(be, img)),
                 "gOut must have shape [2]");
         String[] names = {"mu", "logSigma", "gmu", "glogSigma", "gz"};
         for (int bad = 0; bad < names.length; bad++) {
@@ -452,19 +452,19 @@ public final class OpCheckCases {
             tb.bad(op, names[bad] + " of another shape", be -> {
                 Tensor[] a = new Tensor[5];
                 for (int i = 0; i < 5; i++) a[i] = t(be, i == which ? other : img);
-                be.condNormalLogProbBackward(t(be, img), a[0], a[1], t(be, 2), a[4], a[2], a[3]);
+                be.dist().condNormalLogProbBackward(t(be, img), a[0], a[1], t(be, 2), a[4], a[2], a[3]);
             }, "z [2, 3, 4, 4] and " + names[bad] + " [2, 3, 4, 2] must have the same shape");
         }
 
         op = "condNormalSample";
-        tb.ok(op, "images", be -> be.condNormalSample(t(be, img), t(be, img), t(be, img), 0.7f, t(be, img)));
+        tb.ok(op, "images", be -> be.dist().condNormalSample(t(be, img), t(be, img), t(be, img), 0.7f, t(be, img)));
         names = new String[] {"mu", "logSigma", "eps"};
         for (int bad = 0; bad < names.length; bad++) {
             int which = bad;
             tb.bad(op, names[bad] + " of another shape", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = t(be, i == which ? other : img);
-                be.condNormalSample(a[0], a[1], a[2], 0.7f, t(be, img));
+                be.dist().condNormalSample(a[0], a[1], a[2], 0.7f, t(be, img));
             }, "z [2, 3, 4, 4] and " + names[bad] + " [2, 3, 4, 2] must have the same shape");
         }
     }
@@ -476,23 +476,23 @@ public final class OpCheckCases {
         tb.bad("axpy", "[4, 3] into [4, 2]", be -> be.axpy(0.5f, t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
 
         String[] names = {"g", "m", "v"};
-        tb.ok("adamUpdate", "all [4, 3]", be -> be.adamUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        tb.ok("adamUpdate", "all [4, 3]", be -> be.optim().adamUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad("adamUpdate", names[bad] + " [3, 4]", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = i == which ? t(be, 3, 4) : t(be, 4, 3);
-                be.adamUpdate(t(be, 4, 3), a[0], a[1], a[2], 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1);
+                be.optim().adamUpdate(t(be, 4, 3), a[0], a[1], a[2], 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1);
             }, "p [4, 3] and " + names[bad] + " [3, 4] must have the same shape");
         }
         String[] maxNames = {"g", "m", "u"};
-        tb.ok("adamaxUpdate", "all [4, 3]", be -> be.adamaxUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 2e-3f, 0.9f, 0.999f, 1e-8f, 1));
+        tb.ok("adamaxUpdate", "all [4, 3]", be -> be.optim().adamaxUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 2e-3f, 0.9f, 0.999f, 1e-8f, 1));
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad("adamaxUpdate", maxNames[bad] + " [12]", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = i == which ? t(be, 12) : t(be, 4, 3);
-                be.adamaxUpdate(t(be, 4, 3), a[0], a[1], a[2], 2e-3f, 0.9f, 0.999f, 1e-8f, 1);
+                be.optim().adamaxUpdate(t(be, 4, 3), a[0], a[1], a[2], 2e-3f, 0.9f, 0.999f, 1e-8f, 1);
             }, "p [4, 3] and " + maxNames[bad] + " [12] must have the same shape");
         }
     }

@@ -206,53 +206,22 @@ class CudaParityTest {
         });
     }
 
-    @Test void addScaledSumAndTotal() {
-        forSizes((n, d) -> {
-            Pair ld = both(rand(n, -5, 5), n), v = both(rand(d, -1, 1), d);
-            cpu.addScaledSum(ld.c(), v.c(), 3f); gpu.addScaledSum(ld.g(), v.g(), 3f);
-            compare("addScaledSum", ld, false);
-            Pair g = both(rand(d, -1, 1), d), gLd = both(rand(n, -1, 1), n);
-            cpu.addScaledTotal(g.c(), gLd.c(), -2f); gpu.addScaledTotal(g.g(), gLd.g(), -2f);
-            compare("addScaledTotal", g, false);
-        });
-    }
-
     // ------------------------------------------------------------------ distributions and reductions
-
-    @Test void distributions() {
-        forSizes((n, d) -> {
-            Pair z = both(rand(n * d, -3, 3), n, d), o = both(rand(n, -5, 5), n);
-            cpu.stdNormalLogProb(z.c(), o.c()); gpu.stdNormalLogProb(z.g(), o.g());
-            compare("stdNormalLogProb", o, false);
-            Pair gOut = both(rand(n, -1, 1), n), gz = out(n, d);
-            cpu.stdNormalLogProbBackward(z.c(), gOut.c(), gz.c()); gpu.stdNormalLogProbBackward(z.g(), gOut.g(), gz.g());
-            compare("stdNormalLogProbBackward", gz, false);
-            Pair mu = both(rand(d, -1, 1), d), ls = both(rand(d, -0.5, 0.5), d), o2 = both(rand(n, -5, 5), n);
-            cpu.diagNormalLogProb(z.c(), mu.c(), ls.c(), o2.c()); gpu.diagNormalLogProb(z.g(), mu.g(), ls.g(), o2.g());
-            compare("diagNormalLogProb", o2, false);
-            Pair gz2 = out(n, d), gmu = both(rand(d, -1, 1), d), gls = both(rand(d, -1, 1), d);
-            cpu.diagNormalLogProbBackward(z.c(), mu.c(), ls.c(), gOut.c(), gz2.c(), gmu.c(), gls.c());
-            gpu.diagNormalLogProbBackward(z.g(), mu.g(), ls.g(), gOut.g(), gz2.g(), gmu.g(), gls.g());
-            compare("diagNormalLogProbBackward gz", gz2, false);
-            compare("diagNormalLogProbBackward gmu", gmu, false);
-            compare("diagNormalLogProbBackward glogSigma", gls, false);
-        });
-    }
 
     @Test void reductions() {
         for (int size : new int[] {1, 37, 4097, 1_000_003}) {
             Pair t = both(rand(size, -2, 2), size);
-            double s = cpu.sum(t.c()), sq = cpu.sumSquares(t.c());
-            double gs = gpu.sum(t.g()), gsq = gpu.sumSquares(t.g());
+            double s = cpu.reduce().sum(t.c()), sq = cpu.reduce().sumSquares(t.c());
+            double gs = gpu.reduce().sum(t.g()), gsq = gpu.reduce().sumSquares(t.g());
             compare("sum", new float[] {(float) s}, new float[] {(float) gs}, false);
             compare("sumSquares", new float[] {(float) sq}, new float[] {(float) gsq}, false);
-            assertEquals(gs, gpu.sum(t.g()), 0.0, "sum must be bit-identical between runs");
-            assertTrue(gpu.allFinite(t.g()));
+            assertEquals(gs, gpu.reduce().sum(t.g()), 0.0, "sum must be bit-identical between runs");
+            assertTrue(gpu.reduce().allFinite(t.g()));
             float[] bad = t.host().clone();
             bad[size / 2] = Float.POSITIVE_INFINITY;
-            assertFalse(gpu.allFinite(gpu.fromHost(bad, size)));
+            assertFalse(gpu.reduce().allFinite(gpu.fromHost(bad, size)));
             bad[size / 2] = Float.NaN;
-            assertFalse(gpu.allFinite(gpu.fromHost(bad, size)));
+            assertFalse(gpu.reduce().allFinite(gpu.fromHost(bad, size)));
         }
     }
 
@@ -269,20 +238,20 @@ class CudaParityTest {
         }
         cs.add(null);
         gs.add(null);  // a parameter without a gradient is skipped
-        double[] c = cpu.gradStatus(cs), g = gpu.gradStatus(gs);
+        double[] c = cpu.reduce().gradStatus(cs), g = gpu.reduce().gradStatus(gs);
         assertEquals(0.0, c[0]);
         assertEquals(0.0, g[0]);
         compare("gradStatus Σx²", new float[] {(float) c[1]}, new float[] {(float) g[1]}, false);
         double perTensor = 0;
-        for (Tensor t : gs) if (t != null) perTensor += gpu.sumSquares(t);
+        for (Tensor t : gs) if (t != null) perTensor += gpu.reduce().sumSquares(t);
         assertEquals(perTensor, g[1], 1e-9 * perTensor, "fused Σx² equals the per-tensor sums");
         float[] bad = hosts.get(2).clone();
         bad[100] = Float.NaN;
         gs.set(2, gpu.fromHost(bad, bad.length));
-        assertTrue(gpu.gradStatus(gs)[0] > 0, "a NaN in one tensor is reported");
+        assertTrue(gpu.reduce().gradStatus(gs)[0] > 0, "a NaN in one tensor is reported");
         bad[100] = Float.NEGATIVE_INFINITY;
         gs.set(2, gpu.fromHost(bad, bad.length));
-        assertTrue(gpu.gradStatus(gs)[0] > 0, "an infinity in one tensor is reported");
+        assertTrue(gpu.reduce().gradStatus(gs)[0] > 0, "an infinity in one tensor is reported");
     }
 
     @Test void randomNormalIsReproducibleAndNormal() {
@@ -304,22 +273,6 @@ class CudaParityTest {
                 assertFalse(java.util.Arrays.equals(ha, gpu.toHost(b)), "another seed, other numbers");
             }
         }
-    }
-
-    // ------------------------------------------------------------------ optimizers
-
-    @Test void optimizers() {
-        forSizes((n, d) -> {
-            int sz = n * d;
-            Pair p = both(rand(sz, -1, 1), sz), g = both(rand(sz, -1, 1), sz), m = both(rand(sz, -0.1, 0.1), sz), v = both(rand(sz, 0.001, 0.1), sz);
-            cpu.adamUpdate(p.c(), g.c(), m.c(), v.c(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 7);
-            gpu.adamUpdate(p.g(), g.g(), m.g(), v.g(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 7);
-            compare("adamUpdate p", p, false); compare("adamUpdate m", m, false); compare("adamUpdate v", v, false);
-            Pair p2 = both(rand(sz, -1, 1), sz), m2 = both(rand(sz, -0.1, 0.1), sz), u = both(rand(sz, 0.001, 0.1), sz);
-            cpu.adamaxUpdate(p2.c(), g.c(), m2.c(), u.c(), 2e-3f, 0.9f, 0.999f, 1e-8f, 3);
-            gpu.adamaxUpdate(p2.g(), g.g(), m2.g(), u.g(), 2e-3f, 0.9f, 0.999f, 1e-8f, 3);
-            compare("adamaxUpdate p", p2, false); compare("adamaxUpdate m", m2, false); compare("adamaxUpdate u", u, false);
-        });
     }
 
     // ------------------------------------------------------------------ memory and graphs

@@ -250,7 +250,7 @@ public final class ImageTrainJob {
             int m = Math.min(batch, n - lo);
             try (Scope s = be.scope()) {
                 Tensor lp = flow.logProb(be.fromHost(java.util.Arrays.copyOfRange(x, lo * d, (lo + m) * d), flow.batchShape(m)));
-                total -= be.sum(lp);
+                total -= be.reduce().sum(lp);
             }
         }
         return total / n;

@@ -265,7 +265,7 @@ public final class TrainJob {
             System.arraycopy(d.data(), lo * dim, rows, 0, rows.length);
             try (Scope s = be.scope()) {
                 Tensor lp = flow.logProb(be.fromHost(rows, n, dim));
-                total -= be.sum(lp);
+                total -= be.reduce().sum(lp);
             }
         }
         return total / d.n();

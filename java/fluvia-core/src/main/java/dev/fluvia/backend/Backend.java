@@ -40,6 +40,15 @@ public interface Backend extends AutoCloseable {
     /** MAF density direction, its backward, and the sequential sampling direction ({@code dev.fluvia.backend.maf}, kernels/maf.cu). */
     dev.fluvia.backend.maf.MafOps maf();
 
+    /** Fused Adam / AdamW and Adamax updates ({@code dev.fluvia.backend.optim}, kernels/optim.cu). */
+    dev.fluvia.backend.optim.OptimOps optim();
+
+    /** Deterministic reductions and the parameter-only log-det terms ({@code dev.fluvia.backend.reduce}, kernels/reduce.cu). */
+    dev.fluvia.backend.reduce.ReduceOps reduce();
+
+    /** Base-distribution log-densities, backwards and conditional sampling ({@code dev.fluvia.backend.dist}, kernels/dist.cu). */
+    dev.fluvia.backend.dist.DistOps dist();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
@@ -105,53 +114,9 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- parameter-only log-det terms
 
-    /** ld[n] += mult·Σ_i v_i for every n (LU's Σ log s, actnorm-like constant terms). */
-    void addScaledSum(Tensor ld, Tensor v, float mult);
-
-    /** g_i += mult·Σ_n gLd_n for every i (the backward of {@link #addScaledSum}). */
-    void addScaledTotal(Tensor g, Tensor gLd, float mult);
-
     // ---------------------------------------------------------------- MADE / MAF (x [N, D], h [N, 2D]: h[:, d] = μ_d, h[:, D+d] = raw α_d)
 
     // ---------------------------------------------------------------- base distributions and reductions
-
-    /** out[n] += −½‖z_n‖² − (D/2)·log 2π (D = elements per sample). */
-    void stdNormalLogProb(Tensor z, Tensor out);
-
-    /** gz = −z·gOut[n] (overwrite). */
-    void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz);
-
-    /** out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π with σ = exp(logSigma); mu, logSigma {@code [D]} (per element of a sample). */
-    void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
-
-    /** gz overwrite (may be null); gmu += ; glogSigma += . */
-    void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
-
-    /** Σ of all elements, accumulated in float64 in a fixed order. */
-    double sum(Tensor t);
-
-    /** Σ t², accumulated in float64 in a fixed order (gradient norms). */
-    double sumSquares(Tensor t);
-
-    /** True when every element is finite. */
-    boolean allFinite(Tensor t);
-
-    /**
-     * A training step's gradient checks in ONE device→host read: {@code {bad, sq}} where {@code bad} is 0 when every element
-     * of every tensor is finite (and > 0 otherwise) and {@code sq} = Σ over the tensors of Σ x² (float64; null tensors are
-     * skipped). The default is {@link #allFinite} and {@link #sumSquares} per tensor in list order (so the CPU's numbers are
-     * exactly those of the per-tensor calls); the CUDA backend fuses them: one synchronisation per step instead of two per
-     * tensor.
-     */
-    default double[] gradStatus(List<Tensor> ts) {
-        double bad = 0, sq = 0;
-        for (Tensor t : ts) {
-            if (t == null) continue;
-            if (!allFinite(t)) bad++;
-            sq += sumSquares(t);
-        }
-        return new double[] {bad, sq};
-    }
 
     // ---------------------------------------------------------------- element-wise helpers
 
@@ -205,18 +170,6 @@ public interface Backend extends AutoCloseable {
     void placeChannels(Tensor src, int start, Tensor dst);
 
     /**
-     * Gaussian log-density with per-element parameters (Glow's learned conditional prior):
-     * out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π, σ = exp(logSigma); mu, logSigma have z's shape.
-     */
-    void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
-
-    /** Backward of {@link #condNormalLogProb}: gz (may be null), gmu, glogSigma all <b>overwritten</b> (per-element, z's shape). */
-    void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
-
-    /** z = mu + temperature·exp(logSigma)·eps element-wise (sampling the conditional prior); all of z's shape. */
-    void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z);
-
-    /**
      * Logit pre-processing: p = λ + (1−2λ)·x, y = log p − log(1−p); ld[n] += Σ log(1−2λ) − log p − log(1−p).
      * Defined for p ∈ (0, 1); outside it the output is NaN (the layer checks its input range).
      */
@@ -229,12 +182,6 @@ public interface Backend extends AutoCloseable {
     void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx);
 
     // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
-
-    /** Adam with bias correction and decoupled weight decay (AdamW when weightDecay > 0). */
-    void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
-
-    /** Adamax (Kingma &amp; Ba §7.1): u = max(β2·u, |g|), p −= lr/(1−β1^t)·m/(u + eps). */
-    void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step);
 
     @Override void close();
 }

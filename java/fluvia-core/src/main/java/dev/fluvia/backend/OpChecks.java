@@ -110,72 +110,14 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
-    public static void addScaledSum(Tensor ld) { rank("addScaledSum", "ld", ld, 1); }
-
-    public static void addScaledTotal(Tensor gLd) { rank("addScaledTotal", "gLd", gLd, 1); }
-
     // ------------------------------------------------------------------ MAF
 
     // ------------------------------------------------------------------ distributions
-
-    public static void stdNormalLogProb(Tensor z, Tensor out) { perSample("stdNormalLogProb", "out", out, z); }
-
-    public static void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
-        same("stdNormalLogProbBackward", "z", z, "gz", gz);
-    }
-
-    public static void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("diagNormalLogProb", "out", out, z);
-        int d = z.rowSize();
-        shape("diagNormalLogProb", "mu", mu, d);
-        shape("diagNormalLogProb", "logSigma", logSigma, d);
-    }
-
-    public static void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
-        int d = z.rowSize();
-        shape("diagNormalLogProbBackward", "mu", mu, d);
-        shape("diagNormalLogProbBackward", "logSigma", logSigma, d);
-        shape("diagNormalLogProbBackward", "gmu", gmu, d);
-        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, d);
-        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
-    }
-
-    public static void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("condNormalLogProb", "out", out, z);
-        same("condNormalLogProb", "z", z, "mu", mu);
-        same("condNormalLogProb", "z", z, "logSigma", logSigma);
-    }
-
-    public static void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        String op = "condNormalLogProbBackward";
-        perSample(op, "gOut", gOut, z);
-        same(op, "z", z, "mu", mu);
-        same(op, "z", z, "logSigma", logSigma);
-        same(op, "z", z, "gmu", gmu);
-        same(op, "z", z, "glogSigma", glogSigma);
-        if (gz != null) same(op, "z", z, "gz", gz);
-    }
-
-    public static void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, Tensor z) {
-        same("condNormalSample", "z", z, "mu", mu);
-        same("condNormalSample", "z", z, "logSigma", logSigma);
-        same("condNormalSample", "z", z, "eps", eps);
-    }
 
     // ------------------------------------------------------------------ element-wise and optimizers
 
     public static void axpy(Tensor x, Tensor y) {
         require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
-    }
-
-    public static void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v) {
-        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
-    }
-
-    public static void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u) {
-        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
     }
 
     // ------------------------------------------------------------------ images

@@ -208,7 +208,7 @@ public final class Flow {
             Tensor lp = be.alloc(n);
             be.copy(ld, lp);
             base.logProb(z, lp);
-            double nll = -be.sum(lp) / n;
+            double nll = -be.reduce().sum(lp) / n;
             Tensor gLd = be.alloc(n);
             be.fill(gLd, -1f / n);                       // ∂(mean −log p)/∂ld_n = ∂/∂log p_Z = −1/N
             Tensor g = base.backward(z, gLd);

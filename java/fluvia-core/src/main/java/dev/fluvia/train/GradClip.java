@@ -11,7 +11,7 @@ public final class GradClip {
     /** {@code √(Σ_params Σ g²)}, accumulated in float64 (NaN or ∞ when a gradient is not finite). */
     public static double globalNorm(Backend be, Collection<Param> params) {
         double s = 0;
-        for (Param p : params) if (p.grad() != null) s += be.sumSquares(p.grad());
+        for (Param p : params) if (p.grad() != null) s += be.reduce().sumSquares(p.grad());
         return Math.sqrt(s);
     }
 

@@ -91,13 +91,13 @@ public final class LuWeight {
     }
 
     /** {@code ld += mult·Σ logs}: the forward log-det of W applied {@code mult} times per sample. */
-    public void addLogDet(Tensor ld, float mult) { be.addScaledSum(ld, logs.value(), mult); }
+    public void addLogDet(Tensor ld, float mult) { be.reduce().addScaledSum(ld, logs.value(), mult); }
 
     /** Solves {@code W x = y} per sample (and per pixel of an image) and adds {@code −mult·Σ logs} into ld. */
     public Tensor inverse(Tensor y, Tensor ld, float mult) {
         Tensor x = be.alloc(y.shape());
         be.lu().luSolve(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), y, x);
-        be.addScaledSum(ld, logs.value(), -mult);
+        be.reduce().addScaledSum(ld, logs.value(), -mult);
         return x;
     }
 
@@ -107,6 +107,6 @@ public final class LuWeight {
      */
     public void backward(Tensor gw, Tensor gLd, float mult) {
         be.lu().luWeightBackward(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), gw, lower.grad(), upper.grad(), logs.grad());
-        be.addScaledTotal(logs.grad(), gLd, mult);
+        be.reduce().addScaledTotal(logs.grad(), gLd, mult);
     }
 }

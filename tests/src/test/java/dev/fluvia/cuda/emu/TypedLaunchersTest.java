@@ -199,19 +199,22 @@ class TypedLaunchersTest {
         // gather has no launcher at all
     }
 
+    /** A kernel's name and file as the comparison reports them, e.g. "gather (kernels/coupling.cu)". */
+    static String at(String kernel) { return kernel + " (" + SIGS.kernel(kernel).file() + ")"; }
+
     @Test void plantedMismatchesAreReported() {
         List<KernelSignatures.Kernel> ks = Stream.of("fill", "scale", "axpy", "sumFinalize", "adamaxUpdate", "applyMask", "gather")
                 .map(SIGS::kernel).toList();
         List<String> problems = compare(Planted.class, ks);
         String all = String.join("\n", problems);
-        assertTrue(all.contains("fill (kernels/elementwise.cu): parameter 1 (count) is long long, the launcher takes int"), all);
-        assertTrue(all.contains("scale (kernels/elementwise.cu): the launcher takes 2 kernel arguments for 3 parameters"), all);
-        assertTrue(all.contains("axpy (kernels/elementwise.cu): 2 launchers, expected exactly one"), all);
-        assertTrue(all.contains("sumFinalize (kernels/elementwise.cu): parameter 0 (part) is ptr, the launcher takes int"), all);
-        assertTrue(all.contains("sumFinalize (kernels/elementwise.cu): parameter 1 (count) is int, the launcher takes DeviceAddress"), all);
-        assertTrue(all.contains("adamaxUpdate (kernels/elementwise.cu): parameter 9 (bc1) is double, the launcher takes float"), all);
+        assertTrue(all.contains(at("fill") + ": parameter 1 (count) is long long, the launcher takes int"), all);
+        assertTrue(all.contains(at("scale") + ": the launcher takes 2 kernel arguments for 3 parameters"), all);
+        assertTrue(all.contains(at("axpy") + ": 2 launchers, expected exactly one"), all);
+        assertTrue(all.contains(at("sumFinalize") + ": parameter 0 (part) is ptr, the launcher takes int"), all);
+        assertTrue(all.contains(at("sumFinalize") + ": parameter 1 (count) is int, the launcher takes DeviceAddress"), all);
+        assertTrue(all.contains(at("adamaxUpdate") + ": parameter 9 (bc1) is double, the launcher takes float"), all);
         assertTrue(all.contains("noSuchKernel: a launcher for no kernel"), all);
-        assertTrue(all.contains("gather (kernels/coupling.cu): 0 launchers, expected exactly one"), all);
+        assertTrue(all.contains(at("gather") + ": 0 launchers, expected exactly one"), all);
         assertTrue(problems.stream().noneMatch(p -> p.startsWith("applyMask") || p.startsWith("helper")), all);
         assertEquals(8, problems.size(), all);
     }

@@ -234,7 +234,7 @@ class ImageOpsTest {
         float[] z = randn(n * d), mu = randn(n * d), ls = randn(n * d), g = randn(n), out0 = randn(n);
         for (int i = 0; i < ls.length; i++) ls[i] *= 0.5f;
         Tensor zt = be.fromHost(z, n, 2, 5, 1), mt = be.fromHost(mu, n, 2, 5, 1), lt = be.fromHost(ls, n, 2, 5, 1), out = be.fromHost(out0, n);
-        be.condNormalLogProb(zt, mt, lt, out);
+        be.dist().condNormalLogProb(zt, mt, lt, out);
         double[] ref = new double[n], gz = new double[n * d], gm = new double[n * d], gl = new double[n * d];
         for (int r = 0; r < n; r++) {
             ref[r] = out0[r];
@@ -249,13 +249,13 @@ class ImageOpsTest {
         }
         close(ref, be.toHost(out), 1e-5, 1e-5, "condNormalLogProb");
         Tensor gzt = be.alloc(zt.shape()), gmt = be.alloc(zt.shape()), glt = be.alloc(zt.shape());
-        be.condNormalLogProbBackward(zt, mt, lt, be.fromHost(g, n), gzt, gmt, glt);
+        be.dist().condNormalLogProbBackward(zt, mt, lt, be.fromHost(g, n), gzt, gmt, glt);
         close(gz, be.toHost(gzt), 1e-5, 1e-4, "gz");
         close(gm, be.toHost(gmt), 1e-5, 1e-4, "gmu");
         close(gl, be.toHost(glt), 1e-5, 1e-4, "glogSigma");
         float[] eps = randn(n * d);
         Tensor zs = be.alloc(zt.shape());
-        be.condNormalSample(mt, lt, be.fromHost(eps, zt.shape()), 0.7f, zs);
+        be.dist().condNormalSample(mt, lt, be.fromHost(eps, zt.shape()), 0.7f, zs);
         double[] zref = new double[n * d];
         for (int i = 0; i < zref.length; i++) zref[i] = mu[i] + 0.7 * Math.exp(ls[i]) * eps[i];
         close(zref, be.toHost(zs), 1e-6, 1e-5, "condNormalSample");

@@ -19,6 +19,9 @@ public final class KernelCheck {
     /** Every op family's validate-and-benchmark entries. */
     public static final List<FamilyBench> FAMILIES = List.of(
             new dev.fluvia.backend.coupling.CouplingBench(),
+            new dev.fluvia.backend.dist.DistBench(),
+            new dev.fluvia.backend.reduce.ReduceBench(),
+            new dev.fluvia.backend.optim.OptimBench(),
             new dev.fluvia.backend.maf.MafBench(),
             new dev.fluvia.backend.lu.LuBench(),
             new dev.fluvia.backend.actnorm.ActnormBench());

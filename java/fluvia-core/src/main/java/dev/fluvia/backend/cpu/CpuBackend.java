@@ -73,6 +73,12 @@ public final class CpuBackend implements Backend {
 
     private final CpuCoupling coupling = new CpuCoupling(this);
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.dist.CpuDist dist = new dev.fluvia.backend.dist.CpuDist(this);
+    @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
+    private final dev.fluvia.backend.reduce.CpuReduce reduce = new dev.fluvia.backend.reduce.CpuReduce(this);
+    @Override public dev.fluvia.backend.reduce.ReduceOps reduce() { return reduce; }
+    private final dev.fluvia.backend.optim.CpuOptim optim = new dev.fluvia.backend.optim.CpuOptim(this);
+    @Override public dev.fluvia.backend.optim.OptimOps optim() { return optim; }
     private final dev.fluvia.backend.maf.CpuMaf maf = new dev.fluvia.backend.maf.CpuMaf(this);
     @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
     private final dev.fluvia.backend.lu.CpuLu lu = new dev.fluvia.backend.lu.CpuLu(this);
@@ -427,126 +433,9 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
-    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        OpChecks.addScaledSum(ld);
-        double s = mult * sum(v);
-        MemorySegment l = h(ld).seg;
-        for (int i = 0; i < ld.dim(0); i++) set(l, i, (float) (get(l, i) + s));
-    }
-
-    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        OpChecks.addScaledTotal(gLd);
-        double s = mult * sum(gLd);
-        MemorySegment gs = h(g).seg;
-        for (long i = 0; i < g.numel(); i++) set(gs, i, (float) (get(gs, i) + s));
-    }
-
     // ------------------------------------------------------------------ MAF
 
     // ------------------------------------------------------------------ distributions and reductions
-
-    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        OpChecks.stdNormalLogProb(z, out);
-        int n = z.rows(), d = z.rowSize();
-        double c = -0.5 * d * LOG_2PI;
-        MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s += v * v; }
-                set(os, r, (float) (get(os, r) + (-0.5 * s + c)));
-            }
-        });
-    }
-
-    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
-        int n = z.rows(), d = z.rowSize();
-        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float g = get(gs, r);
-                for (int j = 0; j < d; j++) set(gzs, (long) r * d + j, -get(zs, (long) r * d + j) * g);
-            }
-        });
-    }
-
-    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
-        int n = z.rows(), d = z.rowSize();
-        float[] m = toHost(mu), ls = toHost(logSigma);
-        double[] inv = new double[d];
-        double c = 0;
-        for (int j = 0; j < d; j++) { inv[j] = Math.exp(-ls[j]); c += -ls[j] - 0.5 * LOG_2PI; }
-        double cc = c;
-        MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) { double u = (get(zs, (long) r * d + j) - m[j]) * inv[j]; s += u * u; }
-                set(os, r, (float) (get(os, r) + (-0.5 * s + cc)));
-            }
-        });
-    }
-
-    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        int n = z.rows(), d = z.rowSize();
-        float[] m = toHost(mu), ls = toHost(logSigma);
-        double[] inv = new double[d];
-        for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
-        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = gz == null ? null : h(gz).seg;
-        double[] acc = reduceRows(n, 2 * d, (long) n * d, (lo, hi, a) -> {
-            for (int r = lo; r < hi; r++) {
-                double g = get(gs, r);
-                for (int j = 0; j < d; j++) {
-                    double u = (get(zs, (long) r * d + j) - m[j]) * inv[j];
-                    if (gzs != null) set(gzs, (long) r * d + j, (float) (-u * inv[j] * g));
-                    a[j] += u * inv[j] * g;          // ∂/∂μ
-                    a[d + j] += (u * u - 1) * g;     // ∂/∂log σ
-                }
-            }
-        });
-        float[] gm = toHost(gmu), gl = toHost(glogSigma);
-        for (int j = 0; j < d; j++) { gm[j] += (float) acc[j]; gl[j] += (float) acc[d + j]; }
-        upload(gm, gmu);
-        upload(gl, glogSigma);
-    }
-
-    private double[] flatReduce(Tensor t, boolean squares) {
-        MemorySegment s = h(t).seg;
-        long n = t.numel();
-        int block = 1 << 14;
-        int chunks = (int) ((n + block - 1) / block);
-        double[] parts = new double[chunks];
-        forChunks(chunks, c -> {
-            double a = 0;
-            for (long i = (long) c * block, e = Math.min(n, (long) (c + 1) * block); i < e; i++) {
-                double v = get(s, i);
-                a += squares ? v * v : v;
-            }
-            parts[c] = a;
-        });
-        return parts;
-    }
-
-    @Override public double sum(Tensor t) {
-        double a = 0;
-        for (double p : flatReduce(t, false)) a += p;
-        return a;
-    }
-
-    @Override public double sumSquares(Tensor t) {
-        double a = 0;
-        for (double p : flatReduce(t, true)) a += p;
-        return a;
-    }
-
-    @Override public boolean allFinite(Tensor t) {
-        MemorySegment s = h(t).seg;
-        for (long i = 0, n = t.numel(); i < n; i++) if (!Float.isFinite(get(s, i))) return false;
-        return true;
-    }
 
     // ------------------------------------------------------------------ element-wise
 
@@ -582,39 +471,6 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ optimizers
 
-    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        OpChecks.adamUpdate(p, g, m, v);
-        // float32 throughout, the same operations in the same order on the vector and the scalar path
-        float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
-        float omb1 = 1f - beta1, omb2 = 1f - beta2;
-        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, vs = h(v).seg;
-        forFlat(p.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.adam(ps, gs, ms, vs, lo, hi, beta1, beta2, omb1, omb2, bc1, bc2, eps, lr, weightDecay) : lo;
-            for (; i < hi; i++) {
-                float gi = get(gs, i);
-                float mi = get(ms, i) * beta1 + gi * omb1;
-                float vi = get(vs, i) * beta2 + gi * omb2 * gi;
-                set(ms, i, mi); set(vs, i, vi);
-                float upd = mi / bc1 / ((float) Math.sqrt(vi / bc2) + eps);
-                float pi = get(ps, i);
-                set(ps, i, pi - (upd + pi * weightDecay) * lr);
-            }
-        });
-    }
-
-    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        OpChecks.adamaxUpdate(p, g, m, u);
-        double bc1 = 1 - Math.pow(beta1, step);
-        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, us = h(u).seg;
-        for (long i = 0, n = p.numel(); i < n; i++) {
-            float gi = get(gs, i);
-            float mi = beta1 * get(ms, i) + (1 - beta1) * gi;
-            float ui = Math.max(beta2 * get(us, i), Math.abs(gi));
-            set(ms, i, mi); set(us, i, ui);
-            set(ps, i, (float) (get(ps, i) - lr / bc1 * mi / (ui + eps)));
-        }
-    }
-
     // ------------------------------------------------------------------ images (implemented in ImageOps)
 
     private final ImageOps img = new ImageOps(this);
@@ -626,9 +482,6 @@ public final class CpuBackend implements Backend {
     @Override public void unsqueeze(Tensor y, Tensor x) { img.unsqueeze(y, x); }
     @Override public void sliceChannels(Tensor x, int start, Tensor y) { img.sliceChannels(x, start, y); }
     @Override public void placeChannels(Tensor src, int start, Tensor dst) { img.placeChannels(src, start, dst); }
-    @Override public void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) { img.condNormalLogProb(z, mu, logSigma, out); }
-    @Override public void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) { img.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma); }
-    @Override public void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) { img.condNormalSample(mu, logSigma, eps, temperature, z); }
     @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img.logitForward(x, lambda, y, ld); }
     @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img.logitInverse(y, lambda, x, ld); }
     @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img.logitBackward(x, lambda, gy, gLd, gx); }

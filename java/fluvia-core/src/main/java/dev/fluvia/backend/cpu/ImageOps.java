@@ -146,50 +146,6 @@ final class ImageOps {
 
     // ------------------------------------------------------------------ conditional Gaussian
 
-    void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.condNormalLogProb(z, mu, logSigma, out);
-        int n = z.rows(), d = z.rowSize();
-        MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), os = seg(out);
-        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) {
-                    long i = (long) r * d + j;
-                    double l = get(ls, i), u = (get(zs, i) - get(ms, i)) * Math.exp(-l);
-                    s += -0.5 * u * u - l - 0.5 * LOG_2PI;
-                }
-                set(os, r, (float) (get(os, r) + s));
-            }
-        });
-    }
-
-    void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        String op = "condNormalLogProbBackward";
-        OpChecks.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        int n = z.rows(), d = z.rowSize();
-        MemorySegment zs = seg(z), ms = seg(mu), ls = seg(logSigma), gs = seg(gOut), gzs = gz == null ? null : seg(gz),
-                gms = seg(gmu), gls = seg(glogSigma);
-        be.forRows(n, (long) n * d * CpuBackend.TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double g = get(gs, r);
-                for (int j = 0; j < d; j++) {
-                    long i = (long) r * d + j;
-                    double inv = Math.exp(-get(ls, i)), u = (get(zs, i) - get(ms, i)) * inv;
-                    if (gzs != null) set(gzs, i, (float) (-u * inv * g));
-                    set(gms, i, (float) (u * inv * g));
-                    set(gls, i, (float) ((u * u - 1) * g));
-                }
-            }
-        });
-    }
-
-    void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) {
-        OpChecks.condNormalSample(mu, logSigma, eps, z);
-        MemorySegment ms = seg(mu), ls = seg(logSigma), es = seg(eps), zs = seg(z);
-        for (long i = 0, n = z.numel(); i < n; i++)
-            set(zs, i, (float) (get(ms, i) + temperature * Math.exp(get(ls, i)) * get(es, i)));
-    }
-
     // ------------------------------------------------------------------ logit pre-processing
 
     void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) {

@@ -175,6 +175,9 @@ public final class CudaBackend implements Backend {
         cublasHandle = handle;
         cx = new CudaContext(this, r);
         coupling = new CudaCoupling(cx);
+        reduce = new dev.fluvia.backend.reduce.CudaReduce(cx);
+        dist = new dev.fluvia.backend.dist.CudaDist(cx, reduce);
+        optim = new dev.fluvia.backend.optim.CudaOptim(cx);
         maf = new dev.fluvia.backend.maf.CudaMaf(cx);
         lu = new dev.fluvia.backend.lu.CudaLu(cx);
         actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
@@ -187,6 +190,12 @@ public final class CudaBackend implements Backend {
     private final CudaContext cx;
     private final CudaCoupling coupling;
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.dist.CudaDist dist;
+    @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
+    private final dev.fluvia.backend.reduce.CudaReduce reduce;
+    @Override public dev.fluvia.backend.reduce.ReduceOps reduce() { return reduce; }
+    private final dev.fluvia.backend.optim.CudaOptim optim;
+    @Override public dev.fluvia.backend.optim.OptimOps optim() { return optim; }
     private final dev.fluvia.backend.maf.CudaMaf maf;
     @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
     private final dev.fluvia.backend.lu.CudaLu lu;
@@ -270,7 +279,7 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("the CUDA backend was given an index of another backend");
     }
 
-    private void notCapturing(String op) {
+    void notCapturing(String op) {
         if (capturing) throw new IllegalStateException(op + " synchronises with the host and cannot run inside CUDA graph capture");
     }
 
@@ -328,7 +337,7 @@ public final class CudaBackend implements Backend {
      * Device → host: the first {@code dst.byteSize()} bytes of {@code src} into {@code dst} (any segment, e.g. a heap
      * float[] or double[]; bytes are copied, so no alignment applies), through pinned staging in bounded pieces.
      */
-    private synchronized void downloadBytes(DeviceBlock src, MemorySegment dst) {
+    synchronized void downloadBytes(DeviceBlock src, MemorySegment dst) {
         notCapturing("toHost");
         rt.makeCurrent();
         long bytes = dst.byteSize();
@@ -474,22 +483,7 @@ public final class CudaBackend implements Backend {
             gemmRaw(false, false, n, in, out, 1f, d(gpre), d(w), 0f, d(gx));
         }
         gemmRaw(true, false, out, in, n, 1f, d(gpre), d(x), 1f, d(gw));
-        if (gb != null) columnSum(gpre, n, out, gb);
-    }
-
-    /** dst[c] += Σ_r a[r, c], deterministic (per-chunk partials, then chunk order). */
-    private void columnSum(Tensor a, int n, int cols, Tensor dst) {
-        rt.makeCurrent();
-        if (cols == 0) return;
-        int ch = chunks(n), gx = (cols + THREADS - 1) / THREADS;
-        DeviceBlock part = scratch((long) ch * cols * 8);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK;
-            kern.columnSumPartials(Kernels.grid(gx, cnt, THREADS, 0), at(a, 4 * r0 * cols), groupRows(n, c0, cnt), cols,
-                    part.offset(8L * c0 * cols));
-        });
-        kern.columnSumAccumulate(Kernels.grid((cols + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, cols, p(dst));
-        free(part);
+        if (gb != null) reduce.columnSum(gpre, n, out, gb);
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
@@ -509,114 +503,9 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
-    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        OpChecks.addScaledSum(ld);
-        rt.makeCurrent();
-        if (ld.dim(0) == 0) return;
-        kern.addScaledSum(Kernels.grid(gridFor(ld.dim(0)), 1, THREADS, 0), p(ld), ld.dim(0), p(v), (int) v.numel(), mult);
-    }
-
-    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        OpChecks.addScaledTotal(gLd);
-        rt.makeCurrent();
-        if (g.numel() == 0) return;
-        kern.addScaledTotal(Kernels.grid(gridFor(g.numel()), 1, THREADS, 0), p(g), g.numel(), p(gLd), gLd.dim(0), mult);
-    }
-
     // ------------------------------------------------------------------ MAF
 
     // ------------------------------------------------------------------ distributions and reductions
-
-    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        OpChecks.stdNormalLogProb(z, out);
-        kern.stdNormalLogProb(kern.rows(z.rows()), p(z), z.rows(), z.rowSize(), p(out));
-    }
-
-    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
-        kern.stdNormalLogProbBackward(kern.elementwise(z.numel()), p(z), p(gOut), z.rows(), z.rowSize(), p(gz));
-    }
-
-    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
-        int dd = z.rowSize();
-        kern.diagNormalLogProb(kern.rows(z.rows()), p(z), p(mu), p(logSigma), z.rows(), dd, p(out));
-    }
-
-    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        int n = z.rows(), dd = z.rowSize();
-        rt.makeCurrent();
-        if (dd == 0) return;
-        int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
-        DeviceBlock part = scratch(2L * ch * dd * 8);
-        if (ch <= MAX_GRID_Y) {
-            kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, ch, THREADS, 0), p(z), p(mu), p(logSigma), p(gOut), n, dd, p(gz), part);
-        } else {
-            // the kernel places its second half of partials gridDim.y chunks further on: run each group into a scratch of
-            // its own [2][cnt][D] and move both halves to their place in part [2][ch][D]
-            DeviceBlock tmp = scratch(2L * MAX_GRID_Y * dd * 8);
-            inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-                long r0 = (long) c0 * CHUNK, half = 8L * cnt * dd;
-                kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, cnt, THREADS, 0), at(z, 4 * r0 * dd), p(mu), p(logSigma), at(gOut, 4 * r0),
-                        groupRows(n, c0, cnt), dd, at(gz, 4 * r0 * dd), tmp);
-                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * c0 * dd), tmp.ptr, half, rt.compute);
-                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * ((long) ch + c0) * dd), tmp.ptr.withByteOffset(half), half, rt.compute);
-            });
-            free(tmp);
-        }
-        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part, ch, dd, p(gmu));
-        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part.offset((long) ch * dd * 8), ch, dd, p(glogSigma));
-        free(part);
-    }
-
-    /** mode 0 Σ, 1 Σx², 2 count of non-finite elements; two deterministic stages, result copied to the host. */
-    private double reduce(Tensor t, int mode) {
-        notCapturing("sum/sumSquares/allFinite");
-        rt.makeCurrent();
-        long n = t.numel();
-        if (n == 0) return 0;
-        int blocks = partialBlocks(n);
-        DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
-        kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, mode, part);
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), part, blocks, out);
-        double[] r = new double[1];
-        downloadBytes(out, MemorySegment.ofArray(r));
-        free(part); free(out);
-        return r[0];
-    }
-
-    /** Blocks (and so double partials) of a sumPartials launch over n elements: a fixed grid for a size, at most 1024. */
-    private static int partialBlocks(long n) { return (int) Math.min(1024, (n + THREADS - 1) / THREADS); }
-
-    @Override public double sum(Tensor t) { return reduce(t, 0); }
-    @Override public double sumSquares(Tensor t) { return reduce(t, 1); }
-    @Override public boolean allFinite(Tensor t) { return reduce(t, 2) == 0; }
-
-    /** Per-tensor partials of Σx² and of the non-finite count into two scratch rows, two finalizes, ONE 16-byte download. */
-    @Override public double[] gradStatus(List<Tensor> ts) {
-        notCapturing("gradStatus");
-        rt.makeCurrent();
-        int total = 0;
-        for (Tensor t : ts) if (t != null && t.numel() > 0) total += partialBlocks(t.numel());
-        if (total == 0) return new double[] {0, 0};
-        DeviceBlock sq = scratch(total * 8L), bad = scratch(total * 8L), out = scratch(16);
-        long off = 0;
-        for (Tensor t : ts) {
-            if (t == null || t.numel() == 0) continue;
-            long n = t.numel();
-            int blocks = partialBlocks(n);
-            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 1, sq.offset(off * 8));
-            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 2, bad.offset(off * 8));
-            off += blocks;
-        }
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), bad, total, out);
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), sq, total, out.offset(8));
-        double[] r = new double[2];
-        downloadBytes(out, MemorySegment.ofArray(r));
-        free(sq); free(bad); free(out);
-        return r;
-    }
 
     // ------------------------------------------------------------------ element-wise
 
@@ -652,18 +541,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ optimizers
-
-    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        OpChecks.adamUpdate(p, g, m, v);
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        kern.adamUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(v), p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-    }
-
-    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        OpChecks.adamaxUpdate(p, g, m, u);
-        double bc1 = 1 - Math.pow(beta1, step);
-        kern.adamaxUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(u), p.numel(), lr, beta1, beta2, eps, bc1);
-    }
 
     // ------------------------------------------------------------------ CUDA graphs and timing
 
@@ -748,9 +625,6 @@ public final class CudaBackend implements Backend {
     @Override public void unsqueeze(Tensor y, Tensor x) { img().unsqueeze(y, x); }
     @Override public void sliceChannels(Tensor x, int start, Tensor y) { img().sliceChannels(x, start, y); }
     @Override public void placeChannels(Tensor src, int start, Tensor dst) { img().placeChannels(src, start, dst); }
-    @Override public void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) { img().condNormalLogProb(z, mu, logSigma, out); }
-    @Override public void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) { img().condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma); }
-    @Override public void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) { img().condNormalSample(mu, logSigma, eps, temperature, z); }
     @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img().logitForward(x, lambda, y, ld); }
     @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img().logitInverse(y, lambda, x, ld); }
     @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img().logitBackward(x, lambda, gy, gLd, gx); }

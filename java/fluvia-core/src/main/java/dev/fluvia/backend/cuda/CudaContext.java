@@ -74,6 +74,12 @@ public final class CudaContext {
         return b;
     }
 
+    /** Throws when {@code op}, which reads back to the host, is called inside CUDA graph capture. */
+    public void notCapturing(String op) { be.notCapturing(op); }
+
+    /** Device → host: the first {@code dst.length} doubles of a scratch block (a synchronising read). */
+    public void download(DeviceAddress block, double[] dst) { be.downloadBytes((DeviceBlock) block, MemorySegment.ofArray(dst)); }
+
     /** Device-to-device copy of {@code bytes} on the compute stream: {@code dst + dstOffset ← src + srcOffset} (scratch blocks or tensors). */
     public void copy(DeviceAddress dst, long dstOffset, DeviceAddress src, long srcOffset, long bytes) {
         rt.makeCurrent();

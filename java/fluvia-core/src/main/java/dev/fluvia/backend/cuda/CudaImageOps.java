@@ -142,21 +142,6 @@ final class CudaImageOps {
 
     // ------------------------------------------------------------------ conditional Gaussian, logit
 
-    void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.condNormalLogProb(z, mu, logSigma, out);
-        kern.condNormalLogProb(kern.rows(z.rows()), p(z), p(mu), p(logSigma), z.rows(), z.rowSize(), p(out));
-    }
-
-    void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        kern.condNormalLogProbBackward(kern.elementwise(z.numel()), p(z), p(mu), p(logSigma), p(gOut), z.rows(), z.rowSize(), p(gz), p(gmu), p(glogSigma));
-    }
-
-    void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) {
-        OpChecks.condNormalSample(mu, logSigma, eps, z);
-        kern.condNormalSample(kern.elementwise(z.numel()), p(mu), p(logSigma), p(eps), temperature, z.numel(), p(z));
-    }
-
     void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) {
         OpChecks.logitForward(x, lambda, y, ld);
         kern.logitApply(kern.rows(x.rows()), p(x), lambda, x.rows(), x.rowSize(), 0, p(y), p(ld));

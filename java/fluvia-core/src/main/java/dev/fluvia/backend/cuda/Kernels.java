@@ -62,66 +62,6 @@ final class Kernels {
         go("axpy", launch, a, x, y, count);
     }
 
-    /** {@code columnSumPartials(float* a, int n, int cols, double* part)} */
-    void columnSumPartials(Launch launch, DeviceAddress a, int n, int cols, DeviceAddress part) {
-        go("columnSumPartials", launch, a, n, cols, part);
-    }
-
-    /** {@code columnSumAccumulate(double* part, int chunks, int cols, float* dst)} */
-    void columnSumAccumulate(Launch launch, DeviceAddress part, int chunks, int cols, DeviceAddress dst) {
-        go("columnSumAccumulate", launch, part, chunks, cols, dst);
-    }
-
-    /** {@code sumPartials(float* a, long long count, int mode, double* part)} */
-    void sumPartials(Launch launch, DeviceAddress a, long count, int mode, DeviceAddress part) {
-        go("sumPartials", launch, a, count, mode, part);
-    }
-
-    /** {@code sumFinalize(double* part, int count, double* out)} */
-    void sumFinalize(Launch launch, DeviceAddress part, int count, DeviceAddress out) {
-        go("sumFinalize", launch, part, count, out);
-    }
-
-    /** {@code addScaledSum(float* ld, int n, float* v, int len, float mult)} */
-    void addScaledSum(Launch launch, DeviceAddress ld, int n, DeviceAddress v, int len, float mult) {
-        go("addScaledSum", launch, ld, n, v, len, mult);
-    }
-
-    /** {@code addScaledTotal(float* g, long long count, float* gLd, int n, float mult)} */
-    void addScaledTotal(Launch launch, DeviceAddress g, long count, DeviceAddress gLd, int n, float mult) {
-        go("addScaledTotal", launch, g, count, gLd, n, mult);
-    }
-
-    /** {@code stdNormalLogProb(float* z, int n, int d, float* out)} */
-    void stdNormalLogProb(Launch launch, DeviceAddress z, int n, int d, DeviceAddress out) {
-        go("stdNormalLogProb", launch, z, n, d, out);
-    }
-
-    /** {@code stdNormalLogProbBackward(float* z, float* gOut, int n, int d, float* gz)} */
-    void stdNormalLogProbBackward(Launch launch, DeviceAddress z, DeviceAddress gOut, int n, int d, DeviceAddress gz) {
-        go("stdNormalLogProbBackward", launch, z, gOut, n, d, gz);
-    }
-
-    /** {@code diagNormalLogProb(float* z, float* mu, float* logSigma, int n, int d, float* out)} */
-    void diagNormalLogProb(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, int n, int d, DeviceAddress out) {
-        go("diagNormalLogProb", launch, z, mu, logSigma, n, d, out);
-    }
-
-    /** {@code diagNormalLogProbBackwardPartials(float* z, float* mu, float* logSigma, float* gOut, int n, int d, float* gz, double* part)} */
-    void diagNormalLogProbBackwardPartials(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress gOut, int n, int d, DeviceAddress gz, DeviceAddress part) {
-        go("diagNormalLogProbBackwardPartials", launch, z, mu, logSigma, gOut, n, d, gz, part);
-    }
-
-    /** {@code adamUpdate(float* p, float* g, float* m, float* v, long long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2)} */
-    void adamUpdate(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress v, long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2) {
-        go("adamUpdate", launch, p, g, m, v, count, lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-    }
-
-    /** {@code adamaxUpdate(float* p, float* g, float* m, float* u, long long count, float lr, float beta1, float beta2, float eps, double bc1)} */
-    void adamaxUpdate(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress u, long count, float lr, float beta1, float beta2, float eps, double bc1) {
-        go("adamaxUpdate", launch, p, g, m, u, count, lr, beta1, beta2, eps, bc1);
-    }
-
     // ------------------------------------------------------------------ kernels/image.cu
 
     /** {@code activate(float* x, float* y, long long n, int act)} */
@@ -157,21 +97,6 @@ final class Kernels {
     /** {@code channelCopy(float* full, float* part, int n, int c, int cp, long long hw, int start, int toPart)} */
     void channelCopy(Launch launch, DeviceAddress full, DeviceAddress part, int n, int c, int cp, long hw, int start, int toPart) {
         go("channelCopy", launch, full, part, n, c, cp, hw, start, toPart);
-    }
-
-    /** {@code condNormalLogProb(float* z, float* mu, float* logSigma, int n, int d, float* out)} */
-    void condNormalLogProb(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, int n, int d, DeviceAddress out) {
-        go("condNormalLogProb", launch, z, mu, logSigma, n, d, out);
-    }
-
-    /** {@code condNormalLogProbBackward(float* z, float* mu, float* logSigma, float* gOut, int n, int d, float* gz, float* gmu, float* glogSigma)} */
-    void condNormalLogProbBackward(Launch launch, DeviceAddress z, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress gOut, int n, int d, DeviceAddress gz, DeviceAddress gmu, DeviceAddress glogSigma) {
-        go("condNormalLogProbBackward", launch, z, mu, logSigma, gOut, n, d, gz, gmu, glogSigma);
-    }
-
-    /** {@code condNormalSample(float* mu, float* logSigma, float* eps, float temperature, long long n, float* z)} */
-    void condNormalSample(Launch launch, DeviceAddress mu, DeviceAddress logSigma, DeviceAddress eps, float temperature, long n, DeviceAddress z) {
-        go("condNormalSample", launch, mu, logSigma, eps, temperature, n, z);
     }
 
     /** {@code logitApply(float* in, float lambda, int n, int d, int inverse, float* out, float* ld)} */

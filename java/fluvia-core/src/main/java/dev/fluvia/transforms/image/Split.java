@@ -78,8 +78,8 @@ public final class Split implements Transform {
 
     /** out[n] += log p(z₂ | x₁). */
     private void logProb(Tensor z2, Tensor h, Tensor out) {
-        if (h == null) { be.stdNormalLogProb(z2, out); return; }
-        be.condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
+        if (h == null) { be.dist().stdNormalLogProb(z2, out); return; }
+        be.dist().condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
     }
 
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
@@ -107,7 +107,7 @@ public final class Split implements Transform {
             Tensor eps = be.alloc(z2.shape());
             be.randomNormal(eps, ctx.seedFor(this), 1f);
             if (h == null) { be.copy(eps, z2); be.scale(z2, ctx.temperature()); }
-            else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, ctx.temperature(), z2);
+            else be.dist().condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, ctx.temperature(), z2);
             ctx.record(this, z2);
         } else ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
         Tensor lp = be.alloc(n);
@@ -126,13 +126,13 @@ public final class Split implements Transform {
         Tensor x1 = channels(x, 0, c1), z2 = channels(x, c1, c2);
         Tensor gx = be.alloc(x.shape()), gz2 = be.alloc(z2.shape());
         if (conv == null) {
-            be.stdNormalLogProbBackward(z2, gLd, gz2);
+            be.dist().stdNormalLogProbBackward(z2, gLd, gz2);
             be.placeChannels(gy, 0, gx);
         } else {
             Tensor h = stash.get("h");
             if (h == null) h = priorParams(x1);
             Tensor gmu = be.alloc(z2.shape()), gls = be.alloc(z2.shape());
-            be.condNormalLogProbBackward(z2, channels(h, 0, c2), channels(h, c2, c2), gLd, gz2, gmu, gls);
+            be.dist().condNormalLogProbBackward(z2, channels(h, 0, c2), channels(h, c2, c2), gLd, gz2, gmu, gls);
             Tensor gh = be.alloc(h.shape());
             be.placeChannels(gmu, 0, gh);
             be.placeChannels(gls, c2, gh);
