@@ -26,17 +26,17 @@ class CpuDeterminismTest {
             Tensor a = ta ? f.t(f.rand(m * kk), kk, m) : f.t(f.rand(m * kk), m, kk);
             Tensor b = tb ? f.t(f.rand(kk * nn), nn, kk) : f.t(f.rand(kk * nn), kk, nn);
             Tensor c = f.t(f.rand(m * nn), m, nn);
-            be.gemm(ta, tb, 0.9f, a, b, 0.5f, c);
+            be.dense().gemm(ta, tb, 0.9f, a, b, 0.5f, c);
             outs.add(be.toHost(c));
         }
         Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(hid * in, 0.2), hid, in), bias = f.t(f.rand(hid), hid);
         for (Activation act : Activation.values()) {
             Tensor pre = be.alloc(n, hid), y = be.alloc(n, hid);
-            be.linearForward(x, w, bias, act, pre, y);
+            be.dense().linearForward(x, w, bias, act, pre, y);
             Tensor g = f.t(f.rand(n * hid), n, hid);
-            be.activationBackward(act, pre, y, g, g);
+            be.dense().activationBackward(act, pre, y, g, g);
             Tensor gx = be.alloc(n, in), gw = be.alloc(hid, in), gb = be.alloc(hid);
-            be.linearBackward(x, w, g, gx, gw, gb);
+            be.dense().linearBackward(x, w, g, gx, gw, gb);
             outs.add(be.toHost(y)); outs.add(be.toHost(pre)); outs.add(be.toHost(g));
             outs.add(be.toHost(gx)); outs.add(be.toHost(gw)); outs.add(be.toHost(gb));
         }

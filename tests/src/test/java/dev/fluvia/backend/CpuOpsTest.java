@@ -56,7 +56,7 @@ class CpuOpsTest {
                     Tensor at = ta ? f.t(a, k, m) : f.t(a, m, k), bt = tb ? f.t(b, n, k) : f.t(b, k, n);
                     Tensor ct = beta == 0 ? f.poisoned(m, n) : f.t(c0, m, n); // beta = 0 must not read C
                     float alpha = 0.7f;
-                    f.be.gemm(ta, tb, alpha, at, bt, beta, ct);
+                    f.be.dense().gemm(ta, tb, alpha, at, bt, beta, ct);
                     f.assertClose("gemm ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " beta=" + beta,
                             gemmRef(ta, tb, m, n, k, alpha, a, b, beta, c0)[0], ct, MM_ATOL, MM_RTOL);
                 }
@@ -93,7 +93,7 @@ class CpuOpsTest {
                     int n = s[0], in = s[1], out = s[2];
                     float[] x = f.rand(n * in), w = f.rand(out * in, 1 / Math.sqrt(in)), b = f.rand(out);
                     Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
-                    f.be.linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, pre, y);
+                    f.be.dense().linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, pre, y);
                     double[] pr = new double[n * out], yr = new double[n * out];
                     for (int r = 0; r < n; r++)
                         for (int o = 0; o < out; o++) {
@@ -107,7 +107,7 @@ class CpuOpsTest {
                     f.assertClose(what + " y", yr, y, MM_ATOL, MM_RTOL);
                     if (a == Activation.RELU || a == Activation.TANH || a == Activation.IDENTITY) { // pre not stored
                         Tensor y2 = f.poisoned(n, out);
-                        f.be.linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, null, y2);
+                        f.be.dense().linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, null, y2);
                         OpsFixture.assertBitIdentical(what + " without pre", f.be.toHost(y), f.be.toHost(y2));
                     }
                 }
@@ -127,7 +127,7 @@ class CpuOpsTest {
                     double[] ref = new double[n * d];
                     for (int i = 0; i < ref.length; i++) ref[i] = gy[i] * actDerivative(a, pre[i]);
                     Tensor gyt = f.t(gy, n, d), out = variant == 1 ? gyt : f.poisoned(n, d);
-                    f.be.activationBackward(a, variant == 2 ? null : f.t(pre, n, d), f.t(y, n, d), gyt, out);
+                    f.be.dense().activationBackward(a, variant == 2 ? null : f.t(pre, n, d), f.t(y, n, d), gyt, out);
                     f.assertClose("activationBackward " + a + " variant " + variant, ref, out, EW_ATOL, EW_RTOL);
                 }
     }
@@ -141,7 +141,7 @@ class CpuOpsTest {
                 int n = s[0], in = s[1], out = s[2];
                 float[] x = f.rand(n * in), w = f.rand(out * in), g = f.rand(n * out), gw0 = f.rand(out * in), gb0 = f.rand(out);
                 Tensor gx = optional ? f.poisoned(n, in) : null, gw = f.t(gw0, out, in), gb = optional ? f.t(gb0, out) : null;
-                f.be.linearBackward(f.t(x, n, in), f.t(w, out, in), f.t(g, n, out), gx, gw, gb);
+                f.be.dense().linearBackward(f.t(x, n, in), f.t(w, out, in), f.t(g, n, out), gx, gw, gb);
                 double[] gxr = new double[n * in], gwr = new double[out * in], gbr = new double[out];
                 for (int r = 0; r < n; r++)
                     for (int o = 0; o < out; o++) {
@@ -163,7 +163,7 @@ class CpuOpsTest {
         float[] w = f.rand(17 * 9), mask = new float[17 * 9];
         for (int i = 0; i < mask.length; i++) mask[i] = f.rng.nextBoolean() ? 1f : 0f;
         Tensor out = f.poisoned(17, 9);
-        f.be.applyMask(f.t(w, 17, 9), f.t(mask, 17, 9), out);
+        f.be.dense().applyMask(f.t(w, 17, 9), f.t(mask, 17, 9), out);
         double[] ref = new double[w.length];
         for (int i = 0; i < w.length; i++) ref[i] = (double) w[i] * mask[i];
         f.assertClose("applyMask", ref, out, 0, 0);
@@ -283,12 +283,12 @@ class CpuOpsTest {
         OpsFixture f = fx(true, 9);
         var be = f.be;
         Tensor a = be.alloc(4, 3), b = be.alloc(5, 2), c = be.alloc(4, 2), v3 = be.alloc(3), v4 = be.alloc(4);
-        expectShape("gemm", () -> be.gemm(false, false, 1f, a, b, 0f, c));
-        expectShape("linearForward", () -> be.linearForward(a, b, null, Activation.RELU, null, c));
-        expectShape("activationBackward", () -> be.activationBackward(Activation.RELU, null, a, a, c));
-        expectShape("activationBackward", () -> be.activationBackward(Activation.SILU, null, a, a, a));
-        expectShape("linearBackward", () -> be.linearBackward(a, be.alloc(2, 3), c, a, be.alloc(2, 2), null));
-        expectShape("applyMask", () -> be.applyMask(a, c, a));
+        expectShape("gemm", () -> be.dense().gemm(false, false, 1f, a, b, 0f, c));
+        expectShape("linearForward", () -> be.dense().linearForward(a, b, null, Activation.RELU, null, c));
+        expectShape("activationBackward", () -> be.dense().activationBackward(Activation.RELU, null, a, a, c));
+        expectShape("activationBackward", () -> be.dense().activationBackward(Activation.SILU, null, a, a, a));
+        expectShape("linearBackward", () -> be.dense().linearBackward(a, be.alloc(2, 3), c, a, be.alloc(2, 2), null));
+        expectShape("applyMask", () -> be.dense().applyMask(a, c, a));
         expectShape("gather", () -> be.coupling().gather(a, be.index(new int[] {0, 3}), c));
         expectShape("scatterAdd", () -> be.coupling().scatterAdd(c, be.index(new int[] {0, 1, 2}), a));
         expectShape("affineCouplingForward", () -> be.coupling().affineCouplingForward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, be.alloc(4, 3), v3));

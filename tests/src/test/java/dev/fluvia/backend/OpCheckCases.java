@@ -88,56 +88,56 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ dense
 
     private static void dense(Table tb) {
-        tb.ok("gemm", "[4,3]·[3,2] → [4,2]", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)));
-        tb.ok("gemm", "Aᵀ·Bᵀ", be -> be.gemm(true, true, 1f, t(be, 3, 4), t(be, 2, 3), 1f, t(be, 4, 2)));
-        tb.bad("gemm", "A rank 1", be -> be.gemm(false, false, 1f, t(be, 12), t(be, 3, 2), 0f, t(be, 4, 2)), "A must have rank [2]");
-        tb.bad("gemm", "B rank 3", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2, 1), 0f, t(be, 4, 2)), "B must have rank [2]");
-        tb.bad("gemm", "C rank 1", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 8)), "C must have rank [2]");
-        tb.bad("gemm", "inner extents differ", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 2, 2), 0f, t(be, 4, 2)),
+        tb.ok("gemm", "[4,3]·[3,2] → [4,2]", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)));
+        tb.ok("gemm", "Aᵀ·Bᵀ", be -> be.dense().gemm(true, true, 1f, t(be, 3, 4), t(be, 2, 3), 1f, t(be, 4, 2)));
+        tb.bad("gemm", "A rank 1", be -> be.dense().gemm(false, false, 1f, t(be, 12), t(be, 3, 2), 0f, t(be, 4, 2)), "A must have rank [2]");
+        tb.bad("gemm", "B rank 3", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2, 1), 0f, t(be, 4, 2)), "B must have rank [2]");
+        tb.bad("gemm", "C rank 1", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 8)), "C must have rank [2]");
+        tb.bad("gemm", "inner extents differ", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 2, 2), 0f, t(be, 4, 2)),
                 "op(A) is 4x3, op(B) is 2x2");
-        tb.bad("gemm", "C has the wrong shape", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 3)),
+        tb.bad("gemm", "C has the wrong shape", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 3)),
                 "C must be 4x2");
-        tb.bad("gemm", "transA makes the inner extents differ", be -> be.gemm(true, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)),
+        tb.bad("gemm", "transA makes the inner extents differ", be -> be.dense().gemm(true, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)),
                 "op(A) is 3x4, op(B) is 3x2");
 
         String lf = "linearForward";
-        tb.ok(lf, "bias and pre", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));
-        tb.ok(lf, "no bias, no pre", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)));
-        tb.bad(lf, "x rank 1", be -> be.linearForward(t(be, 12), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)), "x must have rank [2]");
-        tb.bad(lf, "w rank 1", be -> be.linearForward(t(be, 4, 3), t(be, 6), null, Activation.RELU, null, t(be, 4, 2)), "w must have rank [2]");
-        tb.bad(lf, "w takes 4 inputs", be -> be.linearForward(t(be, 4, 3), t(be, 2, 4), null, Activation.RELU, null, t(be, 4, 2)), "w must be [Out, 3]");
-        tb.bad(lf, "y [4, 3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
-        tb.bad(lf, "pre [4, 3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "pre must have shape [4, 2]");
-        tb.bad(lf, "bias [3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 3), Activation.RELU, null, t(be, 4, 2)), "bias must have shape [2]");
+        tb.ok(lf, "bias and pre", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));
+        tb.ok(lf, "no bias, no pre", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)));
+        tb.bad(lf, "x rank 1", be -> be.dense().linearForward(t(be, 12), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)), "x must have rank [2]");
+        tb.bad(lf, "w rank 1", be -> be.dense().linearForward(t(be, 4, 3), t(be, 6), null, Activation.RELU, null, t(be, 4, 2)), "w must have rank [2]");
+        tb.bad(lf, "w takes 4 inputs", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 4), null, Activation.RELU, null, t(be, 4, 2)), "w must be [Out, 3]");
+        tb.bad(lf, "y [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
+        tb.bad(lf, "pre [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "pre must have shape [4, 2]");
+        tb.bad(lf, "bias [3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 3), Activation.RELU, null, t(be, 4, 2)), "bias must have shape [2]");
 
         String ab = "activationBackward";
-        tb.ok(ab, "tanh without pre", be -> be.activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
-        tb.ok(ab, "silu with pre", be -> be.activationBackward(Activation.SILU, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
-        tb.bad(ab, "gpre [4, 2]", be -> be.activationBackward(Activation.RELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 2)),
+        tb.ok(ab, "tanh without pre", be -> be.dense().activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.ok(ab, "silu with pre", be -> be.dense().activationBackward(Activation.SILU, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.bad(ab, "gpre [4, 2]", be -> be.dense().activationBackward(Activation.RELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 2)),
                 "gy [4, 3] and gpre [4, 2] must have the same shape");
-        tb.bad(ab, "y [4, 2]", be -> be.activationBackward(Activation.RELU, null, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "y [4, 2]", be -> be.dense().activationBackward(Activation.RELU, null, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3)),
                 "y [4, 2] and gy [4, 3] must have the same shape");
-        tb.bad(ab, "pre [4, 2]", be -> be.activationBackward(Activation.ELU, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "pre [4, 2]", be -> be.dense().activationBackward(Activation.ELU, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "pre [4, 2] and y [4, 3] must have the same shape");
-        tb.bad(ab, "silu without pre", be -> be.activationBackward(Activation.SILU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "silu without pre", be -> be.dense().activationBackward(Activation.SILU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "silu needs the pre-activation");
-        tb.bad(ab, "elu without pre", be -> be.activationBackward(Activation.ELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "elu without pre", be -> be.dense().activationBackward(Activation.ELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "elu needs the pre-activation");
 
         String lb = "linearBackward";
-        tb.ok(lb, "all gradients", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 3), t(be, 2, 3), t(be, 2)));
-        tb.ok(lb, "no gx, no gb", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null));
-        tb.bad(lb, "x rank 1", be -> be.linearBackward(t(be, 12), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null), "x must have rank [2]");
-        tb.bad(lb, "w rank 1", be -> be.linearBackward(t(be, 4, 3), t(be, 6), t(be, 4, 2), null, t(be, 2, 3), null), "w must have rank [2]");
-        tb.bad(lb, "w takes 4 inputs", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 4), t(be, 4, 2), null, t(be, 2, 4), null), "w must have shape [2, 3]");
-        tb.bad(lb, "gpre [4, 3]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 3), null, t(be, 2, 3), null), "gpre must have shape [4, 2]");
-        tb.bad(lb, "gw [3, 2]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 3, 2), null), "gw must have shape [2, 3]");
-        tb.bad(lb, "gb [3]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), t(be, 3)), "gb must have shape [2]");
-        tb.bad(lb, "gx [4, 2]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 2), t(be, 2, 3), null), "gx must have shape [4, 3]");
+        tb.ok(lb, "all gradients", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 3), t(be, 2, 3), t(be, 2)));
+        tb.ok(lb, "no gx, no gb", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null));
+        tb.bad(lb, "x rank 1", be -> be.dense().linearBackward(t(be, 12), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null), "x must have rank [2]");
+        tb.bad(lb, "w rank 1", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 6), t(be, 4, 2), null, t(be, 2, 3), null), "w must have rank [2]");
+        tb.bad(lb, "w takes 4 inputs", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 4), t(be, 4, 2), null, t(be, 2, 4), null), "w must have shape [2, 3]");
+        tb.bad(lb, "gpre [4, 3]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 3), null, t(be, 2, 3), null), "gpre must have shape [4, 2]");
+        tb.bad(lb, "gw [3, 2]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 3, 2), null), "gw must have shape [2, 3]");
+        tb.bad(lb, "gb [3]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), t(be, 3)), "gb must have shape [2]");
+        tb.bad(lb, "gx [4, 2]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 2), t(be, 2, 3), null), "gx must have shape [4, 3]");
 
-        tb.ok("applyMask", "same shapes, in place", be -> { Tensor w = t(be, 2, 3); be.applyMask(w, t(be, 2, 3), w); });
-        tb.bad("applyMask", "mask [3, 2]", be -> be.applyMask(t(be, 2, 3), t(be, 3, 2), t(be, 2, 3)), "w [2, 3] and mask [3, 2] must have the same shape");
-        tb.bad("applyMask", "out [3, 2]", be -> be.applyMask(t(be, 2, 3), t(be, 2, 3), t(be, 3, 2)), "w [2, 3] and out [3, 2] must have the same shape");
+        tb.ok("applyMask", "same shapes, in place", be -> { Tensor w = t(be, 2, 3); be.dense().applyMask(w, t(be, 2, 3), w); });
+        tb.bad("applyMask", "mask [3, 2]", be -> be.dense().applyMask(t(be, 2, 3), t(be, 3, 2), t(be, 2, 3)), "w [2, 3] and mask [3, 2] must have the same shape");
+        tb.bad("applyMask", "out [3, 2]", be -> be.dense().applyMask(t(be, 2, 3), t(be, 2, 3), t(be, 3, 2)), "w [2, 3] and out [3, 2] must have the same shape");
     }
 
     // ------------------------------------------------------------------ gather / scatter
@@ -505,44 +505,44 @@ public final class OpCheckCases {
         tb.bad("view", "[4, 3] as [5, 2]", be -> be.view(t(be, 4, 3), 5, 2), "the new shape [5, 2] has 10 elements, the tensor 12");
         tb.bad("view", "negative extents", be -> be.view(t(be, 4, 3), -4, -3), "negative extent in the new shape [-4, -3]");
 
-        tb.ok("activate", "in place", be -> { Tensor x = t(be, 4, 3); be.activate(Activation.SILU, x, x); });
-        tb.bad("activate", "y [4, 2]", be -> be.activate(Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "x [4, 3] and y [4, 2] must have the same shape");
+        tb.ok("activate", "in place", be -> { Tensor x = t(be, 4, 3); be.dense().activate(Activation.SILU, x, x); });
+        tb.bad("activate", "y [4, 2]", be -> be.dense().activate(Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "x [4, 3] and y [4, 2] must have the same shape");
 
         int[] x = {2, 3, 4, 4}, w3 = {5, 3, 3, 3}, y = {2, 5, 4, 4};
         String op = "conv2dForward";
-        tb.ok(op, "3x3 with bias", be -> be.conv2dForward(t(be, x), t(be, w3), t(be, 5), t(be, y)));
-        tb.ok(op, "1x1 without bias", be -> be.conv2dForward(t(be, x), t(be, 5, 3, 1, 1), null, t(be, y)));
-        tb.bad(op, "x rank 2", be -> be.conv2dForward(t(be, 2, 48), t(be, w3), null, t(be, y)), "x must have rank [4]");
-        tb.bad(op, "w rank 2", be -> be.conv2dForward(t(be, x), t(be, 5, 3), null, t(be, y)), "w must have rank [4]");
+        tb.ok(op, "3x3 with bias", be -> be.conv().conv2dForward(t(be, x), t(be, w3), t(be, 5), t(be, y)));
+        tb.ok(op, "1x1 without bias", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3, 1, 1), null, t(be, y)));
+        tb.bad(op, "x rank 2", be -> be.conv().conv2dForward(t(be, 2, 48), t(be, w3), null, t(be, y)), "x must have rank [4]");
+        tb.bad(op, "w rank 2", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3), null, t(be, y)), "w must have rank [4]");
         for (int[] k : new int[][] {{2, 2}, {3, 1}, {5, 5}})
-            tb.bad(op, "kernel " + k[0] + "x" + k[1], be -> be.conv2dForward(t(be, x), t(be, 5, 3, k[0], k[1]), null, t(be, y)),
+            tb.bad(op, "kernel " + k[0] + "x" + k[1], be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3, k[0], k[1]), null, t(be, y)),
                     "kernel must be 1x1 or 3x3");
-        tb.bad(op, "w for 2 input channels", be -> be.conv2dForward(t(be, x), t(be, 5, 2, 3, 3), null, t(be, y)), "w must be [Co, 3, k, k]");
-        tb.bad(op, "y with 4 channels", be -> be.conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 4, 4, 4)), "y must have shape [2, 5, 4, 4]");
-        tb.bad(op, "y of another size", be -> be.conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 5, 2, 2)), "y must have shape [2, 5, 4, 4]");
-        tb.bad(op, "bias [4]", be -> be.conv2dForward(t(be, x), t(be, w3), t(be, 4), t(be, y)), "bias must have shape [5]");
+        tb.bad(op, "w for 2 input channels", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 2, 3, 3), null, t(be, y)), "w must be [Co, 3, k, k]");
+        tb.bad(op, "y with 4 channels", be -> be.conv().conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 4, 4, 4)), "y must have shape [2, 5, 4, 4]");
+        tb.bad(op, "y of another size", be -> be.conv().conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 5, 2, 2)), "y must have shape [2, 5, 4, 4]");
+        tb.bad(op, "bias [4]", be -> be.conv().conv2dForward(t(be, x), t(be, w3), t(be, 4), t(be, y)), "bias must have shape [5]");
 
         op = "conv2dBackward";
-        tb.ok(op, "all gradients", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, x), t(be, w3), t(be, 5)));
-        tb.ok(op, "1x1, no gx, no gb", be -> be.conv2dBackward(t(be, x), t(be, 5, 3, 1, 1), t(be, y), null, t(be, 5, 3, 1, 1), null));
-        tb.bad(op, "x rank 2", be -> be.conv2dBackward(t(be, 2, 48), t(be, w3), t(be, y), null, t(be, w3), null), "x must have rank [4]");
-        tb.bad(op, "w rank 2", be -> be.conv2dBackward(t(be, x), t(be, 5, 3), t(be, y), null, t(be, 5, 3), null), "w must have rank [4]");
-        tb.bad(op, "kernel 2x2", be -> be.conv2dBackward(t(be, x), t(be, 5, 3, 2, 2), t(be, y), null, t(be, 5, 3, 2, 2), null), "kernel must be 1x1 or 3x3");
-        tb.bad(op, "w for 2 input channels", be -> be.conv2dBackward(t(be, x), t(be, 5, 2, 3, 3), t(be, y), null, t(be, 5, 2, 3, 3), null),
+        tb.ok(op, "all gradients", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, x), t(be, w3), t(be, 5)));
+        tb.ok(op, "1x1, no gx, no gb", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3, 1, 1), t(be, y), null, t(be, 5, 3, 1, 1), null));
+        tb.bad(op, "x rank 2", be -> be.conv().conv2dBackward(t(be, 2, 48), t(be, w3), t(be, y), null, t(be, w3), null), "x must have rank [4]");
+        tb.bad(op, "w rank 2", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3), t(be, y), null, t(be, 5, 3), null), "w must have rank [4]");
+        tb.bad(op, "kernel 2x2", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3, 2, 2), t(be, y), null, t(be, 5, 3, 2, 2), null), "kernel must be 1x1 or 3x3");
+        tb.bad(op, "w for 2 input channels", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 2, 3, 3), t(be, y), null, t(be, 5, 2, 3, 3), null),
                 "w must be [Co, 3, k, k]");
-        tb.bad(op, "gy with 4 channels", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, 2, 4, 4, 4), null, t(be, w3), null),
+        tb.bad(op, "gy with 4 channels", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, 2, 4, 4, 4), null, t(be, w3), null),
                 "gy must have shape [2, 5, 4, 4]");
-        tb.bad(op, "gw 1x1", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, 5, 3, 1, 1), null),
+        tb.bad(op, "gw 1x1", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, 5, 3, 1, 1), null),
                 "w [5, 3, 3, 3] and gw [5, 3, 1, 1] must have the same shape");
-        tb.bad(op, "gx with 2 channels", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, 2, 2, 4, 4), t(be, w3), null),
+        tb.bad(op, "gx with 2 channels", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, 2, 2, 4, 4), t(be, w3), null),
                 "x [2, 3, 4, 4] and gx [2, 2, 4, 4] must have the same shape");
-        tb.bad(op, "gb [4]", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, w3), t(be, 4)), "gb must have shape [5]");
+        tb.bad(op, "gb [4]", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, w3), t(be, 4)), "gb must have shape [5]");
 
         // squeeze: x the image, y the squeezed tensor, in both directions
         int[] sq = {2, 12, 2, 2};
         for (boolean un : new boolean[] {false, true}) {
             String o = un ? "unsqueeze" : "squeeze";
-            PairCall c = un ? (be, img, s) -> be.unsqueeze(s, img) : (be, img, s) -> be.squeeze(img, s);
+            PairCall c = un ? (be, img, s) -> be.image().unsqueeze(s, img) : (be, img, s) -> be.image().squeeze(img, s);
             tb.ok(o, "[2, 3, 4, 4] ↔ [2, 12, 2, 2]", be -> c.run(be, t(be, x), t(be, sq)));
             tb.bad(o, "x rank 2", be -> c.run(be, t(be, 2, 48), t(be, sq)), "x must have rank [4]");
             tb.bad(o, "y rank 2", be -> c.run(be, t(be, x), t(be, 2, 48)), "y must have rank [4]");
@@ -555,7 +555,7 @@ public final class OpCheckCases {
         // channel blocks: slice (x full, y part) and place (dst full, src part)
         for (boolean place : new boolean[] {false, true}) {
             String o = place ? "placeChannels" : "sliceChannels", full = place ? "dst" : "x", part = place ? "src" : "y";
-            ChannelCall c = place ? (be, f, s, p) -> be.placeChannels(p, s, f) : (be, f, s, p) -> be.sliceChannels(f, s, p);
+            ChannelCall c = place ? (be, f, s, p) -> be.image().placeChannels(p, s, f) : (be, f, s, p) -> be.image().sliceChannels(f, s, p);
             tb.ok(o, "channels [1, 3) of 4", be -> c.run(be, t(be, 2, 4, 4, 4), 1, t(be, 2, 2, 4, 4)));
             tb.ok(o, "channels [2, 4) of 4", be -> c.run(be, t(be, 2, 4, 4, 4), 2, t(be, 2, 2, 4, 4)));
             tb.bad(o, full + " rank 2", be -> c.run(be, t(be, 2, 64), 0, t(be, 2, 2, 4, 4)), full + " must have rank [4]");
@@ -585,9 +585,9 @@ public final class OpCheckCases {
     }
 
     private static void logit(Table tb) {
-        LogitCall fwd = (be, x, l, y, ld) -> be.logitForward(x, l, y, ld);
-        LogitCall inv = (be, y, l, x, ld) -> be.logitInverse(y, l, x, ld);
-        LogitCall bwd = (be, x, l, gx, gLd) -> be.logitBackward(x, l, t(be, x.shape()), gLd, gx);
+        LogitCall fwd = (be, x, l, y, ld) -> be.image().logitForward(x, l, y, ld);
+        LogitCall inv = (be, y, l, x, ld) -> be.image().logitInverse(y, l, x, ld);
+        LogitCall bwd = (be, x, l, gx, gLd) -> be.image().logitBackward(x, l, t(be, x.shape()), gLd, gx);
         Object[][] ops = {
             {"logitForward", fwd, "x", "y", "ld"},
             {"logitInverse", inv, "y", "x", "ld"},
@@ -604,7 +604,7 @@ public final class OpCheckCases {
             tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4)), in + " [4, 3] and " + out + " [4, 2] must have the same shape");
             tb.bad(op, ld + " [3]", be -> c.run(be, t(be, 4, 3), 0.05f, t(be, 4, 3), t(be, 3)), ld + " must have shape [4]");
         }
-        tb.bad("logitBackward", "gy [4, 2]", be -> be.logitBackward(t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4), t(be, 4, 3)),
+        tb.bad("logitBackward", "gy [4, 2]", be -> be.image().logitBackward(t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4), t(be, 4, 3)),
                 "x [4, 3] and gy [4, 2] must have the same shape");
     }
 }

@@ -49,6 +49,15 @@ public interface Backend extends AutoCloseable {
     /** Base-distribution log-densities, backwards and conditional sampling ({@code dev.fluvia.backend.dist}, kernels/dist.cu). */
     dev.fluvia.backend.dist.DistOps dist();
 
+    /** GEMM, linear layers with fused bias and activation, their backward, masks, activations ({@code dev.fluvia.backend.dense}, cuBLAS + kernels/dense.cu). */
+    dev.fluvia.backend.dense.DenseOps dense();
+
+    /** Image layout (squeeze, channel slices) and logit pre-processing ({@code dev.fluvia.backend.image}, kernels/image.cu). */
+    dev.fluvia.backend.image.ImageOps image();
+
+    /** 2-D convolution and its backward ({@code dev.fluvia.backend.conv}, cuBLAS + kernels/conv.cu). */
+    dev.fluvia.backend.conv.ConvOps conv();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
@@ -90,24 +99,6 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- dense
 
-    /** C = alpha·op(A)·op(B) + beta·C, row-major 2-D; op(X) = Xᵀ when the flag is set. */
-    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
-
-    /**
-     * Fully connected layer with fused bias and activation: {@code pre = x·wᵀ + bias}, {@code y = act(pre)}.
-     * x {@code [N, In]}, w {@code [Out, In]}, bias {@code [Out]} or null, pre {@code [N, Out]} or null (not stored), y {@code [N, Out]}.
-     */
-    void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y);
-
-    /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
-    void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
-
-    /** Backward of {@code y = x·wᵀ + b} given {@code gpre = ∂L/∂y}: gx = gpre·w (overwrite, may be null), gw += gpreᵀ·x, gb += Σ_n gpre (may be null). */
-    void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
-
-    /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
-    void applyMask(Tensor w, Tensor mask, Tensor out);
-
     // ---------------------------------------------------------------- actnorm (x [N, C] or [N, C, H, W]; per-channel parameters [C])
 
     // ---------------------------------------------------------------- LU-decomposed invertible linear / 1×1 conv
@@ -137,49 +128,6 @@ public interface Backend extends AutoCloseable {
      * {@code [N, C·H·W]}. The view lives as long as its base; releasing a view releases nothing.
      */
     Tensor view(Tensor t, int... shape);
-
-    /** y = act(x) element-wise (same shape); y may be x. */
-    void activate(Activation act, Tensor x, Tensor y);
-
-    /**
-     * 2-D convolution (cross-correlation), stride 1, zero "same" padding, odd square kernel k ∈ {1, 3}:
-     * {@code y[n,o,h,w] = bias[o] + Σ_{c,i,j} w[o,c,i,j]·x[n,c,h+i−k/2,w+j−k/2]}.
-     * x {@code [N, Ci, H, W]}, w {@code [Co, Ci, k, k]}, bias {@code [Co]} or null, y {@code [N, Co, H, W]} (overwritten).
-     */
-    void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y);
-
-    /**
-     * Backward of {@link #conv2dForward} given gy = ∂L/∂y: gx overwritten (may be null), gw += , gb += (may be null).
-     * Reductions over the batch run in a fixed order (deterministic).
-     */
-    void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
-
-    /**
-     * Space-to-depth: x {@code [N, C, H, W]} (H, W even) → y {@code [N, 4C, H/2, W/2]} with
-     * {@code y[n, 4c + 2i + j, h, w] = x[n, c, 2h + i, 2w + j]} (i, j ∈ {0, 1}; Glow's order).
-     */
-    void squeeze(Tensor x, Tensor y);
-
-    /** The inverse of {@link #squeeze}: y {@code [N, 4C, H/2, W/2]} → x {@code [N, C, H, W]}. */
-    void unsqueeze(Tensor y, Tensor x);
-
-    /** y = x[:, start : start + C', :, :]; x {@code [N, C, H, W]}, y {@code [N, C', H, W]} (overwritten). */
-    void sliceChannels(Tensor x, int start, Tensor y);
-
-    /** dst[:, start : start + C', :, :] = src (other channels untouched); src {@code [N, C', H, W]}, dst {@code [N, C, H, W]}. */
-    void placeChannels(Tensor src, int start, Tensor dst);
-
-    /**
-     * Logit pre-processing: p = λ + (1−2λ)·x, y = log p − log(1−p); ld[n] += Σ log(1−2λ) − log p − log(1−p).
-     * Defined for p ∈ (0, 1); outside it the output is NaN (the layer checks its input range).
-     */
-    void logitForward(Tensor x, float lambda, Tensor y, Tensor ld);
-
-    /** Inverse of {@link #logitForward}: p = sigmoid(y), x = (p − λ)/(1−2λ); ld[n] += −Σ (log(1−2λ) − log p − log(1−p)). */
-    void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld);
-
-    /** Backward of {@link #logitForward}: gx = gy·(1−2λ)/(p(1−p)) + gLd[n]·(1−2λ)(2p−1)/(p(1−p)) (overwrite). */
-    void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx);
 
     // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
 

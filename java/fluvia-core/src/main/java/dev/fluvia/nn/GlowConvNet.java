@@ -82,7 +82,7 @@ public final class GlowConvNet implements ConvConditioner {
     }
 
     private Tensor relu(Tensor t) {
-        be.activate(Activation.RELU, t, t);
+        be.dense().activate(Activation.RELU, t, t);
         return t;
     }
 
@@ -149,10 +149,10 @@ public final class GlowConvNet implements ConvConditioner {
         }
         Tensor a0 = stash.get(key + ".a0"), a1 = stash.get(key + ".a1");
         Tensor g1 = c2.backward(a1, gOut, true);
-        be.activationBackward(Activation.RELU, null, a1, g1, g1);
+        be.dense().activationBackward(Activation.RELU, null, a1, g1, g1);
         if (actnorm) g1 = normBackward(1, stash.get(key + ".z1"), g1);
         Tensor g0 = c1.backward(a0, g1, true);
-        be.activationBackward(Activation.RELU, null, a0, g0, g0);
+        be.dense().activationBackward(Activation.RELU, null, a0, g0, g0);
         if (actnorm) g0 = normBackward(0, stash.get(key + ".z0"), g0);
         return c0.backward(x, g0, true);
     }

@@ -95,7 +95,7 @@ class CudaHostPlanTest {
     }
 
     @Test void convExtentsDoNotWrap() {
-        assertEquals(1 << 20, CudaImageOps.gemmExtent("H·W", 1L << 20));
-        assertThrows(ShapeException.class, () -> CudaImageOps.gemmExtent("H·W", 65_536L * 65_536L));
+        assertEquals(1 << 20, dev.fluvia.backend.conv.CudaConv.gemmExtent("H·W", 1L << 20));
+        assertThrows(ShapeException.class, () -> dev.fluvia.backend.conv.CudaConv.gemmExtent("H·W", 65_536L * 65_536L));
     }
 }

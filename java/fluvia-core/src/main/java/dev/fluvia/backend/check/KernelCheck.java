@@ -19,6 +19,9 @@ public final class KernelCheck {
     /** Every op family's validate-and-benchmark entries. */
     public static final List<FamilyBench> FAMILIES = List.of(
             new dev.fluvia.backend.coupling.CouplingBench(),
+            new dev.fluvia.backend.conv.ConvBench(),
+            new dev.fluvia.backend.image.ImageBench(),
+            new dev.fluvia.backend.dense.DenseBench(),
             new dev.fluvia.backend.dist.DistBench(),
             new dev.fluvia.backend.reduce.ReduceBench(),
             new dev.fluvia.backend.optim.OptimBench(),

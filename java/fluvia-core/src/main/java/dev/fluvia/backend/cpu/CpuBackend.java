@@ -73,6 +73,12 @@ public final class CpuBackend implements Backend {
 
     private final CpuCoupling coupling = new CpuCoupling(this);
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.conv.CpuConv conv = new dev.fluvia.backend.conv.CpuConv(this);
+    @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
+    private final dev.fluvia.backend.image.CpuImage image = new dev.fluvia.backend.image.CpuImage(this);
+    @Override public dev.fluvia.backend.image.ImageOps image() { return image; }
+    private final dev.fluvia.backend.dense.CpuDense dense = new dev.fluvia.backend.dense.CpuDense(this);
+    @Override public dev.fluvia.backend.dense.DenseOps dense() { return dense; }
     private final dev.fluvia.backend.dist.CpuDist dist = new dev.fluvia.backend.dist.CpuDist(this);
     @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
     private final dev.fluvia.backend.reduce.CpuReduce reduce = new dev.fluvia.backend.reduce.CpuReduce(this);
@@ -363,63 +369,13 @@ public final class CpuBackend implements Backend {
      * C = alpha·op(A)·op(B) + beta·C on raw row-major segments (the blocked, vectorised GEMM of this backend), with an optional
      * fused epilogue {@code pre = C + bias}, {@code C = act(pre)} ({@code bias}, {@code act} and {@code pre} null for none).
      */
-    public void gemm(boolean ta, boolean tb, int m, int n, int k, float alpha, MemorySegment a, MemorySegment b, float beta, MemorySegment c,
+    public void gemmSegments(boolean ta, boolean tb, int m, int n, int k, float alpha, MemorySegment a, MemorySegment b, float beta, MemorySegment c,
                      MemorySegment bias, Activation act, MemorySegment pre) {
         Gemm.Epilogue ep = act == null && bias == null && pre == null ? null : new Gemm.Epilogue(bias, act == null ? Activation.IDENTITY : act, pre);
         Gemm.gemm(this, ta, tb, m, n, k, alpha, a, b, beta, c, ep);
     }
 
     // ------------------------------------------------------------------ dense
-
-    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
-        Gemm.gemm(this, transA, transB, g.m(), g.n(), g.k(), alpha, h(a).seg, h(b).seg, beta, h(c).seg, null);
-    }
-
-    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        OpChecks.linearForward(x, w, bias, pre, y);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        // y = act(x·wᵀ + bias), with pre = x·wᵀ + bias; bias and activation are applied in the GEMM's write-back
-        Gemm.Epilogue ep = new Gemm.Epilogue(bias == null ? null : h(bias).seg, act, pre == null ? null : h(pre).seg);
-        Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, h(y).seg, ep);
-    }
-
-    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        OpChecks.activationBackward(act, pre, y, gy, gpre);
-        MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
-        int rows = gy.rows(), rs = gy.rowSize();
-        forRows(rows, (long) rows * rs, (lo, hi) -> {
-            long i = (long) lo * rs, e = (long) hi * rs;
-            if (vector) i = VecOps.activationBackward(act, ps, ys, g, o, i, e);
-            for (; i < e; i++) set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
-        });
-    }
-
-    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
-        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        if (gx != null) {
-            Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg, null);
-        }
-        Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg, null);
-        if (gb != null) {
-            MemorySegment g = h(gpre).seg, b = h(gb).seg;
-            // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
-            double[] acc = reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
-                float[] part = new float[out];
-                int o = vector ? VecOps.columnSums(g, out, lo, hi, part) : 0;
-                for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
-                for (o = 0; o < out; o++) a[o] += part[o];
-            });
-            for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
-        }
-    }
-
-    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        OpChecks.applyMask(w, mask, out);
-        MemorySegment a = h(w).seg, m = h(mask).seg, o = h(out).seg;
-        for (long i = 0, e = w.numel(); i < e; i++) set(o, i, get(a, i) * get(m, i));
-    }
 
     // ------------------------------------------------------------------ gather / scatter
 
@@ -475,14 +431,4 @@ public final class CpuBackend implements Backend {
 
     private final ImageOps img = new ImageOps(this);
     @Override public Tensor view(Tensor t, int... shape) { return img.view(t, shape); }
-    @Override public void activate(Activation act, Tensor x, Tensor y) { img.activate(act, x, y); }
-    @Override public void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) { img.conv2dForward(x, w, bias, y); }
-    @Override public void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) { img.conv2dBackward(x, w, gy, gx, gw, gb); }
-    @Override public void squeeze(Tensor x, Tensor y) { img.squeeze(x, y); }
-    @Override public void unsqueeze(Tensor y, Tensor x) { img.unsqueeze(y, x); }
-    @Override public void sliceChannels(Tensor x, int start, Tensor y) { img.sliceChannels(x, start, y); }
-    @Override public void placeChannels(Tensor src, int start, Tensor dst) { img.placeChannels(src, start, dst); }
-    @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img.logitForward(x, lambda, y, ld); }
-    @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img.logitInverse(y, lambda, x, ld); }
-    @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img.logitBackward(x, lambda, gy, gLd, gx); }
 }

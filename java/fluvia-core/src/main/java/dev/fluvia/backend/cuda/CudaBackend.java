@@ -175,8 +175,11 @@ public final class CudaBackend implements Backend {
         cublasHandle = handle;
         cx = new CudaContext(this, r);
         coupling = new CudaCoupling(cx);
+        conv = new dev.fluvia.backend.conv.CudaConv(cx);
+        image = new dev.fluvia.backend.image.CudaImage(cx);
         reduce = new dev.fluvia.backend.reduce.CudaReduce(cx);
         dist = new dev.fluvia.backend.dist.CudaDist(cx, reduce);
+        dense = new dev.fluvia.backend.dense.CudaDense(cx, reduce);
         optim = new dev.fluvia.backend.optim.CudaOptim(cx);
         maf = new dev.fluvia.backend.maf.CudaMaf(cx);
         lu = new dev.fluvia.backend.lu.CudaLu(cx);
@@ -190,6 +193,12 @@ public final class CudaBackend implements Backend {
     private final CudaContext cx;
     private final CudaCoupling coupling;
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.conv.CudaConv conv;
+    @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
+    private final dev.fluvia.backend.image.CudaImage image;
+    @Override public dev.fluvia.backend.image.ImageOps image() { return image; }
+    private final dev.fluvia.backend.dense.CudaDense dense;
+    @Override public dev.fluvia.backend.dense.DenseOps dense() { return dense; }
     private final dev.fluvia.backend.dist.CudaDist dist;
     @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
     private final dev.fluvia.backend.reduce.CudaReduce reduce;
@@ -452,9 +461,10 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ dense
 
-    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
-        gemmRaw(transA, transB, g.m(), g.n(), g.k(), alpha, d(a), d(b), beta, d(c));
+    /** One cuBLAS GEMM on raw addresses (the conv family's per-sample products). */
+    void cublasGemm(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, long b, float beta, long c) {
+        rt.makeCurrent();
+        cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a, b, beta, c);
     }
 
     void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
@@ -462,33 +472,6 @@ public final class CudaBackend implements Backend {
         if (m == 0 || n == 0) return;
         if (k == 0) { if (beta == 0f) fill(c, 0f); else scale(c, beta); return; }
         cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a.address(), b.address(), beta, c.address());
-    }
-
-    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        OpChecks.linearForward(x, w, bias, pre, y);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        gemmRaw(false, true, n, out, in, 1f, d(x), d(w), 0f, d(y));
-        kern.linearForwardEpilogue(kern.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
-    }
-
-    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        OpChecks.activationBackward(act, pre, y, gy, gpre);
-        kern.activationBackward(kern.elementwise(gy.numel()), p(pre == null ? y : pre), p(y), p(gy), p(gpre), gy.numel(), act.ordinal());
-    }
-
-    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
-        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        if (gx != null) {
-            gemmRaw(false, false, n, in, out, 1f, d(gpre), d(w), 0f, d(gx));
-        }
-        gemmRaw(true, false, out, in, n, 1f, d(gpre), d(x), 1f, d(gw));
-        if (gb != null) reduce.columnSum(gpre, n, out, gb);
-    }
-
-    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        OpChecks.applyMask(w, mask, out);
-        kern.applyMask(kern.elementwise(w.numel()), p(w), p(mask), p(out), w.numel());
     }
 
     // ------------------------------------------------------------------ gather / scatter
@@ -618,14 +601,4 @@ public final class CudaBackend implements Backend {
     private CudaImageOps imageOps;
     private synchronized CudaImageOps img() { if (imageOps == null) imageOps = new CudaImageOps(rt, pool, cublas, cublasHandle); return imageOps; }
     @Override public Tensor view(Tensor t, int... shape) { return img().view(t, shape); }
-    @Override public void activate(Activation act, Tensor x, Tensor y) { img().activate(act, x, y); }
-    @Override public void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) { img().conv2dForward(x, w, bias, y); }
-    @Override public void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) { img().conv2dBackward(x, w, gy, gx, gw, gb); }
-    @Override public void squeeze(Tensor x, Tensor y) { img().squeeze(x, y); }
-    @Override public void unsqueeze(Tensor y, Tensor x) { img().unsqueeze(y, x); }
-    @Override public void sliceChannels(Tensor x, int start, Tensor y) { img().sliceChannels(x, start, y); }
-    @Override public void placeChannels(Tensor src, int start, Tensor dst) { img().placeChannels(src, start, dst); }
-    @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img().logitForward(x, lambda, y, ld); }
-    @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img().logitInverse(y, lambda, x, ld); }
-    @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img().logitBackward(x, lambda, gy, gLd, gx); }
 }

@@ -105,6 +105,11 @@ public final class CudaContext {
         be.gemmRaw(ta, tb, m, n, k, alpha, CudaBackend.d(a), CudaBackend.d(b), beta, CudaBackend.d(c));
     }
 
+    /** C = alpha·op(A)·op(B) + beta·C on raw device addresses (row-major, cuBLAS), e.g. one sample of a batch. */
+    public void gemmAt(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, long b, float beta, long c) {
+        be.cublasGemm(ta, tb, m, n, k, alpha, a, b, beta, c);
+    }
+
     // ------------------------------------------------------------------ arguments
 
     /** A tensor as a pointer argument of a typed launcher (null stays the null pointer). */

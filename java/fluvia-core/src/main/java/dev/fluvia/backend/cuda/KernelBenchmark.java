@@ -57,7 +57,7 @@ public final class KernelBenchmark {
         System.out.println("device: " + be.deviceName() + ", batch " + n);
         double copyGBs = be.copyBandwidthGBs(256L << 20, 20);
         Tensor ga = rand(1, 4096, 4096), gb = rand(1, 4096, 4096), gc = be.alloc(4096, 4096);
-        double gemmMs = be.timeMs(() -> be.gemm(false, false, 1f, ga, gb, 0f, gc), 10);
+        double gemmMs = be.timeMs(() -> be.dense().gemm(false, false, 1f, ga, gb, 0f, gc), 10);
         double gemmGflops = 2.0 * 4096 * 4096 * 4096 / (gemmMs * 1e-3) / 1e9;
         System.out.printf("reference: device copy %.1f GB/s, cuBLAS SGEMM 4096³ %.1f GFLOP/s (TF32 off)%n", copyGBs, gemmGflops);
 
@@ -77,13 +77,6 @@ public final class KernelBenchmark {
         Tensor x = rand(2, n, d), y = be.alloc(n, d), ld = be.alloc(n), gLd = rand(1, n);
         String nd = n + "x" + d;
         double f = 4.0;
-        Tensor xin = rand(1, n, d), w = rand(0.05, hid, d), bb = rand(0.1, hid), pre = be.alloc(n, hid), yo = be.alloc(n, hid);
-        time("linearForward (gemm+epilogue)", n + "x" + d + "->" + hid, f * (n * d + (double) hid * d + 3.0 * n * hid), 2.0 * n * d * hid,
-                () -> be.linearForward(xin, w, bb, Activation.SILU, pre, yo));
-        Tensor gw = be.alloc(hid, d), gbb = be.alloc(hid), gx = be.alloc(n, d);
-        time("linearBackward", n + "x" + d + "->" + hid, f * (2.0 * n * d + 2.0 * n * hid + 2.0 * hid * d), 4.0 * n * d * hid,
-                () -> be.linearBackward(xin, w, yo, gx, gw, gbb));
-        time("activationBackward", n + "x" + hid, f * 4.0 * n * hid, 0, () -> be.activationBackward(Activation.SILU, pre, yo, yo, pre));
         Tensor p = rand(1, 1 << 22), g = rand(1, 1 << 22);
         time("axpy", "4M", f * 3.0 * (1 << 22), 0, () -> be.axpy(0.5f, g, p));
 

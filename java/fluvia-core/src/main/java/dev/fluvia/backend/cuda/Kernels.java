@@ -32,21 +32,6 @@ final class Kernels {
 
     // ------------------------------------------------------------------ kernels/elementwise.cu
 
-    /** {@code linearForwardEpilogue(float* y, float* bias, float* pre, int n, int out, int act)} */
-    void linearForwardEpilogue(Launch launch, DeviceAddress y, DeviceAddress bias, DeviceAddress pre, int n, int out, int act) {
-        go("linearForwardEpilogue", launch, y, bias, pre, n, out, act);
-    }
-
-    /** {@code activationBackward(float* pre, float* y, float* gy, float* gpre, long long count, int act)} */
-    void activationBackward(Launch launch, DeviceAddress pre, DeviceAddress y, DeviceAddress gy, DeviceAddress gpre, long count, int act) {
-        go("activationBackward", launch, pre, y, gy, gpre, count, act);
-    }
-
-    /** {@code applyMask(float* w, float* mask, float* out, long long count)} */
-    void applyMask(Launch launch, DeviceAddress w, DeviceAddress mask, DeviceAddress out, long count) {
-        go("applyMask", launch, w, mask, out, count);
-    }
-
     /** {@code fill(float* t, long long count, float value)} */
     void fill(Launch launch, DeviceAddress t, long count, float value) {
         go("fill", launch, t, count, value);
@@ -63,51 +48,6 @@ final class Kernels {
     }
 
     // ------------------------------------------------------------------ kernels/image.cu
-
-    /** {@code activate(float* x, float* y, long long n, int act)} */
-    void activate(Launch launch, DeviceAddress x, DeviceAddress y, long n, int act) {
-        go("activate", launch, x, y, n, act);
-    }
-
-    /** {@code conv2dIm2col(float* x, float* col, int first, int count, int ci, int hh, int ww, int k)} */
-    void conv2dIm2col(Launch launch, DeviceAddress x, DeviceAddress col, int first, int count, int ci, int hh, int ww, int k) {
-        go("conv2dIm2col", launch, x, col, first, count, ci, hh, ww, k);
-    }
-
-    /** {@code conv2dCol2im(float* gcol, float* gx, int first, int count, int ci, int hh, int ww, int k)} */
-    void conv2dCol2im(Launch launch, DeviceAddress gcol, DeviceAddress gx, int first, int count, int ci, int hh, int ww, int k) {
-        go("conv2dCol2im", launch, gcol, gx, first, count, ci, hh, ww, k);
-    }
-
-    /** {@code conv2dBiasFill(float* y, float* bias, int n, int co, long long hw)} */
-    void conv2dBiasFill(Launch launch, DeviceAddress y, DeviceAddress bias, int n, int co, long hw) {
-        go("conv2dBiasFill", launch, y, bias, n, co, hw);
-    }
-
-    /** {@code conv2dBiasGrad(float* gy, int n, int co, long long hw, float* gb)} */
-    void conv2dBiasGrad(Launch launch, DeviceAddress gy, int n, int co, long hw, DeviceAddress gb) {
-        go("conv2dBiasGrad", launch, gy, n, co, hw, gb);
-    }
-
-    /** {@code squeezeCopy(float* x, float* y, int n, int c, int hh, int ww, int dir)} */
-    void squeezeCopy(Launch launch, DeviceAddress x, DeviceAddress y, int n, int c, int hh, int ww, int dir) {
-        go("squeezeCopy", launch, x, y, n, c, hh, ww, dir);
-    }
-
-    /** {@code channelCopy(float* full, float* part, int n, int c, int cp, long long hw, int start, int toPart)} */
-    void channelCopy(Launch launch, DeviceAddress full, DeviceAddress part, int n, int c, int cp, long hw, int start, int toPart) {
-        go("channelCopy", launch, full, part, n, c, cp, hw, start, toPart);
-    }
-
-    /** {@code logitApply(float* in, float lambda, int n, int d, int inverse, float* out, float* ld)} */
-    void logitApply(Launch launch, DeviceAddress in, float lambda, int n, int d, int inverse, DeviceAddress out, DeviceAddress ld) {
-        go("logitApply", launch, in, lambda, n, d, inverse, out, ld);
-    }
-
-    /** {@code logitBackward(float* x, float lambda, float* gy, float* gLd, int n, int d, float* gx)} */
-    void logitBackward(Launch launch, DeviceAddress x, float lambda, DeviceAddress gy, DeviceAddress gLd, int n, int d, DeviceAddress gx) {
-        go("logitBackward", launch, x, lambda, gy, gLd, n, d, gx);
-    }
 
     // ------------------------------------------------------------------ kernels/lu.cu
 

@@ -97,7 +97,7 @@ public final class CpuMaf implements MafOps {
                     int dim = ord[step];
                     for (int L = 0; L < layers - 1; L++) {
                         if (L == 0) for (int i = 0; i < m * h0; i++) set(hs[0], i, act.apply(a1[i]));
-                        else cpu.gemm(false, true, m, outs[L], ins[L], 1f, hs[L - 1], wseg[L], 0f, hs[L], bseg[L], act, null);
+                        else cpu.gemmSegments(false, true, m, outs[L], ins[L], 1f, hs[L - 1], wseg[L], 0f, hs[L], bseg[L], act, null);
                     }
                     int lo2 = layers - 1, k = ins[lo2];
                     for (int r = 0; r < m; r++) {

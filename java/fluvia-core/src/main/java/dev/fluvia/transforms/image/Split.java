@@ -69,7 +69,7 @@ public final class Split implements Transform {
 
     private Tensor channels(Tensor x, int start, int count) {
         Tensor t = be.alloc(x.dim(0), count, x.dim(2), x.dim(3));
-        be.sliceChannels(x, start, t);
+        be.image().sliceChannels(x, start, t);
         return t;
     }
 
@@ -114,8 +114,8 @@ public final class Split implements Transform {
         logProb(z2, h, lp);
         be.axpy(-1f, lp, ld);
         Tensor x = be.alloc(ImageEvents.batch(n, in));
-        be.placeChannels(y, 0, x);
-        be.placeChannels(z2, c1, x);
+        be.image().placeChannels(y, 0, x);
+        be.image().placeChannels(z2, c1, x);
         return x;
     }
 
@@ -127,20 +127,20 @@ public final class Split implements Transform {
         Tensor gx = be.alloc(x.shape()), gz2 = be.alloc(z2.shape());
         if (conv == null) {
             be.dist().stdNormalLogProbBackward(z2, gLd, gz2);
-            be.placeChannels(gy, 0, gx);
+            be.image().placeChannels(gy, 0, gx);
         } else {
             Tensor h = stash.get("h");
             if (h == null) h = priorParams(x1);
             Tensor gmu = be.alloc(z2.shape()), gls = be.alloc(z2.shape());
             be.dist().condNormalLogProbBackward(z2, channels(h, 0, c2), channels(h, c2, c2), gLd, gz2, gmu, gls);
             Tensor gh = be.alloc(h.shape());
-            be.placeChannels(gmu, 0, gh);
-            be.placeChannels(gls, c2, gh);
+            be.image().placeChannels(gmu, 0, gh);
+            be.image().placeChannels(gls, c2, gh);
             Tensor gx1 = conv.backward(x1, gh, true);
             be.axpy(1f, gy, gx1);
-            be.placeChannels(gx1, 0, gx);
+            be.image().placeChannels(gx1, 0, gx);
         }
-        be.placeChannels(gz2, c1, gx);
+        be.image().placeChannels(gz2, c1, gx);
         return gx;
     }
 
