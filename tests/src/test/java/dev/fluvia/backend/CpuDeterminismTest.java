@@ -57,8 +57,8 @@ class CpuDeterminismTest {
         int big = 100_003;
         Tensor p = f.t(f.rand(big), big), gp = f.t(f.rand(big), big), m = be.alloc(big), v = be.alloc(big);
         for (int step = 1; step <= 3; step++) be.optim().adamUpdate(p, gp, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
-        be.axpy(0.3f, gp, p);
-        be.scale(p, 1.1f);
+        be.elementwise().axpy(0.3f, gp, p);
+        be.elementwise().scale(p, 1.1f);
         outs.add(be.toHost(p)); outs.add(be.toHost(m)); outs.add(be.toHost(v));
         outs.add(new float[] {(float) be.reduce().sum(p), (float) be.reduce().sumSquares(p),
                 Float.intBitsToFloat((int) Double.doubleToRawLongBits(be.reduce().sumSquares(gp)))});

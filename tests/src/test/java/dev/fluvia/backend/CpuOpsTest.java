@@ -193,13 +193,13 @@ class CpuOpsTest {
         for (int n : new int[] {1, 7, 100_003}) {
             float[] x = f.rand(n), y0 = f.rand(n);
             Tensor y = f.t(y0, n);
-            f.be.axpy(-0.37f, f.t(x, n), y);
+            f.be.elementwise().axpy(-0.37f, f.t(x, n), y);
             double[] ar = new double[n];
             for (int i = 0; i < n; i++) ar[i] = y0[i] - 0.37 * x[i];
             f.assertClose("axpy n=" + n, ar, y, EW_ATOL, EW_RTOL);
 
             Tensor s = f.t(x, n);
-            f.be.scale(s, 1.7f);
+            f.be.elementwise().scale(s, 1.7f);
             double[] sr = new double[n];
             for (int i = 0; i < n; i++) sr[i] = 1.7 * x[i];
             f.assertClose("scale n=" + n, sr, s, EW_ATOL, EW_RTOL);
@@ -299,7 +299,7 @@ class CpuOpsTest {
         expectShape("stdNormalLogProb", () -> be.dist().stdNormalLogProb(a, v3));
         expectShape("diagNormalLogProb", () -> be.dist().diagNormalLogProb(a, v4, v3, v4));
         expectShape("adamUpdate", () -> be.optim().adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
-        expectShape("axpy", () -> be.axpy(1f, a, c));
+        expectShape("axpy", () -> be.elementwise().axpy(1f, a, c));
         expectShape("copy", () -> be.copy(a, c));
         expectShape("upload", () -> be.upload(new float[5], a));
     }

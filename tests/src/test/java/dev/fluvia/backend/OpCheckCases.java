@@ -472,8 +472,26 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ element-wise and optimizers
 
     private static void elementwiseAndOptimizers(Table tb) {
-        tb.ok("axpy", "[4, 3] into [12]", be -> be.axpy(0.5f, t(be, 4, 3), t(be, 12)));
-        tb.bad("axpy", "[4, 3] into [4, 2]", be -> be.axpy(0.5f, t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
+        tb.ok("axpy", "[4, 3] into [12]", be -> be.elementwise().axpy(0.5f, t(be, 4, 3), t(be, 12)));
+        tb.bad("axpy", "[4, 3] into [4, 2]", be -> be.elementwise().axpy(0.5f, t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
+
+        // the generic primitives (elementwise family)
+        var U = dev.fluvia.backend.elementwise.Unary.EXP;
+        var B = dev.fluvia.backend.elementwise.Binary.MUL;
+        tb.ok("map", "exp [4, 3] into [12]", be -> be.elementwise().map(U, t(be, 4, 3), t(be, 12)));
+        tb.ok("map", "in place", be -> { Tensor x = t(be, 4, 3); be.elementwise().map(U, x, x); });
+        tb.bad("map", "exp [4, 3] into [4, 2]", be -> be.elementwise().map(U, t(be, 4, 3), t(be, 4, 2)), "x and y must have the same element count");
+        tb.ok("map", "mul, same shape", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.ok("map", "mul, row broadcast [3]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 3), t(be, 4, 3)));
+        tb.ok("map", "mul, column broadcast [4]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.ok("map", "mul, column broadcast [4, 1] of an image", be -> be.elementwise().map(B, t(be, 4, 3, 2, 2), t(be, 4, 1), t(be, 4, 3, 2, 2)));
+        tb.bad("map", "mul, b [5]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 5), t(be, 4, 3)), "b must have a's element count", "[3] (a row)", "[4] (a column)");
+        tb.bad("map", "mul, out [4, 2]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 3), t(be, 4, 2)), "a and out must have the same element count");
+        tb.ok("rowSum", "[4, 3] → [4]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 4)));
+        tb.bad("rowSum", "out [3]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 3)), "out must have one entry per row of x (4)");
+        tb.bad("rowSum", "out [4, 1]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 4, 1)), "out must have rank [1]");
+        tb.ok("rowLogSumExp", "image [2, 3, 4, 4] → [2]", be -> be.elementwise().rowLogSumExp(t(be, 2, 3, 4, 4), t(be, 2)));
+        tb.bad("rowLogSumExp", "out [3]", be -> be.elementwise().rowLogSumExp(t(be, 4, 3), t(be, 3)), "out must have one entry per row of x (4)");
 
         String[] names = {"g", "m", "v"};
         tb.ok("adamUpdate", "all [4, 3]", be -> be.optim().adamUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));

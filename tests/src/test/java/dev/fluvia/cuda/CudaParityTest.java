@@ -135,16 +135,25 @@ class CudaParityTest {
         return tests.stream();
     }
 
+    /** The fused ops equal their compositions of the generic primitives on CUDA too. */
+    @Test void fusedOpsEqualTheirCompositions() {
+        try {
+            dev.fluvia.backend.FusedOpCompositionTest.check(gpu);
+        } catch (KernelCheck.Mismatch m) {
+            fail(m.getMessage());
+        }
+    }
+
     @Test void fillScaleAxpyCopy() {
         forSizes((n, d) -> {
             Pair f = out(n, d);
             cpu.fill(f.c(), 0.37f); gpu.fill(f.g(), 0.37f);
             compare("fill", f, false);
             Pair s = both(rand(n * d, -3, 3), n, d);
-            cpu.scale(s.c(), -1.7f); gpu.scale(s.g(), -1.7f);
+            cpu.elementwise().scale(s.c(), -1.7f); gpu.elementwise().scale(s.g(), -1.7f);
             compare("scale", s, false);
             Pair x = both(rand(n * d, -3, 3), n, d), y = both(rand(n * d, -3, 3), n, d);
-            cpu.axpy(0.3f, x.c(), y.c()); gpu.axpy(0.3f, x.g(), y.g());
+            cpu.elementwise().axpy(0.3f, x.c(), y.c()); gpu.elementwise().axpy(0.3f, x.g(), y.g());
             compare("axpy", y, false);
             Pair c = out(n, d);
             cpu.copy(x.c(), c.c()); gpu.copy(x.g(), c.g());
@@ -238,7 +247,7 @@ class CudaParityTest {
         int n = 37, d = 63;
         Pair x = both(rand(n * d, -1, 1), n, d);
         Tensor y = gpu.alloc(n, d);
-        Function<Void, Void> step = v -> { gpu.copy(x.g(), y); gpu.scale(y, 2f); gpu.axpy(1f, x.g(), y); return null; };
+        Function<Void, Void> step = v -> { gpu.copy(x.g(), y); gpu.elementwise().scale(y, 2f); gpu.elementwise().axpy(1f, x.g(), y); return null; };
         try (CudaBackend.CudaGraph graph = gpu.captureGraph(() -> step.apply(null))) {
             gpu.fill(y, Float.NaN);
             graph.replay();

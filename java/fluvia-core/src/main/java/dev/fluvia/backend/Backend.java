@@ -58,6 +58,9 @@ public interface Backend extends AutoCloseable {
     /** 2-D convolution and its backward ({@code dev.fluvia.backend.conv}, cuBLAS + kernels/conv.cu). */
     dev.fluvia.backend.conv.ConvOps conv();
 
+    /** BLAS-1 (scale, axpy) and the generic primitives: unary and broadcast binary maps, row sums ({@code dev.fluvia.backend.elementwise}, kernels/elementwise.cu). */
+    dev.fluvia.backend.elementwise.ElementwiseOps elementwise();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
@@ -110,12 +113,6 @@ public interface Backend extends AutoCloseable {
     // ---------------------------------------------------------------- base distributions and reductions
 
     // ---------------------------------------------------------------- element-wise helpers
-
-    /** t *= s. */
-    void scale(Tensor t, float s);
-
-    /** y += a·x. */
-    void axpy(float a, Tensor x, Tensor y);
 
     /** t[i] ~ N(0, std²), reproducible for a seed on this backend. */
     void randomNormal(Tensor t, long seed, float std);

@@ -75,10 +75,6 @@ public final class OpChecks {
 
     // ------------------------------------------------------------------ element-wise and optimizers
 
-    public static void axpy(Tensor x, Tensor y) {
-        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
-    }
-
     // ------------------------------------------------------------------ images
 
     public static void view(Tensor t, int... shape) {

@@ -123,7 +123,7 @@ public final class Mlp {
             be.dense().linearBackward(in, w, g, gx, gw, biases.get(i).grad());
             if (masks != null) { // gradient of w ⊙ mask w.r.t. w is the mask
                 be.dense().applyMask(gw, masks.get(i), gw);
-                be.axpy(1f, gw, weights.get(i).grad());
+                be.elementwise().axpy(1f, gw, weights.get(i).grad());
             }
             g = gx;
         }

@@ -50,7 +50,7 @@ public final class ResNetConditioner implements ConvConditioner {
             Tensor t = a.get(i).forward(h);
             be.dense().activate(Activation.RELU, t, t);
             Tensor u = b.get(i).forward(t);
-            be.axpy(1f, h, u);            // u = h + conv(t): the block's output
+            be.elementwise().axpy(1f, h, u);            // u = h + conv(t): the block's output
             stash.put(key + ".t" + i, t);
             stash.put(key + ".h" + (i + 1), u);
             h = u;
@@ -74,7 +74,7 @@ public final class ResNetConditioner implements ConvConditioner {
             Tensor gt = b.get(i).backward(t, g, true);
             be.dense().activationBackward(Activation.RELU, null, t, gt, gt);
             Tensor gh = a.get(i).backward(hPrev, gt, true);
-            be.axpy(1f, g, gh);           // the skip connection
+            be.elementwise().axpy(1f, g, gh);           // the skip connection
             g = gh;
         }
         be.dense().activationBackward(Activation.RELU, null, stash.get(key + ".h0"), g, g);

@@ -29,7 +29,7 @@ public final class GradClip {
     public static void scaleTo(Backend be, Collection<Param> params, double maxNorm, double norm) {
         if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
             float s = (float) (maxNorm / norm);
-            for (Param p : params) if (p.grad() != null) be.scale(p.grad(), s);
+            for (Param p : params) if (p.grad() != null) be.elementwise().scale(p.grad(), s);
         }
     }
 }

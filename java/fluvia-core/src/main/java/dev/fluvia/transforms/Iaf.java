@@ -114,7 +114,7 @@ public final class Iaf implements Transform {
         Tensor hNeg = be.alloc(n, 2 * dim);              // [0 | −raw]: mafForward with it multiplies by exp(+α)
         Tensor raw = be.alloc(n, dim);
         be.coupling().gather(h, alphaCols, raw);
-        be.scale(raw, -1f);
+        be.elementwise().scale(raw, -1f);
         be.coupling().scatterAdd(raw, alphaCols, hNeg);
 
         List<Param> ps = maf.params();
@@ -134,7 +134,7 @@ public final class Iaf implements Transform {
                 Tensor r = vjpInput(y, h, at, v, gLd, clamp);   // B_y(v, gℓ)
                 Tensor res = be.alloc(n, dim);
                 be.copy(gy, res);
-                be.axpy(-1f, r, res);                          // gy − B_y
+                be.elementwise().axpy(-1f, r, res);                          // gy − B_y
                 Tensor u = be.alloc(n, dim);
                 be.maf().mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
                 Tensor col = be.alloc(n, 1);
@@ -147,9 +147,9 @@ public final class Iaf implements Transform {
         try (Scope s = be.scope()) {                           // ∂L/∂θ += B_θ(−v, −gℓ)
             Tensor negV = be.alloc(n, dim), negGLd = be.alloc(n);
             be.copy(v, negV);
-            be.scale(negV, -1f);
+            be.elementwise().scale(negV, -1f);
             be.copy(gLd, negGLd);
-            be.scale(negGLd, -1f);
+            be.elementwise().scale(negGLd, -1f);
             vjpInput(y, h, at, negV, negGLd, clamp);
         }
         return v;
@@ -160,7 +160,7 @@ public final class Iaf implements Transform {
         Tensor gx = be.alloc(y.shape()), gh = be.alloc(h.shape());
         be.maf().mafBackward(y, h, clamp, w, gLd, gx, gh);
         Tensor gxc = maf.made().backward(y, gh, at, "made");
-        be.axpy(1f, gxc, gx);
+        be.elementwise().axpy(1f, gxc, gx);
         return gx;
     }
 }

@@ -154,7 +154,7 @@ public final class Maf implements Transform {
         Tensor gx = be.alloc(x.shape()), gh = be.alloc(h.shape());
         be.maf().mafBackward(x, h, clamp, gy, gLd, gx, gh);
         Tensor gxc = made.backward(x, gh, stash, "made");
-        be.axpy(1f, gxc, gx);
+        be.elementwise().axpy(1f, gxc, gx);
         return gx;
     }
 }

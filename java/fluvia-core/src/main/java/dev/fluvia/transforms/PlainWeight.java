@@ -68,7 +68,7 @@ public final class PlainWeight {
      */
     public void logDetBackward(Tensor gLd, float mult) {
         Tensor winvT = be.fromHost(SmallLinalg.toFloat(SmallLinalg.inverseTranspose(factor())), c, c);
-        be.axpy((float) (mult * be.reduce().sum(gLd)), winvT, w.grad());
+        be.elementwise().axpy((float) (mult * be.reduce().sum(gLd)), winvT, w.grad());
         be.release(winvT);
     }
 }

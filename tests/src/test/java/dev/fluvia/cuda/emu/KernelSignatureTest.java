@@ -47,7 +47,7 @@ class KernelSignatureTest {
     }
 
     @Test void everyKernelNamedAtALaunchSiteExists() throws IOException {
-        // the typed launchers (Kernels.java and every family's Cuda* body) launch by name (go("name", …)); any other launch site by name is caught too
+        // the typed launchers (every op family's Cuda* class) launch by name (go("name", …)); any other launch site by name is caught too
         Pattern site = Pattern.compile("\\b(?:launch|elementwise|rows|go)\\(\\s*\"(\\w+)\"");
         Set<String> named = new TreeSet<>();
         Path dir = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend");

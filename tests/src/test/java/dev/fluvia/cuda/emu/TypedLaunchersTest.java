@@ -21,8 +21,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The typed CUDA launchers (CPU suite): {@code dev.fluvia.backend.cuda.Kernels} has exactly one method per
- * {@code extern "C" __global__} kernel of kernels/*.cu, named like the kernel, whose parameters after the leading
+ * The typed CUDA launchers (CPU suite): each op family's CUDA class ({@code dev.fluvia.backend.<family>.Cuda<Family>}) has
+ * exactly one method per {@code extern "C" __global__} kernel of its kernels/&lt;family&gt;.cu, named like the kernel, whose parameters after the leading
  * {@code Launch} mirror the C signature in order and in type (pointer ↔ {@link DeviceAddress}, int ↔ int,
  * long long ↔ long, float ↔ float, double ↔ double); each launches the kernel it is named after; and no other class of
  * the CUDA backend launches a kernel by name. The comparison is shown to catch planted mismatches.
@@ -83,24 +83,20 @@ class TypedLaunchersTest {
         return problems;
     }
 
-    static Class<?> kernelsClass() throws ClassNotFoundException {
-        return Class.forName("dev.fluvia.backend.cuda.Kernels");
-    }
-
     static final Path BACKEND_SRC = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend");
 
     /**
      * The class that holds the launchers of {@code kernels/<file>.cu}: the family's CUDA body
-     * {@code dev.fluvia.backend.<family>.Cuda<Family>} (e.g. kernels/coupling.cu → {@code backend.coupling.CudaCoupling}),
-     * or {@code backend.cuda.Kernels} for a file not yet given a family package.
+     * {@code dev.fluvia.backend.<family>.Cuda<Family>} (e.g. kernels/coupling.cu → {@code backend.coupling.CudaCoupling});
+     * a kernel file without its family class fails.
      */
-    static Class<?> launcherClass(String file) throws ClassNotFoundException {
+    static Class<?> launcherClass(String file) {
         String stem = file.replaceFirst("^kernels/", "").replaceFirst("\\.cu$", "");
         String fam = "dev.fluvia.backend." + stem + ".Cuda" + Character.toUpperCase(stem.charAt(0)) + stem.substring(1);
         try {
             return Class.forName(fam);
         } catch (ClassNotFoundException e) {
-            return kernelsClass();
+            throw new AssertionError(file + " has no op family class " + fam + " to hold its typed launchers", e);
         }
     }
 
@@ -110,10 +106,9 @@ class TypedLaunchersTest {
     }
 
     /** Kernels grouped by the class that must hold their launchers. */
-    static Map<Class<?>, List<KernelSignatures.Kernel>> byLauncherClass() throws ClassNotFoundException {
+    static Map<Class<?>, List<KernelSignatures.Kernel>> byLauncherClass() {
         Map<Class<?>, List<KernelSignatures.Kernel>> m = new LinkedHashMap<>();
         for (KernelSignatures.Kernel k : SIGS.kernels().values()) m.computeIfAbsent(launcherClass(k.file()), c -> new ArrayList<>()).add(k);
-        if (!m.containsKey(kernelsClass())) m.put(kernelsClass(), List.of());  // Kernels must then hold no launcher at all
         return m;
     }
 
@@ -155,7 +150,7 @@ class TypedLaunchersTest {
                 while (launchers.find()) allowed.add(src.substring(0, launchers.end()).split("\n", -1).length);
                 String[] lines = src.split("\n");
                 for (int i = 0; i < lines.length; i++) {
-                    boolean inLauncher = allowed.contains(i + 1) || name.equals("cuda/Kernels.java") && lines[i].contains("private void go(String kernel");
+                    boolean inLauncher = allowed.contains(i + 1);
                     if (byName.matcher(lines[i]).find() && !inLauncher) found.add(name + ":" + (i + 1) + ": " + lines[i].trim());
                 }
             }

@@ -19,6 +19,7 @@ public final class KernelCheck {
     /** Every op family's validate-and-benchmark entries. */
     public static final List<FamilyBench> FAMILIES = List.of(
             new dev.fluvia.backend.coupling.CouplingBench(),
+            new dev.fluvia.backend.elementwise.ElementwiseBench(),
             new dev.fluvia.backend.conv.ConvBench(),
             new dev.fluvia.backend.image.ImageBench(),
             new dev.fluvia.backend.dense.DenseBench(),

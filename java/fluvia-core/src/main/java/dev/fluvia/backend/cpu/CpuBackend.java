@@ -73,6 +73,8 @@ public final class CpuBackend implements Backend {
 
     private final CpuCoupling coupling = new CpuCoupling(this);
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.elementwise.CpuElementwise elementwise = new dev.fluvia.backend.elementwise.CpuElementwise(this);
+    @Override public dev.fluvia.backend.elementwise.ElementwiseOps elementwise() { return elementwise; }
     private final dev.fluvia.backend.conv.CpuConv conv = new dev.fluvia.backend.conv.CpuConv(this);
     @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
     private final dev.fluvia.backend.image.CpuImage image = new dev.fluvia.backend.image.CpuImage(this);
@@ -263,13 +265,7 @@ public final class CpuBackend implements Backend {
         MemorySegment.copy(h(src).seg, 0, h(dst).seg, 0, src.numel() * 4);
     }
 
-    @Override public void fill(Tensor t, float value) {
-        MemorySegment s = h(t).seg;
-        forFlat(t.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.fill(s, value, lo, hi) : lo;
-            for (; i < hi; i++) set(s, i, value);
-        });
-    }
+    @Override public void fill(Tensor t, float value) { elementwise.fill(t, value); }
 
     @Override public void synchronize() {}
 
@@ -395,23 +391,6 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ element-wise
 
-    @Override public void scale(Tensor t, float s) {
-        MemorySegment m = h(t).seg;
-        forFlat(t.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.scale(m, s, lo, hi) : lo;
-            for (; i < hi; i++) set(m, i, get(m, i) * s);
-        });
-    }
-
-    @Override public void axpy(float a, Tensor x, Tensor y) {
-        OpChecks.axpy(x, y);
-        MemorySegment xs = h(x).seg, ys = h(y).seg;
-        forFlat(x.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.axpy(a, xs, ys, lo, hi) : lo;
-            for (; i < hi; i++) set(ys, i, get(ys, i) + a * get(xs, i));
-        });
-    }
-
     @Override public void randomNormal(Tensor t, long seed, float std) {
         SplittableRandom rng = new SplittableRandom(seed);
         MemorySegment m = h(t).seg;
@@ -427,8 +406,10 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ optimizers
 
-    // ------------------------------------------------------------------ images (implemented in ImageOps)
+    // ------------------------------------------------------------------ views
 
-    private final ImageOps img = new ImageOps(this);
-    @Override public Tensor view(Tensor t, int... shape) { return img.view(t, shape); }
+    @Override public Tensor view(Tensor t, int... shape) {
+        OpChecks.view(t, shape);
+        return new HostTensor(h(t).seg, shape);
+    }
 }

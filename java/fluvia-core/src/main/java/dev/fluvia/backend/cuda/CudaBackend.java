@@ -52,8 +52,6 @@ public final class CudaBackend implements Backend {
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
-    /** The typed kernel launchers (one method per kernel of kernels/*.cu). */
-    private final Kernels kern;
     private final DeviceAllocator pool = new DeviceAllocator();
     private final Cublas cublas;
     private final MemorySegment cublasHandle;
@@ -170,11 +168,11 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         rt = r;
-        kern = r.kernels;
         cublas = cb;
         cublasHandle = handle;
         cx = new CudaContext(this, r);
         coupling = new CudaCoupling(cx);
+        elementwise = new dev.fluvia.backend.elementwise.CudaElementwise(cx);
         conv = new dev.fluvia.backend.conv.CudaConv(cx);
         image = new dev.fluvia.backend.image.CudaImage(cx);
         reduce = new dev.fluvia.backend.reduce.CudaReduce(cx);
@@ -193,6 +191,8 @@ public final class CudaBackend implements Backend {
     private final CudaContext cx;
     private final CudaCoupling coupling;
     @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.elementwise.CudaElementwise elementwise;
+    @Override public dev.fluvia.backend.elementwise.ElementwiseOps elementwise() { return elementwise; }
     private final dev.fluvia.backend.conv.CudaConv conv;
     @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
     private final dev.fluvia.backend.image.CudaImage image;
@@ -402,9 +402,7 @@ public final class CudaBackend implements Backend {
         if (src.numel() > 0) cuMemcpyDtoDAsync(d(dst).block.ptr, d(src).block.ptr, src.numel() * 4, rt.compute);
     }
 
-    @Override public void fill(Tensor t, float value) {
-        kern.fill(kern.elementwise(t.numel()), p(t), t.numel(), value);
-    }
+    @Override public void fill(Tensor t, float value) { elementwise.fill(t, value); }
 
     @Override public void synchronize() {
         notCapturing("synchronize");
@@ -470,7 +468,7 @@ public final class CudaBackend implements Backend {
     void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
         rt.makeCurrent();
         if (m == 0 || n == 0) return;
-        if (k == 0) { if (beta == 0f) fill(c, 0f); else scale(c, beta); return; }
+        if (k == 0) { if (beta == 0f) fill(c, 0f); else elementwise.scale(c, beta); return; }
         cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a.address(), b.address(), beta, c.address());
     }
 
@@ -491,13 +489,6 @@ public final class CudaBackend implements Backend {
     // ------------------------------------------------------------------ distributions and reductions
 
     // ------------------------------------------------------------------ element-wise
-
-    @Override public void scale(Tensor t, float s) { kern.scale(kern.elementwise(t.numel()), p(t), t.numel(), s); }
-
-    @Override public void axpy(float a, Tensor x, Tensor y) {
-        OpChecks.axpy(x, y);
-        kern.axpy(kern.elementwise(x.numel()), a, p(x), p(y), x.numel());
-    }
 
     /**
      * cuRAND's default pseudo-random generator (XORWOW), re-seeded with offset 0 on every call, so a seed always gives the
@@ -596,9 +587,10 @@ public final class CudaBackend implements Backend {
     /** Bytes held by the allocator (in use plus cached). */
     public long deviceBytesHeld() { return pool.totalBytes(); }
 
-    // ------------------------------------------------------------------ images (implemented in CudaImageOps, kernels/image.cu)
+    // ------------------------------------------------------------------ views
 
-    private CudaImageOps imageOps;
-    private synchronized CudaImageOps img() { if (imageOps == null) imageOps = new CudaImageOps(rt, pool, cublas, cublasHandle); return imageOps; }
-    @Override public Tensor view(Tensor t, int... shape) { return img().view(t, shape); }
+    @Override public Tensor view(Tensor t, int... shape) {
+        OpChecks.view(t, shape);
+        return new DeviceTensor(d(t), shape);
+    }
 }

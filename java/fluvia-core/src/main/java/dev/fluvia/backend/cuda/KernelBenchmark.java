@@ -1,11 +1,9 @@
 package dev.fluvia.backend.cuda;
 
-import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.check.FamilyBench;
 import dev.fluvia.backend.check.KernelCase;
 import dev.fluvia.backend.check.KernelCheck;
 import dev.fluvia.backend.cpu.CpuBackend;
-import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,14 +11,14 @@ import java.util.SplittableRandom;
 
 /**
  * Per-kernel timings in llm.c style, built from every op family's validate-and-benchmark entries ({@link KernelCheck#FAMILIES}:
- * each entry is first validated against the CPU reference, its worst error/tolerance printed) plus the ops not yet in a
- * family: for each op at a representative size, mean time (CUDA events, after a warm-up),
+ * each entry is first validated against the CPU reference, its worst error/tolerance printed): for each op at a
+ * representative size, mean time (CUDA events, after a warm-up),
  * effective bandwidth (bytes the op must move / time) as GB/s and as % of the device-to-device copy bandwidth measured
  * in the same run, or GFLOP/s and % of the cuBLAS SGEMM rate measured in the same run for ops with a matrix product.
  * Run: {@code java --enable-native-access=ALL-UNNAMED -cp <jars> dev.fluvia.backend.cuda.KernelBenchmark [batch]}.
  */
 public final class KernelBenchmark {
-    /** {@code errTol}: the entry's worst error/tolerance against the CPU reference (NaN: not validated here). */
+    /** {@code errTol}: the entry's worst error/tolerance against the CPU reference. */
     private record Row(String op, String size, double ms, double gbs, double gflops, double errTol) {}
 
     public static void main(String[] args) {
@@ -45,8 +43,6 @@ public final class KernelBenchmark {
         return be.fromHost(a, shape);
     }
 
-    private void time(String op, String size, double bytes, double flops, Runnable body) { time(op, size, bytes, flops, body, Double.NaN); }
-
     private void time(String op, String size, double bytes, double flops, Runnable body, double errTol) {
         int iters = 20;
         double ms = be.timeMs(body, iters);
@@ -70,15 +66,6 @@ public final class KernelBenchmark {
                     time(fam.family() + ": " + c.op(), c.size(), c.bytes(), c.flops(), KernelCheck.bind(c, be), worst);
                 }
         }
-
-        int d = 784, k = d / 2, hid = 1024;
-        int[] perm = new int[d];
-        for (int i = 0; i < d; i++) perm[i] = (i * 389) % d;
-        Tensor x = rand(2, n, d), y = be.alloc(n, d), ld = be.alloc(n), gLd = rand(1, n);
-        String nd = n + "x" + d;
-        double f = 4.0;
-        Tensor p = rand(1, 1 << 22), g = rand(1, 1 << 22);
-        time("axpy", "4M", f * 3.0 * (1 << 22), 0, () -> be.axpy(0.5f, g, p));
 
         System.out.printf("%-44s %-20s %10s %10s %8s %10s %8s %8s%n", "op", "size", "ms", "GB/s", "%copy", "GFLOP/s", "%gemm", "err/tol");
         for (Row r : rows)

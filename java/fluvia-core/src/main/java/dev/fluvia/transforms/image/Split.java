@@ -106,13 +106,13 @@ public final class Split implements Transform {
             z2 = be.alloc(ImageEvents.batch(n, factored));
             Tensor eps = be.alloc(z2.shape());
             be.randomNormal(eps, ctx.seedFor(this), 1f);
-            if (h == null) { be.copy(eps, z2); be.scale(z2, ctx.temperature()); }
+            if (h == null) { be.copy(eps, z2); be.elementwise().scale(z2, ctx.temperature()); }
             else be.dist().condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, ctx.temperature(), z2);
             ctx.record(this, z2);
         } else ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
         Tensor lp = be.alloc(n);
         logProb(z2, h, lp);
-        be.axpy(-1f, lp, ld);
+        be.elementwise().axpy(-1f, lp, ld);
         Tensor x = be.alloc(ImageEvents.batch(n, in));
         be.image().placeChannels(y, 0, x);
         be.image().placeChannels(z2, c1, x);
@@ -137,7 +137,7 @@ public final class Split implements Transform {
             be.image().placeChannels(gmu, 0, gh);
             be.image().placeChannels(gls, c2, gh);
             Tensor gx1 = conv.backward(x1, gh, true);
-            be.axpy(1f, gy, gx1);
+            be.elementwise().axpy(1f, gy, gx1);
             be.image().placeChannels(gx1, 0, gx);
         }
         be.image().placeChannels(gz2, c1, gx);
