@@ -5,10 +5,13 @@ import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
- * The op contract every backend implements and every layer composes. Each op here is one future CUDA kernel
- * (or one cuBLAS call) and has the same name as its CPU reference; see docs/OPS.md for the table.
+ * The backend façade every layer composes: memory, scopes, views, copies and the <b>op families</b>, one package each
+ * ({@code backend.<family>}: its {@code <Family>Ops} contract with the shape checks, the CPU reference, the CUDA body with
+ * the typed launchers of {@code kernels/<family>.cu}, and the validate-and-benchmark entries). A layer calls an op through
+ * its family, e.g. {@code backend.coupling().affineCouplingForward(...)}; see docs/OPS.md for the table and
+ * docs/ARCHITECTURE.md for how to add an op.
  *
- * <p>Conventions (all ops):
+ * <p>Conventions (all ops of all families):
  * <ul>
  *   <li>Tensors are float32, row-major. Vectors {@code [N, D]}; images {@code [N, C, H, W]}; parameters 1-D or 2-D.</li>
  *   <li>Every op checks shapes and throws {@link dev.fluvia.FluviaException.ShapeException} naming the op and the shapes.</li>
