@@ -58,8 +58,7 @@ public final class CudaBackend implements Backend {
     private final Curand curand;
     private MemorySegment generator;
     private final ThreadLocal<ArrayDeque<CudaScope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
-    private Pointer staging;
-    private long stagingBytes;
+    private CudaTransfers transfers;
     private volatile boolean capturing;
     private boolean closed;
 
@@ -69,65 +68,7 @@ public final class CudaBackend implements Backend {
      * Checks every piece the backend needs (libcuda, a driver for CUDA 13, a device of compute capability 8.0 or higher, the
      * fatbin, cuBLAS, cuRAND) without ever crashing the JVM.
      */
-    public static CudaStatus probe() {
-        String missing = null;
-        String fatbin = CudaRuntime.class.getResource(CudaRuntime.FATBIN_RESOURCE) != null
-                ? "present (" + CudaRuntime.FATBIN_RESOURCE + ")"
-                : "absent: the jar was built without nvcc (run scripts/gpu/build-kernels.sh, then rebuild)";
-        String libcuda, device, driver;
-        if (NativeLibrary.loadable("libcuda.so.1")) {
-            libcuda = "libcuda.so.1 loaded";
-            DeviceInfo info = describeDevice();
-            device = info.description();
-            driver = info.driverVersion() > 0
-                    ? CudaStatus.describeDriverVersion(info.driverVersion()) + ", needs >= " + CudaStatus.MIN_DRIVER_VERSION
-                    : "unknown";
-            if (info.ccMajor() < 0) missing = "device";
-            else missing = CudaStatus.unmetRequirement(info.ccMajor(), info.ccMinor(), info.driverVersion());
-        } else {
-            libcuda = "libcuda.so.1 not found (no NVIDIA driver on this machine)";
-            driver = "unknown (needs libcuda)";
-            device = "unknown (needs libcuda)";
-            missing = "libcuda";
-        }
-        if (missing == null && fatbin.startsWith("absent")) missing = "fatbin";
-        String cublas, curand;
-        try { cublas = "loaded from " + Cublas.load().source(); }
-        catch (RuntimeException | LinkageError e) { cublas = String.valueOf(e.getMessage()); if (missing == null) missing = "cuBLAS"; }
-        try { curand = "loaded from " + Curand.load().source(); }
-        catch (RuntimeException | LinkageError e) { curand = String.valueOf(e.getMessage()); if (missing == null) missing = "cuRAND"; }
-        return new CudaStatus(libcuda, driver, device, fatbin, cublas, curand, missing);
-    }
-
-    /** Device 0 as the probe sees it: ccMajor &lt; 0 when there is none (the description says why); driverVersion 0 when unknown. */
-    private record DeviceInfo(String description, int ccMajor, int ccMinor, int driverVersion) {}
-
-    private static DeviceInfo describeDevice() {
-        int driverVersion = 0;
-        try {
-            setExceptionsEnabled(true);
-            cuInit(0);
-            int[] v = {0};
-            cuDriverGetVersion(v);
-            driverVersion = v[0];
-            int[] n = {0};
-            cuDeviceGetCount(n);
-            if (n[0] == 0) return new DeviceInfo("none: the driver reports no CUDA device", -1, 0, driverVersion);
-            jcuda.driver.CUdevice d = new jcuda.driver.CUdevice();
-            cuDeviceGet(d, 0);
-            byte[] name = new byte[256];
-            cuDeviceGetName(name, name.length, d);
-            int[] maj = {0}, min = {0};
-            cuDeviceGetAttribute(maj, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d);
-            cuDeviceGetAttribute(min, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
-            long[] mem = {0};
-            cuDeviceTotalMem(mem, d);
-            return new DeviceInfo(new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", compute capability "
-                    + maj[0] + "." + min[0] + ", " + (mem[0] >> 20) + " MiB), " + n[0] + " device(s)", maj[0], min[0], driverVersion);
-        } catch (Throwable e) {  // UnsatisfiedLinkError (JCuda natives), CudaException (driver): report, never crash
-            return new DeviceInfo("none: " + e.getClass().getSimpleName() + ": " + e.getMessage(), -1, 0, driverVersion);
-        }
-    }
+    public static CudaStatus probe() { return CudaProbe.probe(); }
 
     /**
      * Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece — also when a
@@ -170,6 +111,7 @@ public final class CudaBackend implements Backend {
         rt = r;
         cublas = cb;
         cublasHandle = handle;
+        transfers = new CudaTransfers(r);
         cx = new CudaContext(this, r);
         coupling = new CudaCoupling(cx);
         elementwise = new dev.fluvia.backend.elementwise.CudaElementwise(cx);
@@ -292,54 +234,16 @@ public final class CudaBackend implements Backend {
         if (capturing) throw new IllegalStateException(op + " synchronises with the host and cannot run inside CUDA graph capture");
     }
 
-    /** The largest pinned staging buffer: host↔device copies larger than this run in pieces of at most this many bytes. */
-    static final long STAGING_MAX_BYTES = 64L << 20;
-
-    /** A pinned host buffer of at least {@code bytes} (at most {@link #STAGING_MAX_BYTES}), reused between copies (callers hold the backend's monitor). */
-    private ByteBuffer staging(long bytes) {
-        if (bytes > STAGING_MAX_BYTES) throw new IllegalArgumentException("staging request of " + bytes + " bytes over the cap");
-        if (staging == null || stagingBytes < bytes) {
-            if (staging != null) cuMemFreeHost(staging);
-            staging = null;
-            stagingBytes = stagingSize(bytes);
-            Pointer p = new Pointer();
-            cuMemHostAlloc(p, stagingBytes, 0);
-            staging = p;
-        }
-        return staging.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
-    }
-
-    /** Size of the staging buffer for a copy piece of {@code bytes}: the next power of two, at least 1 MiB, at most the cap. */
-    static long stagingSize(long bytes) {
-        return Math.min(STAGING_MAX_BYTES, Math.max(1L << 20, Long.highestOneBit(Math.max(1, bytes - 1)) << 1));
-    }
-
-    /** One piece of a chunked copy: bytes [offset, offset + length). */
-    @FunctionalInterface interface CopyPiece { void copy(long offset, long length); }
-
-    /** Calls {@code piece} for consecutive pieces of at most {@code max} bytes covering [0, total), in order (long arithmetic). */
-    static void inPieces(long total, long max, CopyPiece piece) {
-        if (max <= 0) throw new IllegalArgumentException("piece size must be positive, got " + max);
-        for (long off = 0; off < total; off += max) piece.copy(off, Math.min(max, total - off));
-    }
-
     /**
      * Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute;
-     * in pieces of at most {@link #STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
+     * in pieces of at most {@link CudaTransfers#STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
      */
     synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
         notCapturing("upload");
         rt.makeCurrent();
         long bytes = src.byteSize();
         if (bytes == 0) return;
-        rt.order(rt.compute, rt.copy);
-        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
-            ByteBuffer buf = staging(len);
-            MemorySegment.copy(src, off, MemorySegment.ofBuffer(buf), 0, len);
-            cuMemcpyHtoDAsync(dst.ptr.withByteOffset(off), staging, len, rt.copy);
-            cuStreamSynchronize(rt.copy);  // the staging buffer is reused by the next piece and the next copy
-        });
-        rt.order(rt.copy, rt.compute);
+        transfers.upload(src, dst);
     }
 
     /**
@@ -351,13 +255,7 @@ public final class CudaBackend implements Backend {
         rt.makeCurrent();
         long bytes = dst.byteSize();
         if (bytes == 0) return;
-        rt.order(rt.compute, rt.copy);
-        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
-            ByteBuffer buf = staging(len);
-            cuMemcpyDtoHAsync(staging, src.ptr.withByteOffset(off), len, rt.copy);
-            cuStreamSynchronize(rt.copy);
-            MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, dst, off, len);
-        });
+        transfers.download(src, dst);
     }
 
     @Override public void upload(float[] src, Tensor dst) {
@@ -418,38 +316,12 @@ public final class CudaBackend implements Backend {
         synchronize();
         if (generator != null) curand.destroyGenerator(generator);
         cublas.destroy(cublasHandle);
-        if (staging != null) cuMemFreeHost(staging);
+        transfers.close();
         pool.releaseCached();
         rt.close();
     }
 
-    // ------------------------------------------------------------------ launch helpers
-
-    private int gridFor(long count) { return rt.gridFor(count); }
-
-    private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
-
-    /** gridDim.y limit: the two-stage reductions launch one block row per {@link #CHUNK}-row chunk, at most this many per launch. */
-    static final int MAX_GRID_Y = 65_535;
-
-    /** One launch of a chunked reduction: chunks [firstChunk, firstChunk + count). */
-    @FunctionalInterface interface ChunkGroup { void launch(int firstChunk, int count); }
-
-    /**
-     * Calls {@code group} for consecutive groups of at most {@code maxPerGroup} chunks covering [0, chunks), in order. A
-     * batch of up to {@code maxPerGroup·64} rows is one group starting at chunk 0 (the launch as it always was); a larger
-     * one is cut into launches over row ranges (offset pointers, smaller n) whose partials land at their chunk's place, so
-     * the second stage sums the same partials in the same order.
-     */
-    static void inChunkGroups(int chunks, int maxPerGroup, ChunkGroup group) {
-        for (int c0 = 0; c0 < chunks; c0 += maxPerGroup) group.launch(c0, Math.min(maxPerGroup, chunks - c0));
-    }
-
-    /** Rows [first row of chunk c0, ...) covered by a group of {@code count} chunks of an n-row batch. */
-    static int groupRows(int n, int c0, int count) { return Math.max(0, Math.min(n - c0 * CHUNK, count * CHUNK)); }
-
-    /** A tensor's device address plus {@code bytes}, as a kernel argument (null stays null). */
-    private static DeviceAddress at(Tensor t, long bytes) { return t == null ? null : d(t).offset(bytes); }
+    // ------------------------------------------------------------------ launch arguments
 
     /** A tensor as a pointer argument of a typed launcher (null stays the null pointer). */
     static DeviceAddress p(Tensor t) { return t == null ? null : d(t); }
