@@ -1,72 +1,6 @@
-// Fluvia CUDA kernels: image ops (NCHW float32) — activation, convolution helpers (im2col / col2im / bias; the
-// matrix products are cuBLAS), squeeze, channel slicing, the conditional Gaussian prior and the logit pre-processing.
-// Same semantics as dev.fluvia.backend.cpu.ImageOps; see Backend.java for the op contract.
+// Fluvia CUDA kernels: the image family (dev.fluvia.backend.image) — layout ops of NCHW float32 images (squeeze, channel
+// slicing) and the logit pre-processing. Same semantics as dev.fluvia.backend.image.CpuImage.
 #include "common.cuh"
-
-#ifndef FLV_LOG_2PI
-#define FLV_LOG_2PI 1.8378770664093454835606594728112
-#endif
-
-/** y = act(x). */
-extern "C" __global__ void activate(const float* __restrict__ x, float* __restrict__ y, long long n, int act) {
-    FLV_FOR(i, n) y[i] = flvActivate(act, x[i]);
-}
-
-/**
- * im2col for `count` samples starting at `first`: col[s][(c·k + i)·k + j][h·W + w] = x[first + s][c][h + i − k/2][w + j − k/2]
- * (0 outside the image).
- */
-extern "C" __global__ void conv2dIm2col(const float* __restrict__ x, float* __restrict__ col, int first, int count,
-                                        int ci, int hh, int ww, int k) {
-    long long hw = (long long) hh * ww, kk = (long long) ci * k * k;
-    int pad = k / 2;
-    FLV_FOR(e, (long long) count * kk * hw) {
-        long long p = e % hw, row = (e / hw) % kk, s = e / (hw * kk);
-        int j = (int) (row % k), i = (int) ((row / k) % k), c = (int) (row / (k * k));
-        int h = (int) (p / ww) + i - pad, w = (int) (p % ww) + j - pad;
-        col[e] = h < 0 || h >= hh || w < 0 || w >= ww ? 0.f : x[(((long long) (first + s) * ci + c) * hh + h) * ww + w];
-    }
-}
-
-/** col2im (gather form, no atomics) for `count` samples starting at `first`: gx (overwritten) = Σ of the gcol entries that read it. */
-extern "C" __global__ void conv2dCol2im(const float* __restrict__ gcol, float* __restrict__ gx, int first, int count,
-                                        int ci, int hh, int ww, int k) {
-    long long hw = (long long) hh * ww, kk = (long long) ci * k * k;
-    int pad = k / 2;
-    FLV_FOR(e, (long long) count * ci * hw) {
-        long long p = e % hw, s = e / (hw * ci);
-        int c = (int) ((e / hw) % ci), sh = (int) (p / ww), sw = (int) (p % ww);
-        float acc = 0.f;
-        for (int i = 0; i < k; i++) {
-            int h = sh - i + pad;
-            if (h < 0 || h >= hh) continue;
-            for (int j = 0; j < k; j++) {
-                int w = sw - j + pad;
-                if (w < 0 || w >= ww) continue;
-                acc += gcol[(s * kk + (long long) (c * k + i) * k + j) * hw + (long long) h * ww + w];
-            }
-        }
-        gx[(((long long) (first + s) * ci + c) * hh) * ww + p] = acc;
-    }
-}
-
-/** y[n][o][p] = bias[o] (or 0 when bias is null): the GEMM then accumulates into it with beta = 1. */
-extern "C" __global__ void conv2dBiasFill(float* __restrict__ y, const float* __restrict__ bias, int n, int co, long long hw) {
-    FLV_FOR(e, (long long) n * co * hw) y[e] = bias == nullptr ? 0.f : bias[(e / hw) % co];
-}
-
-/** gb[o] += Σ_{n, p} gy[n][o][p]: one block per channel, fixed-order block sum (blockDim 256). */
-extern "C" __global__ void conv2dBiasGrad(const float* __restrict__ gy, int n, int co, long long hw, float* gb) {
-    __shared__ double scratch[33];
-    int o = blockIdx.x;
-    double s = 0.0;
-    for (long long e = threadIdx.x; e < (long long) n * hw; e += blockDim.x) {
-        long long r = e / hw, p = e % hw;
-        s += gy[(r * co + o) * hw + p];
-    }
-    s = flvBlockSum(s, scratch);
-    if (threadIdx.x == 0) gb[o] = (float) ((double) gb[o] + s);
-}
 
 /** Squeeze (dir 1: x → y) or unsqueeze (dir 0: y → x); y[n][4c + 2i + j][h][w] = x[n][c][2h + i][2w + j]. */
 extern "C" __global__ void squeezeCopy(float* __restrict__ x, float* __restrict__ y, int n, int c, int hh, int ww, int dir) {
@@ -92,40 +26,6 @@ extern "C" __global__ void channelCopy(float* __restrict__ full, float* __restri
         long long fi = (r * c + start + ch) * hw + p;
         if (toPart) part[e] = full[fi]; else full[fi] = part[e];
     }
-}
-
-/** out[r] += Σ_j −½((z−μ)/σ)² − log σ − ½ log 2π with per-element μ, log σ (warp per row, double). */
-extern "C" __global__ void condNormalLogProb(const float* __restrict__ z, const float* __restrict__ mu, const float* __restrict__ logSigma,
-                                             int n, int d, float* out) {
-    int lane = threadIdx.x & (FLV_WARP - 1);
-    FLV_FOR_ROWS_BY_WARP(r, n) {
-        double s = 0.0;
-        for (int j = lane; j < d; j += FLV_WARP) {
-            long long i = r * d + j;
-            double ls = logSigma[i], u = ((double) z[i] - mu[i]) * exp(-ls);
-            s += -0.5 * u * u - ls - 0.5 * FLV_LOG_2PI;
-        }
-        s = flvWarpSum(s);
-        if (lane == 0) out[r] = (float) ((double) out[r] + s);
-    }
-}
-
-/** gz = −u/σ·g (gz may be null), gmu = u/σ·g, glogSigma = (u² − 1)·g, all overwritten; u = (z − μ)/σ, g = gOut[r]. */
-extern "C" __global__ void condNormalLogProbBackward(const float* __restrict__ z, const float* __restrict__ mu,
-                                                     const float* __restrict__ logSigma, const float* __restrict__ gOut, int n, int d,
-                                                     float* __restrict__ gz, float* __restrict__ gmu, float* __restrict__ glogSigma) {
-    FLV_FOR(i, (long long) n * d) {
-        double g = gOut[i / d], inv = exp(-(double) logSigma[i]), u = ((double) z[i] - mu[i]) * inv;
-        if (gz != nullptr) gz[i] = (float) (-u * inv * g);
-        gmu[i] = (float) (u * inv * g);
-        glogSigma[i] = (float) ((u * u - 1.0) * g);
-    }
-}
-
-/** z = μ + T·exp(log σ)·ε. */
-extern "C" __global__ void condNormalSample(const float* __restrict__ mu, const float* __restrict__ logSigma, const float* __restrict__ eps,
-                                            float temperature, long long n, float* __restrict__ z) {
-    FLV_FOR(i, n) z[i] = (float) ((double) mu[i] + (double) temperature * exp((double) logSigma[i]) * eps[i]);
 }
 
 /**

@@ -16,7 +16,7 @@ console_gpu=("$java" "${flags[@]}" -Dfluvia.requireGpu=true -jar "$here"/lib/jun
 log="$here/gpu-suite.log"
 : > "$log"
 # Stages (STAGES=parity,avail,kernels,glow,digits selects some; default all). One failing stage does not stop the others.
-#   parity   every `gpu`-tagged test: op parity (CudaParityTest, ImageParityTest) and whole training runs CUDA vs CPU
+#   parity   every `gpu`-tagged test: op parity (CudaParityTest: every op family's entries) and whole training runs CUDA vs CPU
 #            (GpuTrainingParityTest: RealNVP moons 200 steps, small image Glow logProb + 50 steps)
 #   avail    CudaAvailabilityTest (library discovery, error messages)
 #   kernels  KernelBenchmark (per-kernel time, GB/s, % of peak)

@@ -12,7 +12,7 @@ public class BackendSmoke {
             for (int i = 0; i < a.length; i++) a[i] = (i % 5) - 2;
             for (int i = 0; i < b.length; i++) b[i] = (i % 3) * 0.5f;
             Tensor ta = be.fromHost(a, m, k), tb = be.fromHost(b, k, n), tc = be.alloc(m, n);
-            be.gemm(false, false, 1f, ta, tb, 0f, tc);
+            be.dense().gemm(false, false, 1f, ta, tb, 0f, tc);
             float[] c = be.toHost(tc);
             double worst = 0;
             for (int i = 0; i < m; i++)
@@ -23,7 +23,7 @@ public class BackendSmoke {
                 }
             if (worst > 1e-5) throw new AssertionError("gemm differs by " + worst);
             System.out.println("ok: row-major gemm through cuBLAS");
-            try (CudaBackend.CudaGraph g = be.captureGraph(() -> be.gemm(false, false, 1f, ta, tb, 1f, tc))) {
+            try (CudaBackend.CudaGraph g = be.captureGraph(() -> be.dense().gemm(false, false, 1f, ta, tb, 1f, tc))) {
                 g.replay();
                 g.replay();
             }

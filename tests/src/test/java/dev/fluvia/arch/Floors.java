@@ -103,9 +103,21 @@ final class Floors {
                 .as("the library uses no picocli, XChart or progressbar (below " + root + ")");
     }
 
+    /**
+     * The CPU side (package {@code backend.cpu} and every op family's {@code Cpu*} body, e.g. {@code backend.coupling.CpuCoupling})
+     * never touches CUDA: not {@code backend.cuda}, not the {@code cuda} bindings, not JCuda, not a family's {@code Cuda*} body.
+     */
     static ArchRule cpuBackendWithoutCuda(String root) {
-        return noClasses().that().resideInAPackage(root + ".backend.cpu..")
-                .should().dependOnClassesThat().resideInAnyPackage(root + ".backend.cuda..", root + ".cuda..")
+        com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaClass> cpuSide =
+                com.tngtech.archunit.base.DescribedPredicate.describe("the CPU backend or a family's Cpu* body",
+                        c -> c.getPackageName().startsWith(root + ".backend.cpu")
+                                || c.getPackageName().startsWith(root + ".backend.") && c.getSimpleName().startsWith("Cpu"));
+        com.tngtech.archunit.base.DescribedPredicate<com.tngtech.archunit.core.domain.JavaClass> cudaSide =
+                com.tngtech.archunit.base.DescribedPredicate.describe("CUDA (backend.cuda, the cuda bindings, JCuda, a family's Cuda* body)",
+                        c -> c.getPackageName().startsWith(root + ".backend.cuda") || c.getPackageName().startsWith(root + ".cuda")
+                                || c.getPackageName().startsWith("jcuda")
+                                || c.getPackageName().startsWith(root + ".backend.") && c.getSimpleName().startsWith("Cuda"));
+        return noClasses().that(cpuSide).should().dependOnClassesThat(cudaSide)
                 .as("the CPU backend never touches CUDA (below " + root + ")");
     }
 

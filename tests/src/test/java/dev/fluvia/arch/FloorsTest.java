@@ -66,7 +66,7 @@ class FloorsTest {
             "layers-json", List.of("planted.up.transforms.UsesJackson"),
             "below-cli", List.of("planted.up.train.UsesCli"),
             "cli-libraries", List.of("planted.up.flow.UsesPicocli"),
-            "cpu-cuda", List.of("planted.up.backend.cpu.UsesCuda"),
+            "cpu-cuda", List.of("planted.up.backend.cpu.UsesCuda", "planted.up.backend.family.CpuFamily"),
             "cycles", List.of("planted.up.transforms.UsesIo", "planted.up.io.Codec"));
 
     @Test

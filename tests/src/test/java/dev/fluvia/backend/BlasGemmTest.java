@@ -89,7 +89,7 @@ class BlasGemmTest {
     private static float[] run(OpsFixture f, boolean ta, boolean tb, int m, int n, int k, float[] a, float[] b, float beta, float[] c0) {
         Tensor at = ta ? f.t(a, k, m) : f.t(a, m, k), bt = tb ? f.t(b, n, k) : f.t(b, k, n);
         Tensor ct = beta == 0 ? f.poisoned(m, n) : f.t(c0, m, n); // beta = 0 must not read C
-        f.be.gemm(ta, tb, 0.7f, at, bt, beta, ct);
+        f.be.dense().gemm(ta, tb, 0.7f, at, bt, beta, ct);
         return f.be.toHost(ct);
     }
 
@@ -106,7 +106,7 @@ class BlasGemmTest {
                             OpsFixture f = new OpsFixture(be, 3);
                             Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
                             Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
-                            be.linearForward(x, w, bias, act, pre, y);
+                            be.dense().linearForward(x, w, bias, act, pre, y);
                             got[v] = be.toHost(y);
                             gotPre[v] = be.toHost(pre);
                         }
@@ -126,7 +126,7 @@ class BlasGemmTest {
                 int n = 301, in = 67, out = 129;
                 Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
                 Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
-                be.linearForward(x, w, bias, Activation.RELU, pre, y);
+                be.dense().linearForward(x, w, bias, Activation.RELU, pre, y);
                 float[] a = be.toHost(y), p = be.toHost(pre);
                 outs[v] = new float[a.length + p.length];
                 System.arraycopy(a, 0, outs[v], 0, a.length);

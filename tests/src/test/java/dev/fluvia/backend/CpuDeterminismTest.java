@@ -26,17 +26,17 @@ class CpuDeterminismTest {
             Tensor a = ta ? f.t(f.rand(m * kk), kk, m) : f.t(f.rand(m * kk), m, kk);
             Tensor b = tb ? f.t(f.rand(kk * nn), nn, kk) : f.t(f.rand(kk * nn), kk, nn);
             Tensor c = f.t(f.rand(m * nn), m, nn);
-            be.gemm(ta, tb, 0.9f, a, b, 0.5f, c);
+            be.dense().gemm(ta, tb, 0.9f, a, b, 0.5f, c);
             outs.add(be.toHost(c));
         }
         Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(hid * in, 0.2), hid, in), bias = f.t(f.rand(hid), hid);
         for (Activation act : Activation.values()) {
             Tensor pre = be.alloc(n, hid), y = be.alloc(n, hid);
-            be.linearForward(x, w, bias, act, pre, y);
+            be.dense().linearForward(x, w, bias, act, pre, y);
             Tensor g = f.t(f.rand(n * hid), n, hid);
-            be.activationBackward(act, pre, y, g, g);
+            be.dense().activationBackward(act, pre, y, g, g);
             Tensor gx = be.alloc(n, in), gw = be.alloc(hid, in), gb = be.alloc(hid);
-            be.linearBackward(x, w, g, gx, gw, gb);
+            be.dense().linearBackward(x, w, g, gx, gw, gb);
             outs.add(be.toHost(y)); outs.add(be.toHost(pre)); outs.add(be.toHost(g));
             outs.add(be.toHost(gx)); outs.add(be.toHost(gw)); outs.add(be.toHost(gb));
         }
@@ -45,23 +45,23 @@ class CpuDeterminismTest {
         Tensor xc = f.t(f.rand(n * d), n, d), h = f.t(f.rand(n * k), n, k), ld = f.t(f.rand(n), n);
         for (CouplingScale sc : CouplingScale.values()) {
             Tensor yc = be.alloc(n, d), gx = be.alloc(n, d), gh = be.alloc(n, k);
-            be.affineCouplingForward(xc, h, bi, sc, 2f, yc, ld);
-            be.affineCouplingBackward(xc, h, bi, sc, 2f, f.t(f.rand(n * d), n, d), f.t(f.rand(n), n), gx, gh);
+            be.coupling().affineCouplingForward(xc, h, bi, sc, 2f, yc, ld);
+            be.coupling().affineCouplingBackward(xc, h, bi, sc, 2f, f.t(f.rand(n * d), n, d), f.t(f.rand(n), n), gx, gh);
             outs.add(be.toHost(yc)); outs.add(be.toHost(gx)); outs.add(be.toHost(gh));
         }
         outs.add(be.toHost(ld));
         int c = 31;
         Tensor xa = f.t(f.rand(n * c), n, c), logs = f.t(f.rand(c, 0.3), c), gl = be.alloc(c), gbias = be.alloc(c), gxa = be.alloc(n, c);
-        be.actnormBackward(xa, logs, f.t(f.rand(n * c), n, c), f.t(f.rand(n), n), gxa, gl, gbias);
+        be.actnorm().actnormBackward(xa, logs, f.t(f.rand(n * c), n, c), f.t(f.rand(n), n), gxa, gl, gbias);
         outs.add(be.toHost(gl)); outs.add(be.toHost(gbias)); outs.add(be.toHost(gxa));
         int big = 100_003;
         Tensor p = f.t(f.rand(big), big), gp = f.t(f.rand(big), big), m = be.alloc(big), v = be.alloc(big);
-        for (int step = 1; step <= 3; step++) be.adamUpdate(p, gp, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
-        be.axpy(0.3f, gp, p);
-        be.scale(p, 1.1f);
+        for (int step = 1; step <= 3; step++) be.optim().adamUpdate(p, gp, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, step);
+        be.elementwise().axpy(0.3f, gp, p);
+        be.elementwise().scale(p, 1.1f);
         outs.add(be.toHost(p)); outs.add(be.toHost(m)); outs.add(be.toHost(v));
-        outs.add(new float[] {(float) be.sum(p), (float) be.sumSquares(p),
-                Float.intBitsToFloat((int) Double.doubleToRawLongBits(be.sumSquares(gp)))});
+        outs.add(new float[] {(float) be.reduce().sum(p), (float) be.reduce().sumSquares(p),
+                Float.intBitsToFloat((int) Double.doubleToRawLongBits(be.reduce().sumSquares(gp)))});
         be.close();
         return outs;
     }

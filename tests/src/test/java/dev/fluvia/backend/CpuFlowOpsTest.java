@@ -56,8 +56,8 @@ class CpuFlowOpsTest {
                 String what = "affineCoupling " + sc + " " + n + "x" + d + " K=" + k;
                 for (boolean inverse : new boolean[] {false, true}) {
                     Tensor y = f.poisoned(n, d), ld = f.t(ld0, n);
-                    if (inverse) be.affineCouplingInverse(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
-                    else be.affineCouplingForward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
+                    if (inverse) be.coupling().affineCouplingInverse(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
+                    else be.coupling().affineCouplingForward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, y, ld);
                     double[] ref = couplingRef(dbl(x), dbl(h), n, d, b, sc, clamp, inverse);
                     f.assertClose(what + (inverse ? " inverse" : " forward") + " y", Arrays.copyOf(ref, n * d), y, EW_ATOL, EW_RTOL);
                     f.assertClose(what + (inverse ? " inverse" : " forward") + " ld", plus(ld0, Arrays.copyOfRange(ref, n * d, n * d + n)), ld, EW_ATOL, EW_RTOL);
@@ -71,7 +71,7 @@ class CpuFlowOpsTest {
                 double[] gxr = vjp(xv -> couplingRef(xv, hd, n, d, b, sc, clamp, false), xd.clone(), w);
                 double[] ghr = vjp(hv -> couplingRef(xd, hv, n, d, b, sc, clamp, false), hd.clone(), w);
                 Tensor gx = f.poisoned(n, d), gh = f.poisoned(n, 2 * k);
-                be.affineCouplingBackward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, f.t(gy, n, d), f.t(gLd, n), gx, gh);
+                be.coupling().affineCouplingBackward(f.t(x, n, d), f.t(h, n, 2 * k), be.index(b), sc, clamp, f.t(gy, n, d), f.t(gLd, n), gx, gh);
                 f.assertClose(what + " backward gx", gxr, gx, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " backward gh", ghr, gh, EW_ATOL, EW_RTOL);
             }
@@ -84,8 +84,8 @@ class CpuFlowOpsTest {
             float[] x = f.rand(n * d), m = f.rand(n * k);
             for (boolean inverse : new boolean[] {false, true}) {
                 Tensor y = f.poisoned(n, d);
-                if (inverse) be.additiveCouplingInverse(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
-                else be.additiveCouplingForward(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
+                if (inverse) be.coupling().additiveCouplingInverse(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
+                else be.coupling().additiveCouplingForward(f.t(x, n, d), f.t(m, n, k), be.index(b), y);
                 double[] ref = dbl(x);
                 for (int r = 0; r < n; r++) for (int j = 0; j < k; j++) ref[r * d + b[j]] += (inverse ? -1 : 1) * (double) m[r * k + j];
                 f.assertClose("additiveCoupling inverse=" + inverse, ref, y, EW_ATOL, EW_RTOL);
@@ -120,13 +120,13 @@ class CpuFlowOpsTest {
                 double[] ref = actnormRef(dbl(x), dbl(logs), withBias ? dbl(bias) : null, n, c, hw);
                 String what = "actnorm " + Arrays.toString(shape) + (withBias ? "" : " no bias");
                 Tensor y = f.poisoned(shape), ld = f.t(ld0, n);
-                be.actnormForward(f.t(x, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, y, ld);
+                be.actnorm().actnormForward(f.t(x, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, y, ld);
                 f.assertClose(what + " forward y", Arrays.copyOf(ref, e), y, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " forward ld", plus(ld0, Arrays.copyOfRange(ref, e, e + n)), ld, EW_ATOL, EW_RTOL);
                 // inverse of the forward output gives x back, ld −= the same term
                 float[] yv = be.toHost(y);
                 Tensor xb = f.poisoned(shape), ld2 = f.t(ld0, n);
-                be.actnormInverse(f.t(yv, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, xb, ld2);
+                be.actnorm().actnormInverse(f.t(yv, shape), f.t(logs, c), withBias ? f.t(bias, c) : null, xb, ld2);
                 double[] ldr = new double[n];
                 for (int r = 0; r < n; r++) ldr[r] = ld0[r] - ref[e + r];
                 f.assertClose(what + " inverse x", dbl(x), xb, EW_ATOL, EW_RTOL);
@@ -141,13 +141,13 @@ class CpuFlowOpsTest {
                 double[] glr = vjp(v -> actnormRef(xd, v, bd, n, c, hw), lsd.clone(), w);
                 double[] gbr = withBias ? vjp(v -> actnormRef(xd, lsd, v, n, c, hw), bd.clone(), w) : null;
                 Tensor gx = f.poisoned(shape), gl = f.t(gl0, c), gb = withBias ? f.t(gb0, c) : null;
-                be.actnormBackward(f.t(x, shape), f.t(logs, c), f.t(gy, shape), f.t(gLd, n), gx, gl, gb);
+                be.actnorm().actnormBackward(f.t(x, shape), f.t(logs, c), f.t(gy, shape), f.t(gLd, n), gx, gl, gb);
                 f.assertClose(what + " backward gx", gxr, gx, EW_ATOL, EW_RTOL);
                 f.assertClose(what + " backward glogs", plus(gl0, glr), gl, EW_ATOL, EW_RTOL);
                 if (withBias) f.assertClose(what + " backward gbias", plus(gb0, gbr), gb, EW_ATOL, EW_RTOL);
 
                 Tensor mean = f.poisoned(c), std = f.poisoned(c);
-                be.actnormInitStats(f.t(x, shape), mean, std);
+                be.actnorm().actnormInitStats(f.t(x, shape), mean, std);
                 double[] mr = new double[c], sr = new double[c];
                 for (int ch = 0; ch < c; ch++) {
                     double m = 0, v = 0;
@@ -212,14 +212,14 @@ class CpuFlowOpsTest {
             double[] wr = luRef(perm, dbl(lower), dbl(upper), dbl(logs), dbl(sign));
             Tensor lt = f.t(lower, c, c), ut = f.t(upper, c, c), st = f.t(logs, c), sg = f.t(sign, c);
             Tensor w = f.poisoned(c, c);
-            be.luAssemble(be.index(perm), lt, ut, st, sg, w);
+            be.lu().luAssemble(be.index(perm), lt, ut, st, sg, w);
             f.assertClose("luAssemble C=" + c, wr, w, MM_ATOL, MM_RTOL);
 
             for (int[] shape : new int[][] {{37, c}, {3, c, 2, 3}}) {
                 int n = shape[0], hw = shape.length == 4 ? shape[2] * shape[3] : 1;
                 float[] y = f.rand(n * c * hw);
                 Tensor x = f.poisoned(shape);
-                be.luSolve(be.index(perm), lt, ut, st, sg, f.t(y, shape), x);
+                be.lu().luSolve(be.index(perm), lt, ut, st, sg, f.t(y, shape), x);
                 double[] xr = new double[y.length], v = new double[c];
                 for (int r = 0; r < n; r++)
                     for (int p = 0; p < hw; p++) {
@@ -236,7 +236,7 @@ class CpuFlowOpsTest {
             double[] gur = vjp(v -> luRef(perm, lo, v, ls, sgn), up.clone(), gwd);
             double[] gsr = vjp(v -> luRef(perm, lo, up, v, sgn), ls.clone(), gwd);
             Tensor glt = f.t(gl0, c, c), gut = f.t(gu0, c, c), gst = f.t(gs0, c);
-            be.luWeightBackward(be.index(perm), lt, ut, st, sg, f.t(gw, c, c), glt, gut, gst);
+            be.lu().luWeightBackward(be.index(perm), lt, ut, st, sg, f.t(gw, c, c), glt, gut, gst);
             f.assertClose("luWeightBackward glower C=" + c, plus(gl0, glr), glt, MM_ATOL, MM_RTOL);
             f.assertClose("luWeightBackward gupper C=" + c, plus(gu0, gur), gut, MM_ATOL, MM_RTOL);
             f.assertClose("luWeightBackward glogs C=" + c, plus(gs0, gsr), gst, MM_ATOL, MM_RTOL);
@@ -247,14 +247,14 @@ class CpuFlowOpsTest {
         int n = 67;
         float[] ld0 = f.rand(n), v = f.rand(13), g0 = f.rand(13), gLd = f.rand(n);
         Tensor ld = f.t(ld0, n);
-        be.addScaledSum(ld, f.t(v, 13), 2.5f);
+        be.reduce().addScaledSum(ld, f.t(v, 13), 2.5f);
         double s = 0;
         for (float x : v) s += x;
         double[] ref = new double[n];
         for (int r = 0; r < n; r++) ref[r] = ld0[r] + 2.5 * s;
         f.assertClose("addScaledSum", ref, ld, EW_ATOL, EW_RTOL);
         Tensor g = f.t(g0, 13);
-        be.addScaledTotal(g, f.t(gLd, n), -1.5f);
+        be.reduce().addScaledTotal(g, f.t(gLd, n), -1.5f);
         double t = 0;
         for (float x : gLd) t += x;
         double[] gr = new double[13];
@@ -283,7 +283,7 @@ class CpuFlowOpsTest {
             float clamp = 2f;
             double[] ref = mafRef(dbl(x), dbl(h), n, d, clamp);
             Tensor z = f.poisoned(n, d), ld = f.t(ld0, n);
-            be.mafForward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, z, ld);
+            be.maf().mafForward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, z, ld);
             f.assertClose("mafForward z D=" + d, Arrays.copyOf(ref, n * d), z, EW_ATOL, EW_RTOL);
             f.assertClose("mafForward ld D=" + d, plus(ld0, Arrays.copyOfRange(ref, n * d, n * d + n)), ld, EW_ATOL, EW_RTOL);
             float[] gz = f.rand(n * d), gLd = f.rand(n);
@@ -294,7 +294,7 @@ class CpuFlowOpsTest {
             double[] gxr = vjp(v -> mafRef(v, hd, n, d, clamp), xd.clone(), w);
             double[] ghr = vjp(v -> mafRef(xd, v, n, d, clamp), hd.clone(), w);
             Tensor gx = f.poisoned(n, d), gh = f.poisoned(n, 2 * d);
-            be.mafBackward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, f.t(gz, n, d), f.t(gLd, n), gx, gh);
+            be.maf().mafBackward(f.t(x, n, d), f.t(h, n, 2 * d), clamp, f.t(gz, n, d), f.t(gLd, n), gx, gh);
             f.assertClose("mafBackward gx D=" + d, gxr, gx, EW_ATOL, EW_RTOL);
             f.assertClose("mafBackward gh D=" + d, ghr, gh, EW_ATOL, EW_RTOL);
         }
@@ -351,7 +351,7 @@ class CpuFlowOpsTest {
             float clamp = 2f;
             float[] z = f.rand(n * d), ld0 = f.rand(n);
             Tensor x = f.poisoned(n, d), ld = f.t(ld0, n);
-            be.mafInverse(wt, bt, Activation.TANH, be.index(order), clamp, f.t(z, n, d), x, ld);
+            be.maf().mafInverse(wt, bt, Activation.TANH, be.index(order), clamp, f.t(z, n, d), x, ld);
             double[] xr = new double[n * d], ldr = new double[n];
             for (int r = 0; r < n; r++) {
                 double[] xs = new double[d]; // dims not yet produced are 0 (they do not influence the next one)
@@ -374,7 +374,7 @@ class CpuFlowOpsTest {
                 for (int j = 0; j < 2 * d; j++) hAll[r * 2 * d + j] = (float) hh[j];
             }
             Tensor zb = f.poisoned(n, d), ldb = be.alloc(n);
-            be.mafForward(x, f.t(hAll, n, 2 * d), clamp, zb, ldb);
+            be.maf().mafForward(x, f.t(hAll, n, 2 * d), clamp, zb, ldb);
             f.assertClose("mafForward(mafInverse(z)) D=" + d, dbl(z), zb, MM_ATOL, MM_RTOL);
         }
     }
@@ -386,7 +386,7 @@ class CpuFlowOpsTest {
             int n = s[0], d = s[1];
             float[] z = f.rand(n * d, 2), out0 = f.rand(n), mu = f.rand(d), ls = f.rand(d, 0.5), gOut = f.rand(n);
             Tensor out = f.t(out0, n);
-            be.stdNormalLogProb(f.t(z, n, d), out);
+            be.dist().stdNormalLogProb(f.t(z, n, d), out);
             java.util.function.Function<double[], double[]> std = zz -> {
                 double[] r = new double[n];
                 for (int i = 0; i < n; i++) { double q = 0; for (int j = 0; j < d; j++) q += zz[i * d + j] * zz[i * d + j]; r[i] = -0.5 * q - 0.5 * d * Math.log(2 * Math.PI); }
@@ -394,7 +394,7 @@ class CpuFlowOpsTest {
             };
             f.assertClose("stdNormalLogProb D=" + d, plus(out0, std.apply(dbl(z))), out, EW_ATOL, EW_RTOL);
             Tensor gz = f.poisoned(n, d);
-            be.stdNormalLogProbBackward(f.t(z, n, d), f.t(gOut, n), gz);
+            be.dist().stdNormalLogProbBackward(f.t(z, n, d), f.t(gOut, n), gz);
             f.assertClose("stdNormalLogProbBackward D=" + d, vjp(std, dbl(z), dbl(gOut)), gz, EW_ATOL, EW_RTOL);
 
             double[] md = dbl(mu), lsd = dbl(ls), zd = dbl(z);
@@ -408,11 +408,11 @@ class CpuFlowOpsTest {
                 return r;
             };
             Tensor out2 = f.t(out0, n);
-            be.diagNormalLogProb(f.t(z, n, d), f.t(mu, d), f.t(ls, d), out2);
+            be.dist().diagNormalLogProb(f.t(z, n, d), f.t(mu, d), f.t(ls, d), out2);
             f.assertClose("diagNormalLogProb D=" + d, plus(out0, diag.apply(new double[][] {zd, md, lsd})), out2, EW_ATOL, EW_RTOL);
             float[] gm0 = f.rand(d), gs0 = f.rand(d);
             Tensor gz2 = f.poisoned(n, d), gm = f.t(gm0, d), gs = f.t(gs0, d);
-            be.diagNormalLogProbBackward(f.t(z, n, d), f.t(mu, d), f.t(ls, d), f.t(gOut, n), gz2, gm, gs);
+            be.dist().diagNormalLogProbBackward(f.t(z, n, d), f.t(mu, d), f.t(ls, d), f.t(gOut, n), gz2, gm, gs);
             double[] w = dbl(gOut);
             f.assertClose("diagNormalLogProbBackward gz D=" + d, vjp(v -> diag.apply(new double[][] {v, md, lsd}), zd.clone(), w), gz2, EW_ATOL, EW_RTOL);
             f.assertClose("diagNormalLogProbBackward gmu D=" + d, plus(gm0, vjp(v -> diag.apply(new double[][] {zd, v, lsd}), md.clone(), w)), gm, EW_ATOL, EW_RTOL);

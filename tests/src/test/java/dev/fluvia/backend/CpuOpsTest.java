@@ -56,7 +56,7 @@ class CpuOpsTest {
                     Tensor at = ta ? f.t(a, k, m) : f.t(a, m, k), bt = tb ? f.t(b, n, k) : f.t(b, k, n);
                     Tensor ct = beta == 0 ? f.poisoned(m, n) : f.t(c0, m, n); // beta = 0 must not read C
                     float alpha = 0.7f;
-                    f.be.gemm(ta, tb, alpha, at, bt, beta, ct);
+                    f.be.dense().gemm(ta, tb, alpha, at, bt, beta, ct);
                     f.assertClose("gemm ta=" + ta + " tb=" + tb + " " + m + "x" + n + "x" + k + " beta=" + beta,
                             gemmRef(ta, tb, m, n, k, alpha, a, b, beta, c0)[0], ct, MM_ATOL, MM_RTOL);
                 }
@@ -93,7 +93,7 @@ class CpuOpsTest {
                     int n = s[0], in = s[1], out = s[2];
                     float[] x = f.rand(n * in), w = f.rand(out * in, 1 / Math.sqrt(in)), b = f.rand(out);
                     Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
-                    f.be.linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, pre, y);
+                    f.be.dense().linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, pre, y);
                     double[] pr = new double[n * out], yr = new double[n * out];
                     for (int r = 0; r < n; r++)
                         for (int o = 0; o < out; o++) {
@@ -107,7 +107,7 @@ class CpuOpsTest {
                     f.assertClose(what + " y", yr, y, MM_ATOL, MM_RTOL);
                     if (a == Activation.RELU || a == Activation.TANH || a == Activation.IDENTITY) { // pre not stored
                         Tensor y2 = f.poisoned(n, out);
-                        f.be.linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, null, y2);
+                        f.be.dense().linearForward(f.t(x, n, in), f.t(w, out, in), withBias ? f.t(b, out) : null, a, null, y2);
                         OpsFixture.assertBitIdentical(what + " without pre", f.be.toHost(y), f.be.toHost(y2));
                     }
                 }
@@ -127,7 +127,7 @@ class CpuOpsTest {
                     double[] ref = new double[n * d];
                     for (int i = 0; i < ref.length; i++) ref[i] = gy[i] * actDerivative(a, pre[i]);
                     Tensor gyt = f.t(gy, n, d), out = variant == 1 ? gyt : f.poisoned(n, d);
-                    f.be.activationBackward(a, variant == 2 ? null : f.t(pre, n, d), f.t(y, n, d), gyt, out);
+                    f.be.dense().activationBackward(a, variant == 2 ? null : f.t(pre, n, d), f.t(y, n, d), gyt, out);
                     f.assertClose("activationBackward " + a + " variant " + variant, ref, out, EW_ATOL, EW_RTOL);
                 }
     }
@@ -141,7 +141,7 @@ class CpuOpsTest {
                 int n = s[0], in = s[1], out = s[2];
                 float[] x = f.rand(n * in), w = f.rand(out * in), g = f.rand(n * out), gw0 = f.rand(out * in), gb0 = f.rand(out);
                 Tensor gx = optional ? f.poisoned(n, in) : null, gw = f.t(gw0, out, in), gb = optional ? f.t(gb0, out) : null;
-                f.be.linearBackward(f.t(x, n, in), f.t(w, out, in), f.t(g, n, out), gx, gw, gb);
+                f.be.dense().linearBackward(f.t(x, n, in), f.t(w, out, in), f.t(g, n, out), gx, gw, gb);
                 double[] gxr = new double[n * in], gwr = new double[out * in], gbr = new double[out];
                 for (int r = 0; r < n; r++)
                     for (int o = 0; o < out; o++) {
@@ -163,7 +163,7 @@ class CpuOpsTest {
         float[] w = f.rand(17 * 9), mask = new float[17 * 9];
         for (int i = 0; i < mask.length; i++) mask[i] = f.rng.nextBoolean() ? 1f : 0f;
         Tensor out = f.poisoned(17, 9);
-        f.be.applyMask(f.t(w, 17, 9), f.t(mask, 17, 9), out);
+        f.be.dense().applyMask(f.t(w, 17, 9), f.t(mask, 17, 9), out);
         double[] ref = new double[w.length];
         for (int i = 0; i < w.length; i++) ref[i] = (double) w[i] * mask[i];
         f.assertClose("applyMask", ref, out, 0, 0);
@@ -173,13 +173,13 @@ class CpuOpsTest {
             int[] idx = f.randomSubset(d, k);
             float[] x = f.rand(n * d);
             Tensor g = f.poisoned(n, k);
-            f.be.gather(f.t(x, n, d), f.be.index(idx), g);
+            f.be.coupling().gather(f.t(x, n, d), f.be.index(idx), g);
             double[] gr = new double[n * k];
             for (int r = 0; r < n; r++) for (int j = 0; j < k; j++) gr[r * k + j] = x[r * d + idx[j]];
             f.assertClose("gather", gr, g, 0, 0);
             float[] src = f.rand(n * k), dst0 = f.rand(n * d);
             Tensor dst = f.t(dst0, n, d);
-            f.be.scatterAdd(f.t(src, n, k), f.be.index(idx), dst);
+            f.be.coupling().scatterAdd(f.t(src, n, k), f.be.index(idx), dst);
             double[] sr = dbl(dst0);
             for (int r = 0; r < n; r++) for (int j = 0; j < k; j++) sr[r * d + idx[j]] += src[r * k + j];
             f.assertClose("scatterAdd", sr, dst, EW_ATOL, EW_RTOL);
@@ -193,13 +193,13 @@ class CpuOpsTest {
         for (int n : new int[] {1, 7, 100_003}) {
             float[] x = f.rand(n), y0 = f.rand(n);
             Tensor y = f.t(y0, n);
-            f.be.axpy(-0.37f, f.t(x, n), y);
+            f.be.elementwise().axpy(-0.37f, f.t(x, n), y);
             double[] ar = new double[n];
             for (int i = 0; i < n; i++) ar[i] = y0[i] - 0.37 * x[i];
             f.assertClose("axpy n=" + n, ar, y, EW_ATOL, EW_RTOL);
 
             Tensor s = f.t(x, n);
-            f.be.scale(s, 1.7f);
+            f.be.elementwise().scale(s, 1.7f);
             double[] sr = new double[n];
             for (int i = 0; i < n; i++) sr[i] = 1.7 * x[i];
             f.assertClose("scale n=" + n, sr, s, EW_ATOL, EW_RTOL);
@@ -216,13 +216,13 @@ class CpuOpsTest {
 
             double sum = 0, sq = 0;
             for (float v : x) { sum += v; sq += (double) v * v; }
-            assertEquals(sum, f.be.sum(f.t(x, n)), EW_ATOL + EW_RTOL * Math.abs(sum), "sum n=" + n);
-            assertEquals(sq, f.be.sumSquares(f.t(x, n)), EW_ATOL + EW_RTOL * sq, "sumSquares n=" + n);
-            assertTrue(f.be.allFinite(f.t(x, n)));
+            assertEquals(sum, f.be.reduce().sum(f.t(x, n)), EW_ATOL + EW_RTOL * Math.abs(sum), "sum n=" + n);
+            assertEquals(sq, f.be.reduce().sumSquares(f.t(x, n)), EW_ATOL + EW_RTOL * sq, "sumSquares n=" + n);
+            assertTrue(f.be.reduce().allFinite(f.t(x, n)));
             for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
                 float[] xb = x.clone();
                 xb[n / 2] = bad;
-                assertFalse(f.be.allFinite(f.t(xb, n)), "allFinite with " + bad);
+                assertFalse(f.be.reduce().allFinite(f.t(xb, n)), "allFinite with " + bad);
             }
         }
     }
@@ -253,7 +253,7 @@ class CpuOpsTest {
             float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 0.01f;
             int step = 3;
             Tensor pt = f.t(p, n), mt = f.t(m, n), vt = f.t(v, n);
-            f.be.adamUpdate(pt, f.t(g, n), mt, vt, lr, b1, b2, eps, wd, step);
+            f.be.optim().adamUpdate(pt, f.t(g, n), mt, vt, lr, b1, b2, eps, wd, step);
             double[] pr = new double[n], mr = new double[n], vr = new double[n];
             double bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
             for (int i = 0; i < n; i++) {
@@ -267,7 +267,7 @@ class CpuOpsTest {
 
             float[] u = f.uniform(n, 1e-3, 1);
             Tensor p2 = f.t(p, n), m2 = f.t(m, n), u2 = f.t(u, n);
-            f.be.adamaxUpdate(p2, f.t(g, n), m2, u2, lr, b1, b2, eps, step);
+            f.be.optim().adamaxUpdate(p2, f.t(g, n), m2, u2, lr, b1, b2, eps, step);
             double[] pr2 = new double[n], ur = new double[n];
             for (int i = 0; i < n; i++) {
                 ur[i] = Math.max((double) b2 * u[i], Math.abs(g[i]));
@@ -283,23 +283,23 @@ class CpuOpsTest {
         OpsFixture f = fx(true, 9);
         var be = f.be;
         Tensor a = be.alloc(4, 3), b = be.alloc(5, 2), c = be.alloc(4, 2), v3 = be.alloc(3), v4 = be.alloc(4);
-        expectShape("gemm", () -> be.gemm(false, false, 1f, a, b, 0f, c));
-        expectShape("linearForward", () -> be.linearForward(a, b, null, Activation.RELU, null, c));
-        expectShape("activationBackward", () -> be.activationBackward(Activation.RELU, null, a, a, c));
-        expectShape("activationBackward", () -> be.activationBackward(Activation.SILU, null, a, a, a));
-        expectShape("linearBackward", () -> be.linearBackward(a, be.alloc(2, 3), c, a, be.alloc(2, 2), null));
-        expectShape("applyMask", () -> be.applyMask(a, c, a));
-        expectShape("gather", () -> be.gather(a, be.index(new int[] {0, 3}), c));
-        expectShape("scatterAdd", () -> be.scatterAdd(c, be.index(new int[] {0, 1, 2}), a));
-        expectShape("affineCouplingForward", () -> be.affineCouplingForward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, be.alloc(4, 3), v3));
-        expectShape("affineCouplingBackward", () -> be.affineCouplingBackward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, c, v4, a, c));
-        expectShape("actnormForward", () -> be.actnormForward(a, v4, null, a, v4));
-        expectShape("luSolve", () -> be.luSolve(be.index(new int[] {0, 1, 2}), be.alloc(3, 3), be.alloc(3, 3), v3, v3, c, c));
-        expectShape("mafForward", () -> be.mafForward(a, a, 2f, a, v4));
-        expectShape("stdNormalLogProb", () -> be.stdNormalLogProb(a, v3));
-        expectShape("diagNormalLogProb", () -> be.diagNormalLogProb(a, v4, v3, v4));
-        expectShape("adamUpdate", () -> be.adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
-        expectShape("axpy", () -> be.axpy(1f, a, c));
+        expectShape("gemm", () -> be.dense().gemm(false, false, 1f, a, b, 0f, c));
+        expectShape("linearForward", () -> be.dense().linearForward(a, b, null, Activation.RELU, null, c));
+        expectShape("activationBackward", () -> be.dense().activationBackward(Activation.RELU, null, a, a, c));
+        expectShape("activationBackward", () -> be.dense().activationBackward(Activation.SILU, null, a, a, a));
+        expectShape("linearBackward", () -> be.dense().linearBackward(a, be.alloc(2, 3), c, a, be.alloc(2, 2), null));
+        expectShape("applyMask", () -> be.dense().applyMask(a, c, a));
+        expectShape("gather", () -> be.coupling().gather(a, be.index(new int[] {0, 3}), c));
+        expectShape("scatterAdd", () -> be.coupling().scatterAdd(c, be.index(new int[] {0, 1, 2}), a));
+        expectShape("affineCouplingForward", () -> be.coupling().affineCouplingForward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, be.alloc(4, 3), v3));
+        expectShape("affineCouplingBackward", () -> be.coupling().affineCouplingBackward(a, c, be.index(new int[] {2}), CouplingScale.SOFTCLAMP, 2f, c, v4, a, c));
+        expectShape("actnormForward", () -> be.actnorm().actnormForward(a, v4, null, a, v4));
+        expectShape("luSolve", () -> be.lu().luSolve(be.index(new int[] {0, 1, 2}), be.alloc(3, 3), be.alloc(3, 3), v3, v3, c, c));
+        expectShape("mafForward", () -> be.maf().mafForward(a, a, 2f, a, v4));
+        expectShape("stdNormalLogProb", () -> be.dist().stdNormalLogProb(a, v3));
+        expectShape("diagNormalLogProb", () -> be.dist().diagNormalLogProb(a, v4, v3, v4));
+        expectShape("adamUpdate", () -> be.optim().adamUpdate(a, c, a, a, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        expectShape("axpy", () -> be.elementwise().axpy(1f, a, c));
         expectShape("copy", () -> be.copy(a, c));
         expectShape("upload", () -> be.upload(new float[5], a));
     }

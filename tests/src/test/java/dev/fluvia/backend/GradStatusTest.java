@@ -22,17 +22,17 @@ class GradStatusTest {
                 for (int i = 0; i < n; i++) v[i] = (float) (r.nextDouble() * 4 - 2);
                 Tensor t = be.fromHost(v, n);
                 ts.add(t);
-                sq += be.sumSquares(t);
+                sq += be.reduce().sumSquares(t);
             }
             ts.add(null);
-            double[] st = be.gradStatus(ts);
+            double[] st = be.reduce().gradStatus(ts);
             assertEquals(0.0, st[0]);
             assertEquals(Double.doubleToLongBits(sq), Double.doubleToLongBits(st[1]), "the same float64 sum as the per-tensor calls");
-            assertEquals(0.0, be.gradStatus(List.of())[1]);
+            assertEquals(0.0, be.reduce().gradStatus(List.of())[1]);
             float[] bad = be.toHost(ts.get(3));
             bad[7] = Float.NaN;
             ts.set(3, be.fromHost(bad, bad.length));
-            assertTrue(be.gradStatus(ts)[0] > 0);
+            assertTrue(be.reduce().gradStatus(ts)[0] > 0);
         }
     }
 }

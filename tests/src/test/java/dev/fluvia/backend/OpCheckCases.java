@@ -88,74 +88,74 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ dense
 
     private static void dense(Table tb) {
-        tb.ok("gemm", "[4,3]·[3,2] → [4,2]", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)));
-        tb.ok("gemm", "Aᵀ·Bᵀ", be -> be.gemm(true, true, 1f, t(be, 3, 4), t(be, 2, 3), 1f, t(be, 4, 2)));
-        tb.bad("gemm", "A rank 1", be -> be.gemm(false, false, 1f, t(be, 12), t(be, 3, 2), 0f, t(be, 4, 2)), "A must have rank [2]");
-        tb.bad("gemm", "B rank 3", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2, 1), 0f, t(be, 4, 2)), "B must have rank [2]");
-        tb.bad("gemm", "C rank 1", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 8)), "C must have rank [2]");
-        tb.bad("gemm", "inner extents differ", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 2, 2), 0f, t(be, 4, 2)),
+        tb.ok("gemm", "[4,3]·[3,2] → [4,2]", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)));
+        tb.ok("gemm", "Aᵀ·Bᵀ", be -> be.dense().gemm(true, true, 1f, t(be, 3, 4), t(be, 2, 3), 1f, t(be, 4, 2)));
+        tb.bad("gemm", "A rank 1", be -> be.dense().gemm(false, false, 1f, t(be, 12), t(be, 3, 2), 0f, t(be, 4, 2)), "A must have rank [2]");
+        tb.bad("gemm", "B rank 3", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2, 1), 0f, t(be, 4, 2)), "B must have rank [2]");
+        tb.bad("gemm", "C rank 1", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 8)), "C must have rank [2]");
+        tb.bad("gemm", "inner extents differ", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 2, 2), 0f, t(be, 4, 2)),
                 "op(A) is 4x3, op(B) is 2x2");
-        tb.bad("gemm", "C has the wrong shape", be -> be.gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 3)),
+        tb.bad("gemm", "C has the wrong shape", be -> be.dense().gemm(false, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 3)),
                 "C must be 4x2");
-        tb.bad("gemm", "transA makes the inner extents differ", be -> be.gemm(true, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)),
+        tb.bad("gemm", "transA makes the inner extents differ", be -> be.dense().gemm(true, false, 1f, t(be, 4, 3), t(be, 3, 2), 0f, t(be, 4, 2)),
                 "op(A) is 3x4, op(B) is 3x2");
 
         String lf = "linearForward";
-        tb.ok(lf, "bias and pre", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));
-        tb.ok(lf, "no bias, no pre", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)));
-        tb.bad(lf, "x rank 1", be -> be.linearForward(t(be, 12), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)), "x must have rank [2]");
-        tb.bad(lf, "w rank 1", be -> be.linearForward(t(be, 4, 3), t(be, 6), null, Activation.RELU, null, t(be, 4, 2)), "w must have rank [2]");
-        tb.bad(lf, "w takes 4 inputs", be -> be.linearForward(t(be, 4, 3), t(be, 2, 4), null, Activation.RELU, null, t(be, 4, 2)), "w must be [Out, 3]");
-        tb.bad(lf, "y [4, 3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
-        tb.bad(lf, "pre [4, 3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "pre must have shape [4, 2]");
-        tb.bad(lf, "bias [3]", be -> be.linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 3), Activation.RELU, null, t(be, 4, 2)), "bias must have shape [2]");
+        tb.ok(lf, "bias and pre", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));
+        tb.ok(lf, "no bias, no pre", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)));
+        tb.bad(lf, "x rank 1", be -> be.dense().linearForward(t(be, 12), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 2)), "x must have rank [2]");
+        tb.bad(lf, "w rank 1", be -> be.dense().linearForward(t(be, 4, 3), t(be, 6), null, Activation.RELU, null, t(be, 4, 2)), "w must have rank [2]");
+        tb.bad(lf, "w takes 4 inputs", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 4), null, Activation.RELU, null, t(be, 4, 2)), "w must be [Out, 3]");
+        tb.bad(lf, "y [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
+        tb.bad(lf, "pre [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "pre must have shape [4, 2]");
+        tb.bad(lf, "bias [3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 3), Activation.RELU, null, t(be, 4, 2)), "bias must have shape [2]");
 
         String ab = "activationBackward";
-        tb.ok(ab, "tanh without pre", be -> be.activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
-        tb.ok(ab, "silu with pre", be -> be.activationBackward(Activation.SILU, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
-        tb.bad(ab, "gpre [4, 2]", be -> be.activationBackward(Activation.RELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 2)),
+        tb.ok(ab, "tanh without pre", be -> be.dense().activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.ok(ab, "silu with pre", be -> be.dense().activationBackward(Activation.SILU, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.bad(ab, "gpre [4, 2]", be -> be.dense().activationBackward(Activation.RELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 2)),
                 "gy [4, 3] and gpre [4, 2] must have the same shape");
-        tb.bad(ab, "y [4, 2]", be -> be.activationBackward(Activation.RELU, null, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "y [4, 2]", be -> be.dense().activationBackward(Activation.RELU, null, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3)),
                 "y [4, 2] and gy [4, 3] must have the same shape");
-        tb.bad(ab, "pre [4, 2]", be -> be.activationBackward(Activation.ELU, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "pre [4, 2]", be -> be.dense().activationBackward(Activation.ELU, t(be, 4, 2), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "pre [4, 2] and y [4, 3] must have the same shape");
-        tb.bad(ab, "silu without pre", be -> be.activationBackward(Activation.SILU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "silu without pre", be -> be.dense().activationBackward(Activation.SILU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "silu needs the pre-activation");
-        tb.bad(ab, "elu without pre", be -> be.activationBackward(Activation.ELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
+        tb.bad(ab, "elu without pre", be -> be.dense().activationBackward(Activation.ELU, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)),
                 "elu needs the pre-activation");
 
         String lb = "linearBackward";
-        tb.ok(lb, "all gradients", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 3), t(be, 2, 3), t(be, 2)));
-        tb.ok(lb, "no gx, no gb", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null));
-        tb.bad(lb, "x rank 1", be -> be.linearBackward(t(be, 12), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null), "x must have rank [2]");
-        tb.bad(lb, "w rank 1", be -> be.linearBackward(t(be, 4, 3), t(be, 6), t(be, 4, 2), null, t(be, 2, 3), null), "w must have rank [2]");
-        tb.bad(lb, "w takes 4 inputs", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 4), t(be, 4, 2), null, t(be, 2, 4), null), "w must have shape [2, 3]");
-        tb.bad(lb, "gpre [4, 3]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 3), null, t(be, 2, 3), null), "gpre must have shape [4, 2]");
-        tb.bad(lb, "gw [3, 2]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 3, 2), null), "gw must have shape [2, 3]");
-        tb.bad(lb, "gb [3]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), t(be, 3)), "gb must have shape [2]");
-        tb.bad(lb, "gx [4, 2]", be -> be.linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 2), t(be, 2, 3), null), "gx must have shape [4, 3]");
+        tb.ok(lb, "all gradients", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 3), t(be, 2, 3), t(be, 2)));
+        tb.ok(lb, "no gx, no gb", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null));
+        tb.bad(lb, "x rank 1", be -> be.dense().linearBackward(t(be, 12), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), null), "x must have rank [2]");
+        tb.bad(lb, "w rank 1", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 6), t(be, 4, 2), null, t(be, 2, 3), null), "w must have rank [2]");
+        tb.bad(lb, "w takes 4 inputs", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 4), t(be, 4, 2), null, t(be, 2, 4), null), "w must have shape [2, 3]");
+        tb.bad(lb, "gpre [4, 3]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 3), null, t(be, 2, 3), null), "gpre must have shape [4, 2]");
+        tb.bad(lb, "gw [3, 2]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 3, 2), null), "gw must have shape [2, 3]");
+        tb.bad(lb, "gb [3]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), null, t(be, 2, 3), t(be, 3)), "gb must have shape [2]");
+        tb.bad(lb, "gx [4, 2]", be -> be.dense().linearBackward(t(be, 4, 3), t(be, 2, 3), t(be, 4, 2), t(be, 4, 2), t(be, 2, 3), null), "gx must have shape [4, 3]");
 
-        tb.ok("applyMask", "same shapes, in place", be -> { Tensor w = t(be, 2, 3); be.applyMask(w, t(be, 2, 3), w); });
-        tb.bad("applyMask", "mask [3, 2]", be -> be.applyMask(t(be, 2, 3), t(be, 3, 2), t(be, 2, 3)), "w [2, 3] and mask [3, 2] must have the same shape");
-        tb.bad("applyMask", "out [3, 2]", be -> be.applyMask(t(be, 2, 3), t(be, 2, 3), t(be, 3, 2)), "w [2, 3] and out [3, 2] must have the same shape");
+        tb.ok("applyMask", "same shapes, in place", be -> { Tensor w = t(be, 2, 3); be.dense().applyMask(w, t(be, 2, 3), w); });
+        tb.bad("applyMask", "mask [3, 2]", be -> be.dense().applyMask(t(be, 2, 3), t(be, 3, 2), t(be, 2, 3)), "w [2, 3] and mask [3, 2] must have the same shape");
+        tb.bad("applyMask", "out [3, 2]", be -> be.dense().applyMask(t(be, 2, 3), t(be, 2, 3), t(be, 3, 2)), "w [2, 3] and out [3, 2] must have the same shape");
     }
 
     // ------------------------------------------------------------------ gather / scatter
 
     private static void gatherScatter(Table tb) {
-        tb.ok("gather", "idx {2, 0}", be -> be.gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 2)));
-        tb.ok("gather", "repeated index (allowed)", be -> be.gather(t(be, 4, 3), ix(be, 1, 1), t(be, 4, 2)));
-        tb.bad("gather", "x rank 1", be -> be.gather(t(be, 12), ix(be, 2, 0), t(be, 4, 2)), "x must have rank [2]");
-        tb.bad("gather", "out [4, 3]", be -> be.gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "out must have shape [4, 2]");
-        tb.bad("gather", "index 3 of 3", be -> be.gather(t(be, 4, 3), ix(be, 0, 3), t(be, 4, 2)), "index 3 out of range [0,3)");
-        tb.bad("gather", "index -1", be -> be.gather(t(be, 4, 3), ix(be, -1, 0), t(be, 4, 2)), "index -1 out of range [0,3)");
+        tb.ok("gather", "idx {2, 0}", be -> be.coupling().gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 2)));
+        tb.ok("gather", "repeated index (allowed)", be -> be.coupling().gather(t(be, 4, 3), ix(be, 1, 1), t(be, 4, 2)));
+        tb.bad("gather", "x rank 1", be -> be.coupling().gather(t(be, 12), ix(be, 2, 0), t(be, 4, 2)), "x must have rank [2]");
+        tb.bad("gather", "out [4, 3]", be -> be.coupling().gather(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "out must have shape [4, 2]");
+        tb.bad("gather", "index 3 of 3", be -> be.coupling().gather(t(be, 4, 3), ix(be, 0, 3), t(be, 4, 2)), "index 3 out of range [0,3)");
+        tb.bad("gather", "index -1", be -> be.coupling().gather(t(be, 4, 3), ix(be, -1, 0), t(be, 4, 2)), "index -1 out of range [0,3)");
 
-        tb.ok("scatterAdd", "idx {2, 0}", be -> be.scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 4, 3)));
-        tb.ok("scatterAdd", "repeated index (allowed)", be -> be.scatterAdd(t(be, 4, 2), ix(be, 1, 1), t(be, 4, 3)));
-        tb.bad("scatterAdd", "dst rank 1", be -> be.scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 12)), "dst must have rank [2]");
-        tb.bad("scatterAdd", "src [4, 3]", be -> be.scatterAdd(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "src must have shape [4, 2]");
-        tb.bad("scatterAdd", "index 3 of 3", be -> be.scatterAdd(t(be, 4, 2), ix(be, 0, 3), t(be, 4, 3)), "index 3 out of range [0,3)");
-        tb.bad("scatterAdd", "index -1", be -> be.scatterAdd(t(be, 4, 2), ix(be, 0, -1), t(be, 4, 3)), "index -1 out of range [0,3)");
+        tb.ok("scatterAdd", "idx {2, 0}", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 4, 3)));
+        tb.ok("scatterAdd", "repeated index (allowed)", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 1, 1), t(be, 4, 3)));
+        tb.bad("scatterAdd", "dst rank 1", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 2, 0), t(be, 12)), "dst must have rank [2]");
+        tb.bad("scatterAdd", "src [4, 3]", be -> be.coupling().scatterAdd(t(be, 4, 3), ix(be, 2, 0), t(be, 4, 3)), "src must have shape [4, 2]");
+        tb.bad("scatterAdd", "index 3 of 3", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 0, 3), t(be, 4, 3)), "index 3 out of range [0,3)");
+        tb.bad("scatterAdd", "index -1", be -> be.coupling().scatterAdd(t(be, 4, 2), ix(be, 0, -1), t(be, 4, 3)), "index -1 out of range [0,3)");
     }
 
     // ------------------------------------------------------------------ couplings
@@ -195,25 +195,25 @@ public final class OpCheckCases {
     private static void couplings(Table tb) {
         CouplingScale sc = CouplingScale.SOFTCLAMP;
         couplingCases(tb, "affineCouplingForward", "x", "h", 2, "y", "ld",
-                (be, x, h, b, y, ld) -> be.affineCouplingForward(x, h, b, sc, 2f, y, ld));
-        tb.ok("affineCouplingForward", "sigmoid scale", be -> be.affineCouplingForward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
+                (be, x, h, b, y, ld) -> be.coupling().affineCouplingForward(x, h, b, sc, 2f, y, ld));
+        tb.ok("affineCouplingForward", "sigmoid scale", be -> be.coupling().affineCouplingForward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
                 CouplingScale.SIGMOID, 2f, t(be, 4, 3), t(be, 4)));
         couplingCases(tb, "affineCouplingInverse", "y", "h", 2, "x", "ld",
-                (be, y, h, b, x, ld) -> be.affineCouplingInverse(y, h, b, sc, 2f, x, ld));
-        tb.ok("affineCouplingInverse", "sigmoid scale", be -> be.affineCouplingInverse(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
+                (be, y, h, b, x, ld) -> be.coupling().affineCouplingInverse(y, h, b, sc, 2f, x, ld));
+        tb.ok("affineCouplingInverse", "sigmoid scale", be -> be.coupling().affineCouplingInverse(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0),
                 CouplingScale.SIGMOID, 2f, t(be, 4, 3), t(be, 4)));
         // backward: in = x, out = gx, ld = gLd; gy and gh follow x and h
         couplingCases(tb, "affineCouplingBackward", "x", "h", 2, "gx", "gLd",
-                (be, x, h, b, gx, gLd) -> be.affineCouplingBackward(x, h, b, sc, 2f, t(be, x.shape()), gLd, gx, t(be, h.shape())));
+                (be, x, h, b, gx, gLd) -> be.coupling().affineCouplingBackward(x, h, b, sc, 2f, t(be, x.shape()), gLd, gx, t(be, h.shape())));
         String acb = "affineCouplingBackward";
-        tb.bad(acb, "gy [4, 2]", be -> be.affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
+        tb.bad(acb, "gy [4, 2]", be -> be.coupling().affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
                 t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 4)), "x [4, 3] and gy [4, 2] must have the same shape");
-        tb.bad(acb, "gh [4, 3]", be -> be.affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
+        tb.bad(acb, "gh [4, 3]", be -> be.coupling().affineCouplingBackward(t(be, 4, 3), t(be, 4, 4), ix(be, 2, 0), sc, 2f,
                 t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 3)), "h [4, 4] and gh [4, 3] must have the same shape");
         couplingCases(tb, "additiveCouplingForward", "x", "m", 1, "y", null,
-                (be, x, m, b, y, ld) -> be.additiveCouplingForward(x, m, b, y));
+                (be, x, m, b, y, ld) -> be.coupling().additiveCouplingForward(x, m, b, y));
         couplingCases(tb, "additiveCouplingInverse", "y", "m", 1, "x", null,
-                (be, y, m, b, x, ld) -> be.additiveCouplingInverse(y, m, b, x));
+                (be, y, m, b, x, ld) -> be.coupling().additiveCouplingInverse(y, m, b, x));
     }
 
     // ------------------------------------------------------------------ actnorm
@@ -227,21 +227,21 @@ public final class OpCheckCases {
         for (boolean inverse : new boolean[] {false, true}) {
             String op = inverse ? "actnormInverse" : "actnormForward", in = inverse ? "y" : "x", out = inverse ? "x" : "y";
             ActnormCall c = inverse
-                    ? (be, y, logs, x, ld) -> be.actnormInverse(y, logs, t(be, logs.shape()), x, ld)
-                    : (be, x, logs, y, ld) -> be.actnormForward(x, logs, t(be, logs.shape()), y, ld);
+                    ? (be, y, logs, x, ld) -> be.actnorm().actnormInverse(y, logs, t(be, logs.shape()), x, ld)
+                    : (be, x, logs, y, ld) -> be.actnorm().actnormForward(x, logs, t(be, logs.shape()), y, ld);
             tb.ok(op, "vectors", be -> c.run(be, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4)));
             tb.ok(op, "images", be -> c.run(be, t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2)));
             tb.ok(op, "no bias", be -> {
-                if (inverse) be.actnormInverse(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
-                else be.actnormForward(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
+                if (inverse) be.actnorm().actnormInverse(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
+                else be.actnorm().actnormForward(t(be, 4, 3), t(be, 3), null, t(be, 4, 3), t(be, 4));
             });
             tb.bad(op, in + " rank 3", be -> c.run(be, t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4)), in + " must have rank [2, 4]");
             tb.bad(op, in + " rank 1", be -> c.run(be, t(be, 4), t(be, 3), t(be, 4), t(be, 4)), in + " must have rank [2, 4]");
             tb.bad(op, "logs [4]", be -> c.run(be, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4)), "logs must have shape [3]");
             tb.bad(op, "logs [3, 1]", be -> c.run(be, t(be, 4, 3), t(be, 3, 1), t(be, 4, 3), t(be, 4)), "logs must have shape [3]");
             tb.bad(op, "bias [4]", be -> {
-                if (inverse) be.actnormInverse(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
-                else be.actnormForward(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
+                if (inverse) be.actnorm().actnormInverse(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
+                else be.actnorm().actnormForward(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 4));
             }, "bias must have shape [3]");
             tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4)),
                     in + " [4, 3] and " + out + " [4, 2] must have the same shape");
@@ -250,24 +250,24 @@ public final class OpCheckCases {
         }
 
         String op = "actnormBackward";
-        tb.ok(op, "all gradients", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "images, no gx, no gbias", be -> be.actnormBackward(t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2), null, t(be, 3), null));
-        tb.bad(op, "x rank 3", be -> be.actnormBackward(t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4), null, t(be, 3), null), "x must have rank [2, 4]");
-        tb.bad(op, "logs [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4), null, t(be, 3), null), "logs must have shape [3]");
-        tb.bad(op, "gx [4, 2]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 3), null),
+        tb.ok(op, "all gradients", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "images, no gx, no gbias", be -> be.actnorm().actnormBackward(t(be, 2, 3, 4, 4), t(be, 3), t(be, 2, 3, 4, 4), t(be, 2), null, t(be, 3), null));
+        tb.bad(op, "x rank 3", be -> be.actnorm().actnormBackward(t(be, 4, 3, 2), t(be, 3), t(be, 4, 3, 2), t(be, 4), null, t(be, 3), null), "x must have rank [2, 4]");
+        tb.bad(op, "logs [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4), null, t(be, 3), null), "logs must have shape [3]");
+        tb.bad(op, "gx [4, 2]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 3), null),
                 "x [4, 3] and gx [4, 2] must have the same shape");
-        tb.bad(op, "gLd [3]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 3), null, t(be, 3), null), "gLd must have shape [4]");
-        tb.bad(op, "gy [4, 2]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4), null, t(be, 3), null),
+        tb.bad(op, "gLd [3]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 3), null, t(be, 3), null), "gLd must have shape [4]");
+        tb.bad(op, "gy [4, 2]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 2), t(be, 4), null, t(be, 3), null),
                 "x [4, 3] and gy [4, 2] must have the same shape");
-        tb.bad(op, "glogs [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 4), null), "glogs must have shape [3]");
-        tb.bad(op, "gbias [4]", be -> be.actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 3), t(be, 4)), "gbias must have shape [3]");
+        tb.bad(op, "glogs [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 4), null), "glogs must have shape [3]");
+        tb.bad(op, "gbias [4]", be -> be.actnorm().actnormBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4), null, t(be, 3), t(be, 4)), "gbias must have shape [3]");
 
         op = "actnormInitStats";
-        tb.ok(op, "vectors", be -> be.actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "images", be -> be.actnormInitStats(t(be, 2, 3, 4, 4), t(be, 3), t(be, 3)));
-        tb.bad(op, "x rank 3", be -> be.actnormInitStats(t(be, 4, 3, 2), t(be, 3), t(be, 3)), "x must have rank [2, 4]");
-        tb.bad(op, "mean [4]", be -> be.actnormInitStats(t(be, 4, 3), t(be, 4), t(be, 3)), "mean must have shape [3]");
-        tb.bad(op, "std [2]", be -> be.actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 2)), "std must have shape [3]");
+        tb.ok(op, "vectors", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "images", be -> be.actnorm().actnormInitStats(t(be, 2, 3, 4, 4), t(be, 3), t(be, 3)));
+        tb.bad(op, "x rank 3", be -> be.actnorm().actnormInitStats(t(be, 4, 3, 2), t(be, 3), t(be, 3)), "x must have rank [2, 4]");
+        tb.bad(op, "mean [4]", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 4), t(be, 3)), "mean must have shape [3]");
+        tb.bad(op, "std [2]", be -> be.actnorm().actnormInitStats(t(be, 4, 3), t(be, 3), t(be, 2)), "std must have shape [3]");
     }
 
     // ------------------------------------------------------------------ LU
@@ -296,67 +296,67 @@ public final class OpCheckCases {
     }
 
     private static void lu(Table tb) {
-        luFactorCases(tb, "luAssemble", (be, p, l, u, s, g) -> be.luAssemble(p, l, u, s, g, t(be, 3, 3)));
-        tb.bad("luAssemble", "w [3, 2]", be -> be.luAssemble(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 3, 2)),
+        luFactorCases(tb, "luAssemble", (be, p, l, u, s, g) -> be.lu().luAssemble(p, l, u, s, g, t(be, 3, 3)));
+        tb.bad("luAssemble", "w [3, 2]", be -> be.lu().luAssemble(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 3, 2)),
                 "w must have shape [3, 3]");
 
-        luFactorCases(tb, "luSolve", (be, p, l, u, s, g) -> be.luSolve(p, l, u, s, g, t(be, 4, 3), t(be, 4, 3)));
+        luFactorCases(tb, "luSolve", (be, p, l, u, s, g) -> be.lu().luSolve(p, l, u, s, g, t(be, 4, 3), t(be, 4, 3)));
         String op = "luSolve";
-        tb.ok(op, "images", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4, 4), t(be, 2, 3, 4, 4)));
-        tb.bad(op, "y rank 3", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4), t(be, 2, 3, 4)),
+        tb.ok(op, "images", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4, 4), t(be, 2, 3, 4, 4)));
+        tb.bad(op, "y rank 3", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 3, 4), t(be, 2, 3, 4)),
                 "y must have rank [2, 4]");
-        tb.bad(op, "y [4, 2]", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 2), t(be, 4, 2)),
+        tb.bad(op, "y [4, 2]", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 2), t(be, 4, 2)),
                 "y must have 3 features/channels");
-        tb.bad(op, "images with 2 channels", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 2, 4, 4), t(be, 2, 2, 4, 4)),
+        tb.bad(op, "images with 2 channels", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 2, 2, 4, 4), t(be, 2, 2, 4, 4)),
                 "y must have 3 features/channels");
-        tb.bad(op, "x [4, 2]", be -> be.luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 3), t(be, 4, 2)),
+        tb.bad(op, "x [4, 2]", be -> be.lu().luSolve(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), t(be, 4, 3), t(be, 4, 2)),
                 "y [4, 3] and x [4, 2] must have the same shape");
 
         op = "luWeightBackward";
-        luFactorCases(tb, op, (be, p, l, u, s, g) -> be.luWeightBackward(p, l, u, s, g, t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)));
+        luFactorCases(tb, op, (be, p, l, u, s, g) -> be.lu().luWeightBackward(p, l, u, s, g, t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)));
         String[] names = {"gw", "glower", "gupper"};
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad(op, names[bad] + " [3, 2]", be -> {
                 Tensor[] g = {t(be, 3, 3), t(be, 3, 3), t(be, 3, 3)};
                 g[which] = t(be, 3, 2);
-                be.luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), g[0], g[1], g[2], t(be, 3));
+                be.lu().luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3), g[0], g[1], g[2], t(be, 3));
             }, names[bad] + " must have shape [3, 3]");
         }
-        tb.bad(op, "glogs [2]", be -> be.luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3),
+        tb.bad(op, "glogs [2]", be -> be.lu().luWeightBackward(ix(be, 2, 0, 1), t(be, 3, 3), t(be, 3, 3), t(be, 3), filled(be, 1f, 3),
                 t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 2)), "glogs must have shape [3]");
     }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
     private static void logDetTerms(Table tb) {
-        tb.ok("addScaledSum", "ld [4], v [3]", be -> be.addScaledSum(t(be, 4), t(be, 3), 2f));
-        tb.ok("addScaledSum", "v [3, 3]", be -> be.addScaledSum(t(be, 4), t(be, 3, 3), 2f));
-        tb.bad("addScaledSum", "ld [4, 1]", be -> be.addScaledSum(t(be, 4, 1), t(be, 3), 2f), "ld must have rank [1]");
-        tb.ok("addScaledTotal", "g [3], gLd [4]", be -> be.addScaledTotal(t(be, 3), t(be, 4), 2f));
-        tb.bad("addScaledTotal", "gLd [4, 1]", be -> be.addScaledTotal(t(be, 3), t(be, 4, 1), 2f), "gLd must have rank [1]");
+        tb.ok("addScaledSum", "ld [4], v [3]", be -> be.reduce().addScaledSum(t(be, 4), t(be, 3), 2f));
+        tb.ok("addScaledSum", "v [3, 3]", be -> be.reduce().addScaledSum(t(be, 4), t(be, 3, 3), 2f));
+        tb.bad("addScaledSum", "ld [4, 1]", be -> be.reduce().addScaledSum(t(be, 4, 1), t(be, 3), 2f), "ld must have rank [1]");
+        tb.ok("addScaledTotal", "g [3], gLd [4]", be -> be.reduce().addScaledTotal(t(be, 3), t(be, 4), 2f));
+        tb.bad("addScaledTotal", "gLd [4, 1]", be -> be.reduce().addScaledTotal(t(be, 3), t(be, 4, 1), 2f), "gLd must have rank [1]");
     }
 
     // ------------------------------------------------------------------ MAF
 
     private static void maf(Table tb) {
         String op = "mafForward";
-        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4)));
-        tb.bad(op, "x rank 1", be -> be.mafForward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4)), "x must have rank [2]");
-        tb.bad(op, "h [4, 3]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 3), 2f, t(be, 4, 3), t(be, 4)), "h must have shape [4, 6]");
-        tb.bad(op, "z [4, 2]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4)), "x [4, 3] and z [4, 2] must have the same shape");
-        tb.bad(op, "ld [3]", be -> be.mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
+        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4)));
+        tb.bad(op, "x rank 1", be -> be.maf().mafForward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4)), "x must have rank [2]");
+        tb.bad(op, "h [4, 3]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 3), 2f, t(be, 4, 3), t(be, 4)), "h must have shape [4, 6]");
+        tb.bad(op, "z [4, 2]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4)), "x [4, 3] and z [4, 2] must have the same shape");
+        tb.bad(op, "ld [3]", be -> be.maf().mafForward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
 
         op = "mafBackward";
-        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 6)));
-        tb.bad(op, "x rank 1", be -> be.mafBackward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4), t(be, 12), t(be, 4, 6)), "x must have rank [2]");
-        tb.bad(op, "h [4, 5]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 5), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)), "h must have shape [4, 6]");
-        tb.bad(op, "gx [4, 2]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 4, 6)),
+        tb.ok(op, "x [4, 3], h [4, 6]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 6)));
+        tb.bad(op, "x rank 1", be -> be.maf().mafBackward(t(be, 12), t(be, 4, 6), 2f, t(be, 12), t(be, 4), t(be, 12), t(be, 4, 6)), "x must have rank [2]");
+        tb.bad(op, "h [4, 5]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 5), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)), "h must have shape [4, 6]");
+        tb.bad(op, "gx [4, 2]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 2), t(be, 4, 6)),
                 "x [4, 3] and gx [4, 2] must have the same shape");
-        tb.bad(op, "gLd [3]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4, 6)), "gLd must have shape [4]");
-        tb.bad(op, "gz [4, 2]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 6)),
+        tb.bad(op, "gLd [3]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4, 6)), "gLd must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 6)),
                 "x [4, 3] and gz [4, 2] must have the same shape");
-        tb.bad(op, "gh [4, 5]", be -> be.mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)),
+        tb.bad(op, "gh [4, 5]", be -> be.maf().mafBackward(t(be, 4, 3), t(be, 4, 6), 2f, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 5)),
                 "h [4, 6] and gh [4, 5] must have the same shape");
 
         op = "mafInverse";
@@ -366,9 +366,9 @@ public final class OpCheckCases {
         tb.ok(op, "three layers", be -> mafInverse(be, new int[][] {{5, 3}, {7, 5}, {6, 7}}, new int[] {5, 7, 6}, ix(be, 1, 2, 0), 4, 3, 4));
         int[][] w2 = {{5, 3}, {6, 5}};
         int[] b2 = {5, 6};
-        tb.bad(op, "z rank 1", be -> be.mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
+        tb.bad(op, "z rank 1", be -> be.maf().mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
                 ix(be, 0, 1, 2), 2f, t(be, 12), t(be, 12), t(be, 4)), "z must have rank [2]");
-        tb.bad(op, "x [4, 2]", be -> be.mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
+        tb.bad(op, "x [4, 2]", be -> be.maf().mafInverse(List.of(t(be, 5, 3), t(be, 6, 5)), List.of(t(be, 5), t(be, 6)), Activation.RELU,
                 ix(be, 0, 1, 2), 2f, t(be, 4, 3), t(be, 4, 2), t(be, 4)), "z [4, 3] and x [4, 2] must have the same shape");
         tb.bad(op, "ld [3]", be -> mafInverse(be, w2, b2, ix(be, 0, 1, 2), 4, 3, 3), "ld must have shape [4]");
         tb.bad(op, "order of 2 entries", be -> mafInverse(be, w2, b2, ix(be, 0, 1), 4, 3, 4), "order has 2 entries, expected 3");
@@ -395,56 +395,56 @@ public final class OpCheckCases {
     private static void mafInverse(Backend be, int[][] weightShapes, int[] biasLengths, Index order, int n, int d, int ldLen) {
         List<Tensor> w = Arrays.stream(weightShapes).map(s -> t(be, s)).toList();
         List<Tensor> b = Arrays.stream(biasLengths).mapToObj(k -> t(be, k)).toList();
-        be.mafInverse(w, b, Activation.RELU, order, 2f, t(be, n, d), t(be, n, d), t(be, ldLen));
+        be.maf().mafInverse(w, b, Activation.RELU, order, 2f, t(be, n, d), t(be, n, d), t(be, ldLen));
     }
 
     // ------------------------------------------------------------------ base distributions
 
     private static void distributions(Table tb) {
         String op = "stdNormalLogProb";
-        tb.ok(op, "vectors", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 4)));
-        tb.ok(op, "images", be -> be.stdNormalLogProb(t(be, 2, 3, 4, 4), t(be, 2)));
-        tb.bad(op, "out [3]", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 3)), "out must have shape [4]");
-        tb.bad(op, "out [4, 1]", be -> be.stdNormalLogProb(t(be, 4, 3), t(be, 4, 1)), "out must have shape [4]");
+        tb.ok(op, "vectors", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 4)));
+        tb.ok(op, "images", be -> be.dist().stdNormalLogProb(t(be, 2, 3, 4, 4), t(be, 2)));
+        tb.bad(op, "out [3]", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "out [4, 1]", be -> be.dist().stdNormalLogProb(t(be, 4, 3), t(be, 4, 1)), "out must have shape [4]");
 
         op = "stdNormalLogProbBackward";
-        tb.ok(op, "vectors", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
-        tb.ok(op, "images", be -> be.stdNormalLogProbBackward(t(be, 2, 3, 4, 4), t(be, 2), t(be, 2, 3, 4, 4)));
-        tb.bad(op, "gOut [3]", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
-        tb.bad(op, "gz [4, 2]", be -> be.stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
+        tb.ok(op, "vectors", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.ok(op, "images", be -> be.dist().stdNormalLogProbBackward(t(be, 2, 3, 4, 4), t(be, 2), t(be, 2, 3, 4, 4)));
+        tb.bad(op, "gOut [3]", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().stdNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
 
         op = "diagNormalLogProb";
-        tb.ok(op, "vectors", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4)));
-        tb.ok(op, "images (parameters per element of a sample)", be -> be.diagNormalLogProb(t(be, 2, 3, 4, 4), t(be, 48), t(be, 48), t(be, 2)));
-        tb.bad(op, "out [3]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3)), "out must have shape [4]");
-        tb.bad(op, "mu [4]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4)), "mu must have shape [3]");
-        tb.bad(op, "logSigma [2]", be -> be.diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 2), t(be, 4)), "logSigma must have shape [3]");
+        tb.ok(op, "vectors", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4)));
+        tb.ok(op, "images (parameters per element of a sample)", be -> be.dist().diagNormalLogProb(t(be, 2, 3, 4, 4), t(be, 48), t(be, 48), t(be, 2)));
+        tb.bad(op, "out [3]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "mu [4]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4)), "mu must have shape [3]");
+        tb.bad(op, "logSigma [2]", be -> be.dist().diagNormalLogProb(t(be, 4, 3), t(be, 3), t(be, 2), t(be, 4)), "logSigma must have shape [3]");
 
         op = "diagNormalLogProbBackward";
-        tb.ok(op, "all gradients", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
-        tb.ok(op, "no gz", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)));
-        tb.bad(op, "gOut [3]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3), null, t(be, 3), t(be, 3)), "gOut must have shape [4]");
-        tb.bad(op, "mu [4]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)), "mu must have shape [3]");
-        tb.bad(op, "gmu [4]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 4), t(be, 3)), "gmu must have shape [3]");
-        tb.bad(op, "glogSigma [2]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 2)), "glogSigma must have shape [3]");
-        tb.bad(op, "gz [4, 2]", be -> be.diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 2), t(be, 3), t(be, 3)),
+        tb.ok(op, "all gradients", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "no gz", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3), null, t(be, 3), t(be, 3)), "gOut must have shape [4]");
+        tb.bad(op, "mu [4]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)), "mu must have shape [3]");
+        tb.bad(op, "gmu [4]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 4), t(be, 3)), "gmu must have shape [3]");
+        tb.bad(op, "glogSigma [2]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 2)), "glogSigma must have shape [3]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().diagNormalLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 2), t(be, 3), t(be, 3)),
                 "z [4, 3] and gz [4, 2] must have the same shape");
         // NOT CHECKED (see OpChecksTest): a logSigma of the wrong length; OpChecks.diagNormalLogProbBackward is not given logSigma.
 
         op = "condNormalLogProb";
         int[] img = {2, 3, 4, 4}, other = {2, 3, 4, 2};
-        tb.ok(op, "images", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 2)));
-        tb.ok(op, "vectors", be -> be.condNormalLogProb(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4)));
-        tb.bad(op, "out [3]", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 3)), "out must have shape [2]");
-        tb.bad(op, "mu of another shape", be -> be.condNormalLogProb(t(be, img), t(be, other), t(be, img), t(be, 2)),
+        tb.ok(op, "images", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 2)));
+        tb.ok(op, "vectors", be -> be.dist().condNormalLogProb(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, img), t(be, 3)), "out must have shape [2]");
+        tb.bad(op, "mu of another shape", be -> be.dist().condNormalLogProb(t(be, img), t(be, other), t(be, img), t(be, 2)),
                 "z [2, 3, 4, 4] and mu [2, 3, 4, 2] must have the same shape");
-        tb.bad(op, "logSigma of another shape", be -> be.condNormalLogProb(t(be, img), t(be, img), t(be, other), t(be, 2)),
+        tb.bad(op, "logSigma of another shape", be -> be.dist().condNormalLogProb(t(be, img), t(be, img), t(be, other), t(be, 2)),
                 "z [2, 3, 4, 4] and logSigma [2, 3, 4, 2] must have the same shape");
 
         op = "condNormalLogProbBackward";
-        tb.ok(op, "all gradients", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), t(be, img), t(be, img), t(be, img)));
-        tb.ok(op, "no gz", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), null, t(be, img), t(be, img)));
-        tb.bad(op, "gOut [3]", be -> be.condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 3), null, t(be, img), t(be, img)),
+        tb.ok(op, "all gradients", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), t(be, img), t(be, img), t(be, img)));
+        tb.ok(op, "no gz", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 2), null, t(be, img), t(be, img)));
+        tb.bad(op, "gOut [3]", be -> be.dist().condNormalLogProbBackward(t(be, img), t(be, img), t(be, img), t(be, 3), null, t(be, img), t(be, img)),
                 "gOut must have shape [2]");
         String[] names = {"mu", "logSigma", "gmu", "glogSigma", "gz"};
         for (int bad = 0; bad < names.length; bad++) {
@@ -452,19 +452,19 @@ public final class OpCheckCases {
             tb.bad(op, names[bad] + " of another shape", be -> {
                 Tensor[] a = new Tensor[5];
                 for (int i = 0; i < 5; i++) a[i] = t(be, i == which ? other : img);
-                be.condNormalLogProbBackward(t(be, img), a[0], a[1], t(be, 2), a[4], a[2], a[3]);
+                be.dist().condNormalLogProbBackward(t(be, img), a[0], a[1], t(be, 2), a[4], a[2], a[3]);
             }, "z [2, 3, 4, 4] and " + names[bad] + " [2, 3, 4, 2] must have the same shape");
         }
 
         op = "condNormalSample";
-        tb.ok(op, "images", be -> be.condNormalSample(t(be, img), t(be, img), t(be, img), 0.7f, t(be, img)));
+        tb.ok(op, "images", be -> be.dist().condNormalSample(t(be, img), t(be, img), t(be, img), 0.7f, t(be, img)));
         names = new String[] {"mu", "logSigma", "eps"};
         for (int bad = 0; bad < names.length; bad++) {
             int which = bad;
             tb.bad(op, names[bad] + " of another shape", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = t(be, i == which ? other : img);
-                be.condNormalSample(a[0], a[1], a[2], 0.7f, t(be, img));
+                be.dist().condNormalSample(a[0], a[1], a[2], 0.7f, t(be, img));
             }, "z [2, 3, 4, 4] and " + names[bad] + " [2, 3, 4, 2] must have the same shape");
         }
     }
@@ -472,27 +472,45 @@ public final class OpCheckCases {
     // ------------------------------------------------------------------ element-wise and optimizers
 
     private static void elementwiseAndOptimizers(Table tb) {
-        tb.ok("axpy", "[4, 3] into [12]", be -> be.axpy(0.5f, t(be, 4, 3), t(be, 12)));
-        tb.bad("axpy", "[4, 3] into [4, 2]", be -> be.axpy(0.5f, t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
+        tb.ok("axpy", "[4, 3] into [12]", be -> be.elementwise().axpy(0.5f, t(be, 4, 3), t(be, 12)));
+        tb.bad("axpy", "[4, 3] into [4, 2]", be -> be.elementwise().axpy(0.5f, t(be, 4, 3), t(be, 4, 2)), "element counts differ", "[4, 3] [4, 2]");
+
+        // the generic primitives (elementwise family)
+        var U = dev.fluvia.backend.elementwise.Unary.EXP;
+        var B = dev.fluvia.backend.elementwise.Binary.MUL;
+        tb.ok("map", "exp [4, 3] into [12]", be -> be.elementwise().map(U, t(be, 4, 3), t(be, 12)));
+        tb.ok("map", "in place", be -> { Tensor x = t(be, 4, 3); be.elementwise().map(U, x, x); });
+        tb.bad("map", "exp [4, 3] into [4, 2]", be -> be.elementwise().map(U, t(be, 4, 3), t(be, 4, 2)), "x and y must have the same element count");
+        tb.ok("map", "mul, same shape", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+        tb.ok("map", "mul, row broadcast [3]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 3), t(be, 4, 3)));
+        tb.ok("map", "mul, column broadcast [4]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.ok("map", "mul, column broadcast [4, 1] of an image", be -> be.elementwise().map(B, t(be, 4, 3, 2, 2), t(be, 4, 1), t(be, 4, 3, 2, 2)));
+        tb.bad("map", "mul, b [5]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 5), t(be, 4, 3)), "b must have a's element count", "[3] (a row)", "[4] (a column)");
+        tb.bad("map", "mul, out [4, 2]", be -> be.elementwise().map(B, t(be, 4, 3), t(be, 3), t(be, 4, 2)), "a and out must have the same element count");
+        tb.ok("rowSum", "[4, 3] → [4]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 4)));
+        tb.bad("rowSum", "out [3]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 3)), "out must have one entry per row of x (4)");
+        tb.bad("rowSum", "out [4, 1]", be -> be.elementwise().rowSum(t(be, 4, 3), t(be, 4, 1)), "out must have rank [1]");
+        tb.ok("rowLogSumExp", "image [2, 3, 4, 4] → [2]", be -> be.elementwise().rowLogSumExp(t(be, 2, 3, 4, 4), t(be, 2)));
+        tb.bad("rowLogSumExp", "out [3]", be -> be.elementwise().rowLogSumExp(t(be, 4, 3), t(be, 3)), "out must have one entry per row of x (4)");
 
         String[] names = {"g", "m", "v"};
-        tb.ok("adamUpdate", "all [4, 3]", be -> be.adamUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
+        tb.ok("adamUpdate", "all [4, 3]", be -> be.optim().adamUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1));
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad("adamUpdate", names[bad] + " [3, 4]", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = i == which ? t(be, 3, 4) : t(be, 4, 3);
-                be.adamUpdate(t(be, 4, 3), a[0], a[1], a[2], 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1);
+                be.optim().adamUpdate(t(be, 4, 3), a[0], a[1], a[2], 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 1);
             }, "p [4, 3] and " + names[bad] + " [3, 4] must have the same shape");
         }
         String[] maxNames = {"g", "m", "u"};
-        tb.ok("adamaxUpdate", "all [4, 3]", be -> be.adamaxUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 2e-3f, 0.9f, 0.999f, 1e-8f, 1));
+        tb.ok("adamaxUpdate", "all [4, 3]", be -> be.optim().adamaxUpdate(t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), 2e-3f, 0.9f, 0.999f, 1e-8f, 1));
         for (int bad = 0; bad < 3; bad++) {
             int which = bad;
             tb.bad("adamaxUpdate", maxNames[bad] + " [12]", be -> {
                 Tensor[] a = new Tensor[3];
                 for (int i = 0; i < 3; i++) a[i] = i == which ? t(be, 12) : t(be, 4, 3);
-                be.adamaxUpdate(t(be, 4, 3), a[0], a[1], a[2], 2e-3f, 0.9f, 0.999f, 1e-8f, 1);
+                be.optim().adamaxUpdate(t(be, 4, 3), a[0], a[1], a[2], 2e-3f, 0.9f, 0.999f, 1e-8f, 1);
             }, "p [4, 3] and " + maxNames[bad] + " [12] must have the same shape");
         }
     }
@@ -505,44 +523,44 @@ public final class OpCheckCases {
         tb.bad("view", "[4, 3] as [5, 2]", be -> be.view(t(be, 4, 3), 5, 2), "the new shape [5, 2] has 10 elements, the tensor 12");
         tb.bad("view", "negative extents", be -> be.view(t(be, 4, 3), -4, -3), "negative extent in the new shape [-4, -3]");
 
-        tb.ok("activate", "in place", be -> { Tensor x = t(be, 4, 3); be.activate(Activation.SILU, x, x); });
-        tb.bad("activate", "y [4, 2]", be -> be.activate(Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "x [4, 3] and y [4, 2] must have the same shape");
+        tb.ok("activate", "in place", be -> { Tensor x = t(be, 4, 3); be.dense().activate(Activation.SILU, x, x); });
+        tb.bad("activate", "y [4, 2]", be -> be.dense().activate(Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "x [4, 3] and y [4, 2] must have the same shape");
 
         int[] x = {2, 3, 4, 4}, w3 = {5, 3, 3, 3}, y = {2, 5, 4, 4};
         String op = "conv2dForward";
-        tb.ok(op, "3x3 with bias", be -> be.conv2dForward(t(be, x), t(be, w3), t(be, 5), t(be, y)));
-        tb.ok(op, "1x1 without bias", be -> be.conv2dForward(t(be, x), t(be, 5, 3, 1, 1), null, t(be, y)));
-        tb.bad(op, "x rank 2", be -> be.conv2dForward(t(be, 2, 48), t(be, w3), null, t(be, y)), "x must have rank [4]");
-        tb.bad(op, "w rank 2", be -> be.conv2dForward(t(be, x), t(be, 5, 3), null, t(be, y)), "w must have rank [4]");
+        tb.ok(op, "3x3 with bias", be -> be.conv().conv2dForward(t(be, x), t(be, w3), t(be, 5), t(be, y)));
+        tb.ok(op, "1x1 without bias", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3, 1, 1), null, t(be, y)));
+        tb.bad(op, "x rank 2", be -> be.conv().conv2dForward(t(be, 2, 48), t(be, w3), null, t(be, y)), "x must have rank [4]");
+        tb.bad(op, "w rank 2", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3), null, t(be, y)), "w must have rank [4]");
         for (int[] k : new int[][] {{2, 2}, {3, 1}, {5, 5}})
-            tb.bad(op, "kernel " + k[0] + "x" + k[1], be -> be.conv2dForward(t(be, x), t(be, 5, 3, k[0], k[1]), null, t(be, y)),
+            tb.bad(op, "kernel " + k[0] + "x" + k[1], be -> be.conv().conv2dForward(t(be, x), t(be, 5, 3, k[0], k[1]), null, t(be, y)),
                     "kernel must be 1x1 or 3x3");
-        tb.bad(op, "w for 2 input channels", be -> be.conv2dForward(t(be, x), t(be, 5, 2, 3, 3), null, t(be, y)), "w must be [Co, 3, k, k]");
-        tb.bad(op, "y with 4 channels", be -> be.conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 4, 4, 4)), "y must have shape [2, 5, 4, 4]");
-        tb.bad(op, "y of another size", be -> be.conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 5, 2, 2)), "y must have shape [2, 5, 4, 4]");
-        tb.bad(op, "bias [4]", be -> be.conv2dForward(t(be, x), t(be, w3), t(be, 4), t(be, y)), "bias must have shape [5]");
+        tb.bad(op, "w for 2 input channels", be -> be.conv().conv2dForward(t(be, x), t(be, 5, 2, 3, 3), null, t(be, y)), "w must be [Co, 3, k, k]");
+        tb.bad(op, "y with 4 channels", be -> be.conv().conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 4, 4, 4)), "y must have shape [2, 5, 4, 4]");
+        tb.bad(op, "y of another size", be -> be.conv().conv2dForward(t(be, x), t(be, w3), null, t(be, 2, 5, 2, 2)), "y must have shape [2, 5, 4, 4]");
+        tb.bad(op, "bias [4]", be -> be.conv().conv2dForward(t(be, x), t(be, w3), t(be, 4), t(be, y)), "bias must have shape [5]");
 
         op = "conv2dBackward";
-        tb.ok(op, "all gradients", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, x), t(be, w3), t(be, 5)));
-        tb.ok(op, "1x1, no gx, no gb", be -> be.conv2dBackward(t(be, x), t(be, 5, 3, 1, 1), t(be, y), null, t(be, 5, 3, 1, 1), null));
-        tb.bad(op, "x rank 2", be -> be.conv2dBackward(t(be, 2, 48), t(be, w3), t(be, y), null, t(be, w3), null), "x must have rank [4]");
-        tb.bad(op, "w rank 2", be -> be.conv2dBackward(t(be, x), t(be, 5, 3), t(be, y), null, t(be, 5, 3), null), "w must have rank [4]");
-        tb.bad(op, "kernel 2x2", be -> be.conv2dBackward(t(be, x), t(be, 5, 3, 2, 2), t(be, y), null, t(be, 5, 3, 2, 2), null), "kernel must be 1x1 or 3x3");
-        tb.bad(op, "w for 2 input channels", be -> be.conv2dBackward(t(be, x), t(be, 5, 2, 3, 3), t(be, y), null, t(be, 5, 2, 3, 3), null),
+        tb.ok(op, "all gradients", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, x), t(be, w3), t(be, 5)));
+        tb.ok(op, "1x1, no gx, no gb", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3, 1, 1), t(be, y), null, t(be, 5, 3, 1, 1), null));
+        tb.bad(op, "x rank 2", be -> be.conv().conv2dBackward(t(be, 2, 48), t(be, w3), t(be, y), null, t(be, w3), null), "x must have rank [4]");
+        tb.bad(op, "w rank 2", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3), t(be, y), null, t(be, 5, 3), null), "w must have rank [4]");
+        tb.bad(op, "kernel 2x2", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 3, 2, 2), t(be, y), null, t(be, 5, 3, 2, 2), null), "kernel must be 1x1 or 3x3");
+        tb.bad(op, "w for 2 input channels", be -> be.conv().conv2dBackward(t(be, x), t(be, 5, 2, 3, 3), t(be, y), null, t(be, 5, 2, 3, 3), null),
                 "w must be [Co, 3, k, k]");
-        tb.bad(op, "gy with 4 channels", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, 2, 4, 4, 4), null, t(be, w3), null),
+        tb.bad(op, "gy with 4 channels", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, 2, 4, 4, 4), null, t(be, w3), null),
                 "gy must have shape [2, 5, 4, 4]");
-        tb.bad(op, "gw 1x1", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, 5, 3, 1, 1), null),
+        tb.bad(op, "gw 1x1", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, 5, 3, 1, 1), null),
                 "w [5, 3, 3, 3] and gw [5, 3, 1, 1] must have the same shape");
-        tb.bad(op, "gx with 2 channels", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, 2, 2, 4, 4), t(be, w3), null),
+        tb.bad(op, "gx with 2 channels", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), t(be, 2, 2, 4, 4), t(be, w3), null),
                 "x [2, 3, 4, 4] and gx [2, 2, 4, 4] must have the same shape");
-        tb.bad(op, "gb [4]", be -> be.conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, w3), t(be, 4)), "gb must have shape [5]");
+        tb.bad(op, "gb [4]", be -> be.conv().conv2dBackward(t(be, x), t(be, w3), t(be, y), null, t(be, w3), t(be, 4)), "gb must have shape [5]");
 
         // squeeze: x the image, y the squeezed tensor, in both directions
         int[] sq = {2, 12, 2, 2};
         for (boolean un : new boolean[] {false, true}) {
             String o = un ? "unsqueeze" : "squeeze";
-            PairCall c = un ? (be, img, s) -> be.unsqueeze(s, img) : (be, img, s) -> be.squeeze(img, s);
+            PairCall c = un ? (be, img, s) -> be.image().unsqueeze(s, img) : (be, img, s) -> be.image().squeeze(img, s);
             tb.ok(o, "[2, 3, 4, 4] ↔ [2, 12, 2, 2]", be -> c.run(be, t(be, x), t(be, sq)));
             tb.bad(o, "x rank 2", be -> c.run(be, t(be, 2, 48), t(be, sq)), "x must have rank [4]");
             tb.bad(o, "y rank 2", be -> c.run(be, t(be, x), t(be, 2, 48)), "y must have rank [4]");
@@ -555,7 +573,7 @@ public final class OpCheckCases {
         // channel blocks: slice (x full, y part) and place (dst full, src part)
         for (boolean place : new boolean[] {false, true}) {
             String o = place ? "placeChannels" : "sliceChannels", full = place ? "dst" : "x", part = place ? "src" : "y";
-            ChannelCall c = place ? (be, f, s, p) -> be.placeChannels(p, s, f) : (be, f, s, p) -> be.sliceChannels(f, s, p);
+            ChannelCall c = place ? (be, f, s, p) -> be.image().placeChannels(p, s, f) : (be, f, s, p) -> be.image().sliceChannels(f, s, p);
             tb.ok(o, "channels [1, 3) of 4", be -> c.run(be, t(be, 2, 4, 4, 4), 1, t(be, 2, 2, 4, 4)));
             tb.ok(o, "channels [2, 4) of 4", be -> c.run(be, t(be, 2, 4, 4, 4), 2, t(be, 2, 2, 4, 4)));
             tb.bad(o, full + " rank 2", be -> c.run(be, t(be, 2, 64), 0, t(be, 2, 2, 4, 4)), full + " must have rank [4]");
@@ -585,9 +603,9 @@ public final class OpCheckCases {
     }
 
     private static void logit(Table tb) {
-        LogitCall fwd = (be, x, l, y, ld) -> be.logitForward(x, l, y, ld);
-        LogitCall inv = (be, y, l, x, ld) -> be.logitInverse(y, l, x, ld);
-        LogitCall bwd = (be, x, l, gx, gLd) -> be.logitBackward(x, l, t(be, x.shape()), gLd, gx);
+        LogitCall fwd = (be, x, l, y, ld) -> be.image().logitForward(x, l, y, ld);
+        LogitCall inv = (be, y, l, x, ld) -> be.image().logitInverse(y, l, x, ld);
+        LogitCall bwd = (be, x, l, gx, gLd) -> be.image().logitBackward(x, l, t(be, x.shape()), gLd, gx);
         Object[][] ops = {
             {"logitForward", fwd, "x", "y", "ld"},
             {"logitInverse", inv, "y", "x", "ld"},
@@ -604,7 +622,7 @@ public final class OpCheckCases {
             tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4)), in + " [4, 3] and " + out + " [4, 2] must have the same shape");
             tb.bad(op, ld + " [3]", be -> c.run(be, t(be, 4, 3), 0.05f, t(be, 4, 3), t(be, 3)), ld + " must have shape [4]");
         }
-        tb.bad("logitBackward", "gy [4, 2]", be -> be.logitBackward(t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4), t(be, 4, 3)),
+        tb.bad("logitBackward", "gy [4, 2]", be -> be.image().logitBackward(t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4), t(be, 4, 3)),
                 "x [4, 3] and gy [4, 2] must have the same shape");
     }
 }

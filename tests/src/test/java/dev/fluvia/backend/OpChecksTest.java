@@ -65,6 +65,7 @@ class OpChecksTest {
     static final Set<String> HELPERS = Set.of(
             "planeSize",        // spatial size, used by the backends
             "luFactors",        // the checks shared by luAssemble, luSolve and luWeightBackward
+            "distinct",         // "every value once", shared by the coupling mask and LU permutation checks
             "mafInverseLayer"); // the per-layer part of mafInverse
 
     private CpuBackend be;
@@ -89,16 +90,43 @@ class OpChecksTest {
         for (String f : c.fragments()) assertTrue(m.contains(f), c + ": the message should contain '" + f + "': " + m);
     }
 
+    /** The op families: the interfaces that {@link Backend}'s accessors return ({@code coupling()} → CouplingOps, ...). */
+    static List<Class<?>> families() {
+        return Arrays.stream(Backend.class.getMethods())
+                .filter(m -> m.getParameterCount() == 0 && m.getReturnType().isInterface()
+                        && m.getReturnType().getPackageName().startsWith("dev.fluvia.backend.") && m.getReturnType().getSimpleName().endsWith("Ops"))
+                .sorted(java.util.Comparator.comparing(Method::getName))
+                .<Class<?>>map(Method::getReturnType).toList();
+    }
+
+    /** The checks class of a family: its nested {@code Checks}. */
+    static Class<?> checksOf(Class<?> family) {
+        return Arrays.stream(family.getDeclaredClasses()).filter(c -> c.getSimpleName().equals("Checks")).findFirst()
+                .orElseThrow(() -> new AssertionError(family.getSimpleName() + " has no nested Checks class"));
+    }
+
     static Set<String> checkNames() {
-        return Arrays.stream(OpChecks.class.getDeclaredMethods())
+        List<Class<?>> holders = new ArrayList<>(List.of(OpChecks.class));
+        for (Class<?> f : families()) holders.add(checksOf(f));
+        return holders.stream().flatMap(c -> Arrays.stream(c.getDeclaredMethods()))
                 .filter(m -> Modifier.isPublic(m.getModifiers()) && Modifier.isStatic(m.getModifiers()))
                 .map(Method::getName)
                 .filter(n -> !HELPERS.contains(n))
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
+    /** The ops: Backend's own methods (not the family accessors) and every family interface's methods. */
     static Set<String> backendNames() {
-        return Arrays.stream(Backend.class.getMethods()).map(Method::getName).collect(Collectors.toCollection(TreeSet::new));
+        List<Class<?>> fams = families();
+        Set<String> names = Arrays.stream(Backend.class.getMethods()).filter(m -> !(m.getParameterCount() == 0 && fams.contains(m.getReturnType())))
+                .map(Method::getName).collect(Collectors.toCollection(TreeSet::new));
+        for (Class<?> f : fams) for (Method m : f.getMethods()) names.add(m.getName());
+        return names;
+    }
+
+    @Test void familiesAreFound() {
+        assertTrue(families().size() >= 1, "no op family found through Backend's accessors");
+        for (Class<?> f : families()) assertTrue(checksOf(f) != null);
     }
 
     @Test void everyCheckedOpIsInTheTable() {
@@ -141,7 +169,7 @@ class OpChecksTest {
      * was read out of bounds (ArrayIndexOutOfBoundsException on the CPU, a stray device read on CUDA).
      */
     @Test void diagNormalLogProbBackwardChecksLogSigma() {
-        ShapeException e = assertThrows(ShapeException.class, () -> be.diagNormalLogProbBackward(
+        ShapeException e = assertThrows(ShapeException.class, () -> be.dist().diagNormalLogProbBackward(
                 be.alloc(4, 3), be.alloc(3), be.alloc(2), be.alloc(4), null, be.alloc(3), be.alloc(3)));
         assertTrue(e.getMessage().startsWith("diagNormalLogProbBackward: ") && e.getMessage().contains("logSigma"), e.getMessage());
     }

@@ -48,7 +48,7 @@ class PackedWeightsTest {
                 flow.zeroGrad();
                 Nll.INSTANCE.forwardBackward(flow, x, MemoryMode.STORE);
                 for (int i = 0; i < ps.size(); i++)
-                    be.adamUpdate(ps.get(i).value(), ps.get(i).grad(), m.get(i), v.get(i), 3e-2f, 0.9f, 0.999f, 1e-8f, 0f, step);
+                    be.optim().adamUpdate(ps.get(i).value(), ps.get(i).grad(), m.get(i), v.get(i), 3e-2f, 0.9f, 0.999f, 1e-8f, 0f, step);
                 out.add(flow.sampleHost(150, 1f, step));       // mafInverse: every 64-row chunk uses the cached weights
                 out.add(flow.logProb(xs, 300));                 // scoring with the weights of this step
             }
@@ -89,10 +89,10 @@ class PackedWeightsTest {
             float[] a = f.rand(m * k), b1 = f.rand(n * k), b2 = b1.clone();
             b2[n * k / 2] += 0.25f; // one element differs
             Tensor at = f.t(a, m, k), bt = f.t(b1, n, k), c = be.alloc(m, n);
-            be.gemm(false, true, 1f, at, bt, 0f, c);
+            be.dense().gemm(false, true, 1f, at, bt, 0f, c);
             float[] first = be.toHost(c);
             be.upload(b2, bt);
-            be.gemm(false, true, 1f, at, bt, 0f, c);
+            be.dense().gemm(false, true, 1f, at, bt, 0f, c);
             float[] second = be.toHost(c);
             double[] ref = CpuOpsTest.gemmRef(false, true, m, n, k, 1f, a, b2, 0f, new float[m * n])[0];
             OpsFixture.assertClose("after upload", ref, second, OpsFixture.MM_ATOL, OpsFixture.MM_RTOL);

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
+import dev.fluvia.backend.check.FamilyBench;
+import dev.fluvia.backend.check.KernelCase;
+import dev.fluvia.backend.check.KernelCheck;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cuda.CudaBackend;
 import dev.fluvia.tensor.Index;
@@ -22,7 +25,10 @@ import java.util.function.Function;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -108,70 +114,46 @@ class CudaParityTest {
 
     static void forSizes(BiConsumer<Integer, Integer> body) { for (int d : DIMS) for (int n : BATCHES) body.accept(n, d); }
 
-    // ------------------------------------------------------------------ dense
+    // ------------------------------------------------------------------ the op families' validate-and-benchmark entries
 
-    @Test void gemm() {
-        int[][] sizes = {{1, 1, 1}, {37, 63, 3}, {333, 2, 784}, {65, 129, 33}};
-        for (int[] s : sizes) for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) {
-            int m = s[0], n = s[1], k = s[2];
-            Pair a = ta ? both(rand(k * m, -1, 1), k, m) : both(rand(m * k, -1, 1), m, k);
-            Pair b = tb ? both(rand(n * k, -1, 1), n, k) : both(rand(k * n, -1, 1), k, n);
-            float[] c0 = rand(m * n, -1, 1);
-            Pair c = both(c0, m, n);
-            cpu.gemm(ta, tb, 0.7f, a.c(), b.c(), 0.3f, c.c());
-            gpu.gemm(ta, tb, 0.7f, a.g(), b.g(), 0.3f, c.g());
-            compare("gemm", c, true);
-            Pair c2 = out(m, n);  // beta = 0 must not read the NaN poison
-            cpu.gemm(ta, tb, 1f, a.c(), b.c(), 0f, c2.c());
-            gpu.gemm(ta, tb, 1f, a.g(), b.g(), 0f, c2.g());
-            compare("gemm(beta=0)", c2, true);
+    /**
+     * Every entry of every op family ({@link KernelCheck#FAMILIES}: each family's {@code parity} list, fresh random inputs,
+     * GPU outputs poisoned with NaN, {@code atol + rtol·|ref|}), one dynamic test per entry.
+     */
+    @TestFactory Stream<DynamicTest> familyEntries() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (FamilyBench fam : KernelCheck.FAMILIES)
+            for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
+                tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {
+                    try {
+                        KernelCheck.validate(c, cpu, gpu).forEach((label, e) -> errors.merge(label, new double[] {e.maxAbs(), e.maxRatio()},
+                                (a, b) -> new double[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])}));
+                    } catch (KernelCheck.Mismatch m) {
+                        fail(m.getMessage());
+                    }
+                }));
+        return tests.stream();
+    }
+
+    /** The fused ops equal their compositions of the generic primitives on CUDA too. */
+    @Test void fusedOpsEqualTheirCompositions() {
+        try {
+            dev.fluvia.backend.FusedOpCompositionTest.check(gpu);
+        } catch (KernelCheck.Mismatch m) {
+            fail(m.getMessage());
         }
     }
 
-    @Test void linearForwardBackwardAndActivations() {
-        forSizes((n, in) -> {
-            int out = in == 784 ? 65 : 2 * in + 1;
-            Pair x = both(rand(n * in, -2, 2), n, in), w = both(rand(out * in, -0.5, 0.5), out, in), b = both(rand(out, -1, 1), out);
-            for (Activation act : Activation.values()) {
-                Pair pre = out(n, out), y = out(n, out);
-                cpu.linearForward(x.c(), w.c(), b.c(), act, pre.c(), y.c());
-                gpu.linearForward(x.g(), w.g(), b.g(), act, pre.g(), y.g());
-                compare("linearForward", pre, true);
-                compare("linearForward", y, true);
-                Pair y2 = out(n, out);
-                cpu.linearForward(x.c(), w.c(), null, act, null, y2.c());
-                gpu.linearForward(x.g(), w.g(), null, act, null, y2.g());
-                compare("linearForward(no bias)", y2, true);
-                Pair gy = both(rand(n * out, -1, 1), n, out), gpre = out(n, out);
-                cpu.activationBackward(act, pre.c(), y.c(), gy.c(), gpre.c());
-                gpu.activationBackward(act, pre.g(), y.g(), gy.g(), gpre.g());
-                compare("activationBackward", gpre, true);
-            }
-            Pair gpre = both(rand(n * out, -1, 1), n, out), gx = out(n, in);
-            Pair gw = both(rand(out * in, -1, 1), out, in), gb = both(rand(out, -1, 1), out);
-            cpu.linearBackward(x.c(), w.c(), gpre.c(), gx.c(), gw.c(), gb.c());
-            gpu.linearBackward(x.g(), w.g(), gpre.g(), gx.g(), gw.g(), gb.g());
-            compare("linearBackward gx", gx, true);
-            compare("linearBackward gw", gw, true);
-            compare("linearBackward gb", gb, false);
-        });
-    }
-
-    @Test void applyMaskFillScaleAxpyCopy() {
+    @Test void fillScaleAxpyCopy() {
         forSizes((n, d) -> {
-            float[] m = new float[n * d];
-            for (int i = 0; i < m.length; i++) m[i] = rng.nextBoolean() ? 1 : 0;
-            Pair w = both(rand(n * d, -1, 1), n, d), mask = both(m, n, d), o = out(n, d);
-            cpu.applyMask(w.c(), mask.c(), o.c()); gpu.applyMask(w.g(), mask.g(), o.g());
-            compare("applyMask", o, false);
             Pair f = out(n, d);
             cpu.fill(f.c(), 0.37f); gpu.fill(f.g(), 0.37f);
             compare("fill", f, false);
             Pair s = both(rand(n * d, -3, 3), n, d);
-            cpu.scale(s.c(), -1.7f); gpu.scale(s.g(), -1.7f);
+            cpu.elementwise().scale(s.c(), -1.7f); gpu.elementwise().scale(s.g(), -1.7f);
             compare("scale", s, false);
             Pair x = both(rand(n * d, -3, 3), n, d), y = both(rand(n * d, -3, 3), n, d);
-            cpu.axpy(0.3f, x.c(), y.c()); gpu.axpy(0.3f, x.g(), y.g());
+            cpu.elementwise().axpy(0.3f, x.c(), y.c()); gpu.elementwise().axpy(0.3f, x.g(), y.g());
             compare("axpy", y, false);
             Pair c = out(n, d);
             cpu.copy(x.c(), c.c()); gpu.copy(x.g(), c.g());
@@ -179,214 +161,22 @@ class CudaParityTest {
         });
     }
 
-    // ------------------------------------------------------------------ gather / scatter / couplings
-
-    @Test void gatherScatter() {
-        forSizes((n, d) -> {
-            int[] p = perm(d);
-            int k = Math.max(1, d / 2 + 1);
-            int[] sub = java.util.Arrays.copyOf(p, Math.min(k, d));
-            for (int[] ids : List.of(p, sub, new int[] {0, d - 1, 0})) {
-                Index[] ix = idx(ids);
-                Pair x = both(rand(n * d, -2, 2), n, d), o = out(n, ids.length);
-                cpu.gather(x.c(), ix[0], o.c()); gpu.gather(x.g(), ix[1], o.g());
-                compare("gather", o, false);
-                Pair src = both(rand(n * ids.length, -2, 2), n, ids.length), dst = both(rand(n * d, -2, 2), n, d);
-                cpu.scatterAdd(src.c(), ix[0], dst.c()); gpu.scatterAdd(src.g(), ix[1], dst.g());
-                compare("scatterAdd", dst, false);
-            }
-        });
-    }
-
-    @Test void affineAndAdditiveCouplings() {
-        forSizes((n, d) -> {
-            int[] p = perm(d);
-            int k = Math.max(1, d / 2);
-            int[] b = java.util.Arrays.copyOf(p, k);
-            Index[] ix = idx(b);
-            for (CouplingScale sc : CouplingScale.values()) {
-                Pair x = both(rand(n * d, -3, 3), n, d), h = both(rand(n * 2 * k, -4, 4), n, 2 * k);
-                Pair y = out(n, d), ld = both(rand(n, -5, 5), n);
-                cpu.affineCouplingForward(x.c(), h.c(), ix[0], sc, 2f, y.c(), ld.c());
-                gpu.affineCouplingForward(x.g(), h.g(), ix[1], sc, 2f, y.g(), ld.g());
-                compare("affineCouplingForward " + sc, y, false);
-                compare("affineCouplingForward " + sc + " ld", ld, false);
-                Pair xi = out(n, d), ldi = both(rand(n, -5, 5), n);
-                cpu.affineCouplingInverse(y.c(), h.c(), ix[0], sc, 2f, xi.c(), ldi.c());
-                gpu.affineCouplingInverse(y.g(), h.g(), ix[1], sc, 2f, xi.g(), ldi.g());
-                compare("affineCouplingInverse " + sc, xi, false);
-                compare("affineCouplingInverse " + sc + " ld", ldi, false);
-                Pair gy = both(rand(n * d, -1, 1), n, d), gLd = both(rand(n, -1, 1), n), gx = out(n, d), gh = out(n, 2 * k);
-                cpu.affineCouplingBackward(x.c(), h.c(), ix[0], sc, 2f, gy.c(), gLd.c(), gx.c(), gh.c());
-                gpu.affineCouplingBackward(x.g(), h.g(), ix[1], sc, 2f, gy.g(), gLd.g(), gx.g(), gh.g());
-                compare("affineCouplingBackward " + sc + " gx", gx, false);
-                compare("affineCouplingBackward " + sc + " gh", gh, false);
-            }
-            Pair x = both(rand(n * d, -3, 3), n, d), m = both(rand(n * k, -3, 3), n, k), y = out(n, d), xi = out(n, d);
-            cpu.additiveCouplingForward(x.c(), m.c(), ix[0], y.c()); gpu.additiveCouplingForward(x.g(), m.g(), ix[1], y.g());
-            compare("additiveCouplingForward", y, false);
-            cpu.additiveCouplingInverse(y.c(), m.c(), ix[0], xi.c()); gpu.additiveCouplingInverse(y.g(), m.g(), ix[1], xi.g());
-            compare("additiveCouplingInverse", xi, false);
-        });
-    }
-
-    // ------------------------------------------------------------------ actnorm
-
-    /** Shapes: vectors [N, D] for every D, and images [N, C, H, W] with odd H, W. */
-    static List<int[]> actnormShapes() {
-        List<int[]> s = new ArrayList<>();
-        for (int d : DIMS) for (int n : BATCHES) s.add(new int[] {n, d});
-        s.add(new int[] {5, 3, 7, 9});
-        s.add(new int[] {37, 12, 5, 3});
-        s.add(new int[] {67, 2, 1, 1});
-        return s;
-    }
-
-    @Test void actnorm() {
-        for (int[] sh : actnormShapes()) {
-            int n = sh[0], c = sh[1], total = 1;
-            for (int v : sh) total *= v;
-            Pair x = both(rand(total, -3, 3), sh), logs = both(rand(c, -1, 1), c), bias = both(rand(c, -1, 1), c);
-            Pair y = out(sh), ld = both(rand(n, -5, 5), n);
-            cpu.actnormForward(x.c(), logs.c(), bias.c(), y.c(), ld.c()); gpu.actnormForward(x.g(), logs.g(), bias.g(), y.g(), ld.g());
-            compare("actnormForward", y, false);
-            compare("actnormForward ld", ld, false);
-            Pair y2 = out(sh);
-            cpu.actnormForward(x.c(), logs.c(), null, y2.c(), null); gpu.actnormForward(x.g(), logs.g(), null, y2.g(), null);
-            compare("actnormForward(no bias)", y2, false);
-            Pair xi = out(sh), ldi = both(rand(n, -5, 5), n);
-            cpu.actnormInverse(y.c(), logs.c(), bias.c(), xi.c(), ldi.c()); gpu.actnormInverse(y.g(), logs.g(), bias.g(), xi.g(), ldi.g());
-            compare("actnormInverse", xi, false);
-            compare("actnormInverse ld", ldi, false);
-            Pair gy = both(rand(total, -1, 1), sh), gLd = both(rand(n, -1, 1), n), gx = out(sh);
-            Pair glogs = both(rand(c, -1, 1), c), gbias = both(rand(c, -1, 1), c);
-            cpu.actnormBackward(x.c(), logs.c(), gy.c(), gLd.c(), gx.c(), glogs.c(), gbias.c());
-            gpu.actnormBackward(x.g(), logs.g(), gy.g(), gLd.g(), gx.g(), glogs.g(), gbias.g());
-            compare("actnormBackward gx", gx, false);
-            compare("actnormBackward glogs", glogs, false);
-            compare("actnormBackward gbias", gbias, false);
-            Pair mean = out(c), std = out(c);
-            cpu.actnormInitStats(x.c(), mean.c(), std.c()); gpu.actnormInitStats(x.g(), mean.g(), std.g());
-            compare("actnormInitStats mean", mean, false);
-            compare("actnormInitStats std", std, false);
-        }
-    }
-
-    // ------------------------------------------------------------------ LU
-
-    @Test void lu() {
-        for (int c : DIMS) {
-            if (c == 784) c = 97;  // the CPU reference solve is O(C²) per row; 97 keeps this test fast
-            int[] p = perm(c);
-            Index[] ix = idx(p);
-            float[] lo = rand(c * c, -0.3, 0.3), up = rand(c * c, -0.3, 0.3), sg = new float[c];
-            for (int i = 0; i < c; i++) sg[i] = rng.nextBoolean() ? 1 : -1;
-            Pair lower = both(lo, c, c), upper = both(up, c, c), logs = both(rand(c, -0.5, 0.5), c), sign = both(sg, c);
-            Pair w = out(c, c);
-            cpu.luAssemble(ix[0], lower.c(), upper.c(), logs.c(), sign.c(), w.c());
-            gpu.luAssemble(ix[1], lower.g(), upper.g(), logs.g(), sign.g(), w.g());
-            compare("luAssemble", w, true);
-            for (int[] sh : List.of(new int[] {37, c}, new int[] {333, c}, new int[] {3, c, 5, 7})) {
-                int total = 1;
-                for (int v : sh) total *= v;
-                Pair y = both(rand(total, -2, 2), sh), x = out(sh);
-                cpu.luSolve(ix[0], lower.c(), upper.c(), logs.c(), sign.c(), y.c(), x.c());
-                gpu.luSolve(ix[1], lower.g(), upper.g(), logs.g(), sign.g(), y.g(), x.g());
-                compare("luSolve", x, true);
-            }
-            Pair gw = both(rand(c * c, -1, 1), c, c), gl = both(rand(c * c, -1, 1), c, c), gu = both(rand(c * c, -1, 1), c, c), gs = both(rand(c, -1, 1), c);
-            cpu.luWeightBackward(ix[0], lower.c(), upper.c(), logs.c(), sign.c(), gw.c(), gl.c(), gu.c(), gs.c());
-            gpu.luWeightBackward(ix[1], lower.g(), upper.g(), logs.g(), sign.g(), gw.g(), gl.g(), gu.g(), gs.g());
-            compare("luWeightBackward glower", gl, true);
-            compare("luWeightBackward gupper", gu, true);
-            compare("luWeightBackward glogs", gs, true);
-        }
-    }
-
-    @Test void addScaledSumAndTotal() {
-        forSizes((n, d) -> {
-            Pair ld = both(rand(n, -5, 5), n), v = both(rand(d, -1, 1), d);
-            cpu.addScaledSum(ld.c(), v.c(), 3f); gpu.addScaledSum(ld.g(), v.g(), 3f);
-            compare("addScaledSum", ld, false);
-            Pair g = both(rand(d, -1, 1), d), gLd = both(rand(n, -1, 1), n);
-            cpu.addScaledTotal(g.c(), gLd.c(), -2f); gpu.addScaledTotal(g.g(), gLd.g(), -2f);
-            compare("addScaledTotal", g, false);
-        });
-    }
-
-    // ------------------------------------------------------------------ MAF
-
-    @Test void mafForwardBackward() {
-        forSizes((n, d) -> {
-            Pair x = both(rand(n * d, -3, 3), n, d), h = both(rand(n * 2 * d, -3, 3), n, 2 * d), z = out(n, d), ld = both(rand(n, -5, 5), n);
-            cpu.mafForward(x.c(), h.c(), 2f, z.c(), ld.c()); gpu.mafForward(x.g(), h.g(), 2f, z.g(), ld.g());
-            compare("mafForward", z, false);
-            compare("mafForward ld", ld, false);
-            Pair gz = both(rand(n * d, -1, 1), n, d), gLd = both(rand(n, -1, 1), n), gx = out(n, d), gh = out(n, 2 * d);
-            cpu.mafBackward(x.c(), h.c(), 2f, gz.c(), gLd.c(), gx.c(), gh.c());
-            gpu.mafBackward(x.g(), h.g(), 2f, gz.g(), gLd.g(), gx.g(), gh.g());
-            compare("mafBackward gx", gx, false);
-            compare("mafBackward gh", gh, false);
-        });
-    }
-
-    @Test void mafInverse() {
-        for (int d : new int[] {2, 3, 63, 784}) for (int layers = 1; layers <= 3; layers++) {
-            int n = d == 784 ? 5 : 37, hidden = d == 784 ? 64 : 2 * d + 7;
-            List<Tensor> wc = new ArrayList<>(), wg = new ArrayList<>(), bc = new ArrayList<>(), bg = new ArrayList<>();
-            int in = d;
-            for (int l = 0; l < layers; l++) {
-                int o = l == layers - 1 ? 2 * d : hidden;
-                // small weights keep the sequential recursion well-conditioned (a trained MADE is masked; the op does not care)
-                Pair w = both(rand(o * in, -0.3 / Math.sqrt(in), 0.3 / Math.sqrt(in)), o, in), b = both(rand(o, -0.2, 0.2), o);
-                wc.add(w.c()); wg.add(w.g()); bc.add(b.c()); bg.add(b.g());
-                in = o;
-            }
-            Index[] ord = idx(perm(d));
-            Pair z = both(rand(n * d, -2, 2), n, d), x = out(n, d), ld = both(rand(n, -5, 5), n);
-            cpu.mafInverse(wc, bc, Activation.TANH, ord[0], 2f, z.c(), x.c(), ld.c());
-            gpu.mafInverse(wg, bg, Activation.TANH, ord[1], 2f, z.g(), x.g(), ld.g());
-            compare("mafInverse x", x, true);
-            compare("mafInverse ld", ld, true);
-        }
-    }
-
     // ------------------------------------------------------------------ distributions and reductions
-
-    @Test void distributions() {
-        forSizes((n, d) -> {
-            Pair z = both(rand(n * d, -3, 3), n, d), o = both(rand(n, -5, 5), n);
-            cpu.stdNormalLogProb(z.c(), o.c()); gpu.stdNormalLogProb(z.g(), o.g());
-            compare("stdNormalLogProb", o, false);
-            Pair gOut = both(rand(n, -1, 1), n), gz = out(n, d);
-            cpu.stdNormalLogProbBackward(z.c(), gOut.c(), gz.c()); gpu.stdNormalLogProbBackward(z.g(), gOut.g(), gz.g());
-            compare("stdNormalLogProbBackward", gz, false);
-            Pair mu = both(rand(d, -1, 1), d), ls = both(rand(d, -0.5, 0.5), d), o2 = both(rand(n, -5, 5), n);
-            cpu.diagNormalLogProb(z.c(), mu.c(), ls.c(), o2.c()); gpu.diagNormalLogProb(z.g(), mu.g(), ls.g(), o2.g());
-            compare("diagNormalLogProb", o2, false);
-            Pair gz2 = out(n, d), gmu = both(rand(d, -1, 1), d), gls = both(rand(d, -1, 1), d);
-            cpu.diagNormalLogProbBackward(z.c(), mu.c(), ls.c(), gOut.c(), gz2.c(), gmu.c(), gls.c());
-            gpu.diagNormalLogProbBackward(z.g(), mu.g(), ls.g(), gOut.g(), gz2.g(), gmu.g(), gls.g());
-            compare("diagNormalLogProbBackward gz", gz2, false);
-            compare("diagNormalLogProbBackward gmu", gmu, false);
-            compare("diagNormalLogProbBackward glogSigma", gls, false);
-        });
-    }
 
     @Test void reductions() {
         for (int size : new int[] {1, 37, 4097, 1_000_003}) {
             Pair t = both(rand(size, -2, 2), size);
-            double s = cpu.sum(t.c()), sq = cpu.sumSquares(t.c());
-            double gs = gpu.sum(t.g()), gsq = gpu.sumSquares(t.g());
+            double s = cpu.reduce().sum(t.c()), sq = cpu.reduce().sumSquares(t.c());
+            double gs = gpu.reduce().sum(t.g()), gsq = gpu.reduce().sumSquares(t.g());
             compare("sum", new float[] {(float) s}, new float[] {(float) gs}, false);
             compare("sumSquares", new float[] {(float) sq}, new float[] {(float) gsq}, false);
-            assertEquals(gs, gpu.sum(t.g()), 0.0, "sum must be bit-identical between runs");
-            assertTrue(gpu.allFinite(t.g()));
+            assertEquals(gs, gpu.reduce().sum(t.g()), 0.0, "sum must be bit-identical between runs");
+            assertTrue(gpu.reduce().allFinite(t.g()));
             float[] bad = t.host().clone();
             bad[size / 2] = Float.POSITIVE_INFINITY;
-            assertFalse(gpu.allFinite(gpu.fromHost(bad, size)));
+            assertFalse(gpu.reduce().allFinite(gpu.fromHost(bad, size)));
             bad[size / 2] = Float.NaN;
-            assertFalse(gpu.allFinite(gpu.fromHost(bad, size)));
+            assertFalse(gpu.reduce().allFinite(gpu.fromHost(bad, size)));
         }
     }
 
@@ -403,20 +193,20 @@ class CudaParityTest {
         }
         cs.add(null);
         gs.add(null);  // a parameter without a gradient is skipped
-        double[] c = cpu.gradStatus(cs), g = gpu.gradStatus(gs);
+        double[] c = cpu.reduce().gradStatus(cs), g = gpu.reduce().gradStatus(gs);
         assertEquals(0.0, c[0]);
         assertEquals(0.0, g[0]);
         compare("gradStatus Σx²", new float[] {(float) c[1]}, new float[] {(float) g[1]}, false);
         double perTensor = 0;
-        for (Tensor t : gs) if (t != null) perTensor += gpu.sumSquares(t);
+        for (Tensor t : gs) if (t != null) perTensor += gpu.reduce().sumSquares(t);
         assertEquals(perTensor, g[1], 1e-9 * perTensor, "fused Σx² equals the per-tensor sums");
         float[] bad = hosts.get(2).clone();
         bad[100] = Float.NaN;
         gs.set(2, gpu.fromHost(bad, bad.length));
-        assertTrue(gpu.gradStatus(gs)[0] > 0, "a NaN in one tensor is reported");
+        assertTrue(gpu.reduce().gradStatus(gs)[0] > 0, "a NaN in one tensor is reported");
         bad[100] = Float.NEGATIVE_INFINITY;
         gs.set(2, gpu.fromHost(bad, bad.length));
-        assertTrue(gpu.gradStatus(gs)[0] > 0, "an infinity in one tensor is reported");
+        assertTrue(gpu.reduce().gradStatus(gs)[0] > 0, "an infinity in one tensor is reported");
     }
 
     @Test void randomNormalIsReproducibleAndNormal() {
@@ -440,22 +230,6 @@ class CudaParityTest {
         }
     }
 
-    // ------------------------------------------------------------------ optimizers
-
-    @Test void optimizers() {
-        forSizes((n, d) -> {
-            int sz = n * d;
-            Pair p = both(rand(sz, -1, 1), sz), g = both(rand(sz, -1, 1), sz), m = both(rand(sz, -0.1, 0.1), sz), v = both(rand(sz, 0.001, 0.1), sz);
-            cpu.adamUpdate(p.c(), g.c(), m.c(), v.c(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 7);
-            gpu.adamUpdate(p.g(), g.g(), m.g(), v.g(), 1e-3f, 0.9f, 0.999f, 1e-8f, 0.01f, 7);
-            compare("adamUpdate p", p, false); compare("adamUpdate m", m, false); compare("adamUpdate v", v, false);
-            Pair p2 = both(rand(sz, -1, 1), sz), m2 = both(rand(sz, -0.1, 0.1), sz), u = both(rand(sz, 0.001, 0.1), sz);
-            cpu.adamaxUpdate(p2.c(), g.c(), m2.c(), u.c(), 2e-3f, 0.9f, 0.999f, 1e-8f, 3);
-            gpu.adamaxUpdate(p2.g(), g.g(), m2.g(), u.g(), 2e-3f, 0.9f, 0.999f, 1e-8f, 3);
-            compare("adamaxUpdate p", p2, false); compare("adamaxUpdate m", m2, false); compare("adamaxUpdate u", u, false);
-        });
-    }
-
     // ------------------------------------------------------------------ memory and graphs
 
     @Test void scopesReuseBlocksAndAllocZeroFills() {
@@ -473,7 +247,7 @@ class CudaParityTest {
         int n = 37, d = 63;
         Pair x = both(rand(n * d, -1, 1), n, d);
         Tensor y = gpu.alloc(n, d);
-        Function<Void, Void> step = v -> { gpu.copy(x.g(), y); gpu.scale(y, 2f); gpu.axpy(1f, x.g(), y); return null; };
+        Function<Void, Void> step = v -> { gpu.copy(x.g(), y); gpu.elementwise().scale(y, 2f); gpu.elementwise().axpy(1f, x.g(), y); return null; };
         try (CudaBackend.CudaGraph graph = gpu.captureGraph(() -> step.apply(null))) {
             gpu.fill(y, Float.NaN);
             graph.replay();

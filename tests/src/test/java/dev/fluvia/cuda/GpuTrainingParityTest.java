@@ -46,7 +46,7 @@ class GpuTrainingParityTest {
         if (!GpuSupport.requireCuda("GpuTrainingParityTest")) return;  // no GPU in a CPU run: each test is reported skipped
         cpu = new CpuBackend(2);
         gpu = CudaBackend.create();
-        // On the emulator, whole training runs use one thread schedule per launch: CudaParityTest and ImageParityTest run
+        // On the emulator, whole training runs use one thread schedule per launch: CudaParityTest runs
         // every kernel under all of them (race detection); here the thousands of launches only need to be right.
         dev.fluvia.cuda.emu.Emulator.schedules("inorder");
     }

@@ -100,7 +100,7 @@ final class TrainFixtures {
             if (stash.storing() && badLoss.contains(++storingForwards)) {
                 Tensor inf = be.alloc(1);
                 be.fill(inf, Float.POSITIVE_INFINITY);
-                be.addScaledSum(ld, inf, 1f);
+                be.reduce().addScaledSum(ld, inf, 1f);
             }
             return y;
         }

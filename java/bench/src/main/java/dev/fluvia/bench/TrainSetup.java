@@ -100,7 +100,7 @@ final class TrainSetup {
             double loss = dev.fluvia.train.Nll.INSTANCE.forwardBackward(flow, x, mode);
             t++;
             for (int i = 0; i < params.size(); i++)
-                be.adamUpdate(params.get(i).value(), params.get(i).grad(), m.get(i), v.get(i), 1e-4f, 0.9f, 0.999f, 1e-8f, 0f, t);
+                be.optim().adamUpdate(params.get(i).value(), params.get(i).grad(), m.get(i), v.get(i), 1e-4f, 0.9f, 0.999f, 1e-8f, 0f, t);
             return loss;
         }
     }

@@ -149,7 +149,7 @@ public final class TrainRun {
         for (int lo = 0; lo < n; lo += batch) {
             int m = Math.min(batch, n - lo);
             try (Scope s = be.scope()) {
-                total -= be.sum(flow.logProb(be.fromHost(java.util.Arrays.copyOfRange(x, lo * d, (lo + m) * d), flow.batchShape(m))));
+                total -= be.reduce().sum(flow.logProb(be.fromHost(java.util.Arrays.copyOfRange(x, lo * d, (lo + m) * d), flow.batchShape(m))));
             }
         }
         return total / n;

@@ -32,7 +32,8 @@ final class TrainCommand implements Callable<Integer> {
     String data;
     @Option(names = "--samples", defaultValue = "20000", description = "Points drawn from a built-in set. Default: ${DEFAULT-VALUE}.")
     int samples;
-    @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar, radial, spline (rational-quadratic spline coupling) or spline-ar (autoregressive spline). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--flow", defaultValue = "realnvp", completionCandidates = FlowPresetNames.class,
+            description = "One of: ${COMPLETION-CANDIDATES} (docs/FLOWS.md and the README describe each). Default: ${DEFAULT-VALUE}.")
     String flow;
     @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow spline).")
     String contextColumns;

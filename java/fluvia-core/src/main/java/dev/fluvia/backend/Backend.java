@@ -5,10 +5,13 @@ import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
- * The op contract every backend implements and every layer composes. Each op here is one future CUDA kernel
- * (or one cuBLAS call) and has the same name as its CPU reference; see docs/OPS.md for the table.
+ * The backend façade every layer composes: memory, scopes, views, copies and the <b>op families</b>, one package each
+ * ({@code backend.<family>}: its {@code <Family>Ops} contract with the shape checks, the CPU reference, the CUDA body with
+ * the typed launchers of {@code kernels/<family>.cu}, and the validate-and-benchmark entries). A layer calls an op through
+ * its family, e.g. {@code backend.coupling().affineCouplingForward(...)}; see docs/OPS.md for the table and
+ * docs/ARCHITECTURE.md for how to add an op.
  *
- * <p>Conventions (all ops):
+ * <p>Conventions (all ops of all families):
  * <ul>
  *   <li>Tensors are float32, row-major. Vectors {@code [N, D]}; images {@code [N, C, H, W]}; parameters 1-D or 2-D.</li>
  *   <li>Every op checks shapes and throws {@link dev.fluvia.FluviaException.ShapeException} naming the op and the shapes.</li>
@@ -25,6 +28,41 @@ public interface Backend extends AutoCloseable {
 
     /** Worker threads (CPU) or 1 (GPU: the stream is the unit). */
     int threads();
+
+    // ---------------------------------------------------------------- the op families (one package each, docs/ARCHITECTURE.md)
+
+    /** Affine and additive couplings, gather / scatter ({@code dev.fluvia.backend.coupling}, kernels/coupling.cu). */
+    dev.fluvia.backend.coupling.CouplingOps coupling();
+
+    /** Per-channel scale and shift with fused log-det, backward, init statistics ({@code dev.fluvia.backend.actnorm}, kernels/actnorm.cu). */
+    dev.fluvia.backend.actnorm.ActnormOps actnorm();
+
+    /** LU-decomposed invertible linear / 1×1 conv: assemble, solve, weight backward ({@code dev.fluvia.backend.lu}, kernels/lu.cu). */
+    dev.fluvia.backend.lu.LuOps lu();
+
+    /** MAF density direction, its backward, and the sequential sampling direction ({@code dev.fluvia.backend.maf}, kernels/maf.cu). */
+    dev.fluvia.backend.maf.MafOps maf();
+
+    /** Fused Adam / AdamW and Adamax updates ({@code dev.fluvia.backend.optim}, kernels/optim.cu). */
+    dev.fluvia.backend.optim.OptimOps optim();
+
+    /** Deterministic reductions and the parameter-only log-det terms ({@code dev.fluvia.backend.reduce}, kernels/reduce.cu). */
+    dev.fluvia.backend.reduce.ReduceOps reduce();
+
+    /** Base-distribution log-densities, backwards and conditional sampling ({@code dev.fluvia.backend.dist}, kernels/dist.cu). */
+    dev.fluvia.backend.dist.DistOps dist();
+
+    /** GEMM, linear layers with fused bias and activation, their backward, masks, activations ({@code dev.fluvia.backend.dense}, cuBLAS + kernels/dense.cu). */
+    dev.fluvia.backend.dense.DenseOps dense();
+
+    /** Image layout (squeeze, channel slices) and logit pre-processing ({@code dev.fluvia.backend.image}, kernels/image.cu). */
+    dev.fluvia.backend.image.ImageOps image();
+
+    /** 2-D convolution and its backward ({@code dev.fluvia.backend.conv}, cuBLAS + kernels/conv.cu). */
+    dev.fluvia.backend.conv.ConvOps conv();
+
+    /** BLAS-1 (scale, axpy) and the generic primitives: unary and broadcast binary maps, row sums ({@code dev.fluvia.backend.elementwise}, kernels/elementwise.cu). */
+    dev.fluvia.backend.elementwise.ElementwiseOps elementwise();
 
     // ---------------------------------------------------------------- memory
 
@@ -67,154 +105,17 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- dense
 
-    /** C = alpha·op(A)·op(B) + beta·C, row-major 2-D; op(X) = Xᵀ when the flag is set. */
-    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
-
-    /**
-     * Fully connected layer with fused bias and activation: {@code pre = x·wᵀ + bias}, {@code y = act(pre)}.
-     * x {@code [N, In]}, w {@code [Out, In]}, bias {@code [Out]} or null, pre {@code [N, Out]} or null (not stored), y {@code [N, Out]}.
-     */
-    void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y);
-
-    /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
-    void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
-
-    /** Backward of {@code y = x·wᵀ + b} given {@code gpre = ∂L/∂y}: gx = gpre·w (overwrite, may be null), gw += gpreᵀ·x, gb += Σ_n gpre (may be null). */
-    void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
-
-    /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
-    void applyMask(Tensor w, Tensor mask, Tensor out);
-
-    // ---------------------------------------------------------------- gather / scatter (permutations, coupling splits)
-
-    /** out[n, k] = x[n, idx[k]]. x {@code [N, D]}, out {@code [N, K]}. A permutation layer is gather with a full permutation. */
-    void gather(Tensor x, Index idx, Tensor out);
-
-    /** dst[n, idx[k]] += src[n, k]. src {@code [N, K]}, dst {@code [N, D]}. */
-    void scatterAdd(Tensor src, Index idx, Tensor dst);
-
-    // ---------------------------------------------------------------- couplings (vectors: x [N, D], b = transformed dims, K = |b|)
-
-    /**
-     * Affine coupling, forward (x → y) with fused log-det. h {@code [N, 2K]}: h[:, k] is the raw scale of dim b[k], h[:, K+k] its shift t.
-     * SOFTCLAMP: log s = c·tanh(h/c), y_b = x_b·exp(log s) + t. SIGMOID: s = sigmoid(h + 2), y_b = (x_b + t)·s.
-     * y[:, d] = x[:, d] for d ∉ b. ld[n] += Σ_k log s.
-     */
-    void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor y, Tensor ld);
-
-    /** Inverse (y → x): SOFTCLAMP x_b = (y_b − t)·exp(−log s); SIGMOID x_b = y_b / s − t. x[:, d] = y[:, d] for d ∉ b. ld[n] += −Σ_k log s. */
-    void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale scale, float clamp, Tensor x, Tensor ld);
-
-    /**
-     * Backward of the forward direction, one pass: given x, h, gy = ∂L/∂y and gLd, writes
-     * gx (d ∉ b: gy; d ∈ b: gy·∂y_b/∂x_b — the conditioner's path into x_a is added by the layer) and gh = ∂L/∂h (both overwritten).
-     */
-    void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale scale, float clamp, Tensor gy, Tensor gLd, Tensor gx, Tensor gh);
-
-    /** Additive coupling (NICE), forward: y_b = x_b + m, m {@code [N, K]}; y[:, d] = x[:, d] for d ∉ b. log-det 0. */
-    void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y);
-
-    /** Additive coupling, inverse: x_b = y_b − m. */
-    void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x);
-
     // ---------------------------------------------------------------- actnorm (x [N, C] or [N, C, H, W]; per-channel parameters [C])
-
-    /** y = x·exp(logs) + bias (bias may be null: NICE's diagonal scaling, standardisation); ld[n] += H·W·Σ_c logs_c. */
-    void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld);
-
-    /** x = (y − bias)·exp(−logs); ld[n] += −H·W·Σ_c logs_c. */
-    void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld);
-
-    /** gx = gy·exp(logs) (overwrite, may be null); glogs_c += Σ_{n,hw} gy·x·exp(logs_c) + H·W·Σ_n gLd_n; gbias_c += Σ_{n,hw} gy (may be null). */
-    void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias);
-
-    /** Per-channel mean and population standard deviation of x, one pass (Welford, merged in a fixed order). mean, std {@code [C]} overwritten. */
-    void actnormInitStats(Tensor x, Tensor mean, Tensor std);
 
     // ---------------------------------------------------------------- LU-decomposed invertible linear / 1×1 conv
 
-    /**
-     * W = P·L'·U' with L' = I + strictLower(lower), U' = strictUpper(upper) + diag(sign·exp(logs)); (P·M)[i, :] = M[perm[i], :].
-     * lower, upper, w {@code [C, C]}; logs, sign {@code [C]}.
-     */
-    void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w);
-
-    /** x_n = W⁻¹·y_n for every row (vectors) or pixel (images), by Pᵀ, then forward then back substitution — never a general inverse. */
-    void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x);
-
-    /** Maps gw = ∂L/∂W to the LU parameters: glower += strictLower(Pᵀ·gw·U'ᵀ), gupper += strictUpper(L'ᵀ·Pᵀ·gw), glogs += diag(L'ᵀ·Pᵀ·gw)·sign·exp(logs). */
-    void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor gw, Tensor glower, Tensor gupper, Tensor glogs);
-
     // ---------------------------------------------------------------- parameter-only log-det terms
-
-    /** ld[n] += mult·Σ_i v_i for every n (LU's Σ log s, actnorm-like constant terms). */
-    void addScaledSum(Tensor ld, Tensor v, float mult);
-
-    /** g_i += mult·Σ_n gLd_n for every i (the backward of {@link #addScaledSum}). */
-    void addScaledTotal(Tensor g, Tensor gLd, float mult);
 
     // ---------------------------------------------------------------- MADE / MAF (x [N, D], h [N, 2D]: h[:, d] = μ_d, h[:, D+d] = raw α_d)
 
-    /** MAF density direction: α = c·tanh(raw/c), z = (x − μ)·exp(−α); ld[n] += −Σ_d α_d. */
-    void mafForward(Tensor x, Tensor h, float clamp, Tensor z, Tensor ld);
-
-    /** Backward of {@link #mafForward}: gx = gz·exp(−α) (direct path only, overwrite); gh overwrite. */
-    void mafBackward(Tensor x, Tensor h, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh);
-
-    /**
-     * MAF sampling direction, sequential over {@code order}: x_d = z_d·exp(α_d) + μ_d where (μ, α) come from the MADE
-     * {@code weights[i]} {@code [Out_i, In_i]} (masks already folded in), {@code biases[i]}, hidden activation {@code act}
-     * (identity on the output layer). ld[n] += Σ_d α_d. One op so that a backend can keep the work on chip.
-     */
-    void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp, Tensor z, Tensor x, Tensor ld);
-
     // ---------------------------------------------------------------- base distributions and reductions
 
-    /** out[n] += −½‖z_n‖² − (D/2)·log 2π (D = elements per sample). */
-    void stdNormalLogProb(Tensor z, Tensor out);
-
-    /** gz = −z·gOut[n] (overwrite). */
-    void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz);
-
-    /** out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π with σ = exp(logSigma); mu, logSigma {@code [D]} (per element of a sample). */
-    void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
-
-    /** gz overwrite (may be null); gmu += ; glogSigma += . */
-    void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
-
-    /** Σ of all elements, accumulated in float64 in a fixed order. */
-    double sum(Tensor t);
-
-    /** Σ t², accumulated in float64 in a fixed order (gradient norms). */
-    double sumSquares(Tensor t);
-
-    /** True when every element is finite. */
-    boolean allFinite(Tensor t);
-
-    /**
-     * A training step's gradient checks in ONE device→host read: {@code {bad, sq}} where {@code bad} is 0 when every element
-     * of every tensor is finite (and > 0 otherwise) and {@code sq} = Σ over the tensors of Σ x² (float64; null tensors are
-     * skipped). The default is {@link #allFinite} and {@link #sumSquares} per tensor in list order (so the CPU's numbers are
-     * exactly those of the per-tensor calls); the CUDA backend fuses them: one synchronisation per step instead of two per
-     * tensor.
-     */
-    default double[] gradStatus(List<Tensor> ts) {
-        double bad = 0, sq = 0;
-        for (Tensor t : ts) {
-            if (t == null) continue;
-            if (!allFinite(t)) bad++;
-            sq += sumSquares(t);
-        }
-        return new double[] {bad, sq};
-    }
-
     // ---------------------------------------------------------------- element-wise helpers
-
-    /** t *= s. */
-    void scale(Tensor t, float s);
-
-    /** y += a·x. */
-    void axpy(float a, Tensor x, Tensor y);
 
     /** t[i] ~ N(0, std²), reproducible for a seed on this backend. */
     void randomNormal(Tensor t, long seed, float std);
@@ -228,68 +129,7 @@ public interface Backend extends AutoCloseable {
      */
     Tensor view(Tensor t, int... shape);
 
-    /** y = act(x) element-wise (same shape); y may be x. */
-    void activate(Activation act, Tensor x, Tensor y);
-
-    /**
-     * 2-D convolution (cross-correlation), stride 1, zero "same" padding, odd square kernel k ∈ {1, 3}:
-     * {@code y[n,o,h,w] = bias[o] + Σ_{c,i,j} w[o,c,i,j]·x[n,c,h+i−k/2,w+j−k/2]}.
-     * x {@code [N, Ci, H, W]}, w {@code [Co, Ci, k, k]}, bias {@code [Co]} or null, y {@code [N, Co, H, W]} (overwritten).
-     */
-    void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y);
-
-    /**
-     * Backward of {@link #conv2dForward} given gy = ∂L/∂y: gx overwritten (may be null), gw += , gb += (may be null).
-     * Reductions over the batch run in a fixed order (deterministic).
-     */
-    void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb);
-
-    /**
-     * Space-to-depth: x {@code [N, C, H, W]} (H, W even) → y {@code [N, 4C, H/2, W/2]} with
-     * {@code y[n, 4c + 2i + j, h, w] = x[n, c, 2h + i, 2w + j]} (i, j ∈ {0, 1}; Glow's order).
-     */
-    void squeeze(Tensor x, Tensor y);
-
-    /** The inverse of {@link #squeeze}: y {@code [N, 4C, H/2, W/2]} → x {@code [N, C, H, W]}. */
-    void unsqueeze(Tensor y, Tensor x);
-
-    /** y = x[:, start : start + C', :, :]; x {@code [N, C, H, W]}, y {@code [N, C', H, W]} (overwritten). */
-    void sliceChannels(Tensor x, int start, Tensor y);
-
-    /** dst[:, start : start + C', :, :] = src (other channels untouched); src {@code [N, C', H, W]}, dst {@code [N, C, H, W]}. */
-    void placeChannels(Tensor src, int start, Tensor dst);
-
-    /**
-     * Gaussian log-density with per-element parameters (Glow's learned conditional prior):
-     * out[n] += Σ_d −½((z−μ)/σ)² − log σ − ½ log 2π, σ = exp(logSigma); mu, logSigma have z's shape.
-     */
-    void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out);
-
-    /** Backward of {@link #condNormalLogProb}: gz (may be null), gmu, glogSigma all <b>overwritten</b> (per-element, z's shape). */
-    void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma);
-
-    /** z = mu + temperature·exp(logSigma)·eps element-wise (sampling the conditional prior); all of z's shape. */
-    void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z);
-
-    /**
-     * Logit pre-processing: p = λ + (1−2λ)·x, y = log p − log(1−p); ld[n] += Σ log(1−2λ) − log p − log(1−p).
-     * Defined for p ∈ (0, 1); outside it the output is NaN (the layer checks its input range).
-     */
-    void logitForward(Tensor x, float lambda, Tensor y, Tensor ld);
-
-    /** Inverse of {@link #logitForward}: p = sigmoid(y), x = (p − λ)/(1−2λ); ld[n] += −Σ (log(1−2λ) − log p − log(1−p)). */
-    void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld);
-
-    /** Backward of {@link #logitForward}: gx = gy·(1−2λ)/(p(1−p)) + gLd[n]·(1−2λ)(2p−1)/(p(1−p)) (overwrite). */
-    void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx);
-
     // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
-
-    /** Adam with bias correction and decoupled weight decay (AdamW when weightDecay > 0). */
-    void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step);
-
-    /** Adamax (Kingma &amp; Ba §7.1): u = max(β2·u, |g|), p −= lr/(1−β1^t)·m/(u + eps). */
-    void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step);
 
     @Override void close();
 }

@@ -49,79 +49,12 @@ public final class OpChecks {
     /** The extents of {@code C[m, n] = op(A)[m, k] · op(B)[k, n]}. */
     public record GemmDims(int m, int n, int k) {}
 
-    public static GemmDims gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
-        rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
-        int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
-        int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
-        require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
-                "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
-        return new GemmDims(m, n, k);
-    }
-
-    public static void linearForward(Tensor x, Tensor w, Tensor bias, Tensor pre, Tensor y) {
-        rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
-        shape("linearForward", "y", y, n, out);
-        if (pre != null) shape("linearForward", "pre", pre, n, out);
-        if (bias != null) shape("linearForward", "bias", bias, out);
-    }
-
-    public static void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        same("activationBackward", "gy", gy, "gpre", gpre);
-        same("activationBackward", "y", y, "gy", gy);
-        if (pre != null) same("activationBackward", "pre", pre, "y", y);
-        else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
-                "activationBackward", act.id() + " needs the pre-activation", y);
-    }
-
-    public static void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
-        rank("linearBackward", "x", x, 2); rank("linearBackward", "w", w, 2);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        shape("linearBackward", "w", w, out, in);
-        shape("linearBackward", "gpre", gpre, n, out);
-        shape("linearBackward", "gw", gw, out, in);
-        if (gb != null) shape("linearBackward", "gb", gb, out);
-        if (gx != null) shape("linearBackward", "gx", gx, n, in);
-    }
-
-    public static void applyMask(Tensor w, Tensor mask, Tensor out) {
-        same("applyMask", "w", w, "mask", mask);
-        same("applyMask", "w", w, "out", out);
-    }
-
     // ------------------------------------------------------------------ gather / scatter
-
-    public static void gather(Tensor x, Index idx, Tensor out) {
-        rank("gather", "x", x, 2);
-        int n = x.dim(0), d = x.dim(1), k = idx.size();
-        shape("gather", "out", out, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < d, "gather", "index " + v + " out of range [0," + d + ")", x);
-    }
-
-    public static void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        rank("scatterAdd", "dst", dst, 2);
-        int n = dst.dim(0), d = dst.dim(1), k = idx.size();
-        shape("scatterAdd", "src", src, n, k);
-        for (int v : idx.raw()) require(v >= 0 && v < d, "scatterAdd", "index " + v + " out of range [0," + d + ")", dst);
-    }
 
     // ------------------------------------------------------------------ couplings
 
-    /** {@code xn, hn, yn, ldn}: the op's own names of its input, conditioner output, output and log-det arguments. */
-    private static void coupling(String op, String xn, Tensor x, String hn, Tensor h, Index b, int hMult,
-                                 String yn, Tensor y, String ldn, Tensor ld) {
-        rank(op, xn, x, 2);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        shape(op, hn, h, n, hMult * k);
-        same(op, xn, x, yn, y);
-        if (ld != null) perSample(op, ldn, ld, x);
-        for (int v : b.raw()) require(v >= 0 && v < d, op, "mask index " + v + " out of range [0," + d + ")", x);
-        require(distinct(b.raw(), d), op, "mask indices must not repeat", x);
-    }
-
     /** True when every value (all in [0, bound)) occurs once. */
-    private static boolean distinct(int[] v, int bound) {
+    public static boolean distinct(int[] v, int bound) {
         boolean[] seen = new boolean[bound];
         for (int x : v) {
             if (x < 0 || x >= bound || seen[x]) return false;
@@ -130,204 +63,17 @@ public final class OpChecks {
         return true;
     }
 
-    public static void affineCouplingForward(Tensor x, Tensor h, Index b, Tensor y, Tensor ld) {
-        coupling("affineCouplingForward", "x", x, "h", h, b, 2, "y", y, "ld", ld);
-    }
-
-    public static void affineCouplingInverse(Tensor y, Tensor h, Index b, Tensor x, Tensor ld) {
-        coupling("affineCouplingInverse", "y", y, "h", h, b, 2, "x", x, "ld", ld);
-    }
-
-    public static void affineCouplingBackward(Tensor x, Tensor h, Index b, Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        coupling("affineCouplingBackward", "x", x, "h", h, b, 2, "gx", gx, "gLd", gLd);
-        same("affineCouplingBackward", "x", x, "gy", gy);
-        same("affineCouplingBackward", "h", h, "gh", gh);
-    }
-
-    public static void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        coupling("additiveCouplingForward", "x", x, "m", m, b, 1, "y", y, "ld", null);
-    }
-
-    public static void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        coupling("additiveCouplingInverse", "y", y, "m", m, b, 1, "x", x, "ld", null);
-    }
-
     // ------------------------------------------------------------------ actnorm
-
-    /** {@code xn, yn, ldn}: the op's own names of its input, output and log-det arguments. */
-    private static void actnorm(String op, String xn, Tensor x, Tensor logs, Tensor bias, String yn, Tensor y, String ldn, Tensor ld) {
-        rank(op, xn, x, 2, 4);
-        int c = x.dim(1);
-        shape(op, "logs", logs, c);
-        if (bias != null) shape(op, "bias", bias, c);
-        if (y != null) same(op, xn, x, yn, y);
-        if (ld != null) perSample(op, ldn, ld, x);
-    }
-
-    public static void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        actnorm("actnormForward", "x", x, logs, bias, "y", y, "ld", ld);
-    }
-
-    public static void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        actnorm("actnormInverse", "y", y, logs, bias, "x", x, "ld", ld);
-    }
-
-    public static void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        actnorm("actnormBackward", "x", x, logs, null, "gx", gx, "gLd", gLd);
-        same("actnormBackward", "x", x, "gy", gy);
-        shape("actnormBackward", "glogs", glogs, x.dim(1));
-        if (gbias != null) shape("actnormBackward", "gbias", gbias, x.dim(1));
-    }
-
-    public static void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        rank("actnormInitStats", "x", x, 2, 4);
-        int c = x.dim(1);
-        shape("actnormInitStats", "mean", mean, c);
-        shape("actnormInitStats", "std", std, c);
-    }
 
     // ------------------------------------------------------------------ LU
 
-    /** The checks of every LU op on the factors; {@code op} names the op in messages. */
-    public static void luFactors(String op, Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        rank(op, "logs", logs, 1);
-        int c = logs.dim(0);
-        shape(op, "lower", lower, c, c);
-        shape(op, "upper", upper, c, c);
-        shape(op, "sign", sign, c);
-        require(perm.size() == c, op, "permutation has " + perm.size() + " entries, expected " + c, logs);
-        require(distinct(perm.raw(), c), op, "perm must be a permutation of 0.." + (c - 1), logs);
-    }
-
-    public static void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        luFactors("luAssemble", perm, lower, upper, logs, sign);
-        int c = logs.dim(0);
-        shape("luAssemble", "w", w, c, c);
-    }
-
-    public static void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        luFactors("luSolve", perm, lower, upper, logs, sign);
-        rank("luSolve", "y", y, 2, 4);
-        int c = logs.dim(0);
-        require(y.dim(1) == c, "luSolve", "y must have " + c + " features/channels", y, logs);
-        same("luSolve", "y", y, "x", x);
-    }
-
-    public static void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                        Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        luFactors("luWeightBackward", perm, lower, upper, logs, sign);
-        int c = logs.dim(0);
-        shape("luWeightBackward", "gw", gw, c, c);
-        shape("luWeightBackward", "glower", glower, c, c);
-        shape("luWeightBackward", "gupper", gupper, c, c);
-        shape("luWeightBackward", "glogs", glogs, c);
-    }
-
     // ------------------------------------------------------------------ parameter-only log-det terms
-
-    public static void addScaledSum(Tensor ld) { rank("addScaledSum", "ld", ld, 1); }
-
-    public static void addScaledTotal(Tensor gLd) { rank("addScaledTotal", "gLd", gLd, 1); }
 
     // ------------------------------------------------------------------ MAF
 
-    private static void maf(String op, Tensor x, Tensor hh, String outName, Tensor out, String ldName, Tensor ld) {
-        rank(op, "x", x, 2);
-        shape(op, "h", hh, x.dim(0), 2 * x.dim(1));
-        same(op, "x", x, outName, out);
-        if (ld != null) perSample(op, ldName, ld, x);
-    }
-
-    public static void mafForward(Tensor x, Tensor hh, Tensor z, Tensor ld) { maf("mafForward", x, hh, "z", z, "ld", ld); }
-
-    public static void mafBackward(Tensor x, Tensor hh, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        maf("mafBackward", x, hh, "gx", gx, "gLd", gLd);
-        same("mafBackward", "x", x, "gz", gz);
-        same("mafBackward", "h", hh, "gh", gh);
-    }
-
-    /** The checks of the arguments as a whole; the per-layer chaining is {@link #mafInverseLayer}. */
-    public static void mafInverse(List<Tensor> weights, List<Tensor> biases, Index order, Tensor z, Tensor x, Tensor ld) {
-        rank("mafInverse", "z", z, 2);
-        int d = z.dim(1), layers = weights.size();
-        same("mafInverse", "z", z, "x", x);
-        perSample("mafInverse", "ld", ld, z);
-        require(order.size() == d, "mafInverse", "order has " + order.size() + " entries, expected " + d, z);
-        require(distinct(order.raw(), d), "mafInverse", "order must be a permutation of 0.." + (d - 1), z);
-        require(biases.size() == layers && layers >= 1, "mafInverse", "need one bias per weight", z);
-        for (int i = 0; i < layers; i++) rank("mafInverse", "weights[" + i + "]", weights.get(i), 2);
-        require(weights.get(0).dim(1) == d && weights.get(layers - 1).dim(0) == 2 * d, "mafInverse",
-                "first layer must take " + d + " inputs and last produce " + 2 * d, weights.get(0), weights.get(layers - 1));
-    }
-
-    /** Layer {@code i} of {@link #mafInverse}: its bias matches its outputs and its inputs the previous layer's outputs. */
-    public static void mafInverseLayer(List<Tensor> weights, List<Tensor> biases, int i) {
-        Tensor w = weights.get(i), b = biases.get(i);
-        require(b.numel() == w.dim(0) && (i == 0 || w.dim(1) == weights.get(i - 1).dim(0)), "mafInverse",
-                "layer " + i + " shapes do not chain", w, b);
-    }
-
     // ------------------------------------------------------------------ distributions
 
-    public static void stdNormalLogProb(Tensor z, Tensor out) { perSample("stdNormalLogProb", "out", out, z); }
-
-    public static void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        perSample("stdNormalLogProbBackward", "gOut", gOut, z);
-        same("stdNormalLogProbBackward", "z", z, "gz", gz);
-    }
-
-    public static void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("diagNormalLogProb", "out", out, z);
-        int d = z.rowSize();
-        shape("diagNormalLogProb", "mu", mu, d);
-        shape("diagNormalLogProb", "logSigma", logSigma, d);
-    }
-
-    public static void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        perSample("diagNormalLogProbBackward", "gOut", gOut, z);
-        int d = z.rowSize();
-        shape("diagNormalLogProbBackward", "mu", mu, d);
-        shape("diagNormalLogProbBackward", "logSigma", logSigma, d);
-        shape("diagNormalLogProbBackward", "gmu", gmu, d);
-        shape("diagNormalLogProbBackward", "glogSigma", glogSigma, d);
-        if (gz != null) same("diagNormalLogProbBackward", "z", z, "gz", gz);
-    }
-
-    public static void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        perSample("condNormalLogProb", "out", out, z);
-        same("condNormalLogProb", "z", z, "mu", mu);
-        same("condNormalLogProb", "z", z, "logSigma", logSigma);
-    }
-
-    public static void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        String op = "condNormalLogProbBackward";
-        perSample(op, "gOut", gOut, z);
-        same(op, "z", z, "mu", mu);
-        same(op, "z", z, "logSigma", logSigma);
-        same(op, "z", z, "gmu", gmu);
-        same(op, "z", z, "glogSigma", glogSigma);
-        if (gz != null) same(op, "z", z, "gz", gz);
-    }
-
-    public static void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, Tensor z) {
-        same("condNormalSample", "z", z, "mu", mu);
-        same("condNormalSample", "z", z, "logSigma", logSigma);
-        same("condNormalSample", "z", z, "eps", eps);
-    }
-
     // ------------------------------------------------------------------ element-wise and optimizers
-
-    public static void axpy(Tensor x, Tensor y) {
-        require(x.numel() == y.numel(), "axpy", "element counts differ", x, y);
-    }
-
-    public static void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v) {
-        same("adamUpdate", "p", p, "g", g); same("adamUpdate", "p", p, "m", m); same("adamUpdate", "p", p, "v", v);
-    }
-
-    public static void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u) {
-        same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
-    }
 
     // ------------------------------------------------------------------ images
 
@@ -340,72 +86,4 @@ public final class OpChecks {
         require(n == t.numel(), "view", "the new shape " + Arrays.toString(shape) + " has " + n + " elements, the tensor " + t.numel(), t);
     }
 
-    public static void activate(Tensor x, Tensor y) { same("activate", "x", x, "y", y); }
-
-    /** Checks the shapes of a convolution and returns its kernel size k (1 or 3). */
-    private static int conv(String op, Tensor x, Tensor w, String outName, Tensor out) {
-        rank(op, "x", x, 4);
-        rank(op, "w", w, 4);
-        int k = w.dim(2);
-        require(w.dim(3) == k && (k == 1 || k == 3), op, "kernel must be 1x1 or 3x3", x, w);
-        require(w.dim(1) == x.dim(1), op, "w must be [Co, " + x.dim(1) + ", k, k]", x, w);
-        if (out != null) shape(op, outName, out, x.dim(0), w.dim(0), x.dim(2), x.dim(3));
-        return k;
-    }
-
-    /** Returns the kernel size k (1 or 3). */
-    public static int conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) {
-        int k = conv("conv2dForward", x, w, "y", y);
-        if (bias != null) shape("conv2dForward", "bias", bias, w.dim(0));
-        return k;
-    }
-
-    /** Returns the kernel size k (1 or 3). */
-    public static int conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) {
-        int k = conv("conv2dBackward", x, w, "gy", gy);
-        same("conv2dBackward", "w", w, "gw", gw);
-        if (gx != null) same("conv2dBackward", "x", x, "gx", gx);
-        if (gb != null) shape("conv2dBackward", "gb", gb, w.dim(0));
-        return k;
-    }
-
-    private static void squeezePair(String op, Tensor big, Tensor small) {
-        rank(op, "x", big, 4);
-        rank(op, "y", small, 4);
-        require(big.dim(2) % 2 == 0 && big.dim(3) % 2 == 0, op, "height and width must be even, got " + big.dim(2) + "x" + big.dim(3), big);
-        shape(op, "y", small, big.dim(0), 4 * big.dim(1), big.dim(2) / 2, big.dim(3) / 2);
-    }
-
-    public static void squeeze(Tensor x, Tensor y) { squeezePair("squeeze", x, y); }
-
-    public static void unsqueeze(Tensor y, Tensor x) { squeezePair("unsqueeze", x, y); }
-
-    /** {@code fullName, partName}: the op's own names of the whole tensor and of the channel block. */
-    private static void channels(String op, String fullName, Tensor full, int start, String partName, Tensor part) {
-        rank(op, fullName, full, 4);
-        rank(op, partName, part, 4);
-        require(full.dim(0) == part.dim(0) && full.dim(2) == part.dim(2) && full.dim(3) == part.dim(3), op,
-                "batch and spatial extents must match", full, part);
-        require(start >= 0 && start + part.dim(1) <= full.dim(1), op,
-                "channels [" + start + ", " + (start + part.dim(1)) + ") out of range [0, " + full.dim(1) + ")", full, part);
-    }
-
-    public static void sliceChannels(Tensor x, int start, Tensor y) { channels("sliceChannels", "x", x, start, "y", y); }
-
-    public static void placeChannels(Tensor src, int start, Tensor dst) { channels("placeChannels", "dst", dst, start, "src", src); }
-
-    private static void logit(String op, String inName, Tensor in, float lambda, String outName, Tensor out, String ldName, Tensor ld) {
-        require(lambda >= 0 && lambda < 0.5f, op, "lambda must be in [0, 0.5), got " + lambda, in);
-        same(op, inName, in, outName, out);
-        if (ld != null) perSample(op, ldName, ld, in);
-    }
-
-    public static void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { logit("logitForward", "x", x, lambda, "y", y, "ld", ld); }
-
-    public static void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { logit("logitInverse", "y", y, lambda, "x", x, "ld", ld); }
-
-    public static void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) {
-        logit("logitBackward", "x", x, lambda, "gx", gx, "gLd", gLd);
-        same("logitBackward", "x", x, "gy", gy);
-    }
 }

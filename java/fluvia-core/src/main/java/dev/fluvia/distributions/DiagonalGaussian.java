@@ -29,11 +29,11 @@ public final class DiagonalGaussian implements BaseDistribution {
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(mu, logSigma); }
-    @Override public void logProb(Tensor z, Tensor out) { be.diagNormalLogProb(z, mu.value(), logSigma.value(), out); }
+    @Override public void logProb(Tensor z, Tensor out) { be.dist().diagNormalLogProb(z, mu.value(), logSigma.value(), out); }
 
     @Override public Tensor backward(Tensor z, Tensor gOut) {
         Tensor gz = be.alloc(z.shape());
-        be.diagNormalLogProbBackward(z, mu.value(), logSigma.value(), gOut, gz, mu.grad(), logSigma.grad());
+        be.dist().diagNormalLogProbBackward(z, mu.value(), logSigma.value(), gOut, gz, mu.grad(), logSigma.grad());
         return gz;
     }
 
@@ -44,7 +44,7 @@ public final class DiagonalGaussian implements BaseDistribution {
         int d = mu.value().dim(0);
         Tensor flat = be.alloc(n, d), out = be.alloc(n, d);
         be.copy(e, flat);
-        be.actnormForward(flat, logSigma.value(), mu.value(), out, null);
+        be.actnorm().actnormForward(flat, logSigma.value(), mu.value(), out, null);
         be.copy(out, e);
         return e;
     }

@@ -16,11 +16,11 @@ public final class StandardNormal implements BaseDistribution {
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(); }
-    @Override public void logProb(Tensor z, Tensor out) { be.stdNormalLogProb(z, out); }
+    @Override public void logProb(Tensor z, Tensor out) { be.dist().stdNormalLogProb(z, out); }
 
     @Override public Tensor backward(Tensor z, Tensor gOut) {
         Tensor gz = be.alloc(z.shape());
-        be.stdNormalLogProbBackward(z, gOut, gz);
+        be.dist().stdNormalLogProbBackward(z, gOut, gz);
         return gz;
     }
 

@@ -41,14 +41,14 @@ public final class Conv2d {
     /** y = conv(x) + b, a new tensor {@code [N, Co, H, W]}. */
     public Tensor forward(Tensor x) {
         Tensor y = be.alloc(x.dim(0), out, x.dim(2), x.dim(3));
-        be.conv2dForward(x, w.value(), b.value(), y);
+        be.conv().conv2dForward(x, w.value(), b.value(), y);
         return y;
     }
 
     /** Accumulates the weight and bias gradients and returns ∂L/∂x (a new tensor), or null when {@code needInput} is false. */
     public Tensor backward(Tensor x, Tensor gy, boolean needInput) {
         Tensor gx = needInput ? be.alloc(x.shape()) : null;
-        be.conv2dBackward(x, w.value(), gy, gx, w.grad(), b.grad());
+        be.conv().conv2dBackward(x, w.value(), gy, gx, w.grad(), b.grad());
         return gx;
     }
 }

@@ -86,14 +86,14 @@ public final class GlowConvNet implements ConvConditioner {
     }
 
     private Tensor relu(Tensor t) {
-        be.activate(Activation.RELU, t, t);
+        be.dense().activate(Activation.RELU, t, t);
         return t;
     }
 
     /** Inner ActNorm i applied to z (a new tensor); its log-det is irrelevant here and goes to a scratch vector. */
     private Tensor norm(int i, Tensor z) {
         Tensor u = be.alloc(z.shape());
-        be.actnormForward(z, anLogs[i].value(), anBias[i].value(), u, be.alloc(z.dim(0)));
+        be.actnorm().actnormForward(z, anLogs[i].value(), anBias[i].value(), u, be.alloc(z.dim(0)));
         return u;
     }
 
@@ -101,7 +101,7 @@ public final class GlowConvNet implements ConvConditioner {
     private void initNorm(int i, Tensor z) {
         if (be.toHost(anInit[i].value())[0] != 0f) return;
         Tensor m = be.alloc(width), sd = be.alloc(width);
-        be.actnormInitStats(z, m, sd);
+        be.actnorm().actnormInitStats(z, m, sd);
         float[] mean = be.toHost(m), std = be.toHost(sd);
         float[] ls = new float[width], b = new float[width];
         for (int c = 0; c < width; c++) {
@@ -153,10 +153,10 @@ public final class GlowConvNet implements ConvConditioner {
         }
         Tensor a0 = stash.get(key + ".a0"), a1 = stash.get(key + ".a1");
         Tensor g1 = c2.backward(a1, gOut, true);
-        be.activationBackward(Activation.RELU, null, a1, g1, g1);
+        be.dense().activationBackward(Activation.RELU, null, a1, g1, g1);
         if (actnorm) g1 = normBackward(1, stash.get(key + ".z1"), g1);
         Tensor g0 = c1.backward(a0, g1, true);
-        be.activationBackward(Activation.RELU, null, a0, g0, g0);
+        be.dense().activationBackward(Activation.RELU, null, a0, g0, g0);
         if (actnorm) g0 = normBackward(0, stash.get(key + ".z0"), g0);
         return c0.backward(x, g0, true);
     }
@@ -164,7 +164,7 @@ public final class GlowConvNet implements ConvConditioner {
     /** ∂L/∂z of inner ActNorm i (its log-det does not enter L: zero gLd), accumulating its logs and bias gradients. */
     private Tensor normBackward(int i, Tensor z, Tensor gu) {
         Tensor gz = be.alloc(z.shape());
-        be.actnormBackward(z, anLogs[i].value(), gu, be.alloc(z.dim(0)), gz, anLogs[i].grad(), anBias[i].grad());
+        be.actnorm().actnormBackward(z, anLogs[i].value(), gu, be.alloc(z.dim(0)), gz, anLogs[i].grad(), anBias[i].grad());
         return gz;
     }
 

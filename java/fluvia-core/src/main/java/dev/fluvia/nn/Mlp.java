@@ -86,7 +86,7 @@ public final class Mlp {
         if (masks == null) return weights.get(i).value();
         Tensor w = weights.get(i).value();
         Tensor wm = be.alloc(w.shape());
-        be.applyMask(w, masks.get(i), wm);
+        be.dense().applyMask(w, masks.get(i), wm);
         return wm;
     }
 
@@ -100,7 +100,7 @@ public final class Mlp {
             Tensor w = weight(i);
             Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
             Tensor y = be.alloc(n, dims[i + 1]);
-            be.linearForward(cur, w, biases.get(i).value(), a, pre, y);
+            be.dense().linearForward(cur, w, biases.get(i).value(), a, pre, y);
             stash.put(key + ".in" + i, cur);
             stash.put(key + ".pre" + i, pre);
             stash.put(key + ".out" + i, y);
@@ -126,13 +126,13 @@ public final class Mlp {
             Activation a = last ? Activation.IDENTITY : act;
             Tensor in = stash.get(key + ".in" + i), y = stash.get(key + ".out" + i), pre = stash.get(key + ".pre" + i);
             Tensor w = stash.get(key + ".w" + i);
-            if (a != Activation.IDENTITY) be.activationBackward(a, pre, y, g, g);
+            if (a != Activation.IDENTITY) be.dense().activationBackward(a, pre, y, g, g);
             Tensor gx = be.alloc(in.shape());
             Tensor gw = masks == null ? weights.get(i).grad() : be.alloc(w.shape());
-            be.linearBackward(in, w, g, gx, gw, biases.get(i).grad());
+            be.dense().linearBackward(in, w, g, gx, gw, biases.get(i).grad());
             if (masks != null) { // gradient of w ⊙ mask w.r.t. w is the mask
-                be.applyMask(gw, masks.get(i), gw);
-                be.axpy(1f, gw, weights.get(i).grad());
+                be.dense().applyMask(gw, masks.get(i), gw);
+                be.elementwise().axpy(1f, gw, weights.get(i).grad());
             }
             g = gx;
         }

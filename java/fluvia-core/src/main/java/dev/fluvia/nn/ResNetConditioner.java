@@ -48,19 +48,19 @@ public final class ResNetConditioner implements ConvConditioner {
 
     @Override public Tensor forward(Tensor x, Stash stash, String key) {
         Tensor h = in.forward(x);
-        be.activate(Activation.RELU, h, h);
+        be.dense().activate(Activation.RELU, h, h);
         stash.put(key + ".h0", h);
         for (int i = 0; i < a.size(); i++) {
             Tensor t = a.get(i).forward(h);
-            be.activate(Activation.RELU, t, t);
+            be.dense().activate(Activation.RELU, t, t);
             Tensor u = b.get(i).forward(t);
-            be.axpy(1f, h, u);            // u = h + conv(t): the block's output
+            be.elementwise().axpy(1f, h, u);            // u = h + conv(t): the block's output
             stash.put(key + ".t" + i, t);
             stash.put(key + ".h" + (i + 1), u);
             h = u;
         }
         Tensor r = be.alloc(h.shape());
-        be.activate(Activation.RELU, h, r);
+        be.dense().activate(Activation.RELU, h, r);
         stash.put(key + ".r", r);
         return out.forward(r);
     }
@@ -72,16 +72,16 @@ public final class ResNetConditioner implements ConvConditioner {
         }
         Tensor r = stash.get(key + ".r");
         Tensor g = out.backward(r, gOut, true);
-        be.activationBackward(Activation.RELU, null, r, g, g);
+        be.dense().activationBackward(Activation.RELU, null, r, g, g);
         for (int i = a.size() - 1; i >= 0; i--) {
             Tensor t = stash.get(key + ".t" + i), hPrev = stash.get(key + ".h" + i);
             Tensor gt = b.get(i).backward(t, g, true);
-            be.activationBackward(Activation.RELU, null, t, gt, gt);
+            be.dense().activationBackward(Activation.RELU, null, t, gt, gt);
             Tensor gh = a.get(i).backward(hPrev, gt, true);
-            be.axpy(1f, g, gh);           // the skip connection
+            be.elementwise().axpy(1f, g, gh);           // the skip connection
             g = gh;
         }
-        be.activationBackward(Activation.RELU, null, stash.get(key + ".h0"), g, g);
+        be.dense().activationBackward(Activation.RELU, null, stash.get(key + ".h0"), g, g);
         return in.backward(x, g, true);
     }
 

@@ -28,6 +28,6 @@ public final class Adam extends Optimizer {
     @Override public String kind() { return KIND; }
 
     @Override protected void update(Param p, Tensor[] s, float lr, int t) {
-        be.adamUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, weightDecay, t);
+        be.optim().adamUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, weightDecay, t);
     }
 }

@@ -25,6 +25,6 @@ public final class Adamax extends Optimizer {
     @Override public String kind() { return KIND; }
 
     @Override protected void update(Param p, Tensor[] s, float lr, int t) {
-        be.adamaxUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, t);
+        be.optim().adamaxUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, t);
     }
 }

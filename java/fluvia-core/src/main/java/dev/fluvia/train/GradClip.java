@@ -11,7 +11,7 @@ public final class GradClip {
     /** {@code √(Σ_params Σ g²)}, accumulated in float64 (NaN or ∞ when a gradient is not finite). */
     public static double globalNorm(Backend be, Collection<Param> params) {
         double s = 0;
-        for (Param p : params) if (p.grad() != null) s += be.sumSquares(p.grad());
+        for (Param p : params) if (p.grad() != null) s += be.reduce().sumSquares(p.grad());
         return Math.sqrt(s);
     }
 
@@ -29,7 +29,7 @@ public final class GradClip {
     public static void scaleTo(Backend be, Collection<Param> params, double maxNorm, double norm) {
         if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
             float s = (float) (maxNorm / norm);
-            for (Param p : params) if (p.grad() != null) be.scale(p.grad(), s);
+            for (Param p : params) if (p.grad() != null) be.elementwise().scale(p.grad(), s);
         }
     }
 }

@@ -24,7 +24,7 @@ public final class Nll implements Objective {
         Tensor lp = be.alloc(n);
         be.copy(pass.logdet(), lp);
         flow.base().logProb(z, lp);
-        double nll = -be.sum(lp) / n;
+        double nll = -be.reduce().sum(lp) / n;
         Tensor gLd = be.alloc(n);
         be.fill(gLd, -1f / n);                       // ∂(mean −log p)/∂ld_n = ∂/∂log p_Z = −1/N
         return new Loss(nll, flow.base().backward(z, gLd), gLd);

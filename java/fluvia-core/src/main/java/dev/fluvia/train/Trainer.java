@@ -169,7 +169,7 @@ public final class Trainer {
             if (!Double.isFinite(loss)) bad = "loss is " + loss;
             double[] status = null;
             if (bad == null) {  // every gradient's finiteness and the global norm in one device read
-                status = be.gradStatus(trainable.values().stream().map(Param::grad).toList());
+                status = be.reduce().gradStatus(trainable.values().stream().map(Param::grad).toList());
                 if (status[0] != 0) bad = firstNonFiniteGradient();  // rare: name the culprit
             }
             if (bad == null) {
@@ -193,7 +193,7 @@ public final class Trainer {
 
     private String firstNonFiniteGradient() {
         for (Map.Entry<String, Param> e : trainable.entrySet())
-            if (!be.allFinite(e.getValue().grad())) return "gradient of " + e.getKey();
+            if (!be.reduce().allFinite(e.getValue().grad())) return "gradient of " + e.getKey();
         return null;
     }
 
@@ -266,7 +266,7 @@ public final class Trainer {
             int n = Math.min(cfg.valBatchSize(), data.nVal() - from);
             try (Scope s = be.scope()) {
                 Tensor x = be.fromHost(Arrays.copyOfRange(data.validation(), from * dim, (from + n) * dim), flow.batchShape(n));
-                sum += be.sum(flow.logProb(x));
+                sum += be.reduce().sum(flow.logProb(x));
             }
         }
         return -sum / data.nVal();

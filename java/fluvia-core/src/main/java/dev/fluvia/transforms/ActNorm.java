@@ -54,7 +54,7 @@ public final class ActNorm implements Transform {
         float[] mean, std;
         try (Scope s = be.scope()) {
             Tensor m = be.alloc(channels), sd = be.alloc(channels);
-            be.actnormInitStats(x, m, sd);
+            be.actnorm().actnormInitStats(x, m, sd);
             mean = be.toHost(m);
             std = be.toHost(sd);
         }
@@ -72,21 +72,21 @@ public final class ActNorm implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, event);
         Tensor y = be.alloc(x.shape());
-        be.actnormForward(x, logs.value(), bias.value(), y, ld);
+        be.actnorm().actnormForward(x, logs.value(), bias.value(), y, ld);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         Events.check(KIND, "inverse", y, event);
         Tensor x = be.alloc(y.shape());
-        be.actnormInverse(y, logs.value(), bias.value(), x, ld);
+        be.actnorm().actnormInverse(y, logs.value(), bias.value(), x, ld);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, event);
         Tensor gx = be.alloc(x.shape());
-        be.actnormBackward(x, logs.value(), gy, gLd, gx, logs.grad(), bias.grad());
+        be.actnorm().actnormBackward(x, logs.value(), gy, gLd, gx, logs.grad(), bias.grad());
         return gx;
     }
 

@@ -63,7 +63,7 @@ public final class AdditiveCoupling implements Transform {
 
     private Tensor condInput(Tensor x) {
         Tensor xa = be.alloc(x.dim(0), a.length);
-        be.gather(x, aIdx, xa);
+        be.coupling().gather(x, aIdx, xa);
         return xa;
     }
 
@@ -72,7 +72,7 @@ public final class AdditiveCoupling implements Transform {
         Tensor xa = condInput(x);
         Tensor m = net.forward(xa, stash, "net");
         Tensor y = be.alloc(x.shape());
-        be.additiveCouplingForward(x, m, bIdx, y);
+        be.coupling().additiveCouplingForward(x, m, bIdx, y);
         stash.put("xa", xa);
         return y;
     }
@@ -82,7 +82,7 @@ public final class AdditiveCoupling implements Transform {
         Tensor ya = condInput(y); // y_a = x_a
         Tensor m = net.forward(ya, Stash.none(), "net");
         Tensor x = be.alloc(y.shape());
-        be.additiveCouplingInverse(y, m, bIdx, x);
+        be.coupling().additiveCouplingInverse(y, m, bIdx, x);
         return x;
     }
 
@@ -94,9 +94,9 @@ public final class AdditiveCoupling implements Transform {
         Tensor gx = be.alloc(x.shape());
         be.copy(gy, gx);
         Tensor gm = be.alloc(x.dim(0), b.length);
-        be.gather(gy, bIdx, gm);
+        be.coupling().gather(gy, bIdx, gm);
         Tensor gxa = net.backward(xa, gm, stash, "net");
-        be.scatterAdd(gxa, aIdx, gx);
+        be.coupling().scatterAdd(gxa, aIdx, gx);
         return gx;
     }
 

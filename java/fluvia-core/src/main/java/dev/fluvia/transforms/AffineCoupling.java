@@ -71,7 +71,7 @@ public final class AffineCoupling implements Transform {
 
     private Tensor condInput(Tensor x) {
         Tensor xa = be.alloc(x.dim(0), a.length);
-        be.gather(x, aIdx, xa);
+        be.coupling().gather(x, aIdx, xa);
         return xa;
     }
 
@@ -79,7 +79,7 @@ public final class AffineCoupling implements Transform {
         Tensor xa = condInput(x);
         Tensor h = net.forward(xa, stash, "net");
         Tensor y = be.alloc(x.shape());
-        be.affineCouplingForward(x, h, bIdx, scale, clamp, y, ld);
+        be.coupling().affineCouplingForward(x, h, bIdx, scale, clamp, y, ld);
         stash.put("xa", xa);
         stash.put("h", h);
         return y;
@@ -89,7 +89,7 @@ public final class AffineCoupling implements Transform {
         Tensor ya = condInput(y); // y_a = x_a
         Tensor h = net.forward(ya, Stash.none(), "net");
         Tensor x = be.alloc(y.shape());
-        be.affineCouplingInverse(y, h, bIdx, scale, clamp, x, ld);
+        be.coupling().affineCouplingInverse(y, h, bIdx, scale, clamp, x, ld);
         return x;
     }
 
@@ -102,9 +102,9 @@ public final class AffineCoupling implements Transform {
         }
         Tensor xa = stash.get("xa"), h = stash.get("h");
         Tensor gx = be.alloc(x.shape()), gh = be.alloc(h.shape());
-        be.affineCouplingBackward(x, h, bIdx, scale, clamp, gy, gLd, gx, gh);
+        be.coupling().affineCouplingBackward(x, h, bIdx, scale, clamp, gy, gLd, gx, gh);
         Tensor gxa = net.backward(xa, gh, stash, "net");
-        be.scatterAdd(gxa, aIdx, gx);
+        be.coupling().scatterAdd(gxa, aIdx, gx);
         return gx;
     }
 

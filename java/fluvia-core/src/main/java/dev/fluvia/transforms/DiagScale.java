@@ -34,21 +34,21 @@ public final class DiagScale implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, eventShape());
         Tensor y = be.alloc(x.shape());
-        be.actnormForward(x, s.value(), null, y, ld);
+        be.actnorm().actnormForward(x, s.value(), null, y, ld);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         Events.check(KIND, "inverse", y, eventShape());
         Tensor x = be.alloc(y.shape());
-        be.actnormInverse(y, s.value(), null, x, ld);
+        be.actnorm().actnormInverse(y, s.value(), null, x, ld);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, eventShape());
         Tensor gx = be.alloc(x.shape());
-        be.actnormBackward(x, s.value(), gy, gLd, gx, s.grad(), null);
+        be.actnorm().actnormBackward(x, s.value(), gy, gLd, gx, s.grad(), null);
         return gx;
     }
 

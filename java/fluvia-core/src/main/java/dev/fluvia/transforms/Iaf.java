@@ -106,9 +106,9 @@ public final class Iaf implements Transform {
 
         Tensor hNeg = be.alloc(n, 2 * dim);              // [0 | −raw]: mafForward with it multiplies by exp(+α)
         Tensor raw = be.alloc(n, dim);
-        be.gather(h, alphaCols, raw);
-        be.scale(raw, -1f);
-        be.scatterAdd(raw, alphaCols, hNeg);
+        be.coupling().gather(h, alphaCols, raw);
+        be.elementwise().scale(raw, -1f);
+        be.coupling().scatterAdd(raw, alphaCols, hNeg);
 
         List<Param> ps = maf.params();
         List<Tensor> saved = new ArrayList<>(ps.size()); // the solve's VJPs must not leave parameter gradients behind
@@ -127,12 +127,12 @@ public final class Iaf implements Transform {
                 Tensor r = vjpInput(y, h, at, v, gLd, clamp);   // B_y(v, gℓ)
                 Tensor res = be.alloc(n, dim);
                 be.copy(gy, res);
-                be.axpy(-1f, r, res);                          // gy − B_y
+                be.elementwise().axpy(-1f, r, res);                          // gy − B_y
                 Tensor u = be.alloc(n, dim);
-                be.mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
+                be.maf().mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
                 Tensor col = be.alloc(n, 1);
-                be.gather(u, single[j], col);
-                be.scatterAdd(col, single[j], v);              // v_j (was 0)
+                be.coupling().gather(u, single[j], col);
+                be.coupling().scatterAdd(col, single[j], v);              // v_j (was 0)
             }
         }
 
@@ -140,9 +140,9 @@ public final class Iaf implements Transform {
         try (Scope s = be.scope()) {                           // ∂L/∂θ += B_θ(−v, −gℓ)
             Tensor negV = be.alloc(n, dim), negGLd = be.alloc(n);
             be.copy(v, negV);
-            be.scale(negV, -1f);
+            be.elementwise().scale(negV, -1f);
             be.copy(gLd, negGLd);
-            be.scale(negGLd, -1f);
+            be.elementwise().scale(negGLd, -1f);
             vjpInput(y, h, at, negV, negGLd, clamp);
         }
         return v;
@@ -151,9 +151,9 @@ public final class Iaf implements Transform {
     /** The MAF's full VJP at y: returns {@code Jᵀ·w + gℓ·∇_y ld_F} and accumulates {@code B_θ(w, gℓ)} into the parameter gradients. */
     private Tensor vjpInput(Tensor y, Tensor h, Stash at, Tensor w, Tensor gLd, float clamp) {
         Tensor gx = be.alloc(y.shape()), gh = be.alloc(h.shape());
-        be.mafBackward(y, h, clamp, w, gLd, gx, gh);
+        be.maf().mafBackward(y, h, clamp, w, gLd, gx, gh);
         Tensor gxc = maf.made().backward(y, gh, at, "made");
-        be.axpy(1f, gxc, gx);
+        be.elementwise().axpy(1f, gxc, gx);
         return gx;
     }
 }

@@ -66,7 +66,7 @@ public final class InvertibleLinear implements Transform {
         Events.check(KIND, "forward", x, eventShape());
         Tensor w = weight();
         Tensor y = be.alloc(x.shape());
-        be.linearForward(x, w, null, Activation.IDENTITY, null, y); // y = x·Wᵀ, i.e. y_n = W x_n
+        be.dense().linearForward(x, w, null, Activation.IDENTITY, null, y); // y = x·Wᵀ, i.e. y_n = W x_n
         lu.addLogDet(ld, 1f);
         stash.put("w", w);
         return y;
@@ -82,7 +82,7 @@ public final class InvertibleLinear implements Transform {
         Tensor w = stash.get("w");
         if (w == null) w = weight();
         Tensor gx = be.alloc(x.shape()), gw = be.alloc(dim, dim);
-        be.linearBackward(x, w, gy, gx, gw, null);
+        be.dense().linearBackward(x, w, gy, gx, gw, null);
         lu.backward(gw, gLd, 1f);
         be.release(gw);
         return gx;

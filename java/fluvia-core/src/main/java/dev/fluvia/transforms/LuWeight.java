@@ -93,18 +93,18 @@ public final class LuWeight {
     /** The current W {@code [C, C]} assembled from its factors (a new tensor). */
     public Tensor weight() {
         Tensor w = be.alloc(c, c);
-        be.luAssemble(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), w);
+        be.lu().luAssemble(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), w);
         return w;
     }
 
     /** {@code ld += mult·Σ logs}: the forward log-det of W applied {@code mult} times per sample. */
-    public void addLogDet(Tensor ld, float mult) { be.addScaledSum(ld, logs.value(), mult); }
+    public void addLogDet(Tensor ld, float mult) { be.reduce().addScaledSum(ld, logs.value(), mult); }
 
     /** Solves {@code W x = y} per sample (and per pixel of an image) and adds {@code −mult·Σ logs} into ld. */
     public Tensor inverse(Tensor y, Tensor ld, float mult) {
         Tensor x = be.alloc(y.shape());
-        be.luSolve(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), y, x);
-        be.addScaledSum(ld, logs.value(), -mult);
+        be.lu().luSolve(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), y, x);
+        be.reduce().addScaledSum(ld, logs.value(), -mult);
         return x;
     }
 
@@ -113,7 +113,7 @@ public final class LuWeight {
      * ({@code ∂/∂logs += mult·Σ_n gLd_n}).
      */
     public void backward(Tensor gw, Tensor gLd, float mult) {
-        be.luWeightBackward(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), gw, lower.grad(), upper.grad(), logs.grad());
-        be.addScaledTotal(logs.grad(), gLd, mult);
+        be.lu().luWeightBackward(permIdx, lower.value(), upper.value(), logs.value(), sign.value(), gw, lower.grad(), upper.grad(), logs.grad());
+        be.reduce().addScaledTotal(logs.grad(), gLd, mult);
     }
 }

@@ -103,7 +103,7 @@ public final class Maf implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Tensor h = made.forward(x, stash, "made");
         Tensor z = be.alloc(x.shape());
-        be.mafForward(x, h, clamp, z, ld);
+        be.maf().mafForward(x, h, clamp, z, ld);
         stash.put("h", h);
         return z;
     }
@@ -111,7 +111,7 @@ public final class Maf implements Transform {
     /** Sampling direction z → x, sequential over the order inside the single op {@code mafInverse}; ld += Σ α. */
     @Override public Tensor inverse(Tensor z, Tensor ld) {
         Tensor x = be.alloc(z.shape());
-        be.mafInverse(made.effectiveWeights(), made.biasTensors(), made.activation(), orderIdx, clamp, z, x, ld);
+        be.maf().mafInverse(made.effectiveWeights(), made.biasTensors(), made.activation(), orderIdx, clamp, z, x, ld);
         return x;
     }
 
@@ -126,9 +126,9 @@ public final class Maf implements Transform {
         }
         Tensor h = stash.get("h");
         Tensor gx = be.alloc(x.shape()), gh = be.alloc(h.shape());
-        be.mafBackward(x, h, clamp, gy, gLd, gx, gh);
+        be.maf().mafBackward(x, h, clamp, gy, gLd, gx, gh);
         Tensor gxc = made.backward(x, gh, stash, "made");
-        be.axpy(1f, gxc, gx);
+        be.elementwise().axpy(1f, gxc, gx);
         return gx;
     }
 }

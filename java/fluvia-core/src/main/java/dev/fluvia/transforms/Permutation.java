@@ -93,21 +93,21 @@ public final class Permutation implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, eventShape());
         Tensor y = be.alloc(x.shape());
-        be.gather(x, permIdx, y);
+        be.coupling().gather(x, permIdx, y);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         Events.check(KIND, "inverse", y, eventShape());
         Tensor x = be.alloc(y.shape());
-        be.gather(y, invIdx, x);
+        be.coupling().gather(y, invIdx, x);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, eventShape());
         Tensor gx = be.alloc(x.shape()); // gx[:, perm[k]] = gy[:, k]  ⇔  gx[:, j] = gy[:, inv[j]]
-        be.gather(gy, invIdx, gx);
+        be.coupling().gather(gy, invIdx, gx);
         return gx;
     }
 

@@ -47,7 +47,7 @@ public final class PlainLinear implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, eventShape());
         Tensor y = be.alloc(x.shape());
-        be.linearForward(x, w.value(), null, Activation.IDENTITY, null, y); // y_n = W x_n
+        be.dense().linearForward(x, w.value(), null, Activation.IDENTITY, null, y); // y_n = W x_n
         weight.addLogDet(ld, 1f);
         return y;
     }
@@ -60,7 +60,7 @@ public final class PlainLinear implements Transform {
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, eventShape());
         Tensor gx = be.alloc(x.shape());
-        be.linearBackward(x, w.value(), gy, gx, w.grad(), null);
+        be.dense().linearBackward(x, w.value(), gy, gx, w.grad(), null);
         weight.logDetBackward(gLd, 1f);
         return gx;
     }

@@ -48,7 +48,7 @@ public final class PlainWeight {
     /** {@code ld += mult·log|det W|}. */
     public void addLogDet(Tensor ld, float mult) {
         Tensor logAbsDet = be.fromHost(new float[] {(float) SmallLinalg.logAbsDet(factor())}, 1);
-        be.addScaledSum(ld, logAbsDet, mult);
+        be.reduce().addScaledSum(ld, logAbsDet, mult);
         be.release(logAbsDet);
     }
 
@@ -59,9 +59,9 @@ public final class PlainWeight {
         Index p = be.index(f.perm());
         Tensor lt = be.fromHost(h[0], c, c), ut = be.fromHost(h[1], c, c), lst = be.fromHost(h[2], c), sgt = be.fromHost(h[3], c);
         Tensor x = be.alloc(y.shape());
-        be.luSolve(p, lt, ut, lst, sgt, y, x);
+        be.lu().luSolve(p, lt, ut, lst, sgt, y, x);
         Tensor ldt = be.fromHost(new float[] {(float) SmallLinalg.logAbsDet(f)}, 1);
-        be.addScaledSum(ld, ldt, -mult);
+        be.reduce().addScaledSum(ld, ldt, -mult);
         for (Tensor t : new Tensor[] {lt, ut, lst, sgt, ldt}) be.release(t);
         return x;
     }
@@ -72,7 +72,7 @@ public final class PlainWeight {
      */
     public void logDetBackward(Tensor gLd, float mult) {
         Tensor winvT = be.fromHost(SmallLinalg.toFloat(SmallLinalg.inverseTranspose(factor())), c, c);
-        be.axpy((float) (mult * be.sum(gLd)), winvT, w.grad());
+        be.elementwise().axpy((float) (mult * be.reduce().sum(gLd)), winvT, w.grad());
         be.release(winvT);
     }
 }

@@ -89,7 +89,7 @@ public final class Standardize implements Transform {
         Events.check(KIND, "forward", x, eventShape());
         derive();
         Tensor y = be.alloc(x.shape());
-        be.actnormForward(x, logs, bias, y, ld);
+        be.actnorm().actnormForward(x, logs, bias, y, ld);
         return y;
     }
 
@@ -97,7 +97,7 @@ public final class Standardize implements Transform {
         Events.check(KIND, "inverse", y, eventShape());
         derive();
         Tensor x = be.alloc(y.shape());
-        be.actnormInverse(y, logs, bias, x, ld);
+        be.actnorm().actnormInverse(y, logs, bias, x, ld);
         return x;
     }
 
@@ -106,7 +106,7 @@ public final class Standardize implements Transform {
         derive();
         Tensor gx = be.alloc(x.shape());
         Tensor glogs = be.alloc(dim); // the statistics are fixed: their gradient is computed by the op and dropped
-        be.actnormBackward(x, logs, gy, gLd, gx, glogs, null);
+        be.actnorm().actnormBackward(x, logs, gy, gLd, gx, glogs, null);
         be.release(glogs);
         return gx;
     }

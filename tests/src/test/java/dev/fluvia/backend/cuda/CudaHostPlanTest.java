@@ -19,10 +19,10 @@ import org.junit.jupiter.api.Test;
 class CudaHostPlanTest {
 
     @Test void copiesRunInBoundedPiecesWithLongOffsets() {
-        long max = CudaBackend.STAGING_MAX_BYTES;
+        long max = CudaTransfers.STAGING_MAX_BYTES;
         for (long total : new long[] {1, 4, max - 4, max, max + 4, 3 * max, (1L << 31) + 12, 12L << 30}) {
             List<long[]> pieces = new ArrayList<>();
-            CudaBackend.inPieces(total, max, (off, len) -> pieces.add(new long[] {off, len}));
+            CudaTransfers.inPieces(total, max, (off, len) -> pieces.add(new long[] {off, len}));
             long next = 0;
             for (long[] p : pieces) {
                 assertEquals(next, p[0], "pieces are consecutive");
@@ -33,39 +33,39 @@ class CudaHostPlanTest {
             assertEquals((total + max - 1) / max, pieces.size());
         }
         List<long[]> none = new ArrayList<>();
-        CudaBackend.inPieces(0, max, (off, len) -> none.add(new long[] {off, len}));
+        CudaTransfers.inPieces(0, max, (off, len) -> none.add(new long[] {off, len}));
         assertTrue(none.isEmpty());
     }
 
     @Test void stagingBufferIsCapped() {
-        assertEquals(64L << 20, CudaBackend.STAGING_MAX_BYTES);
-        assertEquals(1L << 20, CudaBackend.stagingSize(4));
-        assertEquals(4L << 20, CudaBackend.stagingSize((3L << 20) + 1));
-        assertEquals(CudaBackend.STAGING_MAX_BYTES, CudaBackend.stagingSize(CudaBackend.STAGING_MAX_BYTES));
-        assertEquals(CudaBackend.STAGING_MAX_BYTES, CudaBackend.stagingSize(CudaBackend.STAGING_MAX_BYTES - 1));
+        assertEquals(64L << 20, CudaTransfers.STAGING_MAX_BYTES);
+        assertEquals(1L << 20, CudaTransfers.stagingSize(4));
+        assertEquals(4L << 20, CudaTransfers.stagingSize((3L << 20) + 1));
+        assertEquals(CudaTransfers.STAGING_MAX_BYTES, CudaTransfers.stagingSize(CudaTransfers.STAGING_MAX_BYTES));
+        assertEquals(CudaTransfers.STAGING_MAX_BYTES, CudaTransfers.stagingSize(CudaTransfers.STAGING_MAX_BYTES - 1));
     }
 
     record Group(int first, int count) {}
 
     static List<Group> groups(int chunks) {
         List<Group> g = new ArrayList<>();
-        CudaBackend.inChunkGroups(chunks, CudaBackend.MAX_GRID_Y, (c0, cnt) -> g.add(new Group(c0, cnt)));
+        CudaContext.inChunkGroups(chunks, CudaContext.MAX_GRID_Y, (c0, cnt) -> g.add(new Group(c0, cnt)));
         return g;
     }
 
     @Test void launchesStayWithinGridY() {
-        assertEquals(65_535, CudaBackend.MAX_GRID_Y);
+        assertEquals(65_535, CudaContext.MAX_GRID_Y);
         // batches that fit are one launch from chunk 0, as before
         assertEquals(List.of(new Group(0, 1)), groups(1));
         assertEquals(List.of(new Group(0, 65_535)), groups(65_535));
         int n = 4_194_240;  // 65,535 chunks of 64 rows: the largest single launch
-        assertEquals(n, CudaBackend.groupRows(n, 0, 65_535));
+        assertEquals(n, CudaContext.groupRows(n, 0, 65_535));
         // one row more needs a second launch over the last row
         int big = n + 1, ch = (big + 63) / 64;
         List<Group> g = groups(ch);
         assertEquals(List.of(new Group(0, 65_535), new Group(65_535, 1)), g);
-        assertEquals(n, CudaBackend.groupRows(big, 0, 65_535));
-        assertEquals(1, CudaBackend.groupRows(big, 65_535, 1));
+        assertEquals(n, CudaContext.groupRows(big, 0, 65_535));
+        assertEquals(1, CudaContext.groupRows(big, 65_535, 1));
         // a large batch: groups in order, contiguous, each within the limit, rows adding up to n
         int huge = 20_000_003, hc = (huge + 63) / 64;
         long rows = 0;
@@ -73,12 +73,12 @@ class CudaHostPlanTest {
         for (Group x : groups(hc)) {
             assertEquals(next, x.first());
             assertTrue(x.count() >= 1 && x.count() <= 65_535);
-            rows += CudaBackend.groupRows(huge, x.first(), x.count());
+            rows += CudaContext.groupRows(huge, x.first(), x.count());
             next += x.count();
         }
         assertEquals(hc, next);
         assertEquals(huge, rows);
-        assertEquals(0, CudaBackend.groupRows(0, 0, 1));  // empty batch: one chunk, no rows (as before)
+        assertEquals(0, CudaContext.groupRows(0, 0, 1));  // empty batch: one chunk, no rows (as before)
     }
 
     /** A tensor with a shape but no data: only its element count is looked at. */
@@ -95,7 +95,7 @@ class CudaHostPlanTest {
     }
 
     @Test void convExtentsDoNotWrap() {
-        assertEquals(1 << 20, CudaImageOps.gemmExtent("H·W", 1L << 20));
-        assertThrows(ShapeException.class, () -> CudaImageOps.gemmExtent("H·W", 65_536L * 65_536L));
+        assertEquals(1 << 20, dev.fluvia.backend.conv.CudaConv.gemmExtent("H·W", 1L << 20));
+        assertThrows(ShapeException.class, () -> dev.fluvia.backend.conv.CudaConv.gemmExtent("H·W", 65_536L * 65_536L));
     }
 }

@@ -47,11 +47,11 @@ class KernelSignatureTest {
     }
 
     @Test void everyKernelNamedAtALaunchSiteExists() throws IOException {
-        // the typed launchers of Kernels.java launch by name (go("name", …)); any other launch site by name is caught too
+        // the typed launchers (every op family's Cuda* class) launch by name (go("name", …)); any other launch site by name is caught too
         Pattern site = Pattern.compile("\\b(?:launch|elementwise|rows|go)\\(\\s*\"(\\w+)\"");
         Set<String> named = new TreeSet<>();
-        Path dir = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend/cuda");
-        try (Stream<Path> files = Files.list(dir)) {
+        Path dir = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend");
+        try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).toList()) {
                 Matcher m = site.matcher(Files.readString(f));
                 while (m.find()) named.add(m.group(1));

@@ -21,15 +21,15 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The typed CUDA launchers (CPU suite): {@code dev.fluvia.backend.cuda.Kernels} has exactly one method per
- * {@code extern "C" __global__} kernel of kernels/*.cu, named like the kernel, whose parameters after the leading
+ * The typed CUDA launchers (CPU suite): each op family's CUDA class ({@code dev.fluvia.backend.<family>.Cuda<Family>}) has
+ * exactly one method per {@code extern "C" __global__} kernel of its kernels/&lt;family&gt;.cu, named like the kernel, whose parameters after the leading
  * {@code Launch} mirror the C signature in order and in type (pointer ↔ {@link DeviceAddress}, int ↔ int,
  * long long ↔ long, float ↔ float, double ↔ double); each launches the kernel it is named after; and no other class of
  * the CUDA backend launches a kernel by name. The comparison is shown to catch planted mismatches.
  */
 class TypedLaunchersTest {
     static final KernelSignatures SIGS = KernelSignatures.read(KernelSignatures.repoRoot());
-    static final Path CUDA_SRC = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend/cuda");
+
 
     /** The Java parameter type that mirrors a C parameter kind. */
     static Class<?> javaType(String kind) {
@@ -83,43 +83,79 @@ class TypedLaunchersTest {
         return problems;
     }
 
-    static Class<?> kernelsClass() throws ClassNotFoundException {
-        return Class.forName("dev.fluvia.backend.cuda.Kernels");
+    static final Path BACKEND_SRC = KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/dev/fluvia/backend");
+
+    /**
+     * The class that holds the launchers of {@code kernels/<file>.cu}: the family's CUDA body
+     * {@code dev.fluvia.backend.<family>.Cuda<Family>} (e.g. kernels/coupling.cu → {@code backend.coupling.CudaCoupling});
+     * a kernel file without its family class fails.
+     */
+    static Class<?> launcherClass(String file) {
+        String stem = file.replaceFirst("^kernels/", "").replaceFirst("\\.cu$", "");
+        String fam = "dev.fluvia.backend." + stem + ".Cuda" + Character.toUpperCase(stem.charAt(0)) + stem.substring(1);
+        try {
+            return Class.forName(fam);
+        } catch (ClassNotFoundException e) {
+            throw new AssertionError(file + " has no op family class " + fam + " to hold its typed launchers", e);
+        }
+    }
+
+    /** The source file of a launcher class. */
+    static Path sourceOf(Class<?> c) {
+        return KernelSignatures.repoRoot().resolve("java/fluvia-core/src/main/java/" + c.getName().replace('.', '/') + ".java");
+    }
+
+    /** Kernels grouped by the class that must hold their launchers. */
+    static Map<Class<?>, List<KernelSignatures.Kernel>> byLauncherClass() {
+        Map<Class<?>, List<KernelSignatures.Kernel>> m = new LinkedHashMap<>();
+        for (KernelSignatures.Kernel k : SIGS.kernels().values()) m.computeIfAbsent(launcherClass(k.file()), c -> new ArrayList<>()).add(k);
+        return m;
     }
 
     @Test void everyKernelHasExactlyOneLauncherMirroringItsSignature() throws Exception {
         assertTrue(SIGS.kernels().size() >= 52, "kernels: " + SIGS.kernels().size());
-        assertEquals(List.of(), compare(kernelsClass(), SIGS.kernels().values()));
+        List<String> problems = new ArrayList<>();
+        for (var e : byLauncherClass().entrySet())
+            for (String p : compare(e.getKey(), e.getValue())) problems.add(e.getKey().getSimpleName() + ": " + p);
+        assertEquals(List.of(), problems);
     }
 
-    @Test void eachLauncherLaunchesTheKernelItIsNamedAfter() throws IOException {
-        String src = Files.readString(CUDA_SRC.resolve("Kernels.java"));
-        Matcher m = Pattern.compile("void (\\w+)\\(Launch \\w+[^)]*\\) \\{\\s*go\\(\"(\\w+)\"").matcher(src);
+    static final Pattern LAUNCHER_BODY = Pattern.compile("void (\\w+)\\(Launch \\w+[^)]*\\) \\{\\s*(?:cx\\.)?go\\(\"(\\w+)\"");
+
+    @Test void eachLauncherLaunchesTheKernelItIsNamedAfter() throws Exception {
         List<String> wrong = new ArrayList<>();
         int n = 0;
-        while (m.find()) {
-            n++;
-            if (!m.group(1).equals(m.group(2))) wrong.add(m.group(1) + " launches " + m.group(2));
+        for (Class<?> c : byLauncherClass().keySet()) {
+            Matcher m = LAUNCHER_BODY.matcher(Files.readString(sourceOf(c)));
+            while (m.find()) {
+                n++;
+                if (!m.group(1).equals(m.group(2))) wrong.add(c.getSimpleName() + "." + m.group(1) + " launches " + m.group(2));
+            }
         }
-        assertEquals(SIGS.kernels().size(), n, "launcher bodies found in Kernels.java");
+        assertEquals(SIGS.kernels().size(), n, "launcher bodies found in the launcher classes");
         assertEquals(List.of(), wrong);
     }
 
     @Test void noOtherClassLaunchesAKernelByName() throws IOException {
-        // CudaRuntime.launch by name, or a launch helper given a kernel name
-        Pattern byName = Pattern.compile("\\brt\\.(?:launch|elementwise|rows)\\(|\\b(?:elementwise|rows|launch)\\(\\s*\"");
+        // CudaRuntime.launch by name, or a launch helper given a kernel name: only inside a typed launcher's body
+        Pattern byName = Pattern.compile("\\brt\\.launch\\(|\\b(?:elementwise|rows|launch|go)\\(\\s*\"");
         List<String> found = new ArrayList<>();
-        try (Stream<Path> files = Files.list(CUDA_SRC)) {
+        try (Stream<Path> files = Files.walk(BACKEND_SRC)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".java")).sorted().toList()) {
-                String name = f.getFileName().toString();
-                if (name.equals("Kernels.java") || name.equals("CudaRuntime.java")) continue;
-                String[] lines = Files.readString(f).split("\n");
+                String name = BACKEND_SRC.relativize(f).toString();
+                if (name.equals("cuda/CudaRuntime.java") || name.equals("cuda/CudaContext.java")) continue;
+                String src = Files.readString(f);
+                Matcher launchers = LAUNCHER_BODY.matcher(src);
+                java.util.Set<Integer> allowed = new java.util.HashSet<>();
+                while (launchers.find()) allowed.add(src.substring(0, launchers.end()).split("\n", -1).length);
+                String[] lines = src.split("\n");
                 for (int i = 0; i < lines.length; i++) {
-                    if (byName.matcher(lines[i]).find()) found.add(name + ":" + (i + 1) + ": " + lines[i].trim());
+                    boolean inLauncher = allowed.contains(i + 1);
+                    if (byName.matcher(lines[i]).find() && !inLauncher) found.add(name + ":" + (i + 1) + ": " + lines[i].trim());
                 }
             }
         }
-        assertEquals(List.of(), found, "kernel launches by name outside Kernels");
+        assertEquals(List.of(), found, "kernel launches by name outside the typed launchers");
     }
 
     // ------------------------------------------------------------------ planted mismatches
@@ -158,29 +194,34 @@ class TypedLaunchersTest {
         // gather has no launcher at all
     }
 
+    /** A kernel's name and file as the comparison reports them, e.g. "gather (kernels/coupling.cu)". */
+    static String at(String kernel) { return kernel + " (" + SIGS.kernel(kernel).file() + ")"; }
+
     @Test void plantedMismatchesAreReported() {
         List<KernelSignatures.Kernel> ks = Stream.of("fill", "scale", "axpy", "sumFinalize", "adamaxUpdate", "applyMask", "gather")
                 .map(SIGS::kernel).toList();
         List<String> problems = compare(Planted.class, ks);
         String all = String.join("\n", problems);
-        assertTrue(all.contains("fill (kernels/elementwise.cu): parameter 1 (count) is long long, the launcher takes int"), all);
-        assertTrue(all.contains("scale (kernels/elementwise.cu): the launcher takes 2 kernel arguments for 3 parameters"), all);
-        assertTrue(all.contains("axpy (kernels/elementwise.cu): 2 launchers, expected exactly one"), all);
-        assertTrue(all.contains("sumFinalize (kernels/elementwise.cu): parameter 0 (part) is ptr, the launcher takes int"), all);
-        assertTrue(all.contains("sumFinalize (kernels/elementwise.cu): parameter 1 (count) is int, the launcher takes DeviceAddress"), all);
-        assertTrue(all.contains("adamaxUpdate (kernels/elementwise.cu): parameter 9 (bc1) is double, the launcher takes float"), all);
+        assertTrue(all.contains(at("fill") + ": parameter 1 (count) is long long, the launcher takes int"), all);
+        assertTrue(all.contains(at("scale") + ": the launcher takes 2 kernel arguments for 3 parameters"), all);
+        assertTrue(all.contains(at("axpy") + ": 2 launchers, expected exactly one"), all);
+        assertTrue(all.contains(at("sumFinalize") + ": parameter 0 (part) is ptr, the launcher takes int"), all);
+        assertTrue(all.contains(at("sumFinalize") + ": parameter 1 (count) is int, the launcher takes DeviceAddress"), all);
+        assertTrue(all.contains(at("adamaxUpdate") + ": parameter 9 (bc1) is double, the launcher takes float"), all);
         assertTrue(all.contains("noSuchKernel: a launcher for no kernel"), all);
-        assertTrue(all.contains("gather (kernels/coupling.cu): 0 launchers, expected exactly one"), all);
+        assertTrue(all.contains(at("gather") + ": 0 launchers, expected exactly one"), all);
         assertTrue(problems.stream().noneMatch(p -> p.startsWith("applyMask") || p.startsWith("helper")), all);
         assertEquals(8, problems.size(), all);
     }
 
     @Test void aSignatureEditedInTheSourceFailsItsLauncher() throws Exception {
-        // the real fill(float*, long long, float) matches Kernels.fill; an edited source (int count) no longer does
+        // the real fill(float*, long long, float) matches its launcher; an edited source (int count) no longer does
         String edited = "extern \"C\" __global__ void fill(float* __restrict__ t, int count, float value) {}";
-        KernelSignatures.Kernel after = KernelSignatures.parse(edited, "kernels/elementwise.cu").get(0);
-        assertEquals(List.of(), compare(kernelsClass(), List.of(SIGS.kernel("fill"))).stream().filter(p -> p.startsWith("fill")).toList());
-        List<String> problems = compare(kernelsClass(), List.of(after)).stream().filter(p -> p.startsWith("fill")).toList();
+        KernelSignatures.Kernel real = SIGS.kernel("fill");
+        KernelSignatures.Kernel after = KernelSignatures.parse(edited, real.file()).get(0);
+        Class<?> holder = launcherClass(real.file());
+        assertEquals(List.of(), compare(holder, List.of(real)).stream().filter(p -> p.startsWith("fill")).toList());
+        List<String> problems = compare(holder, List.of(after)).stream().filter(p -> p.startsWith("fill")).toList();
         assertEquals(1, problems.size(), problems.toString());
         assertTrue(problems.get(0).contains("parameter 1 (count) is int, the launcher takes long"), problems.get(0));
     }

@@ -61,7 +61,7 @@ class ImageOpsTest {
                 Tensor xt = be.fromHost(x, n, ci, hh, ww), wt = be.fromHost(w, co, ci, k, k), bt = be.fromHost(b, co);
                 Tensor y = be.alloc(n, co, hh, ww);
                 be.fill(y, Float.NaN);
-                be.conv2dForward(xt, wt, bt, y);
+                be.conv().conv2dForward(xt, wt, bt, y);
                 close(conv(x, w, b, n, ci, co, hh, ww, k), be.toHost(y), 1e-5, 1e-4, "conv k=" + k);
                 // adjoint identities in float64: L = Σ gy⊙conv(x, w) + Σ b·Σgy ⇒ ∂L/∂x, ∂L/∂w by linearity (unit probes)
                 double[] gxRef = new double[x.length], gwRef = new double[w.length], gbRef = new double[co];
@@ -83,7 +83,7 @@ class ImageOpsTest {
                 for (int i = 0; i < co; i++) gbRef[i] += gb0[i];
                 Tensor gx = be.alloc(n, ci, hh, ww), gw = be.fromHost(gw0, co, ci, k, k), gb = be.fromHost(gb0, co);
                 be.fill(gx, Float.NaN);
-                be.conv2dBackward(xt, wt, be.fromHost(gy, n, co, hh, ww), gx, gw, gb);
+                be.conv().conv2dBackward(xt, wt, be.fromHost(gy, n, co, hh, ww), gx, gw, gb);
                 close(gxRef, be.toHost(gx), 1e-5, 1e-4, "conv gx k=" + k);
                 close(gwRef, be.toHost(gw), 1e-4, 1e-4, "conv gw (accumulated) k=" + k);
                 close(gbRef, be.toHost(gb), 1e-4, 1e-4, "conv gb (accumulated) k=" + k);
@@ -133,14 +133,14 @@ class ImageOpsTest {
             boolean withBias = (n + ci) % 2 == 0, withGx = co != 4;
             Tensor xt = be.fromHost(x, n, ci, hh, ww), wt = be.fromHost(w, co, ci, k, k), y = be.alloc(n, co, hh, ww);
             be.fill(y, Float.NaN);
-            be.conv2dForward(xt, wt, withBias ? be.fromHost(b, co) : null, y);
+            be.conv().conv2dForward(xt, wt, withBias ? be.fromHost(b, co) : null, y);
             close(conv(x, w, withBias ? b : null, n, ci, co, hh, ww, k), be.toHost(y), 1e-4, 1e-4, what + " y");
             double[][] ref = convAdjoints(x, w, gy, n, ci, co, hh, ww, k);
             float[] gw0 = randn(w.length);
             for (int i = 0; i < w.length; i++) ref[1][i] += gw0[i];
             Tensor gx = withGx ? be.alloc(n, ci, hh, ww) : null, gw = be.fromHost(gw0, co, ci, k, k);
             if (gx != null) be.fill(gx, Float.NaN);
-            be.conv2dBackward(xt, wt, be.fromHost(gy, n, co, hh, ww), gx, gw, null);
+            be.conv().conv2dBackward(xt, wt, be.fromHost(gy, n, co, hh, ww), gx, gw, null);
             if (gx != null) close(ref[0], be.toHost(gx), 1e-4, 1e-4, what + " gx");
             close(ref[1], be.toHost(gw), 1e-3, 1e-4, what + " gw (accumulated)");
         }
@@ -156,9 +156,9 @@ class ImageOpsTest {
                 float[] x = new float[n * ci * hh * ww], w = new float[co * ci * k * k], gy = new float[n * co * hh * ww], bias = new float[co];
                 for (float[] a : new float[][] {x, w, gy, bias}) for (int i = 0; i < a.length; i++) a[i] = (float) CpuBackend.gaussian(r);
                 Tensor xt = b.fromHost(x, n, ci, hh, ww), wt = b.fromHost(w, co, ci, k, k), y = b.alloc(n, co, hh, ww);
-                b.conv2dForward(xt, wt, b.fromHost(bias, co), y);
+                b.conv().conv2dForward(xt, wt, b.fromHost(bias, co), y);
                 Tensor gx = b.alloc(n, ci, hh, ww), gw = b.alloc(co, ci, k, k), gb = b.alloc(co);
-                b.conv2dBackward(xt, wt, b.fromHost(gy, n, co, hh, ww), gx, gw, gb);
+                b.conv().conv2dBackward(xt, wt, b.fromHost(gy, n, co, hh, ww), gx, gw, gb);
                 outs.add(b.toHost(y)); outs.add(b.toHost(gx)); outs.add(b.toHost(gw)); outs.add(b.toHost(gb));
             }
             return outs;
@@ -176,9 +176,9 @@ class ImageOpsTest {
 
     @Test void conv2dShapeErrorsNameTheOp() {
         Tensor x = be.alloc(1, 2, 3, 3);
-        var e = assertThrows(ShapeException.class, () -> be.conv2dForward(x, be.alloc(4, 3, 3, 3), null, be.alloc(1, 4, 3, 3)));
+        var e = assertThrows(ShapeException.class, () -> be.conv().conv2dForward(x, be.alloc(4, 3, 3, 3), null, be.alloc(1, 4, 3, 3)));
         assertTrue(e.getMessage().startsWith("conv2dForward"), e.getMessage());
-        e = assertThrows(ShapeException.class, () -> be.conv2dForward(x, be.alloc(4, 2, 5, 5), null, be.alloc(1, 4, 3, 3)));
+        e = assertThrows(ShapeException.class, () -> be.conv().conv2dForward(x, be.alloc(4, 2, 5, 5), null, be.alloc(1, 4, 3, 3)));
         assertTrue(e.getMessage().contains("1x1 or 3x3"), e.getMessage());
     }
 
@@ -186,7 +186,7 @@ class ImageOpsTest {
         int n = 2, c = 3, hh = 4, ww = 6;
         float[] x = randn(n * c * hh * ww);
         Tensor y = be.alloc(n, 4 * c, hh / 2, ww / 2);
-        be.squeeze(be.fromHost(x, n, c, hh, ww), y);
+        be.image().squeeze(be.fromHost(x, n, c, hh, ww), y);
         float[] yh = be.toHost(y);
         for (int r = 0; r < n; r++)
             for (int ch = 0; ch < c; ch++)
@@ -197,9 +197,9 @@ class ImageOpsTest {
                                 assertEquals(x[((r * c + ch) * hh + 2 * h + i) * ww + 2 * w + j],
                                         yh[((r * 4 * c + 4 * ch + 2 * i + j) * (hh / 2) + h) * (ww / 2) + w]);
         Tensor back = be.alloc(n, c, hh, ww);
-        be.unsqueeze(y, back);
+        be.image().unsqueeze(y, back);
         assertArrayEquals(x, be.toHost(back));
-        var e = assertThrows(ShapeException.class, () -> be.squeeze(be.alloc(1, 1, 3, 4), be.alloc(1, 4, 1, 2)));
+        var e = assertThrows(ShapeException.class, () -> be.image().squeeze(be.alloc(1, 1, 3, 4), be.alloc(1, 4, 1, 2)));
         assertTrue(e.getMessage().startsWith("squeeze") && e.getMessage().contains("even"), e.getMessage());
     }
 
@@ -207,24 +207,24 @@ class ImageOpsTest {
         int n = 2, c = 5, hw = 6;
         float[] x = randn(n * c * hw);
         Tensor xt = be.fromHost(x, n, c, 2, 3), part = be.alloc(n, 2, 2, 3);
-        be.sliceChannels(xt, 3, part);
+        be.image().sliceChannels(xt, 3, part);
         float[] p = be.toHost(part);
         for (int r = 0; r < n; r++) for (int q = 0; q < 2 * hw; q++) assertEquals(x[(r * c + 3) * hw + q], p[r * 2 * hw + q]);
         Tensor dst = be.fromHost(new float[n * c * hw], n, c, 2, 3);
-        be.placeChannels(part, 1, dst);
+        be.image().placeChannels(part, 1, dst);
         float[] d = be.toHost(dst);
         for (int r = 0; r < n; r++)
             for (int ch = 0; ch < c; ch++)
                 for (int q = 0; q < hw; q++)
                     assertEquals(ch == 1 || ch == 2 ? x[(r * c + ch + 2) * hw + q] : 0f, d[(r * c + ch) * hw + q]);
-        var e = assertThrows(ShapeException.class, () -> be.sliceChannels(xt, 4, part));
+        var e = assertThrows(ShapeException.class, () -> be.image().sliceChannels(xt, 4, part));
         assertTrue(e.getMessage().startsWith("sliceChannels"), e.getMessage());
     }
 
     @Test void viewSharesStorage() {
         Tensor t = be.fromHost(new float[] {1, 2, 3, 4, 5, 6}, 1, 6);
         Tensor v = be.view(t, 2, 3);
-        be.scale(v, 2f);
+        be.elementwise().scale(v, 2f);
         assertArrayEquals(new float[] {2, 4, 6, 8, 10, 12}, be.toHost(t));
         assertThrows(ShapeException.class, () -> be.view(t, 4, 2));
     }
@@ -234,7 +234,7 @@ class ImageOpsTest {
         float[] z = randn(n * d), mu = randn(n * d), ls = randn(n * d), g = randn(n), out0 = randn(n);
         for (int i = 0; i < ls.length; i++) ls[i] *= 0.5f;
         Tensor zt = be.fromHost(z, n, 2, 5, 1), mt = be.fromHost(mu, n, 2, 5, 1), lt = be.fromHost(ls, n, 2, 5, 1), out = be.fromHost(out0, n);
-        be.condNormalLogProb(zt, mt, lt, out);
+        be.dist().condNormalLogProb(zt, mt, lt, out);
         double[] ref = new double[n], gz = new double[n * d], gm = new double[n * d], gl = new double[n * d];
         for (int r = 0; r < n; r++) {
             ref[r] = out0[r];
@@ -249,13 +249,13 @@ class ImageOpsTest {
         }
         close(ref, be.toHost(out), 1e-5, 1e-5, "condNormalLogProb");
         Tensor gzt = be.alloc(zt.shape()), gmt = be.alloc(zt.shape()), glt = be.alloc(zt.shape());
-        be.condNormalLogProbBackward(zt, mt, lt, be.fromHost(g, n), gzt, gmt, glt);
+        be.dist().condNormalLogProbBackward(zt, mt, lt, be.fromHost(g, n), gzt, gmt, glt);
         close(gz, be.toHost(gzt), 1e-5, 1e-4, "gz");
         close(gm, be.toHost(gmt), 1e-5, 1e-4, "gmu");
         close(gl, be.toHost(glt), 1e-5, 1e-4, "glogSigma");
         float[] eps = randn(n * d);
         Tensor zs = be.alloc(zt.shape());
-        be.condNormalSample(mt, lt, be.fromHost(eps, zt.shape()), 0.7f, zs);
+        be.dist().condNormalSample(mt, lt, be.fromHost(eps, zt.shape()), 0.7f, zs);
         double[] zref = new double[n * d];
         for (int i = 0; i < zref.length; i++) zref[i] = mu[i] + 0.7 * Math.exp(ls[i]) * eps[i];
         close(zref, be.toHost(zs), 1e-6, 1e-5, "condNormalSample");
@@ -267,7 +267,7 @@ class ImageOpsTest {
         float[] x = new float[n * d], gy = randn(n * d), gLd = randn(n);
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextDouble();
         Tensor xt = be.fromHost(x, n, 3, 2, 2), y = be.alloc(xt.shape()), ld = be.alloc(n);
-        be.logitForward(xt, lambda, y, ld);
+        be.image().logitForward(xt, lambda, y, ld);
         double a = 1 - 2.0 * lambda;
         double[] yref = new double[n * d], ldref = new double[n], gx = new double[n * d];
         for (int i = 0; i < x.length; i++) {
@@ -280,13 +280,13 @@ class ImageOpsTest {
         close(yref, be.toHost(y), 1e-5, 1e-5, "logit y");
         close(ldref, be.toHost(ld), 1e-4, 1e-5, "logit ld");
         Tensor xb = be.alloc(xt.shape()), ld2 = be.alloc(n);
-        be.logitInverse(y, lambda, xb, ld2);
+        be.image().logitInverse(y, lambda, xb, ld2);
         close(toDouble(x), be.toHost(xb), 1e-5, 1e-5, "logit inverse");
         double[] neg = new double[n];
         for (int r = 0; r < n; r++) neg[r] = -ldref[r];
         close(neg, be.toHost(ld2), 1e-4, 1e-5, "logit inverse ld");
         Tensor gxt = be.alloc(xt.shape());
-        be.logitBackward(xt, lambda, be.fromHost(gy, xt.shape()), be.fromHost(gLd, n), gxt);
+        be.image().logitBackward(xt, lambda, be.fromHost(gy, xt.shape()), be.fromHost(gLd, n), gxt);
         close(gx, be.toHost(gxt), 1e-4, 1e-4, "logit gx");
     }
 

@@ -5,6 +5,8 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.coupling.CouplingOps;
+import dev.fluvia.backend.coupling.CpuCoupling;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -34,7 +36,7 @@ import java.util.function.IntConsumer;
  */
 public final class CpuBackend implements Backend {
     /** Rows per work item. Fixed, so that reductions do not depend on the thread count. */
-    static final int CHUNK = 64;
+    public static final int CHUNK = 64;
     private static final double LOG_2PI = Math.log(2 * Math.PI);
 
     /** Elements per work item of the flat element-wise ops (fixed, like {@link #CHUNK}). */
@@ -81,6 +83,31 @@ public final class CpuBackend implements Backend {
     public String gemm() { return Gemm.describe(this); }
 
     @Override public String name() { return "cpu"; }
+
+    // ------------------------------------------------------------------ the op families
+
+    private final CpuCoupling coupling = new CpuCoupling(this);
+    @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.elementwise.CpuElementwise elementwise = new dev.fluvia.backend.elementwise.CpuElementwise(this);
+    @Override public dev.fluvia.backend.elementwise.ElementwiseOps elementwise() { return elementwise; }
+    private final dev.fluvia.backend.conv.CpuConv conv = new dev.fluvia.backend.conv.CpuConv(this);
+    @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
+    private final dev.fluvia.backend.image.CpuImage image = new dev.fluvia.backend.image.CpuImage(this);
+    @Override public dev.fluvia.backend.image.ImageOps image() { return image; }
+    private final dev.fluvia.backend.dense.CpuDense dense = new dev.fluvia.backend.dense.CpuDense(this);
+    @Override public dev.fluvia.backend.dense.DenseOps dense() { return dense; }
+    private final dev.fluvia.backend.dist.CpuDist dist = new dev.fluvia.backend.dist.CpuDist(this);
+    @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
+    private final dev.fluvia.backend.reduce.CpuReduce reduce = new dev.fluvia.backend.reduce.CpuReduce(this);
+    @Override public dev.fluvia.backend.reduce.ReduceOps reduce() { return reduce; }
+    private final dev.fluvia.backend.optim.CpuOptim optim = new dev.fluvia.backend.optim.CpuOptim(this);
+    @Override public dev.fluvia.backend.optim.OptimOps optim() { return optim; }
+    private final dev.fluvia.backend.maf.CpuMaf maf = new dev.fluvia.backend.maf.CpuMaf(this);
+    @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
+    private final dev.fluvia.backend.lu.CpuLu lu = new dev.fluvia.backend.lu.CpuLu(this);
+    @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
+    private final dev.fluvia.backend.actnorm.CpuActnorm actnorm = new dev.fluvia.backend.actnorm.CpuActnorm(this);
+    @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */
@@ -111,7 +138,7 @@ public final class CpuBackend implements Backend {
      * worker thread may touch it; return it with {@link #returnScratch}. Contents are undefined. Not counted in
      * {@link #pooledBytesInUse()} (that figure is about tensors).
      */
-    MemorySegment takeScratch(long bytes) {
+    public MemorySegment takeScratch(long bytes) {
         long b = Math.max(4, bytes);
         synchronized (free) {
             ArrayDeque<MemorySegment> q = free.get(b);
@@ -122,7 +149,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Gives back a segment from {@link #takeScratch}; it is reused by later scratch and tensor allocations. */
-    void returnScratch(MemorySegment seg) {
+    public void returnScratch(MemorySegment seg) {
         synchronized (free) { free.computeIfAbsent(seg.byteSize(), k -> new ArrayDeque<>()).push(seg); }
     }
 
@@ -227,12 +254,13 @@ public final class CpuBackend implements Backend {
     /** A thread other than the caller's, for confinement checks (never started). */
     private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> {});
 
-    static HostTensor h(Tensor t) {
+    /** The host tensor behind {@code t} (an op family's CPU body reads and writes its segment). */
+    public static HostTensor h(Tensor t) {
         if (t instanceof HostTensor ht) return ht;
         throw new IllegalArgumentException("the CPU backend was given a tensor of another backend: " + t);
     }
 
-    static int[] ix(Index i) { return i.raw(); }
+    public static int[] ix(Index i) { return i.raw(); }
 
     @Override public void upload(float[] src, Tensor dst) {
         OpChecks.upload(src, dst);
@@ -252,13 +280,7 @@ public final class CpuBackend implements Backend {
         MemorySegment.copy(h(src).seg, 0, h(dst).seg, 0, src.numel() * 4);
     }
 
-    @Override public void fill(Tensor t, float value) {
-        MemorySegment s = h(t).seg;
-        forFlat(t.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.fill(s, value, lo, hi) : lo;
-            for (; i < hi; i++) set(s, i, value);
-        });
-    }
+    @Override public void fill(Tensor t, float value) { elementwise.fill(t, value); }
 
     @Override public void synchronize() {}
 
@@ -294,10 +316,10 @@ public final class CpuBackend implements Backend {
      */
     static final long PAR_MIN_WORK = 1 << 16;
     /** Cost of a transcendental element op (tanh, exp) relative to a multiply-add, for {@link #PAR_MIN_WORK}. */
-    static final long TRANSCENDENTAL = 16;
+    public static final long TRANSCENDENTAL = 16;
 
     /** Runs body(chunk) for chunks 0..nChunks-1, on the pool when {@code work} (element operations) is worth it. */
-    void forChunks(int nChunks, long work, IntConsumer body) {
+    public void forChunks(int nChunks, long work, IntConsumer body) {
         if (work < PAR_MIN_WORK) {
             for (int c = 0; c < nChunks; c++) body.accept(c);
             return;
@@ -306,7 +328,7 @@ public final class CpuBackend implements Backend {
     }
 
     /** Runs body(chunk) for chunks 0..nChunks-1 on the pool. */
-    void forChunks(int nChunks, IntConsumer body) {
+    public void forChunks(int nChunks, IntConsumer body) {
         if (pool == null || nChunks <= 1) {
             for (int c = 0; c < nChunks; c++) body.accept(c);
             return;
@@ -323,23 +345,23 @@ public final class CpuBackend implements Backend {
     }
 
     /** Runs body(rowStart, rowEnd) over [0, n) in CHUNK-row pieces; {@code work} = element operations in all. */
-    void forRows(int n, long work, RowBody body) {
+    public void forRows(int n, long work, RowBody body) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         forChunks(chunks, work, c -> body.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK)));
     }
 
-    @FunctionalInterface interface RowBody { void run(int lo, int hi); }
+    @FunctionalInterface public interface RowBody { void run(int lo, int hi); }
 
     /** Runs body(lo, hi) over [0, n) in {@link #FLAT_BLOCK}-element pieces (parallel when there are several). */
-    void forFlat(long n, FlatBody body) {
+    public void forFlat(long n, FlatBody body) {
         int chunks = (int) ((n + FLAT_BLOCK - 1) / FLAT_BLOCK);
         forChunks(chunks, n, c -> body.run((long) c * FLAT_BLOCK, Math.min(n, (long) (c + 1) * FLAT_BLOCK)));
     }
 
-    @FunctionalInterface interface FlatBody { void run(long lo, long hi); }
+    @FunctionalInterface public interface FlatBody { void run(long lo, long hi); }
 
     /** Reduces over rows into a float64 accumulator of length len: per-chunk partials, summed in chunk order ({@code work} as in {@link #forRows}). */
-    double[] reduceRows(int n, int len, long work, ChunkReducer r) {
+    public double[] reduceRows(int n, int len, long work, ChunkReducer r) {
         int chunks = (n + CHUNK - 1) / CHUNK;
         double[][] parts = new double[chunks][len];
         forChunks(chunks, work, c -> r.run(c * CHUNK, Math.min(n, (c + 1) * CHUNK), parts[c]));
@@ -348,643 +370,42 @@ public final class CpuBackend implements Backend {
         return acc;
     }
 
-    @FunctionalInterface interface ChunkReducer { void run(int lo, int hi, double[] acc); }
+    @FunctionalInterface public interface ChunkReducer { void run(int lo, int hi, double[] acc); }
 
     private static float get(MemorySegment s, long i) { return s.getAtIndex(HostTensor.F, i); }
     private static void set(MemorySegment s, long i, float v) { s.setAtIndex(HostTensor.F, i, v); }
 
+    // ------------------------------------------------------------------ GEMM for the op families
+
+    /**
+     * C = alpha·op(A)·op(B) + beta·C on raw row-major segments (the blocked, vectorised GEMM of this backend), with an optional
+     * fused epilogue {@code pre = C + bias}, {@code C = act(pre)} ({@code bias}, {@code act} and {@code pre} null for none).
+     */
+    public void gemmSegments(boolean ta, boolean tb, int m, int n, int k, float alpha, MemorySegment a, MemorySegment b, float beta, MemorySegment c,
+                     MemorySegment bias, Activation act, MemorySegment pre) {
+        Gemm.Epilogue ep = act == null && bias == null && pre == null ? null : new Gemm.Epilogue(bias, act == null ? Activation.IDENTITY : act, pre);
+        Gemm.gemm(this, ta, tb, m, n, k, alpha, a, b, beta, c, ep);
+    }
+
     // ------------------------------------------------------------------ dense
-
-    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
-        Gemm.gemm(this, transA, transB, g.m(), g.n(), g.k(), alpha, h(a).seg, h(b).seg, beta, h(c).seg, null);
-    }
-
-    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        OpChecks.linearForward(x, w, bias, pre, y);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        // y = act(x·wᵀ + bias), with pre = x·wᵀ + bias; bias and activation are applied in the GEMM's write-back
-        Gemm.Epilogue ep = new Gemm.Epilogue(bias == null ? null : h(bias).seg, act, pre == null ? null : h(pre).seg);
-        Gemm.gemm(this, false, true, n, out, in, 1f, h(x).seg, h(w).seg, 0f, h(y).seg, ep);
-    }
-
-    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        OpChecks.activationBackward(act, pre, y, gy, gpre);
-        MemorySegment ps = pre == null ? h(y).seg : h(pre).seg, ys = h(y).seg, g = h(gy).seg, o = h(gpre).seg;
-        int rows = gy.rows(), rs = gy.rowSize();
-        forRows(rows, (long) rows * rs, (lo, hi) -> {
-            long i = (long) lo * rs, e = (long) hi * rs;
-            if (vector) i = VecOps.activationBackward(act, ps, ys, g, o, i, e);
-            for (; i < e; i++) set(o, i, get(g, i) * act.derivative(get(ps, i), get(ys, i)));
-        });
-    }
-
-    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
-        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        if (gx != null) {
-            Gemm.gemm(this, false, false, n, in, out, 1f, h(gpre).seg, h(w).seg, 0f, h(gx).seg, null);
-        }
-        Gemm.gemm(this, true, false, out, in, n, 1f, h(gpre).seg, h(x).seg, 1f, h(gw).seg, null);
-        if (gb != null) {
-            MemorySegment g = h(gpre).seg, b = h(gb).seg;
-            // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
-            double[] acc = reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
-                float[] part = new float[out];
-                int o = vector ? VecOps.columnSums(g, out, lo, hi, part) : 0;
-                for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
-                for (o = 0; o < out; o++) a[o] += part[o];
-            });
-            for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
-        }
-    }
-
-    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        OpChecks.applyMask(w, mask, out);
-        MemorySegment a = h(w).seg, m = h(mask).seg, o = h(out).seg;
-        for (long i = 0, e = w.numel(); i < e; i++) set(o, i, get(a, i) * get(m, i));
-    }
 
     // ------------------------------------------------------------------ gather / scatter
 
-    @Override public void gather(Tensor x, Index idx, Tensor out) {
-        OpChecks.gather(x, idx, out);
-        int n = x.dim(0), d = x.dim(1), k = idx.size();
-        int[] id = ix(idx);
-        MemorySegment xs = h(x).seg, os = h(out).seg;
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
-        });
-    }
-
-    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        OpChecks.scatterAdd(src, idx, dst);
-        int n = dst.dim(0), d = dst.dim(1), k = idx.size();
-        int[] id = ix(idx);
-        MemorySegment ss = h(src).seg, ds = h(dst).seg;
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++)
-                for (int j = 0; j < k; j++) {
-                    long p = (long) r * d + id[j];
-                    set(ds, p, get(ds, p) + get(ss, (long) r * k + j));
-                }
-        });
-    }
-
     // ------------------------------------------------------------------ couplings
-
-    /** log s for SOFTCLAMP, or log sigmoid(h+2) for SIGMOID. */
-    static double logScale(CouplingScale sc, float clamp, float raw) {
-        if (sc == CouplingScale.SOFTCLAMP) return clamp * Math.tanh(raw / clamp);
-        double a = raw + 2.0; // log sigmoid(a) = −softplus(−a)
-        return -(Math.max(-a, 0) + Math.log1p(Math.exp(-Math.abs(a))));
-    }
-
-    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        OpChecks.affineCouplingForward(x, h, b, y, ld);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment xs = h(x).seg, hs = h(h).seg, ys = h(y).seg, ls = h(ld).seg;
-        if (xs.address() != ys.address()) MemorySegment.copy(xs, 0, ys, 0, x.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < k; j++) {
-                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
-                    double logs = logScale(sc, clamp, raw);
-                    long p = (long) r * d + bi[j];
-                    float xv = get(xs, p);
-                    float yv = sc == CouplingScale.SOFTCLAMP ? (float) (xv * Math.exp(logs) + t) : (float) ((xv + t) * Math.exp(logs));
-                    set(ys, p, yv);
-                    acc += logs;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        OpChecks.affineCouplingInverse(y, h, b, x, ld);
-        int n = y.dim(0), d = y.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment ys = h(y).seg, hs = h(h).seg, xs = h(x).seg, ls = h(ld).seg;
-        if (xs.address() != ys.address()) MemorySegment.copy(ys, 0, xs, 0, y.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < k; j++) {
-                    float raw = get(hs, (long) r * 2 * k + j), t = get(hs, (long) r * 2 * k + k + j);
-                    double logs = logScale(sc, clamp, raw);
-                    long p = (long) r * d + bi[j];
-                    float yv = get(ys, p);
-                    float xv = sc == CouplingScale.SOFTCLAMP ? (float) ((yv - t) * Math.exp(-logs)) : (float) (yv * Math.exp(-logs) - t);
-                    set(xs, p, xv);
-                    acc -= logs;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
-                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
-        int n = x.dim(0), d = x.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment xs = h(x).seg, hs = h(h).seg, gys = h(gy).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        MemorySegment.copy(gys, 0, gxs, 0, x.numel() * 4);
-        forRows(n, (long) n * k * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float gl = get(gls, r);
-                for (int j = 0; j < k; j++) {
-                    long hp = (long) r * 2 * k;
-                    float raw = get(hs, hp + j), t = get(hs, hp + k + j);
-                    long p = (long) r * d + bi[j];
-                    float xv = get(xs, p), g = get(gys, p);
-                    double gRaw, gT, gX;
-                    if (sc == CouplingScale.SOFTCLAMP) {
-                        double th = Math.tanh(raw / clamp), logs = clamp * th, s = Math.exp(logs);
-                        double gLogs = g * xv * s + gl;          // ∂L/∂log s
-                        gRaw = gLogs * (1 - th * th);            // d(c·tanh(h/c))/dh
-                        gT = g;
-                        gX = g * s;
-                    } else {
-                        double a = raw + 2.0, s = 1 / (1 + Math.exp(-a));
-                        double gS = g * (xv + t);                // ∂L/∂s through y
-                        gRaw = gS * s * (1 - s) + gl * (1 - s);  // d log s/da = 1 − s
-                        gT = g * s;
-                        gX = g * s;
-                    }
-                    set(gxs, p, (float) gX);
-                    set(ghs, hp + j, (float) gRaw);
-                    set(ghs, hp + k + j, (float) gT);
-                }
-            }
-        });
-    }
-
-    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        OpChecks.additiveCouplingForward(x, m, b, y);
-        additive(x, m, b, y, 1f);
-    }
-
-    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        OpChecks.additiveCouplingInverse(y, m, b, x);
-        additive(y, m, b, x, -1f);
-    }
-
-    private void additive(Tensor in, Tensor m, Index b, Tensor out, float sign) {
-        int n = in.dim(0), d = in.dim(1), k = b.size();
-        int[] bi = ix(b);
-        MemorySegment is = h(in).seg, ms = h(m).seg, os = h(out).seg;
-        if (is.address() != os.address()) MemorySegment.copy(is, 0, os, 0, in.numel() * 4);
-        forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++)
-                for (int j = 0; j < k; j++) {
-                    long p = (long) r * d + bi[j];
-                    set(os, p, get(is, p) + sign * get(ms, (long) r * k + j));
-                }
-        });
-    }
 
     // ------------------------------------------------------------------ actnorm
 
     private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
-    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        OpChecks.actnormForward(x, logs, bias, y, ld);
-        actnormApply(x, logs, bias, y, ld, false);
-    }
-
-    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        OpChecks.actnormInverse(y, logs, bias, x, ld);
-        actnormApply(y, logs, bias, x, ld, true);
-    }
-
-    private void actnormApply(Tensor in, Tensor logs, Tensor bias, Tensor out, Tensor ld, boolean inverse) {
-        int n = in.dim(0), c = in.dim(1), hw = hw(in);
-        float[] ls = toHost(logs), bs = bias == null ? new float[c] : toHost(bias);
-        float[] sc = new float[c];
-        double sum = 0;
-        for (int i = 0; i < c; i++) { sc[i] = (float) Math.exp(inverse ? -ls[i] : ls[i]); sum += ls[i]; }
-        float ldTerm = (float) ((inverse ? -sum : sum) * hw);
-        MemorySegment is = h(in).seg, os = h(out).seg, lds = ld == null ? null : h(ld).seg;
-        forRows(n, in.numel(), (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    for (int p = 0; p < hw; p++) {
-                        float v = get(is, base + p);
-                        set(os, base + p, inverse ? (v - bs[ch]) * sc[ch] : v * sc[ch] + bs[ch]);
-                    }
-                }
-                if (lds != null) set(lds, r, get(lds, r) + ldTerm);
-            }
-        });
-    }
-
-    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x);
-        float[] ls = toHost(logs);
-        float[] sc = new float[c];
-        for (int i = 0; i < c; i++) sc[i] = (float) Math.exp(ls[i]);
-        MemorySegment xs = h(x).seg, gys = h(gy).seg, gxs = gx == null ? null : h(gx).seg, gls = h(gLd).seg;
-        double[] acc = reduceRows(n, 2 * c + 1, x.numel(), (lo, hi, a) -> {
-            for (int r = lo; r < hi; r++) {
-                a[2 * c] += get(gls, r);
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    double sxy = 0, sg = 0;
-                    for (int p = 0; p < hw; p++) {
-                        float g = get(gys, base + p);
-                        sxy += (double) g * get(xs, base + p);
-                        sg += g;
-                        if (gxs != null) set(gxs, base + p, g * sc[ch]);
-                    }
-                    a[ch] += sxy;
-                    a[c + ch] += sg;
-                }
-            }
-        });
-        MemorySegment gl = h(glogs).seg, gb = gbias == null ? null : h(gbias).seg;
-        double ldTotal = acc[2 * c] * hw;
-        for (int ch = 0; ch < c; ch++) {
-            set(gl, ch, (float) (get(gl, ch) + acc[ch] * sc[ch] + ldTotal));
-            if (gb != null) set(gb, ch, (float) (get(gb, ch) + acc[c + ch]));
-        }
-    }
-
-    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        OpChecks.actnormInitStats(x, mean, std);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x);
-        MemorySegment xs = h(x).seg;
-        // per chunk Welford (count, mean, M2) per channel, merged in chunk order (Chan et al.)
-        int chunks = (n + CHUNK - 1) / CHUNK;
-        double[][] parts = new double[chunks][3 * c];
-        forChunks(chunks, ci -> {
-            double[] a = parts[ci];
-            for (int r = ci * CHUNK, e = Math.min(n, (ci + 1) * CHUNK); r < e; r++)
-                for (int ch = 0; ch < c; ch++) {
-                    long base = ((long) r * c + ch) * hw;
-                    for (int p = 0; p < hw; p++) {
-                        double v = get(xs, base + p);
-                        double cnt = ++a[3 * ch], dlt = v - a[3 * ch + 1];
-                        a[3 * ch + 1] += dlt / cnt;
-                        a[3 * ch + 2] += dlt * (v - a[3 * ch + 1]);
-                    }
-                }
-        });
-        float[] mo = new float[c], so = new float[c];
-        for (int ch = 0; ch < c; ch++) {
-            double cnt = 0, mu = 0, m2 = 0;
-            for (double[] p : parts) {
-                double nb = p[3 * ch];
-                if (nb == 0) continue;
-                double dlt = p[3 * ch + 1] - mu, tot = cnt + nb;
-                mu += dlt * nb / tot;
-                m2 += p[3 * ch + 2] + dlt * dlt * cnt * nb / tot;
-                cnt = tot;
-            }
-            mo[ch] = (float) mu;
-            so[ch] = (float) Math.sqrt(cnt > 0 ? m2 / cnt : 0);
-        }
-        upload(mo, mean);
-        upload(so, std);
-    }
-
     // ------------------------------------------------------------------ LU
-
-    /** Host float64 copies of L' and U' (dense), used by the small C×C LU ops. */
-    private double[][] luFactors(Tensor lower, Tensor upper, Tensor logs, Tensor sign) {
-        int c = logs.dim(0);
-        float[] lo = toHost(lower), up = toHost(upper), ls = toHost(logs), sg = toHost(sign);
-        double[] l = new double[c * c], u = new double[c * c];
-        for (int i = 0; i < c; i++)
-            for (int j = 0; j < c; j++) {
-                l[i * c + j] = i > j ? lo[i * c + j] : (i == j ? 1 : 0);
-                u[i * c + j] = i < j ? up[i * c + j] : (i == j ? sg[i] * Math.exp(ls[i]) : 0);
-            }
-        return new double[][] {l, u};
-    }
-
-    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        float[] out = new float[c * c];
-        for (int i = 0; i < c; i++) {
-            int src = p[i]; // row i of W = row perm[i] of L'U'
-            for (int j = 0; j < c; j++) {
-                double s = 0;
-                for (int q = 0; q <= Math.min(src, j); q++) s += l[src * c + q] * u[q * c + j];
-                out[i * c + j] = (float) s;
-            }
-        }
-        upload(out, w);
-    }
-
-    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        int n = y.dim(0), hw = hw(y);
-        MemorySegment ys = h(y).seg, xs = h(x).seg;
-        forRows(n, (long) n * hw * c * c, (lo, hi) -> {
-            double[] v = new double[c];
-            for (int r = lo; r < hi; r++)
-                for (int px = 0; px < hw; px++) {
-                    long base = (long) r * c * hw + px;
-                    // Pᵀ y: (P M)[i] = M[p[i]]  ⇒  (Pᵀ y)[p[i]] = y[i]
-                    for (int i = 0; i < c; i++) v[p[i]] = get(ys, base + (long) i * hw);
-                    for (int i = 0; i < c; i++) { double s = v[i]; for (int q = 0; q < i; q++) s -= l[i * c + q] * v[q]; v[i] = s; }
-                    for (int i = c - 1; i >= 0; i--) { double s = v[i]; for (int q = i + 1; q < c; q++) s -= u[i * c + q] * v[q]; v[i] = s / u[i * c + i]; }
-                    for (int i = 0; i < c; i++) set(xs, base + (long) i * hw, (float) v[i]);
-                }
-        });
-    }
-
-    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
-        int c = logs.dim(0);
-        double[][] f = luFactors(lower, upper, logs, sign);
-        double[] l = f[0], u = f[1];
-        int[] p = ix(perm);
-        float[] g = toHost(gw);
-        double[] gm = new double[c * c]; // Pᵀ gw: row p[i] of Pᵀgw = row i of gw
-        for (int i = 0; i < c; i++) for (int j = 0; j < c; j++) gm[p[i] * c + j] = g[i * c + j];
-        float[] gl = toHost(glower), gu = toHost(gupper), gs = toHost(glogs);
-        for (int i = 0; i < c; i++)
-            for (int j = 0; j < c; j++) {
-                if (i > j) { // (Pᵀgw · U'ᵀ)[i, j]
-                    double s = 0;
-                    for (int q = 0; q < c; q++) s += gm[i * c + q] * u[j * c + q];
-                    gl[i * c + j] += (float) s;
-                } else { // (L'ᵀ · Pᵀgw)[i, j]
-                    double s = 0;
-                    for (int q = 0; q < c; q++) s += l[q * c + i] * gm[q * c + j];
-                    if (i < j) gu[i * c + j] += (float) s;
-                    else gs[i] += (float) (s * u[i * c + i]); // d(sign·exp(logs))/dlogs = U'_ii
-                }
-            }
-        upload(gl, glower);
-        upload(gu, gupper);
-        upload(gs, glogs);
-    }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
-    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        OpChecks.addScaledSum(ld);
-        double s = mult * sum(v);
-        MemorySegment l = h(ld).seg;
-        for (int i = 0; i < ld.dim(0); i++) set(l, i, (float) (get(l, i) + s));
-    }
-
-    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        OpChecks.addScaledTotal(gLd);
-        double s = mult * sum(gLd);
-        MemorySegment gs = h(g).seg;
-        for (long i = 0; i < g.numel(); i++) set(gs, i, (float) (get(gs, i) + s));
-    }
-
     // ------------------------------------------------------------------ MAF
-
-    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        OpChecks.mafForward(x, hh, z, ld);
-        int n = x.dim(0), d = x.dim(1);
-        MemorySegment xs = h(x).seg, hs = h(hh).seg, zs = h(z).seg, ls = h(ld).seg;
-        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double acc = 0;
-                for (int j = 0; j < d; j++) {
-                    float mu = get(hs, (long) r * 2 * d + j), raw = get(hs, (long) r * 2 * d + d + j);
-                    double a = clamp * Math.tanh(raw / clamp);
-                    set(zs, (long) r * d + j, (float) ((get(xs, (long) r * d + j) - mu) * Math.exp(-a)));
-                    acc -= a;
-                }
-                set(ls, r, (float) (get(ls, r) + acc));
-            }
-        });
-    }
-
-    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
-        int n = x.dim(0), d = x.dim(1);
-        MemorySegment xs = h(x).seg, hs = h(hh).seg, gzs = h(gz).seg, gls = h(gLd).seg, gxs = h(gx).seg, ghs = h(gh).seg;
-        forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float gl = get(gls, r);
-                for (int j = 0; j < d; j++) {
-                    long hp = (long) r * 2 * d;
-                    float mu = get(hs, hp + j), raw = get(hs, hp + d + j);
-                    double th = Math.tanh(raw / clamp), a = clamp * th, e = Math.exp(-a);
-                    float xv = get(xs, (long) r * d + j), g = get(gzs, (long) r * d + j);
-                    double zv = (xv - mu) * e;
-                    double gA = -g * zv - gl;                  // ∂L/∂α: z depends via exp(−α), ld via −α
-                    set(gxs, (long) r * d + j, (float) (g * e));
-                    set(ghs, hp + j, (float) (-g * e));         // ∂L/∂μ
-                    set(ghs, hp + d + j, (float) (gA * (1 - th * th)));
-                }
-            }
-        });
-    }
-
-    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
-                                     Tensor z, Tensor x, Tensor ld) {
-        OpChecks.mafInverse(weights, biases, order, z, x, ld);
-        int n = z.dim(0), d = z.dim(1), layers = weights.size();
-        float[][] w = new float[layers][], b = new float[layers][];
-        int[] outs = new int[layers], ins = new int[layers];
-        for (int i = 0; i < layers; i++) {
-            w[i] = toHost(weights.get(i)); b[i] = toHost(biases.get(i));
-            outs[i] = weights.get(i).dim(0); ins[i] = weights.get(i).dim(1);
-            OpChecks.mafInverseLayer(weights, biases, i);
-        }
-        int[] ord = ix(order);
-        MemorySegment zs = h(z).seg, xs = h(x).seg, ls = h(ld).seg;
-        MemorySegment[] wseg = new MemorySegment[layers], bseg = new MemorySegment[layers];
-        for (int i = 0; i < layers; i++) { wseg[i] = h(weights.get(i)).seg; bseg[i] = h(biases.get(i)).seg; }
-        // Rows are processed a chunk at a time. The first layer's pre-activation a1 = W1·x + b1 is kept per row and
-        // updated by a rank-1 term when x_d is set (no full first-layer pass per dimension); the deeper hidden layers run
-        // as one GEMM per chunk and step (bias + activation in the GEMM epilogue); the output layer only for the two
-        // rows (μ_d, raw α_d) of the dimension being produced.
-        forRows(n, Long.MAX_VALUE, (lo, hi) -> {
-            int m = hi - lo, h0 = outs[0];
-            float[] a1 = new float[m * h0];
-            for (int r = 0; r < m; r++) System.arraycopy(b[0], 0, a1, r * h0, h0);
-            double[] acc = new double[m];
-            // hidden activations of this chunk: pooled off-heap scratch of the backend's shared arena, because the GEMM
-            // below hands row blocks of it to the pool's worker threads (a confined arena would throw WrongThreadException)
-            MemorySegment[] hs = new MemorySegment[layers];
-            try {
-                for (int L = 0; L < layers - 1; L++) hs[L] = takeScratch((long) CHUNK * outs[L] * 4);
-                for (int step = 0; step < d; step++) {
-                    int dim = ord[step];
-                    for (int L = 0; L < layers - 1; L++) {
-                        if (L == 0) for (int i = 0; i < m * h0; i++) set(hs[0], i, act.apply(a1[i]));
-                        else Gemm.gemm(this, false, true, m, outs[L], ins[L], 1f, hs[L - 1], wseg[L], 0f, hs[L],
-                                new Gemm.Epilogue(bseg[L], act, null));
-                    }
-                    int lo2 = layers - 1, k = ins[lo2];
-                    for (int r = 0; r < m; r++) {
-                        double mu, raw;
-                        if (layers == 1) {
-                            mu = a1[r * h0 + dim]; raw = a1[r * h0 + d + dim];
-                        } else {
-                            MemorySegment prev = hs[lo2 - 1];
-                            double s1 = b[lo2][dim], s2 = b[lo2][d + dim];
-                            int w1 = dim * k, w2 = (d + dim) * k;
-                            for (int q = 0; q < k; q++) {
-                                float pv = get(prev, (long) r * k + q);
-                                s1 += w[lo2][w1 + q] * pv;
-                                s2 += w[lo2][w2 + q] * pv;
-                            }
-                            mu = (float) s1; raw = (float) s2;
-                        }
-                        double a = clamp * Math.tanh((float) raw / clamp);
-                        long p = (long) (lo + r) * d + dim;
-                        float xv = (float) (get(zs, p) * Math.exp(a) + (float) mu);
-                        set(xs, p, xv);
-                        acc[r] += a;
-                        for (int o = 0; o < h0; o++) a1[r * h0 + o] += w[0][o * ins[0] + dim] * xv; // rank-1 update
-                    }
-                }
-            } finally {
-                for (MemorySegment seg : hs) if (seg != null) returnScratch(seg);
-            }
-            for (int r = 0; r < m; r++) set(ls, lo + r, (float) (get(ls, lo + r) + acc[r]));
-        });
-    }
 
     // ------------------------------------------------------------------ distributions and reductions
 
-    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        OpChecks.stdNormalLogProb(z, out);
-        int n = z.rows(), d = z.rowSize();
-        double c = -0.5 * d * LOG_2PI;
-        MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s += v * v; }
-                set(os, r, (float) (get(os, r) + (-0.5 * s + c)));
-            }
-        });
-    }
-
-    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
-        int n = z.rows(), d = z.rowSize();
-        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = h(gz).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                float g = get(gs, r);
-                for (int j = 0; j < d; j++) set(gzs, (long) r * d + j, -get(zs, (long) r * d + j) * g);
-            }
-        });
-    }
-
-    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
-        int n = z.rows(), d = z.rowSize();
-        float[] m = toHost(mu), ls = toHost(logSigma);
-        double[] inv = new double[d];
-        double c = 0;
-        for (int j = 0; j < d; j++) { inv[j] = Math.exp(-ls[j]); c += -ls[j] - 0.5 * LOG_2PI; }
-        double cc = c;
-        MemorySegment zs = h(z).seg, os = h(out).seg;
-        forRows(n, (long) n * d, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) {
-                double s = 0;
-                for (int j = 0; j < d; j++) { double u = (get(zs, (long) r * d + j) - m[j]) * inv[j]; s += u * u; }
-                set(os, r, (float) (get(os, r) + (-0.5 * s + cc)));
-            }
-        });
-    }
-
-    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        int n = z.rows(), d = z.rowSize();
-        float[] m = toHost(mu), ls = toHost(logSigma);
-        double[] inv = new double[d];
-        for (int j = 0; j < d; j++) inv[j] = Math.exp(-ls[j]);
-        MemorySegment zs = h(z).seg, gs = h(gOut).seg, gzs = gz == null ? null : h(gz).seg;
-        double[] acc = reduceRows(n, 2 * d, (long) n * d, (lo, hi, a) -> {
-            for (int r = lo; r < hi; r++) {
-                double g = get(gs, r);
-                for (int j = 0; j < d; j++) {
-                    double u = (get(zs, (long) r * d + j) - m[j]) * inv[j];
-                    if (gzs != null) set(gzs, (long) r * d + j, (float) (-u * inv[j] * g));
-                    a[j] += u * inv[j] * g;          // ∂/∂μ
-                    a[d + j] += (u * u - 1) * g;     // ∂/∂log σ
-                }
-            }
-        });
-        float[] gm = toHost(gmu), gl = toHost(glogSigma);
-        for (int j = 0; j < d; j++) { gm[j] += (float) acc[j]; gl[j] += (float) acc[d + j]; }
-        upload(gm, gmu);
-        upload(gl, glogSigma);
-    }
-
-    private double[] flatReduce(Tensor t, boolean squares) {
-        MemorySegment s = h(t).seg;
-        long n = t.numel();
-        int block = 1 << 14;
-        int chunks = (int) ((n + block - 1) / block);
-        double[] parts = new double[chunks];
-        forChunks(chunks, c -> {
-            double a = 0;
-            for (long i = (long) c * block, e = Math.min(n, (long) (c + 1) * block); i < e; i++) {
-                double v = get(s, i);
-                a += squares ? v * v : v;
-            }
-            parts[c] = a;
-        });
-        return parts;
-    }
-
-    @Override public double sum(Tensor t) {
-        double a = 0;
-        for (double p : flatReduce(t, false)) a += p;
-        return a;
-    }
-
-    @Override public double sumSquares(Tensor t) {
-        double a = 0;
-        for (double p : flatReduce(t, true)) a += p;
-        return a;
-    }
-
-    @Override public boolean allFinite(Tensor t) {
-        MemorySegment s = h(t).seg;
-        for (long i = 0, n = t.numel(); i < n; i++) if (!Float.isFinite(get(s, i))) return false;
-        return true;
-    }
-
     // ------------------------------------------------------------------ element-wise
-
-    @Override public void scale(Tensor t, float s) {
-        MemorySegment m = h(t).seg;
-        forFlat(t.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.scale(m, s, lo, hi) : lo;
-            for (; i < hi; i++) set(m, i, get(m, i) * s);
-        });
-    }
-
-    @Override public void axpy(float a, Tensor x, Tensor y) {
-        OpChecks.axpy(x, y);
-        MemorySegment xs = h(x).seg, ys = h(y).seg;
-        forFlat(x.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.axpy(a, xs, ys, lo, hi) : lo;
-            for (; i < hi; i++) set(ys, i, get(ys, i) + a * get(xs, i));
-        });
-    }
 
     @Override public void randomNormal(Tensor t, long seed, float std) {
         SplittableRandom rng = new SplittableRandom(seed);
@@ -1001,54 +422,10 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ optimizers
 
-    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        OpChecks.adamUpdate(p, g, m, v);
-        // float32 throughout, the same operations in the same order on the vector and the scalar path
-        float bc1 = (float) (1 - Math.pow(beta1, step)), bc2 = (float) (1 - Math.pow(beta2, step));
-        float omb1 = 1f - beta1, omb2 = 1f - beta2;
-        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, vs = h(v).seg;
-        forFlat(p.numel(), (lo, hi) -> {
-            long i = vector ? VecOps.adam(ps, gs, ms, vs, lo, hi, beta1, beta2, omb1, omb2, bc1, bc2, eps, lr, weightDecay) : lo;
-            for (; i < hi; i++) {
-                float gi = get(gs, i);
-                float mi = get(ms, i) * beta1 + gi * omb1;
-                float vi = get(vs, i) * beta2 + gi * omb2 * gi;
-                set(ms, i, mi); set(vs, i, vi);
-                float upd = mi / bc1 / ((float) Math.sqrt(vi / bc2) + eps);
-                float pi = get(ps, i);
-                set(ps, i, pi - (upd + pi * weightDecay) * lr);
-            }
-        });
+    // ------------------------------------------------------------------ views
+
+    @Override public Tensor view(Tensor t, int... shape) {
+        OpChecks.view(t, shape);
+        return new HostTensor(h(t).seg, shape);
     }
-
-    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        OpChecks.adamaxUpdate(p, g, m, u);
-        double bc1 = 1 - Math.pow(beta1, step);
-        MemorySegment ps = h(p).seg, gs = h(g).seg, ms = h(m).seg, us = h(u).seg;
-        for (long i = 0, n = p.numel(); i < n; i++) {
-            float gi = get(gs, i);
-            float mi = beta1 * get(ms, i) + (1 - beta1) * gi;
-            float ui = Math.max(beta2 * get(us, i), Math.abs(gi));
-            set(ms, i, mi); set(us, i, ui);
-            set(ps, i, (float) (get(ps, i) - lr / bc1 * mi / (ui + eps)));
-        }
-    }
-
-    // ------------------------------------------------------------------ images (implemented in ImageOps)
-
-    private final ImageOps img = new ImageOps(this);
-    @Override public Tensor view(Tensor t, int... shape) { return img.view(t, shape); }
-    @Override public void activate(Activation act, Tensor x, Tensor y) { img.activate(act, x, y); }
-    @Override public void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) { img.conv2dForward(x, w, bias, y); }
-    @Override public void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) { img.conv2dBackward(x, w, gy, gx, gw, gb); }
-    @Override public void squeeze(Tensor x, Tensor y) { img.squeeze(x, y); }
-    @Override public void unsqueeze(Tensor y, Tensor x) { img.unsqueeze(y, x); }
-    @Override public void sliceChannels(Tensor x, int start, Tensor y) { img.sliceChannels(x, start, y); }
-    @Override public void placeChannels(Tensor src, int start, Tensor dst) { img.placeChannels(src, start, dst); }
-    @Override public void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) { img.condNormalLogProb(z, mu, logSigma, out); }
-    @Override public void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) { img.condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma); }
-    @Override public void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) { img.condNormalSample(mu, logSigma, eps, temperature, z); }
-    @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img.logitForward(x, lambda, y, ld); }
-    @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img.logitInverse(y, lambda, x, ld); }
-    @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img.logitBackward(x, lambda, gy, gLd, gx); }
 }

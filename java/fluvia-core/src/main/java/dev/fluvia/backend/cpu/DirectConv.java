@@ -22,7 +22,7 @@ import java.util.Arrays;
  * and the vector kernels perform exactly the scalar kernels' operations per element, so the results are bit-identical
  * between runs, thread counts and the vector/scalar paths.
  */
-final class DirectConv {
+public final class DirectConv {
     private DirectConv() {}
 
     /** Output channels per register block of the forward pass, input channels per block of the weight gradient. */
@@ -48,7 +48,7 @@ final class DirectConv {
      * tap order and rounding of the class comment. x: [n, ci, H, W], w: [co, ci·k·k] (row-major [co, ci, k, k]),
      * bias: [co] or null, y: [n, co, H, W].
      */
-    static void forward(CpuBackend be, MemorySegment x, MemorySegment w, MemorySegment bias, int n, int ci, int hh, int ww,
+    public static void forward(CpuBackend be, MemorySegment x, MemorySegment w, MemorySegment bias, int n, int ci, int hh, int ww,
                         int k, int co, MemorySegment y) {
         int pad = k / 2, pw = ww + 2 * pad, plane = (hh + 2 * pad) * pw, outs = hh * pw, kk = k * k, taps = ci * kk;
         // tasks: (run of samples, run of output blocks), about TASK_WORK multiply-adds each; a task copies each of its samples'
@@ -136,7 +136,7 @@ final class DirectConv {
      * with zeros), so that a tile of OB input channels × ow output channels at one tap reads, per pixel, one input value per
      * channel (a broadcast) and one contiguous run of gy. Tasks are (block of input channels, run of output channels, tap).
      */
-    static void weightGrad(CpuBackend be, MemorySegment x, MemorySegment gy, int n, int ci, int hh, int ww, int k, int co,
+    public static void weightGrad(CpuBackend be, MemorySegment x, MemorySegment gy, int n, int ci, int hh, int ww, int k, int co,
                            MemorySegment gw) {
         boolean vec = be.vectorized();
         int ow = vec ? ConvVec.QB : SCALAR_OW, cop = (co + ow - 1) / ow * ow, cbn = (ci + OB - 1) / OB, cip = cbn * OB;

@@ -14,7 +14,7 @@ import jdk.incubator.vector.VectorSpecies;
  * loop that performs the same float operations in the same order, so both paths give bit-identical results.
  * Only loaded when {@link Simd#AVAILABLE}.
  */
-final class VecOps {
+public final class VecOps {
     private VecOps() {}
 
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -26,21 +26,21 @@ final class VecOps {
     private static long bound(long lo, long hi) { return lo + (hi - lo) / L * L; }
 
     /** y[i] = y[i] + a·x[i]. */
-    static long axpy(float a, MemorySegment x, MemorySegment y, long lo, long hi) {
+    public static long axpy(float a, MemorySegment x, MemorySegment y, long lo, long hi) {
         long i = lo;
         for (long e = bound(lo, hi); i < e; i += L) store(load(y, i).add(load(x, i).mul(a)), y, i);
         return i;
     }
 
     /** t[i] = t[i]·s. */
-    static long scale(MemorySegment t, float s, long lo, long hi) {
+    public static long scale(MemorySegment t, float s, long lo, long hi) {
         long i = lo;
         for (long e = bound(lo, hi); i < e; i += L) store(load(t, i).mul(s), t, i);
         return i;
     }
 
     /** t[i] = value. */
-    static long fill(MemorySegment t, float value, long lo, long hi) {
+    public static long fill(MemorySegment t, float value, long lo, long hi) {
         FloatVector v = FloatVector.broadcast(S, value);
         long i = lo;
         for (long e = bound(lo, hi); i < e; i += L) store(v, t, i);
@@ -48,7 +48,7 @@ final class VecOps {
     }
 
     /** out[i] = g[i]·act'(pre[i], y[i]) for the activations whose derivative is a few arithmetic ops; others return lo. */
-    static long activationBackward(Activation act, MemorySegment pre, MemorySegment y, MemorySegment g, MemorySegment out, long lo, long hi) {
+    public static long activationBackward(Activation act, MemorySegment pre, MemorySegment y, MemorySegment g, MemorySegment out, long lo, long hi) {
         long i = lo, e = bound(lo, hi);
         FloatVector one = FloatVector.broadcast(S, 1f), zero = FloatVector.zero(S);
         switch (act) {
@@ -74,7 +74,7 @@ final class VecOps {
     }
 
     /** acc[o] += Σ_{r in [rLo, rHi)} g[r·cols + o] in r order, for the whole vectors of columns; returns the first column not done. */
-    static int columnSums(MemorySegment g, int cols, int rLo, int rHi, float[] acc) {
+    public static int columnSums(MemorySegment g, int cols, int rLo, int rHi, float[] acc) {
         int o = 0;
         for (int e = cols / L * L; o < e; o += L) {
             FloatVector s = FloatVector.fromArray(S, acc, o);
@@ -87,7 +87,7 @@ final class VecOps {
     /**
      * Adam on [lo, hi): m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g·g; p = p − lr·((m/bc1)/(√(v/bc2) + eps) + wd·p).
      */
-    static long adam(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long lo, long hi,
+    public static long adam(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long lo, long hi,
                      float beta1, float beta2, float omb1, float omb2, float bc1, float bc2, float eps, float lr, float wd) {
         long i = lo;
         for (long e = bound(lo, hi); i < e; i += L) {

@@ -10,6 +10,8 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.coupling.CouplingOps;
+import dev.fluvia.backend.coupling.CudaCoupling;
 import dev.fluvia.cuda.Cublas;
 import dev.fluvia.cuda.Curand;
 import dev.fluvia.cuda.NativeLibrary;
@@ -46,20 +48,17 @@ import jcuda.driver.CUgraphExec;
  * when libcuda is absent.
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64, MAF_TILE = 4, MAF_THREADS = 256;
+    private static final int THREADS = CudaRuntime.THREADS, CHUNK = 64;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final CudaRuntime rt;
-    /** The typed kernel launchers (one method per kernel of kernels/*.cu). */
-    private final Kernels kern;
     private final DeviceAllocator pool = new DeviceAllocator();
     private final Cublas cublas;
     private final MemorySegment cublasHandle;
     private final Curand curand;
     private MemorySegment generator;
     private final ThreadLocal<ArrayDeque<CudaScope>> scopes = ThreadLocal.withInitial(ArrayDeque::new);
-    private Pointer staging;
-    private long stagingBytes;
+    private CudaTransfers transfers;
     private volatile boolean capturing;
     private boolean closed;
 
@@ -69,65 +68,7 @@ public final class CudaBackend implements Backend {
      * Checks every piece the backend needs (libcuda, a driver for CUDA 13, a device of compute capability 8.0 or higher, the
      * fatbin, cuBLAS, cuRAND) without ever crashing the JVM.
      */
-    public static CudaStatus probe() {
-        String missing = null;
-        String fatbin = CudaRuntime.class.getResource(CudaRuntime.FATBIN_RESOURCE) != null
-                ? "present (" + CudaRuntime.FATBIN_RESOURCE + ")"
-                : "absent: the jar was built without nvcc (run scripts/gpu/build-kernels.sh, then rebuild)";
-        String libcuda, device, driver;
-        if (NativeLibrary.loadable("libcuda.so.1")) {
-            libcuda = "libcuda.so.1 loaded";
-            DeviceInfo info = describeDevice();
-            device = info.description();
-            driver = info.driverVersion() > 0
-                    ? CudaStatus.describeDriverVersion(info.driverVersion()) + ", needs >= " + CudaStatus.MIN_DRIVER_VERSION
-                    : "unknown";
-            if (info.ccMajor() < 0) missing = "device";
-            else missing = CudaStatus.unmetRequirement(info.ccMajor(), info.ccMinor(), info.driverVersion());
-        } else {
-            libcuda = "libcuda.so.1 not found (no NVIDIA driver on this machine)";
-            driver = "unknown (needs libcuda)";
-            device = "unknown (needs libcuda)";
-            missing = "libcuda";
-        }
-        if (missing == null && fatbin.startsWith("absent")) missing = "fatbin";
-        String cublas, curand;
-        try { cublas = "loaded from " + Cublas.load().source(); }
-        catch (RuntimeException | LinkageError e) { cublas = String.valueOf(e.getMessage()); if (missing == null) missing = "cuBLAS"; }
-        try { curand = "loaded from " + Curand.load().source(); }
-        catch (RuntimeException | LinkageError e) { curand = String.valueOf(e.getMessage()); if (missing == null) missing = "cuRAND"; }
-        return new CudaStatus(libcuda, driver, device, fatbin, cublas, curand, missing);
-    }
-
-    /** Device 0 as the probe sees it: ccMajor &lt; 0 when there is none (the description says why); driverVersion 0 when unknown. */
-    private record DeviceInfo(String description, int ccMajor, int ccMinor, int driverVersion) {}
-
-    private static DeviceInfo describeDevice() {
-        int driverVersion = 0;
-        try {
-            setExceptionsEnabled(true);
-            cuInit(0);
-            int[] v = {0};
-            cuDriverGetVersion(v);
-            driverVersion = v[0];
-            int[] n = {0};
-            cuDeviceGetCount(n);
-            if (n[0] == 0) return new DeviceInfo("none: the driver reports no CUDA device", -1, 0, driverVersion);
-            jcuda.driver.CUdevice d = new jcuda.driver.CUdevice();
-            cuDeviceGet(d, 0);
-            byte[] name = new byte[256];
-            cuDeviceGetName(name, name.length, d);
-            int[] maj = {0}, min = {0};
-            cuDeviceGetAttribute(maj, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, d);
-            cuDeviceGetAttribute(min, jcuda.driver.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d);
-            long[] mem = {0};
-            cuDeviceTotalMem(mem, d);
-            return new DeviceInfo(new String(name).trim().replace("\0", "") + " (sm_" + maj[0] + min[0] + ", compute capability "
-                    + maj[0] + "." + min[0] + ", " + (mem[0] >> 20) + " MiB), " + n[0] + " device(s)", maj[0], min[0], driverVersion);
-        } catch (Throwable e) {  // UnsatisfiedLinkError (JCuda natives), CudaException (driver): report, never crash
-            return new DeviceInfo("none: " + e.getClass().getSimpleName() + ": " + e.getMessage(), -1, 0, driverVersion);
-        }
-    }
+    public static CudaStatus probe() { return CudaProbe.probe(); }
 
     /**
      * Creates the backend on device 0, or throws {@link BackendUnavailableException} naming the missing piece — also when a
@@ -168,12 +109,50 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         rt = r;
-        kern = r.kernels;
         cublas = cb;
         cublasHandle = handle;
+        transfers = new CudaTransfers(r);
+        cx = new CudaContext(this, r);
+        coupling = new CudaCoupling(cx);
+        elementwise = new dev.fluvia.backend.elementwise.CudaElementwise(cx);
+        conv = new dev.fluvia.backend.conv.CudaConv(cx);
+        image = new dev.fluvia.backend.image.CudaImage(cx);
+        reduce = new dev.fluvia.backend.reduce.CudaReduce(cx);
+        dist = new dev.fluvia.backend.dist.CudaDist(cx, reduce);
+        dense = new dev.fluvia.backend.dense.CudaDense(cx, reduce);
+        optim = new dev.fluvia.backend.optim.CudaOptim(cx);
+        maf = new dev.fluvia.backend.maf.CudaMaf(cx);
+        lu = new dev.fluvia.backend.lu.CudaLu(cx);
+        actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
     }
 
     @Override public String name() { return "cuda"; }
+
+    // ------------------------------------------------------------------ the op families
+
+    private final CudaContext cx;
+    private final CudaCoupling coupling;
+    @Override public CouplingOps coupling() { return coupling; }
+    private final dev.fluvia.backend.elementwise.CudaElementwise elementwise;
+    @Override public dev.fluvia.backend.elementwise.ElementwiseOps elementwise() { return elementwise; }
+    private final dev.fluvia.backend.conv.CudaConv conv;
+    @Override public dev.fluvia.backend.conv.ConvOps conv() { return conv; }
+    private final dev.fluvia.backend.image.CudaImage image;
+    @Override public dev.fluvia.backend.image.ImageOps image() { return image; }
+    private final dev.fluvia.backend.dense.CudaDense dense;
+    @Override public dev.fluvia.backend.dense.DenseOps dense() { return dense; }
+    private final dev.fluvia.backend.dist.CudaDist dist;
+    @Override public dev.fluvia.backend.dist.DistOps dist() { return dist; }
+    private final dev.fluvia.backend.reduce.CudaReduce reduce;
+    @Override public dev.fluvia.backend.reduce.ReduceOps reduce() { return reduce; }
+    private final dev.fluvia.backend.optim.CudaOptim optim;
+    @Override public dev.fluvia.backend.optim.OptimOps optim() { return optim; }
+    private final dev.fluvia.backend.maf.CudaMaf maf;
+    @Override public dev.fluvia.backend.maf.MafOps maf() { return maf; }
+    private final dev.fluvia.backend.lu.CudaLu lu;
+    @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
+    private final dev.fluvia.backend.actnorm.CudaActnorm actnorm;
+    @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */
@@ -238,8 +217,8 @@ public final class CudaBackend implements Backend {
     }
 
     /** A raw scratch block for one op (returned with {@link #free} after the op's kernels are queued). */
-    private DeviceBlock scratch(long bytes) { return pool.acquire(bytes); }
-    private void free(DeviceBlock b) { pool.release(b); }
+    DeviceBlock scratch(long bytes) { return pool.acquire(bytes); }
+    void free(DeviceBlock b) { pool.release(b); }
 
     static DeviceTensor d(Tensor t) {
         if (t instanceof DeviceTensor dt) return dt;
@@ -251,76 +230,32 @@ public final class CudaBackend implements Backend {
         throw new IllegalArgumentException("the CUDA backend was given an index of another backend");
     }
 
-    private void notCapturing(String op) {
+    void notCapturing(String op) {
         if (capturing) throw new IllegalStateException(op + " synchronises with the host and cannot run inside CUDA graph capture");
-    }
-
-    /** The largest pinned staging buffer: host↔device copies larger than this run in pieces of at most this many bytes. */
-    static final long STAGING_MAX_BYTES = 64L << 20;
-
-    /** A pinned host buffer of at least {@code bytes} (at most {@link #STAGING_MAX_BYTES}), reused between copies (callers hold the backend's monitor). */
-    private ByteBuffer staging(long bytes) {
-        if (bytes > STAGING_MAX_BYTES) throw new IllegalArgumentException("staging request of " + bytes + " bytes over the cap");
-        if (staging == null || stagingBytes < bytes) {
-            if (staging != null) cuMemFreeHost(staging);
-            staging = null;
-            stagingBytes = stagingSize(bytes);
-            Pointer p = new Pointer();
-            cuMemHostAlloc(p, stagingBytes, 0);
-            staging = p;
-        }
-        return staging.getByteBuffer(0, bytes).order(ByteOrder.nativeOrder());
-    }
-
-    /** Size of the staging buffer for a copy piece of {@code bytes}: the next power of two, at least 1 MiB, at most the cap. */
-    static long stagingSize(long bytes) {
-        return Math.min(STAGING_MAX_BYTES, Math.max(1L << 20, Long.highestOneBit(Math.max(1, bytes - 1)) << 1));
-    }
-
-    /** One piece of a chunked copy: bytes [offset, offset + length). */
-    @FunctionalInterface interface CopyPiece { void copy(long offset, long length); }
-
-    /** Calls {@code piece} for consecutive pieces of at most {@code max} bytes covering [0, total), in order (long arithmetic). */
-    static void inPieces(long total, long max, CopyPiece piece) {
-        if (max <= 0) throw new IllegalArgumentException("piece size must be positive, got " + max);
-        for (long off = 0; off < total; off += max) piece.copy(off, Math.min(max, total - off));
     }
 
     /**
      * Host → device through pinned staging on the copy stream, ordered after queued compute and before later compute;
-     * in pieces of at most {@link #STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
+     * in pieces of at most {@link CudaTransfers#STAGING_MAX_BYTES}, so any size works with a bounded staging buffer.
      */
-    private synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
+    synchronized void uploadBytes(MemorySegment src, DeviceBlock dst) {
         notCapturing("upload");
         rt.makeCurrent();
         long bytes = src.byteSize();
         if (bytes == 0) return;
-        rt.order(rt.compute, rt.copy);
-        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
-            ByteBuffer buf = staging(len);
-            MemorySegment.copy(src, off, MemorySegment.ofBuffer(buf), 0, len);
-            cuMemcpyHtoDAsync(dst.ptr.withByteOffset(off), staging, len, rt.copy);
-            cuStreamSynchronize(rt.copy);  // the staging buffer is reused by the next piece and the next copy
-        });
-        rt.order(rt.copy, rt.compute);
+        transfers.upload(src, dst);
     }
 
     /**
      * Device → host: the first {@code dst.byteSize()} bytes of {@code src} into {@code dst} (any segment, e.g. a heap
      * float[] or double[]; bytes are copied, so no alignment applies), through pinned staging in bounded pieces.
      */
-    private synchronized void downloadBytes(DeviceBlock src, MemorySegment dst) {
+    synchronized void downloadBytes(DeviceBlock src, MemorySegment dst) {
         notCapturing("toHost");
         rt.makeCurrent();
         long bytes = dst.byteSize();
         if (bytes == 0) return;
-        rt.order(rt.compute, rt.copy);
-        inPieces(bytes, STAGING_MAX_BYTES, (off, len) -> {
-            ByteBuffer buf = staging(len);
-            cuMemcpyDtoHAsync(staging, src.ptr.withByteOffset(off), len, rt.copy);
-            cuStreamSynchronize(rt.copy);
-            MemorySegment.copy(MemorySegment.ofBuffer(buf), 0, dst, off, len);
-        });
+        transfers.download(src, dst);
     }
 
     @Override public void upload(float[] src, Tensor dst) {
@@ -346,7 +281,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** The inverse permutation of a permutation index, uploaded once. */
-    private synchronized DeviceBlock inverse(DeviceIndex ix) {
+    synchronized DeviceBlock inverse(DeviceIndex ix) {
         if (ix.inverse == null) {
             int[] p = ix.raw(), inv = new int[p.length];
             for (int i = 0; i < p.length; i++) inv[p[i]] = i;
@@ -365,9 +300,7 @@ public final class CudaBackend implements Backend {
         if (src.numel() > 0) cuMemcpyDtoDAsync(d(dst).block.ptr, d(src).block.ptr, src.numel() * 4, rt.compute);
     }
 
-    @Override public void fill(Tensor t, float value) {
-        kern.fill(kern.elementwise(t.numel()), p(t), t.numel(), value);
-    }
+    @Override public void fill(Tensor t, float value) { elementwise.fill(t, value); }
 
     @Override public void synchronize() {
         notCapturing("synchronize");
@@ -383,38 +316,12 @@ public final class CudaBackend implements Backend {
         synchronize();
         if (generator != null) curand.destroyGenerator(generator);
         cublas.destroy(cublasHandle);
-        if (staging != null) cuMemFreeHost(staging);
+        transfers.close();
         pool.releaseCached();
         rt.close();
     }
 
-    // ------------------------------------------------------------------ launch helpers
-
-    private int gridFor(long count) { return rt.gridFor(count); }
-
-    private static int chunks(int n) { return Math.max(1, (n + CHUNK - 1) / CHUNK); }
-
-    /** gridDim.y limit: the two-stage reductions launch one block row per {@link #CHUNK}-row chunk, at most this many per launch. */
-    static final int MAX_GRID_Y = 65_535;
-
-    /** One launch of a chunked reduction: chunks [firstChunk, firstChunk + count). */
-    @FunctionalInterface interface ChunkGroup { void launch(int firstChunk, int count); }
-
-    /**
-     * Calls {@code group} for consecutive groups of at most {@code maxPerGroup} chunks covering [0, chunks), in order. A
-     * batch of up to {@code maxPerGroup·64} rows is one group starting at chunk 0 (the launch as it always was); a larger
-     * one is cut into launches over row ranges (offset pointers, smaller n) whose partials land at their chunk's place, so
-     * the second stage sums the same partials in the same order.
-     */
-    static void inChunkGroups(int chunks, int maxPerGroup, ChunkGroup group) {
-        for (int c0 = 0; c0 < chunks; c0 += maxPerGroup) group.launch(c0, Math.min(maxPerGroup, chunks - c0));
-    }
-
-    /** Rows [first row of chunk c0, ...) covered by a group of {@code count} chunks of an n-row batch. */
-    static int groupRows(int n, int c0, int count) { return Math.max(0, Math.min(n - c0 * CHUNK, count * CHUNK)); }
-
-    /** A tensor's device address plus {@code bytes}, as a kernel argument (null stays null). */
-    private static DeviceAddress at(Tensor t, long bytes) { return t == null ? null : d(t).offset(bytes); }
+    // ------------------------------------------------------------------ launch arguments
 
     /** A tensor as a pointer argument of a typed launcher (null stays the null pointer). */
     static DeviceAddress p(Tensor t) { return t == null ? null : d(t); }
@@ -424,363 +331,36 @@ public final class CudaBackend implements Backend {
 
     // ------------------------------------------------------------------ dense
 
-    @Override public void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c) {
-        OpChecks.GemmDims g = OpChecks.gemm(transA, transB, a, b, c);
-        gemmRaw(transA, transB, g.m(), g.n(), g.k(), alpha, d(a), d(b), beta, d(c));
+    /** One cuBLAS GEMM on raw addresses (the conv family's per-sample products). */
+    void cublasGemm(boolean ta, boolean tb, int m, int n, int k, float alpha, long a, long b, float beta, long c) {
+        rt.makeCurrent();
+        cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a, b, beta, c);
     }
 
-    private void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
+    void gemmRaw(boolean ta, boolean tb, int m, int n, int k, float alpha, DeviceTensor a, DeviceTensor b, float beta, DeviceTensor c) {
         rt.makeCurrent();
         if (m == 0 || n == 0) return;
-        if (k == 0) { if (beta == 0f) fill(c, 0f); else scale(c, beta); return; }
+        if (k == 0) { if (beta == 0f) fill(c, 0f); else elementwise.scale(c, beta); return; }
         cublas.gemmRowMajor(cublasHandle, ta, tb, m, n, k, alpha, a.address(), b.address(), beta, c.address());
-    }
-
-    @Override public void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y) {
-        OpChecks.linearForward(x, w, bias, pre, y);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        gemmRaw(false, true, n, out, in, 1f, d(x), d(w), 0f, d(y));
-        kern.linearForwardEpilogue(kern.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
-    }
-
-    @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
-        OpChecks.activationBackward(act, pre, y, gy, gpre);
-        kern.activationBackward(kern.elementwise(gy.numel()), p(pre == null ? y : pre), p(y), p(gy), p(gpre), gy.numel(), act.ordinal());
-    }
-
-    @Override public void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
-        OpChecks.linearBackward(x, w, gpre, gx, gw, gb);
-        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
-        if (gx != null) {
-            gemmRaw(false, false, n, in, out, 1f, d(gpre), d(w), 0f, d(gx));
-        }
-        gemmRaw(true, false, out, in, n, 1f, d(gpre), d(x), 1f, d(gw));
-        if (gb != null) columnSum(gpre, n, out, gb);
-    }
-
-    /** dst[c] += Σ_r a[r, c], deterministic (per-chunk partials, then chunk order). */
-    private void columnSum(Tensor a, int n, int cols, Tensor dst) {
-        rt.makeCurrent();
-        if (cols == 0) return;
-        int ch = chunks(n), gx = (cols + THREADS - 1) / THREADS;
-        DeviceBlock part = scratch((long) ch * cols * 8);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK;
-            kern.columnSumPartials(Kernels.grid(gx, cnt, THREADS, 0), at(a, 4 * r0 * cols), groupRows(n, c0, cnt), cols,
-                    part.offset(8L * c0 * cols));
-        });
-        kern.columnSumAccumulate(Kernels.grid((cols + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, cols, p(dst));
-        free(part);
-    }
-
-    @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
-        OpChecks.applyMask(w, mask, out);
-        kern.applyMask(kern.elementwise(w.numel()), p(w), p(mask), p(out), w.numel());
     }
 
     // ------------------------------------------------------------------ gather / scatter
 
-    @Override public void gather(Tensor x, Index idx, Tensor out) {
-        OpChecks.gather(x, idx, out);
-        int n = x.dim(0), dd = x.dim(1), k = idx.size();
-        kern.gather(kern.elementwise((long) n * k), p(x), p(idx), n, dd, k, p(out));
-    }
-
-    @Override public void scatterAdd(Tensor src, Index idx, Tensor dst) {
-        OpChecks.scatterAdd(src, idx, dst);
-        int n = dst.dim(0), dd = dst.dim(1), k = idx.size();
-        if (di(idx).distinct) kern.scatterAdd(kern.elementwise((long) n * k), p(src), p(idx), n, dd, k, p(dst));
-        else kern.scatterAddSerial(kern.elementwise(n), p(src), p(idx), n, dd, k, p(dst));
-    }
-
     // ------------------------------------------------------------------ couplings
-
-    /** CUDA-only (the kernels write the masked entries in parallel): the mask indices must be distinct. */
-    private static void distinctMask(String op, Index b, Tensor x) {
-        if (!di(b).distinct) require(false, op, "mask indices must not repeat", x);
-    }
-
-    @Override public void affineCouplingForward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp, Tensor y, Tensor ld) {
-        OpChecks.affineCouplingForward(x, h, b, y, ld);
-        distinctMask("affineCouplingForward", b, x);
-        kern.affineCouplingForward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(y), p(ld));
-    }
-
-    @Override public void affineCouplingInverse(Tensor y, Tensor h, Index b, CouplingScale sc, float clamp, Tensor x, Tensor ld) {
-        OpChecks.affineCouplingInverse(y, h, b, x, ld);
-        distinctMask("affineCouplingInverse", b, y);
-        kern.affineCouplingInverse(kern.rows(y.dim(0)), p(y), p(h), p(b), y.dim(0), y.dim(1), b.size(), sc.ordinal(), clamp, p(x), p(ld));
-    }
-
-    @Override public void affineCouplingBackward(Tensor x, Tensor h, Index b, CouplingScale sc, float clamp,
-                                                 Tensor gy, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.affineCouplingBackward(x, h, b, gy, gLd, gx, gh);
-        distinctMask("affineCouplingBackward", b, x);
-        kern.affineCouplingBackward(kern.rows(x.dim(0)), p(x), p(h), p(b), x.dim(0), x.dim(1), b.size(), sc.ordinal(), clamp, p(gy), p(gLd), p(gx), p(gh));
-    }
-
-    @Override public void additiveCouplingForward(Tensor x, Tensor m, Index b, Tensor y) {
-        OpChecks.additiveCouplingForward(x, m, b, y);
-        distinctMask("additiveCouplingForward", b, x);
-        kern.additiveCouplingForward(kern.rows(x.dim(0)), p(x), p(m), p(b), x.dim(0), x.dim(1), b.size(), p(y));
-    }
-
-    @Override public void additiveCouplingInverse(Tensor y, Tensor m, Index b, Tensor x) {
-        OpChecks.additiveCouplingInverse(y, m, b, x);
-        distinctMask("additiveCouplingInverse", b, y);
-        kern.additiveCouplingInverse(kern.rows(y.dim(0)), p(y), p(m), p(b), y.dim(0), y.dim(1), b.size(), p(x));
-    }
 
     // ------------------------------------------------------------------ actnorm
 
     private static int hw(Tensor x) { return OpChecks.planeSize(x); }
 
-    @Override public void actnormForward(Tensor x, Tensor logs, Tensor bias, Tensor y, Tensor ld) {
-        OpChecks.actnormForward(x, logs, bias, y, ld);
-        kern.actnormForward(kern.elementwise(Math.max(x.numel(), x.dim(0))), p(x), p(logs), p(bias), p(y), p(ld), x.dim(0), x.dim(1), hw(x));
-    }
-
-    @Override public void actnormInverse(Tensor y, Tensor logs, Tensor bias, Tensor x, Tensor ld) {
-        OpChecks.actnormInverse(y, logs, bias, x, ld);
-        kern.actnormInverse(kern.elementwise(Math.max(y.numel(), y.dim(0))), p(y), p(logs), p(bias), p(x), p(ld), y.dim(0), y.dim(1), hw(y));
-    }
-
-    @Override public void actnormBackward(Tensor x, Tensor logs, Tensor gy, Tensor gLd, Tensor gx, Tensor glogs, Tensor gbias) {
-        OpChecks.actnormBackward(x, logs, gy, gLd, gx, glogs, gbias);
-        rt.makeCurrent();
-        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
-        if (c == 0) return;
-        DeviceBlock pxy = scratch((long) ch * c * 8), pg = scratch((long) ch * c * 8), pld = scratch(ch * 8L);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK, e0 = 4 * r0 * c * hw;
-            int rows = groupRows(n, c0, cnt);
-            DeviceAddress pxyAt = pxy.offset(8L * c0 * c), pgAt = pg.offset(8L * c0 * c), pldAt = pld.offset(8L * c0);
-            if (hw == 1) kern.actnormBackwardPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0),
-                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, pxyAt, pgAt, pldAt);
-            else kern.actnormBackwardPartialsPlanes(Kernels.grid(c, cnt, THREADS, 0),
-                    at(x, e0), p(logs), at(gy, e0), at(gLd, 4 * r0), at(gx, e0), rows, c, hw, pxyAt, pgAt, pldAt);
-        });
-        kern.actnormBackwardFinalize(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), pxy, pg, pld, ch, c, hw, p(logs), p(glogs), p(gbias));
-        free(pxy); free(pg); free(pld);
-    }
-
-    @Override public void actnormInitStats(Tensor x, Tensor mean, Tensor std) {
-        OpChecks.actnormInitStats(x, mean, std);
-        int n = x.dim(0), c = x.dim(1), hw = hw(x), ch = chunks(n);
-        rt.makeCurrent();
-        if (c == 0) return;
-        DeviceBlock part = scratch((long) ch * c * 3 * 8);
-        inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-            long r0 = (long) c0 * CHUNK;
-            int rows = groupRows(n, c0, cnt);
-            DeviceAddress partAt = part.offset(8L * 3 * c0 * c);
-            if (hw == 1) kern.actnormInitStatsPartialsRows(Kernels.grid((c + THREADS - 1) / THREADS, cnt, THREADS, 0), at(x, 4 * r0 * c), rows, c, partAt);
-            else kern.actnormInitStatsPartialsPlanes(Kernels.grid(c, cnt, THREADS, 3 * THREADS * 8), at(x, 4 * r0 * c * hw), rows, c, hw, partAt);
-        });
-        kern.actnormInitStats(Kernels.grid((c + THREADS - 1) / THREADS, 1, THREADS, 0), part, ch, c, p(mean), p(std));
-        free(part);
-    }
-
     // ------------------------------------------------------------------ LU
-
-    /** CUDA-only (the kernels index by the inverse permutation): perm must be a permutation. */
-    private static void isPermutation(String op, Index perm, Tensor logs) {
-        int c = logs.dim(0);
-        require(di(perm).distinct && java.util.Arrays.stream(perm.raw()).allMatch(v -> v >= 0 && v < c), op,
-                "perm must be a permutation of 0.." + (c - 1), logs);
-    }
-
-    @Override public void luAssemble(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor w) {
-        OpChecks.luAssemble(perm, lower, upper, logs, sign, w);
-        isPermutation("luAssemble", perm, logs);
-        int c = logs.dim(0);
-        kern.luAssemble(kern.elementwise((long) c * c), p(perm), p(lower), p(upper), p(logs), p(sign), p(w), c);
-    }
-
-    @Override public void luSolve(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign, Tensor y, Tensor x) {
-        OpChecks.luSolve(perm, lower, upper, logs, sign, y, x);
-        isPermutation("luSolve", perm, logs);
-        int c = logs.dim(0);
-        long cols = (long) y.dim(0) * hw(y);
-        if (cols == 0 || c == 0) return;
-        DeviceBlock v = scratch(cols * c * 8);
-        kern.luSolve(kern.elementwise(cols), p(perm), p(lower), p(upper), p(logs), p(sign), p(y), p(x), v, y.dim(0), c, hw(y));
-        free(v);
-    }
-
-    @Override public void luWeightBackward(Index perm, Tensor lower, Tensor upper, Tensor logs, Tensor sign,
-                                           Tensor gw, Tensor glower, Tensor gupper, Tensor glogs) {
-        OpChecks.luWeightBackward(perm, lower, upper, logs, sign, gw, glower, gupper, glogs);
-        isPermutation("luWeightBackward", perm, logs);
-        int c = logs.dim(0);
-        DeviceBlock inv = inverse(di(perm));
-        kern.luWeightBackward(kern.elementwise((long) c * c), inv, p(lower), p(upper), p(logs), p(sign), p(gw), p(glower), p(gupper), p(glogs), c);
-    }
 
     // ------------------------------------------------------------------ parameter-only log-det terms
 
-    @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
-        OpChecks.addScaledSum(ld);
-        rt.makeCurrent();
-        if (ld.dim(0) == 0) return;
-        kern.addScaledSum(Kernels.grid(gridFor(ld.dim(0)), 1, THREADS, 0), p(ld), ld.dim(0), p(v), (int) v.numel(), mult);
-    }
-
-    @Override public void addScaledTotal(Tensor g, Tensor gLd, float mult) {
-        OpChecks.addScaledTotal(gLd);
-        rt.makeCurrent();
-        if (g.numel() == 0) return;
-        kern.addScaledTotal(Kernels.grid(gridFor(g.numel()), 1, THREADS, 0), p(g), g.numel(), p(gLd), gLd.dim(0), mult);
-    }
-
     // ------------------------------------------------------------------ MAF
-
-    @Override public void mafForward(Tensor x, Tensor hh, float clamp, Tensor z, Tensor ld) {
-        OpChecks.mafForward(x, hh, z, ld);
-        kern.mafForward(kern.rows(x.dim(0)), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(z), p(ld));
-    }
-
-    @Override public void mafBackward(Tensor x, Tensor hh, float clamp, Tensor gz, Tensor gLd, Tensor gx, Tensor gh) {
-        OpChecks.mafBackward(x, hh, gz, gLd, gx, gh);
-        kern.mafBackward(kern.elementwise(x.numel()), p(x), p(hh), x.dim(0), x.dim(1), clamp, p(gz), p(gLd), p(gx), p(gh));
-    }
-
-    @Override public void mafInverse(List<Tensor> weights, List<Tensor> biases, Activation act, Index order, float clamp,
-                                     Tensor z, Tensor x, Tensor ld) {
-        OpChecks.mafInverse(weights, biases, order, z, x, ld);
-        int n = z.dim(0), dd = z.dim(1), layers = weights.size();
-        // CUDA-only checks (the kernel reads through order and each weight's address without further bounds)
-        for (int v : order.raw()) require(v >= 0 && v < dd, "mafInverse", "order entry " + v + " out of range [0," + dd + ")", z);
-        long[] wp = new long[layers], bp = new long[layers];
-        int[] dims = new int[layers + 1];
-        dims[0] = dd;
-        int hbuf = 1;
-        for (int i = 0; i < layers; i++) {
-            Tensor w = weights.get(i), b = biases.get(i);
-            rank("mafInverse", "weights[" + i + "]", w, 2);
-            OpChecks.mafInverseLayer(weights, biases, i);
-            wp[i] = d(w).address();
-            bp[i] = d(b).address();
-            dims[i + 1] = w.dim(0);
-            if (i < layers - 1) hbuf = Math.max(hbuf, w.dim(0));
-        }
-        if (n == 0 || dd == 0) return;
-        int h0 = dims[1];
-        long smem = 3L * MAF_TILE * 8 + 4L * MAF_TILE * (h0 + 2L * hbuf + 1);
-        require(smem <= Integer.MAX_VALUE, "mafInverse", "network too wide", weights.get(0));
-        rt.makeCurrent();
-        rt.allowSharedMemory("mafInverse", (int) smem);
-        DeviceBlock wArr = scratch(layers * 8L), bArr = scratch(layers * 8L), dArr = scratch(dims.length * 4L);
-        uploadBytes(MemorySegment.ofArray(wp), wArr);
-        uploadBytes(MemorySegment.ofArray(bp), bArr);
-        uploadBytes(MemorySegment.ofArray(dims), dArr);
-        int tiles = (n + MAF_TILE - 1) / MAF_TILE;
-        int grid = Math.max(1, Math.min(tiles, rt.multiprocessors * 8));
-        kern.mafInverse(Kernels.grid(grid, 1, MAF_THREADS, (int) smem), wArr, bArr, dArr, layers, act.ordinal(), p(order), clamp, p(z), p(x), p(ld), n, hbuf);
-        free(wArr); free(bArr); free(dArr);
-    }
 
     // ------------------------------------------------------------------ distributions and reductions
 
-    @Override public void stdNormalLogProb(Tensor z, Tensor out) {
-        OpChecks.stdNormalLogProb(z, out);
-        kern.stdNormalLogProb(kern.rows(z.rows()), p(z), z.rows(), z.rowSize(), p(out));
-    }
-
-    @Override public void stdNormalLogProbBackward(Tensor z, Tensor gOut, Tensor gz) {
-        OpChecks.stdNormalLogProbBackward(z, gOut, gz);
-        kern.stdNormalLogProbBackward(kern.elementwise(z.numel()), p(z), p(gOut), z.rows(), z.rowSize(), p(gz));
-    }
-
-    @Override public void diagNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) {
-        OpChecks.diagNormalLogProb(z, mu, logSigma, out);
-        int dd = z.rowSize();
-        kern.diagNormalLogProb(kern.rows(z.rows()), p(z), p(mu), p(logSigma), z.rows(), dd, p(out));
-    }
-
-    @Override public void diagNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) {
-        OpChecks.diagNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma);
-        int n = z.rows(), dd = z.rowSize();
-        rt.makeCurrent();
-        if (dd == 0) return;
-        int ch = chunks(n), gx = (dd + THREADS - 1) / THREADS;
-        DeviceBlock part = scratch(2L * ch * dd * 8);
-        if (ch <= MAX_GRID_Y) {
-            kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, ch, THREADS, 0), p(z), p(mu), p(logSigma), p(gOut), n, dd, p(gz), part);
-        } else {
-            // the kernel places its second half of partials gridDim.y chunks further on: run each group into a scratch of
-            // its own [2][cnt][D] and move both halves to their place in part [2][ch][D]
-            DeviceBlock tmp = scratch(2L * MAX_GRID_Y * dd * 8);
-            inChunkGroups(ch, MAX_GRID_Y, (c0, cnt) -> {
-                long r0 = (long) c0 * CHUNK, half = 8L * cnt * dd;
-                kern.diagNormalLogProbBackwardPartials(Kernels.grid(gx, cnt, THREADS, 0), at(z, 4 * r0 * dd), p(mu), p(logSigma), at(gOut, 4 * r0),
-                        groupRows(n, c0, cnt), dd, at(gz, 4 * r0 * dd), tmp);
-                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * c0 * dd), tmp.ptr, half, rt.compute);
-                cuMemcpyDtoDAsync(part.ptr.withByteOffset(8L * ((long) ch + c0) * dd), tmp.ptr.withByteOffset(half), half, rt.compute);
-            });
-            free(tmp);
-        }
-        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part, ch, dd, p(gmu));
-        kern.columnSumAccumulate(Kernels.grid(gx, 1, THREADS, 0), part.offset((long) ch * dd * 8), ch, dd, p(glogSigma));
-        free(part);
-    }
-
-    /** mode 0 Σ, 1 Σx², 2 count of non-finite elements; two deterministic stages, result copied to the host. */
-    private double reduce(Tensor t, int mode) {
-        notCapturing("sum/sumSquares/allFinite");
-        rt.makeCurrent();
-        long n = t.numel();
-        if (n == 0) return 0;
-        int blocks = partialBlocks(n);
-        DeviceBlock part = scratch(blocks * 8L), out = scratch(8);
-        kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, mode, part);
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), part, blocks, out);
-        double[] r = new double[1];
-        downloadBytes(out, MemorySegment.ofArray(r));
-        free(part); free(out);
-        return r[0];
-    }
-
-    /** Blocks (and so double partials) of a sumPartials launch over n elements: a fixed grid for a size, at most 1024. */
-    private static int partialBlocks(long n) { return (int) Math.min(1024, (n + THREADS - 1) / THREADS); }
-
-    @Override public double sum(Tensor t) { return reduce(t, 0); }
-    @Override public double sumSquares(Tensor t) { return reduce(t, 1); }
-    @Override public boolean allFinite(Tensor t) { return reduce(t, 2) == 0; }
-
-    /** Per-tensor partials of Σx² and of the non-finite count into two scratch rows, two finalizes, ONE 16-byte download. */
-    @Override public double[] gradStatus(List<Tensor> ts) {
-        notCapturing("gradStatus");
-        rt.makeCurrent();
-        int total = 0;
-        for (Tensor t : ts) if (t != null && t.numel() > 0) total += partialBlocks(t.numel());
-        if (total == 0) return new double[] {0, 0};
-        DeviceBlock sq = scratch(total * 8L), bad = scratch(total * 8L), out = scratch(16);
-        long off = 0;
-        for (Tensor t : ts) {
-            if (t == null || t.numel() == 0) continue;
-            long n = t.numel();
-            int blocks = partialBlocks(n);
-            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 1, sq.offset(off * 8));
-            kern.sumPartials(Kernels.grid(blocks, 1, THREADS, 0), p(t), n, 2, bad.offset(off * 8));
-            off += blocks;
-        }
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), bad, total, out);
-        kern.sumFinalize(Kernels.grid(1, 1, 1024, 0), sq, total, out.offset(8));
-        double[] r = new double[2];
-        downloadBytes(out, MemorySegment.ofArray(r));
-        free(sq); free(bad); free(out);
-        return r;
-    }
-
     // ------------------------------------------------------------------ element-wise
-
-    @Override public void scale(Tensor t, float s) { kern.scale(kern.elementwise(t.numel()), p(t), t.numel(), s); }
-
-    @Override public void axpy(float a, Tensor x, Tensor y) {
-        OpChecks.axpy(x, y);
-        kern.axpy(kern.elementwise(x.numel()), a, p(x), p(y), x.numel());
-    }
 
     /**
      * cuRAND's default pseudo-random generator (XORWOW), re-seeded with offset 0 on every call, so a seed always gives the
@@ -807,18 +387,6 @@ public final class CudaBackend implements Backend {
     }
 
     // ------------------------------------------------------------------ optimizers
-
-    @Override public void adamUpdate(Tensor p, Tensor g, Tensor m, Tensor v, float lr, float beta1, float beta2, float eps, float weightDecay, int step) {
-        OpChecks.adamUpdate(p, g, m, v);
-        double bc1 = 1 - Math.pow(beta1, step), bc2 = 1 - Math.pow(beta2, step);
-        kern.adamUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(v), p.numel(), lr, beta1, beta2, eps, weightDecay, bc1, bc2);
-    }
-
-    @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
-        OpChecks.adamaxUpdate(p, g, m, u);
-        double bc1 = 1 - Math.pow(beta1, step);
-        kern.adamaxUpdate(kern.elementwise(p.numel()), p(p), p(g), p(m), p(u), p.numel(), lr, beta1, beta2, eps, bc1);
-    }
 
     // ------------------------------------------------------------------ CUDA graphs and timing
 
@@ -891,22 +459,10 @@ public final class CudaBackend implements Backend {
     /** Bytes held by the allocator (in use plus cached). */
     public long deviceBytesHeld() { return pool.totalBytes(); }
 
-    // ------------------------------------------------------------------ images (implemented in CudaImageOps, kernels/image.cu)
+    // ------------------------------------------------------------------ views
 
-    private CudaImageOps imageOps;
-    private synchronized CudaImageOps img() { if (imageOps == null) imageOps = new CudaImageOps(rt, pool, cublas, cublasHandle); return imageOps; }
-    @Override public Tensor view(Tensor t, int... shape) { return img().view(t, shape); }
-    @Override public void activate(Activation act, Tensor x, Tensor y) { img().activate(act, x, y); }
-    @Override public void conv2dForward(Tensor x, Tensor w, Tensor bias, Tensor y) { img().conv2dForward(x, w, bias, y); }
-    @Override public void conv2dBackward(Tensor x, Tensor w, Tensor gy, Tensor gx, Tensor gw, Tensor gb) { img().conv2dBackward(x, w, gy, gx, gw, gb); }
-    @Override public void squeeze(Tensor x, Tensor y) { img().squeeze(x, y); }
-    @Override public void unsqueeze(Tensor y, Tensor x) { img().unsqueeze(y, x); }
-    @Override public void sliceChannels(Tensor x, int start, Tensor y) { img().sliceChannels(x, start, y); }
-    @Override public void placeChannels(Tensor src, int start, Tensor dst) { img().placeChannels(src, start, dst); }
-    @Override public void condNormalLogProb(Tensor z, Tensor mu, Tensor logSigma, Tensor out) { img().condNormalLogProb(z, mu, logSigma, out); }
-    @Override public void condNormalLogProbBackward(Tensor z, Tensor mu, Tensor logSigma, Tensor gOut, Tensor gz, Tensor gmu, Tensor glogSigma) { img().condNormalLogProbBackward(z, mu, logSigma, gOut, gz, gmu, glogSigma); }
-    @Override public void condNormalSample(Tensor mu, Tensor logSigma, Tensor eps, float temperature, Tensor z) { img().condNormalSample(mu, logSigma, eps, temperature, z); }
-    @Override public void logitForward(Tensor x, float lambda, Tensor y, Tensor ld) { img().logitForward(x, lambda, y, ld); }
-    @Override public void logitInverse(Tensor y, float lambda, Tensor x, Tensor ld) { img().logitInverse(y, lambda, x, ld); }
-    @Override public void logitBackward(Tensor x, float lambda, Tensor gy, Tensor gLd, Tensor gx) { img().logitBackward(x, lambda, gy, gLd, gx); }
+    @Override public Tensor view(Tensor t, int... shape) {
+        OpChecks.view(t, shape);
+        return new DeviceTensor(d(t), shape);
+    }
 }

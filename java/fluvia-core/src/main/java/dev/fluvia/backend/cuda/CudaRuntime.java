@@ -22,7 +22,7 @@ import jcuda.driver.CUstream_flags;
 /**
  * The CUDA driver side of the backend, through JCuda: device 0, its <b>primary</b> context (so that cuBLAS and cuRAND,
  * which use the runtime API's primary context, share it), the kernel module loaded from the fatbin bytes, a compute stream
- * and a copy stream, and kernel launches by name (for the typed launchers of {@link Kernels}).
+ * and a copy stream, and kernel launches by name (for the typed launchers of the op families, through {@link CudaContext}).
  */
 final class CudaRuntime {
     /** Class-path location of the fatbin built by CMakeLists.txt (java/fluvia-core/pom.xml copies it from build/). */
@@ -35,8 +35,6 @@ final class CudaRuntime {
     final CudaStream copy = new CudaStream();
     final String deviceName;
     final int multiprocessors, ccMajor, ccMinor, sharedOptin;
-    /** The typed launchers of the kernels in the module. */
-    final Kernels kernels = new Kernels(this);
     private final Map<String, CUfunction> functions = new HashMap<>();
     private final ThreadLocal<Boolean> current = ThreadLocal.withInitial(() -> false);
 
@@ -142,7 +140,7 @@ final class CudaRuntime {
     }
 
     /**
-     * Launches {@code kernel} on the compute stream; called only by the typed launchers of {@link Kernels}. Arguments: a
+     * Launches {@code kernel} on the compute stream; called only by the typed launchers of the op families (through {@link CudaContext#go}). Arguments: a
      * {@link DeviceAddress} and null (a null pointer) become pointers; Integer → int, Long → long long, Float → float,
      * Double → double.
      */
@@ -151,6 +149,27 @@ final class CudaRuntime {
         NativePointerObject[] ps = new NativePointerObject[args.length];
         for (int i = 0; i < args.length; i++) ps[i] = arg(args[i]);
         cuLaunchKernel(function(kernel), gridX, gridY, 1, block, 1, 1, sharedBytes, compute, Pointer.to(ps), null);
+    }
+
+    /** Launches {@code kernel} with geometry {@code g} ({@link Launch#NONE}: nothing); for the typed launchers only. */
+    void launch(String kernel, Launch g, Object... args) {
+        if (g == Launch.NONE) return;
+        launch(kernel, g.gridX(), g.gridY(), g.block(), g.sharedBytes(), args);
+    }
+
+    /** A grid-stride element-wise launch over {@code count} elements ({@link Launch#NONE} when there are none). */
+    Launch elementwise(long count) {
+        makeCurrent();
+        if (count == 0) return Launch.NONE;
+        return new Launch(gridFor(count), 1, THREADS, 0);
+    }
+
+    /** A warp-per-row launch over {@code rows} rows ({@link Launch#NONE} when there are none). */
+    Launch rows(long rows) {
+        makeCurrent();
+        if (rows == 0) return Launch.NONE;
+        long blocks = (rows + (ROW_THREADS / 32) - 1) / (ROW_THREADS / 32);
+        return new Launch((int) Math.max(1, Math.min(blocks, (long) multiprocessors * 64)), 1, ROW_THREADS, 0);
     }
 
     private static Pointer arg(Object a) {

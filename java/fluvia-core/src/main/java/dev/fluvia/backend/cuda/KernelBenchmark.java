@@ -1,21 +1,25 @@
 package dev.fluvia.backend.cuda;
 
-import dev.fluvia.backend.Activation;
-import dev.fluvia.backend.CouplingScale;
-import dev.fluvia.tensor.Index;
+import dev.fluvia.backend.check.FamilyBench;
+import dev.fluvia.backend.check.KernelCase;
+import dev.fluvia.backend.check.KernelCheck;
+import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * Per-kernel timings in llm.c style: for each op at a representative size, mean time (CUDA events, after a warm-up),
+ * Per-kernel timings in llm.c style, built from every op family's validate-and-benchmark entries ({@link KernelCheck#FAMILIES}:
+ * each entry is first validated against the CPU reference, its worst error/tolerance printed): for each op at a
+ * representative size, mean time (CUDA events, after a warm-up),
  * effective bandwidth (bytes the op must move / time) as GB/s and as % of the device-to-device copy bandwidth measured
  * in the same run, or GFLOP/s and % of the cuBLAS SGEMM rate measured in the same run for ops with a matrix product.
  * Run: {@code java --enable-native-access=ALL-UNNAMED -cp <jars> dev.fluvia.backend.cuda.KernelBenchmark [batch]}.
  */
 public final class KernelBenchmark {
-    private record Row(String op, String size, double ms, double gbs, double gflops) {}
+    /** {@code errTol}: the entry's worst error/tolerance against the CPU reference. */
+    private record Row(String op, String size, double ms, double gbs, double gflops, double errTol) {}
 
     public static void main(String[] args) {
         int n = args.length > 0 ? Integer.parseInt(args[0]) : 4096;
@@ -39,67 +43,34 @@ public final class KernelBenchmark {
         return be.fromHost(a, shape);
     }
 
-    private void time(String op, String size, double bytes, double flops, Runnable body) {
+    private void time(String op, String size, double bytes, double flops, Runnable body, double errTol) {
         int iters = 20;
         double ms = be.timeMs(body, iters);
-        rows.add(new Row(op, size, ms, bytes / (ms * 1e-3) / 1e9, flops / (ms * 1e-3) / 1e9));
+        rows.add(new Row(op, size, ms, bytes / (ms * 1e-3) / 1e9, flops / (ms * 1e-3) / 1e9, errTol));
     }
 
     private void run() {
         System.out.println("device: " + be.deviceName() + ", batch " + n);
         double copyGBs = be.copyBandwidthGBs(256L << 20, 20);
         Tensor ga = rand(1, 4096, 4096), gb = rand(1, 4096, 4096), gc = be.alloc(4096, 4096);
-        double gemmMs = be.timeMs(() -> be.gemm(false, false, 1f, ga, gb, 0f, gc), 10);
+        double gemmMs = be.timeMs(() -> be.dense().gemm(false, false, 1f, ga, gb, 0f, gc), 10);
         double gemmGflops = 2.0 * 4096 * 4096 * 4096 / (gemmMs * 1e-3) / 1e9;
         System.out.printf("reference: device copy %.1f GB/s, cuBLAS SGEMM 4096³ %.1f GFLOP/s (TF32 off)%n", copyGBs, gemmGflops);
 
-        int d = 784, k = d / 2, hid = 1024;
-        int[] perm = new int[d];
-        for (int i = 0; i < d; i++) perm[i] = (i * 389) % d;
-        Index b = be.index(java.util.Arrays.copyOf(perm, k)), full = be.index(perm);
-        Tensor x = rand(2, n, d), y = be.alloc(n, d), h = rand(2, n, 2 * k), ld = be.alloc(n), gLd = rand(1, n), gh = be.alloc(n, 2 * k);
-        String nd = n + "x" + d;
-        double f = 4.0;
-        time("affineCouplingForward", nd, f * (2.0 * n * d + 2.0 * n * k), 0, () -> be.affineCouplingForward(x, h, b, CouplingScale.SOFTCLAMP, 2f, y, ld));
-        time("affineCouplingInverse", nd, f * (2.0 * n * d + 2.0 * n * k), 0, () -> be.affineCouplingInverse(x, h, b, CouplingScale.SIGMOID, 2f, y, ld));
-        time("affineCouplingBackward", nd, f * (3.0 * n * d + 4.0 * n * k), 0, () -> be.affineCouplingBackward(x, h, b, CouplingScale.SOFTCLAMP, 2f, x, gLd, y, gh));
-        time("gather (permutation)", nd, f * 2.0 * n * d, 0, () -> be.gather(x, full, y));
-        time("scatterAdd", nd, f * 3.0 * n * d, 0, () -> be.scatterAdd(x, full, y));
-        Tensor logs = rand(0.5, d), bias = rand(0.5, d), glogs = be.alloc(d), gbias = be.alloc(d);
-        time("actnormForward", nd, f * 2.0 * n * d, 0, () -> be.actnormForward(x, logs, bias, y, ld));
-        time("actnormBackward", nd, f * 3.0 * n * d, 0, () -> be.actnormBackward(x, logs, x, gLd, y, glogs, gbias));
-        time("actnormInitStats", nd, f * n * d, 0, () -> be.actnormInitStats(x, glogs, gbias));
-        Tensor img = rand(1, n / 16, 48, 16, 16), img2 = be.alloc(n / 16, 48, 16, 16), ldi = be.alloc(n / 16), c48 = rand(0.2, 48), c48b = rand(0.2, 48);
-        time("actnormForward (NCHW)", (n / 16) + "x48x16x16", f * 2.0 * img.numel(), 0, () -> be.actnormForward(img, c48, c48b, img2, ldi));
-        Index p48 = be.index(java.util.stream.IntStream.range(0, 48).map(i -> 47 - i).toArray());
-        Tensor low = rand(0.2, 48, 48), up = rand(0.2, 48, 48), sg = be.fromHost(new float[48], 48);
-        be.fill(sg, 1f);
-        time("luSolve (NCHW, C=48)", (n / 16) + "x48x16x16", f * 2.0 * img.numel(), 2.0 * 48 * img.numel(), () -> be.luSolve(p48, low, up, c48, sg, img, img2));
-        Tensor hm = rand(2, n, 2 * d), gz = rand(1, n, d), ghm = be.alloc(n, 2 * d);
-        time("mafForward", nd, f * 4.0 * n * d, 0, () -> be.mafForward(x, hm, 2f, y, ld));
-        time("mafBackward", nd, f * 7.0 * n * d, 0, () -> be.mafBackward(x, hm, 2f, gz, gLd, y, ghm));
-        int md = 64;
-        Tensor w0 = rand(0.1, hid, md), b0 = rand(0.1, hid), w1 = rand(0.05, hid, hid), b1 = rand(0.1, hid), w2 = rand(0.05, 2 * md, hid), b2 = rand(0.1, 2 * md);
-        Tensor zm = rand(1, n, md), xm = be.alloc(n, md);
-        Index ord = be.index(java.util.stream.IntStream.range(0, md).toArray());
-        double mafFlops = 2.0 * n * md * ((double) hid * hid + 2.0 * hid + hid);
-        time("mafInverse (D=64, 2x1024 hidden)", n + "x" + md, f * 2.0 * n * md, mafFlops,
-                () -> be.mafInverse(List.of(w0, w1, w2), List.of(b0, b1, b2), Activation.RELU, ord, 2f, zm, xm, ld));
-        Tensor xin = rand(1, n, d), w = rand(0.05, hid, d), bb = rand(0.1, hid), pre = be.alloc(n, hid), yo = be.alloc(n, hid);
-        time("linearForward (gemm+epilogue)", n + "x" + d + "->" + hid, f * (n * d + (double) hid * d + 3.0 * n * hid), 2.0 * n * d * hid,
-                () -> be.linearForward(xin, w, bb, Activation.SILU, pre, yo));
-        Tensor gw = be.alloc(hid, d), gbb = be.alloc(hid), gx = be.alloc(n, d);
-        time("linearBackward", n + "x" + d + "->" + hid, f * (2.0 * n * d + 2.0 * n * hid + 2.0 * hid * d), 4.0 * n * d * hid,
-                () -> be.linearBackward(xin, w, yo, gx, gw, gbb));
-        time("activationBackward", n + "x" + hid, f * 4.0 * n * hid, 0, () -> be.activationBackward(Activation.SILU, pre, yo, yo, pre));
-        time("stdNormalLogProb", nd, f * n * d, 0, () -> be.stdNormalLogProb(x, ld));
-        Tensor p = rand(1, 1 << 22), g = rand(1, 1 << 22), m = be.alloc(1 << 22), v = be.alloc(1 << 22);
-        time("adamUpdate", "4M", f * 7.0 * (1 << 22), 0, () -> be.adamUpdate(p, g, m, v, 1e-3f, 0.9f, 0.999f, 1e-8f, 0f, 3));
-        time("axpy", "4M", f * 3.0 * (1 << 22), 0, () -> be.axpy(0.5f, g, p));
+        // every op family's bench entries: validated against the CPU reference, then timed
+        try (CpuBackend cpu = new CpuBackend()) {
+            for (FamilyBench fam : KernelCheck.FAMILIES)
+                for (KernelCase c : fam.bench(n, new SplittableRandom(7))) {
+                    var errs = KernelCheck.validate(c, cpu, be);
+                    double worst = errs.values().stream().mapToDouble(KernelCheck.Error::maxRatio).max().orElse(0);
+                    time(fam.family() + ": " + c.op(), c.size(), c.bytes(), c.flops(), KernelCheck.bind(c, be), worst);
+                }
+        }
 
-        System.out.printf("%-34s %-20s %10s %10s %8s %10s %8s%n", "op", "size", "ms", "GB/s", "%copy", "GFLOP/s", "%gemm");
+        System.out.printf("%-44s %-20s %10s %10s %8s %10s %8s %8s%n", "op", "size", "ms", "GB/s", "%copy", "GFLOP/s", "%gemm", "err/tol");
         for (Row r : rows)
-            System.out.printf("%-34s %-20s %10.4f %10.1f %7.1f%% %10s %8s%n", r.op(), r.size(), r.ms(), r.gbs(), 100 * r.gbs() / copyGBs,
-                    r.gflops() > 0 ? String.format("%.1f", r.gflops()) : "-", r.gflops() > 0 ? String.format("%.1f%%", 100 * r.gflops() / gemmGflops) : "-");
+            System.out.printf("%-44s %-20s %10.4f %10.1f %7.1f%% %10s %8s %8s%n", r.op(), r.size(), r.ms(), r.gbs(), 100 * r.gbs() / copyGBs,
+                    r.gflops() > 0 ? String.format("%.1f", r.gflops()) : "-", r.gflops() > 0 ? String.format("%.1f%%", 100 * r.gflops() / gemmGflops) : "-",
+                    Double.isNaN(r.errTol()) ? "-" : String.format("%.3f", r.errTol()));
     }
 }

@@ -50,7 +50,7 @@ public final class Conv1x1 implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         ImageEvents.check(KIND, "forward", x, shape);
         Tensor y = be.alloc(x.shape());
-        be.conv2dForward(x, kernel(w.value()), null, y);
+        be.conv().conv2dForward(x, kernel(w.value()), null, y);
         weight.addLogDet(ld, hw);
         return y;
     }
@@ -63,7 +63,7 @@ public final class Conv1x1 implements Transform {
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         ImageEvents.check(KIND, "backward", x, shape);
         Tensor gx = be.alloc(x.shape());
-        be.conv2dBackward(x, kernel(w.value()), gy, gx, kernel(w.grad()), null);
+        be.conv().conv2dBackward(x, kernel(w.value()), gy, gx, kernel(w.grad()), null);
         weight.logDetBackward(gLd, hw);
         return gx;
     }

@@ -76,7 +76,7 @@ public final class ImageAdditiveCoupling implements Transform {
         Tensor cond = m.condInput(x);
         Tensor shift = m.gatherOut(net.forward(cond, stash, "net"));
         Tensor y = be.alloc(x.shape());
-        be.additiveCouplingForward(m.flat(x), shift, m.bIdx, m.flat(y));  // log-det 0: ld unchanged
+        be.coupling().additiveCouplingForward(m.flat(x), shift, m.bIdx, m.flat(y));  // log-det 0: ld unchanged
         stash.put("cond", cond);
         return y;
     }
@@ -85,7 +85,7 @@ public final class ImageAdditiveCoupling implements Transform {
         ImageEvents.check(KIND, "inverse", y, m.shape);
         Tensor shift = m.gatherOut(net.forward(m.condInput(y), Stash.none(), "net"));  // y_a = x_a
         Tensor x = be.alloc(y.shape());
-        be.additiveCouplingInverse(m.flat(y), shift, m.bIdx, m.flat(x));
+        be.coupling().additiveCouplingInverse(m.flat(y), shift, m.bIdx, m.flat(x));
         return x;
     }
 
@@ -98,7 +98,7 @@ public final class ImageAdditiveCoupling implements Transform {
         Tensor gx = be.alloc(x.shape());
         be.copy(gy, gx);
         Tensor gm = be.alloc(x.dim(0), m.bPos.length);
-        be.gather(m.flat(gy), m.bIdx, gm);
+        be.coupling().gather(m.flat(gy), m.bIdx, gm);
         m.addCondGrad(net.backward(cond, m.scatterOutGrad(gm), stash, "net"), gx);
         return gx;
     }

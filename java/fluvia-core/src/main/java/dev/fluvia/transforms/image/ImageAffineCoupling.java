@@ -81,7 +81,7 @@ public final class ImageAffineCoupling implements Transform {
         Tensor cond = m.condInput(x);
         Tensor hh = m.gatherOut(net.forward(cond, stash, "net"));
         Tensor y = be.alloc(x.shape());
-        be.affineCouplingForward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(y), ld);
+        be.coupling().affineCouplingForward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(y), ld);
         stash.put("cond", cond);
         stash.put("h", hh);
         return y;
@@ -91,7 +91,7 @@ public final class ImageAffineCoupling implements Transform {
         ImageEvents.check(KIND, "inverse", y, m.shape);
         Tensor hh = m.gatherOut(net.forward(m.condInput(y), Stash.none(), "net"));  // y_a = x_a
         Tensor x = be.alloc(y.shape());
-        be.affineCouplingInverse(m.flat(y), hh, m.bIdx, scale, clamp, m.flat(x), ld);
+        be.coupling().affineCouplingInverse(m.flat(y), hh, m.bIdx, scale, clamp, m.flat(x), ld);
         return x;
     }
 
@@ -106,7 +106,7 @@ public final class ImageAffineCoupling implements Transform {
         }
         Tensor cond = stash.get("cond"), hh = stash.get("h");
         Tensor gx = be.alloc(x.shape()), gh = be.alloc(hh.shape());
-        be.affineCouplingBackward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(gy), gLd, m.flat(gx), gh);
+        be.coupling().affineCouplingBackward(m.flat(x), hh, m.bIdx, scale, clamp, m.flat(gy), gLd, m.flat(gx), gh);
         m.addCondGrad(net.backward(cond, m.scatterOutGrad(gh), stash, "net"), gx);
         return gx;
     }

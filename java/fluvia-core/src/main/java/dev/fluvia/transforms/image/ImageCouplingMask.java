@@ -98,10 +98,10 @@ final class ImageCouplingMask {
     Tensor condInput(Tensor x) {
         int n = x.dim(0);
         Tensor xa = be.alloc(n, aPos.length);
-        be.gather(flat(x), aIdx, xa);
+        be.coupling().gather(flat(x), aIdx, xa);
         if (mask.equals(CHANNEL)) return be.view(xa, n, condChannels, h, w);
         Tensor full = be.alloc(n, c, h, w);
-        be.scatterAdd(xa, aIdx, flat(full));
+        be.coupling().scatterAdd(xa, aIdx, flat(full));
         be.release(xa);
         return full;
     }
@@ -111,7 +111,7 @@ final class ImageCouplingMask {
         int n = out.dim(0), k = fields * bPos.length;
         if (mask.equals(CHANNEL)) return be.view(out, n, k);
         Tensor g = be.alloc(n, k);
-        be.gather(be.view(out, n, fields * d), outIdx, g);
+        be.coupling().gather(be.view(out, n, fields * d), outIdx, g);
         return g;
     }
 
@@ -120,7 +120,7 @@ final class ImageCouplingMask {
         int n = g.dim(0);
         if (mask.equals(CHANNEL)) return be.view(g, n, outChannels, h, w);
         Tensor img = be.alloc(n, outChannels, h, w);
-        be.scatterAdd(g, outIdx, be.view(img, n, fields * d));
+        be.coupling().scatterAdd(g, outIdx, be.view(img, n, fields * d));
         return img;
     }
 
@@ -128,7 +128,7 @@ final class ImageCouplingMask {
     void addCondGrad(Tensor gCond, Tensor gx) {
         Tensor ga = be.alloc(gx.dim(0), aPos.length);
         if (mask.equals(CHANNEL)) be.copy(gCond, ga);
-        else be.gather(flat(gCond), aIdx, ga);
-        be.scatterAdd(ga, aIdx, flat(gx));
+        else be.coupling().gather(flat(gCond), aIdx, ga);
+        be.coupling().scatterAdd(ga, aIdx, flat(gx));
     }
 }

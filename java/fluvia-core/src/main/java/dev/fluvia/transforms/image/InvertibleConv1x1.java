@@ -62,7 +62,7 @@ public final class InvertibleConv1x1 implements Transform {
         ImageEvents.check(KIND, "forward", x, shape);
         Tensor wt = weight();
         Tensor y = be.alloc(x.shape());
-        be.conv2dForward(x, be.view(wt, c, c, 1, 1), null, y);
+        be.conv().conv2dForward(x, be.view(wt, c, c, 1, 1), null, y);
         lu.addLogDet(ld, hw);
         stash.put("w", wt);
         return y;
@@ -78,7 +78,7 @@ public final class InvertibleConv1x1 implements Transform {
         Tensor wt = stash.get("w");
         if (wt == null) wt = weight();
         Tensor gx = be.alloc(x.shape()), gw = be.alloc(c, c);
-        be.conv2dBackward(x, be.view(wt, c, c, 1, 1), gy, gx, be.view(gw, c, c, 1, 1), null);
+        be.conv().conv2dBackward(x, be.view(wt, c, c, 1, 1), gy, gx, be.view(gw, c, c, 1, 1), null);
         lu.backward(gw, gLd, hw);
         be.release(gw);
         return gx;

@@ -39,21 +39,21 @@ public final class LogitPreprocess implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         ImageEvents.check(KIND, "forward", x, shape);
         Tensor y = be.alloc(x.shape());
-        be.logitForward(x, lambda, y, ld);
+        be.image().logitForward(x, lambda, y, ld);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         ImageEvents.check(KIND, "inverse", y, shape);
         Tensor x = be.alloc(y.shape());
-        be.logitInverse(y, lambda, x, ld);
+        be.image().logitInverse(y, lambda, x, ld);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         ImageEvents.check(KIND, "backward", x, shape);
         Tensor gx = be.alloc(x.shape());
-        be.logitBackward(x, lambda, gy, gLd, gx);
+        be.image().logitBackward(x, lambda, gy, gLd, gx);
         return gx;
     }
 

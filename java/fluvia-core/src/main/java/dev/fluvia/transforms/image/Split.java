@@ -65,7 +65,7 @@ public final class Split implements FactorOut {
 
     private Tensor channels(Tensor x, int start, int count) {
         Tensor t = be.alloc(x.dim(0), count, x.dim(2), x.dim(3));
-        be.sliceChannels(x, start, t);
+        be.image().sliceChannels(x, start, t);
         return t;
     }
 
@@ -74,8 +74,8 @@ public final class Split implements FactorOut {
 
     /** out[n] += log p(z₂ | x₁). */
     private void logProb(Tensor z2, Tensor h, Tensor out) {
-        if (h == null) { be.stdNormalLogProb(z2, out); return; }
-        be.condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
+        if (h == null) { be.dist().stdNormalLogProb(z2, out); return; }
+        be.dist().condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
     }
 
     @Override public Factored factor(Tensor x, Tensor ld, Stash stash) {
@@ -97,8 +97,8 @@ public final class Split implements FactorOut {
         Tensor z2 = be.alloc(ImageEvents.batch(y.dim(0), factored));
         Tensor eps = be.alloc(z2.shape());
         be.randomNormal(eps, seed, 1f);
-        if (h == null) { be.copy(eps, z2); be.scale(z2, temperature); }
-        else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, temperature, z2);
+        if (h == null) { be.copy(eps, z2); be.elementwise().scale(z2, temperature); }
+        else be.dist().condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, temperature, z2);
         return z2;
     }
 
@@ -121,10 +121,10 @@ public final class Split implements FactorOut {
         int n = y.dim(0);
         Tensor lp = be.alloc(n);
         logProb(z2, h, lp);
-        be.axpy(-1f, lp, ld);
+        be.elementwise().axpy(-1f, lp, ld);
         Tensor x = be.alloc(ImageEvents.batch(n, in));
-        be.placeChannels(y, 0, x);
-        be.placeChannels(z2, c1, x);
+        be.image().placeChannels(y, 0, x);
+        be.image().placeChannels(z2, c1, x);
         return x;
     }
 
@@ -135,21 +135,21 @@ public final class Split implements FactorOut {
         Tensor x1 = channels(x, 0, c1), z2 = channels(x, c1, c2);
         Tensor gx = be.alloc(x.shape()), gz2 = be.alloc(z2.shape());
         if (conv == null) {
-            be.stdNormalLogProbBackward(z2, gLd, gz2);
-            be.placeChannels(gy, 0, gx);
+            be.dist().stdNormalLogProbBackward(z2, gLd, gz2);
+            be.image().placeChannels(gy, 0, gx);
         } else {
             Tensor h = stash.get("h");
             if (h == null) h = priorParams(x1);
             Tensor gmu = be.alloc(z2.shape()), gls = be.alloc(z2.shape());
-            be.condNormalLogProbBackward(z2, channels(h, 0, c2), channels(h, c2, c2), gLd, gz2, gmu, gls);
+            be.dist().condNormalLogProbBackward(z2, channels(h, 0, c2), channels(h, c2, c2), gLd, gz2, gmu, gls);
             Tensor gh = be.alloc(h.shape());
-            be.placeChannels(gmu, 0, gh);
-            be.placeChannels(gls, c2, gh);
+            be.image().placeChannels(gmu, 0, gh);
+            be.image().placeChannels(gls, c2, gh);
             Tensor gx1 = conv.backward(x1, gh, true);
-            be.axpy(1f, gy, gx1);
-            be.placeChannels(gx1, 0, gx);
+            be.elementwise().axpy(1f, gy, gx1);
+            be.image().placeChannels(gx1, 0, gx);
         }
-        be.placeChannels(gz2, c1, gx);
+        be.image().placeChannels(gz2, c1, gx);
         return gx;
     }
 

@@ -35,21 +35,21 @@ public final class Squeeze implements Transform {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         ImageEvents.check(KIND, "forward", x, in);
         Tensor y = be.alloc(ImageEvents.batch(x.dim(0), out));
-        be.squeeze(x, y);
+        be.image().squeeze(x, y);
         return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         ImageEvents.check(KIND, "inverse", y, out);
         Tensor x = be.alloc(ImageEvents.batch(y.dim(0), in));
-        be.unsqueeze(y, x);
+        be.image().unsqueeze(y, x);
         return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         ImageEvents.check(KIND, "backward", x, in);
         Tensor gx = be.alloc(x.shape());
-        be.unsqueeze(gy, gx);   // a permutation: its transpose is its inverse
+        be.image().unsqueeze(gy, gx);   // a permutation: its transpose is its inverse
         return gx;
     }
 

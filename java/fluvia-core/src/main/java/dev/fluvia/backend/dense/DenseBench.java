@@ -1,0 +1,76 @@
+package dev.fluvia.backend.dense;
+
+import static dev.fluvia.backend.check.KernelCase.BATCHES;
+import static dev.fluvia.backend.check.KernelCase.DIMS;
+import static dev.fluvia.backend.check.KernelCase.bits;
+import static dev.fluvia.backend.check.KernelCase.rand;
+
+import dev.fluvia.backend.Activation;
+import dev.fluvia.backend.check.FamilyBench;
+import dev.fluvia.backend.check.KernelCase;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/** The dense family's validate-and-benchmark entries (cuBLAS + kernels/dense.cu against {@link CpuDense}). */
+public final class DenseBench implements FamilyBench {
+    @Override public String family() { return "dense"; }
+
+    private static List<KernelCase> gemms(SplittableRandom rng, int m, int n, int k, boolean ta, boolean tb, boolean traffic) {
+        int[] as = ta ? new int[] {k, m} : new int[] {m, k}, bs = tb ? new int[] {n, k} : new int[] {k, n};
+        String size = m + "x" + n + "x" + k + (ta ? " Aᵀ" : "") + (tb ? " Bᵀ" : "");
+        double flops = traffic ? 2.0 * m * n * k : 0, bytes = traffic ? 4.0 * ((double) m * k + (double) k * n + 2.0 * m * n) : 0;
+        return List.of(
+                KernelCase.of("gemm", size).matmul().in("a", rand(rng, m * k, -1, 1), as).in("b", rand(rng, k * n, -1, 1), bs)
+                        .acc("c", rand(rng, m * n, -1, 1), m, n).traffic(bytes, flops)
+                        .run((be, x) -> be.dense().gemm(ta, tb, 0.7f, x.t("a"), x.t("b"), 0.3f, x.t("c"))),
+                KernelCase.of("gemm (beta=0)", size).matmul().in("a", rand(rng, m * k, -1, 1), as).in("b", rand(rng, k * n, -1, 1), bs)
+                        .out("c", m, n).traffic(bytes, flops)  // beta = 0 must not read the NaN poison
+                        .run((be, x) -> be.dense().gemm(ta, tb, 1f, x.t("a"), x.t("b"), 0f, x.t("c"))));
+    }
+
+    private static List<KernelCase> linear(SplittableRandom rng, int n, int in, int out, Activation[] acts, double f) {
+        List<KernelCase> cs = new ArrayList<>();
+        String size = n + "x" + in + "->" + out;
+        float[] x = rand(rng, n * in, -2, 2), w = rand(rng, out * in, -0.5, 0.5), b = rand(rng, out, -1, 1);
+        for (Activation act : acts) {
+            cs.add(KernelCase.of("linearForward " + act, size).matmul().in("x", x, n, in).in("w", w, out, in).in("bias", b, out).out("pre", n, out).out("y", n, out)
+                    .traffic(f * (n * in + (double) out * in + 3.0 * n * out), f > 0 ? 2.0 * n * in * out : 0)
+                    .run((be, a) -> be.dense().linearForward(a.t("x"), a.t("w"), a.t("bias"), act, a.t("pre"), a.t("y"))));
+            if (f == 0) cs.add(KernelCase.of("linearForward " + act + " (no bias)", size).matmul().in("x", x, n, in).in("w", w, out, in).out("y", n, out)
+                    .run((be, a) -> be.dense().linearForward(a.t("x"), a.t("w"), null, act, null, a.t("y"))));
+            cs.add(KernelCase.of("activationBackward " + act, n + "x" + out).matmul().in("pre", rand(rng, n * out, -2, 2), n, out)
+                    .in("y", rand(rng, n * out, -2, 2), n, out).in("gy", rand(rng, n * out, -1, 1), n, out).out("gpre", n, out)
+                    .traffic(f * 4.0 * n * out, 0)
+                    .run((be, a) -> {
+                        // y = act(pre) as the layer has it, then the backward from both
+                        be.dense().activate(act, a.t("pre"), a.t("y"));
+                        be.dense().activationBackward(act, a.t("pre"), a.t("y"), a.t("gy"), a.t("gpre"));
+                    }));
+            cs.add(KernelCase.of("activate " + act, n + "x" + out).in("x", rand(rng, n * out, -3, 3), n, out).out("y", n, out).traffic(f * 2.0 * n * out, 0)
+                    .run((be, a) -> be.dense().activate(act, a.t("x"), a.t("y"))));
+        }
+        cs.add(KernelCase.of("linearBackward", size).matmul().in("x", x, n, in).in("w", w, out, in).in("gpre", rand(rng, n * out, -1, 1), n, out)
+                .out("gx", n, in).acc("gw", rand(rng, out * in, -1, 1), out, in).acc("gb", rand(rng, out, -1, 1), out)
+                .traffic(f * (2.0 * n * in + 2.0 * n * out + 2.0 * out * in), f > 0 ? 4.0 * n * in * out : 0)
+                .run((be, a) -> be.dense().linearBackward(a.t("x"), a.t("w"), a.t("gpre"), a.t("gx"), a.t("gw"), a.t("gb"))));
+        cs.add(KernelCase.of("applyMask", out + "x" + in).in("w", w, out, in).in("mask", bits(rng, out * in), out, in).out("out", out, in)
+                .traffic(f * 3.0 * out * in, 0)
+                .run((be, a) -> be.dense().applyMask(a.t("w"), a.t("mask"), a.t("out"))));
+        return cs;
+    }
+
+    @Override public List<KernelCase> parity(SplittableRandom rng) {
+        List<KernelCase> cs = new ArrayList<>();
+        for (int[] s : new int[][] {{1, 1, 1}, {37, 63, 3}, {333, 2, 784}, {65, 129, 33}})
+            for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) cs.addAll(gemms(rng, s[0], s[1], s[2], ta, tb, false));
+        for (int in : DIMS) for (int n : BATCHES) cs.addAll(linear(rng, n, in, in == 784 ? 65 : 2 * in + 1, Activation.values(), 0));
+        return cs;
+    }
+
+    @Override public List<KernelCase> bench(int n, SplittableRandom rng) {
+        List<KernelCase> cs = new ArrayList<>(gemms(rng, 1024, 1024, 1024, false, false, true).subList(0, 1));
+        cs.addAll(linear(rng, n, 784, 1024, new Activation[] {Activation.SILU}, 4.0));
+        return cs;
+    }
+}

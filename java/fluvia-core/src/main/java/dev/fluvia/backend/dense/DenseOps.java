@@ -1,0 +1,97 @@
+package dev.fluvia.backend.dense;
+
+import static dev.fluvia.tensor.Shapes.perSample;
+import static dev.fluvia.tensor.Shapes.rank;
+import static dev.fluvia.tensor.Shapes.require;
+import static dev.fluvia.tensor.Shapes.same;
+import static dev.fluvia.tensor.Shapes.shape;
+
+import dev.fluvia.backend.OpChecks;
+import dev.fluvia.tensor.Index;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.backend.Activation;
+
+/**
+ * The dense family (docs/FLOWS.md "Conditioner networks"): the GEMM, the fully connected layer with its fused bias and
+ * activation, its backward, MADE's masked weights, and an element-wise activation. The CPU runs its own blocked GEMM
+ * ({@code backend.cpu.Gemm}), CUDA runs cuBLAS plus the epilogue kernels of kernels/dense.cu.
+ *
+ * <p>The conventions of {@link dev.fluvia.backend.Backend} hold (float32 row-major; outputs {@code y, x, gx, gh}
+ * overwritten; {@code ld} and parameter gradients accumulated into). {@link Checks} holds the argument checks every
+ * backend runs first; {@code CpuDense} is the reference, {@code CudaDense} the kernels of {@code kernels/dense.cu},
+ * {@code DenseBench} the validate-and-benchmark entry that the parity test and the kernel benchmark are built from.
+ */
+public interface DenseOps {
+
+    /** C = alpha·op(A)·op(B) + beta·C, row-major 2-D; op(X) = Xᵀ when the flag is set. */
+    void gemm(boolean transA, boolean transB, float alpha, Tensor a, Tensor b, float beta, Tensor c);
+
+    /**
+     * Fully connected layer with fused bias and activation: {@code pre = x·wᵀ + bias}, {@code y = act(pre)}.
+     * x {@code [N, In]}, w {@code [Out, In]}, bias {@code [Out]} or null, pre {@code [N, Out]} or null (not stored), y {@code [N, Out]}.
+     */
+    void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y);
+
+    /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
+    void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
+
+    /** Backward of {@code y = x·wᵀ + b} given {@code gpre = ∂L/∂y}: gx = gpre·w (overwrite, may be null), gw += gpreᵀ·x, gb += Σ_n gpre (may be null). */
+    void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
+
+    /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
+    void applyMask(Tensor w, Tensor mask, Tensor out);
+
+    /** y = act(x) element-wise (same shape); y may be x. */
+    void activate(Activation act, Tensor x, Tensor y);
+
+    /**
+     * The argument checks of the dense ops, one static method per op (named after it), run by every backend before it touches
+     * data: each failure is a {@link dev.fluvia.FluviaException.ShapeException} whose message starts with the op name.
+     */
+    final class Checks {
+        private Checks() {}
+
+        public static OpChecks.GemmDims gemm(boolean transA, boolean transB, Tensor a, Tensor b, Tensor c) {
+            rank("gemm", "A", a, 2); rank("gemm", "B", b, 2); rank("gemm", "C", c, 2);
+            int m = transA ? a.dim(1) : a.dim(0), k = transA ? a.dim(0) : a.dim(1);
+            int kb = transB ? b.dim(1) : b.dim(0), n = transB ? b.dim(0) : b.dim(1);
+            require(k == kb && c.dim(0) == m && c.dim(1) == n, "gemm",
+                    "op(A) is " + m + "x" + k + ", op(B) is " + kb + "x" + n + ", C must be " + m + "x" + n, a, b, c);
+            return new OpChecks.GemmDims(m, n, k);
+        }
+
+        public static void linearForward(Tensor x, Tensor w, Tensor bias, Tensor pre, Tensor y) {
+            rank("linearForward", "x", x, 2); rank("linearForward", "w", w, 2);
+            int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+            require(w.dim(1) == in, "linearForward", "w must be [Out, " + in + "]", x, w);
+            shape("linearForward", "y", y, n, out);
+            if (pre != null) shape("linearForward", "pre", pre, n, out);
+            if (bias != null) shape("linearForward", "bias", bias, out);
+        }
+
+        public static void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
+            same("activationBackward", "gy", gy, "gpre", gpre);
+            same("activationBackward", "y", y, "gy", gy);
+            if (pre != null) same("activationBackward", "pre", pre, "y", y);
+            else require(act == Activation.IDENTITY || act == Activation.RELU || act == Activation.TANH,
+                    "activationBackward", act.id() + " needs the pre-activation", y);
+        }
+
+        public static void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+            rank("linearBackward", "x", x, 2); rank("linearBackward", "w", w, 2);
+            int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+            shape("linearBackward", "w", w, out, in);
+            shape("linearBackward", "gpre", gpre, n, out);
+            shape("linearBackward", "gw", gw, out, in);
+            if (gb != null) shape("linearBackward", "gb", gb, out);
+            if (gx != null) shape("linearBackward", "gx", gx, n, in);
+        }
+
+        public static void applyMask(Tensor w, Tensor mask, Tensor out) {
+            same("applyMask", "w", w, "mask", mask);
+            same("applyMask", "w", w, "out", out);
+        }
+
+        public static void activate(Tensor x, Tensor y) { same("activate", "x", x, "y", y); }
+    }
+}

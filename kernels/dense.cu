@@ -1,0 +1,27 @@
+// Fluvia CUDA kernels: the dense family (dev.fluvia.backend.dense) — the epilogues of the cuBLAS GEMMs of a linear layer
+// (bias + activation), the activation backward, MADE's masked weights, and an element-wise activation.
+#include "common.cuh"
+
+/** linearForward epilogue after the cuBLAS GEMM y = x·wᵀ: a = y + bias; pre = a (pre may be null); y = act(a). */
+extern "C" __global__ void linearForwardEpilogue(float* y, const float* __restrict__ bias, float* pre, int n, int out, int act) {
+    FLV_FOR(i, (long long) n * out) {
+        float a = y[i] + (bias == nullptr ? 0.f : bias[i % out]);
+        if (pre != nullptr) pre[i] = a;
+        y[i] = flvActivate(act, a);
+    }
+}
+
+/** gpre = gy ⊙ act'(pre, y); pre may equal y (identity, relu, tanh need only y), gpre may equal gy. */
+extern "C" __global__ void activationBackward(const float* pre, const float* y, const float* gy, float* gpre, long long count, int act) {
+    FLV_FOR(i, count) gpre[i] = gy[i] * flvActivationDerivative(act, pre[i], y[i]);
+}
+
+/** out = w ⊙ mask (out may be w). */
+extern "C" __global__ void applyMask(const float* w, const float* __restrict__ mask, float* out, long long count) {
+    FLV_FOR(i, count) out[i] = w[i] * mask[i];
+}
+
+/** y = act(x). */
+extern "C" __global__ void activate(const float* __restrict__ x, float* __restrict__ y, long long n, int act) {
+    FLV_FOR(i, n) y[i] = flvActivate(act, x[i]);
+}
