@@ -155,6 +155,22 @@ public final class Flow {
         }
     }
 
+    /**
+     * n samples x = f⁻¹(z), z ~ p_Z, together with their log-density under the flow, from one generative pass (no
+     * normalizing pass): {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}. Returns {@code Result(x, log q)}.
+     */
+    public Result sampleWithLogProb(int n, float temperature, long seed) {
+        try (LatentContext ctx = LatentContext.sampling(transforms, temperature, seed).open()) {
+            Tensor z = base.sample(n, temperature, seed);
+            Result r = inverse(z);
+            Tensor lp = be.alloc(n);
+            base.logProb(z, lp);
+            float[] lq = be.toHost(lp), ld = be.toHost(r.logdet());
+            for (int i = 0; i < n; i++) lq[i] = (float) ((double) lq[i] - ld[i]);
+            return new Result(r.out(), be.fromHost(lq, n));
+        }
+    }
+
     /** Host convenience: n samples, row-major. */
     public float[] sampleHost(int n, float temperature, long seed) {
         try (Scope s = be.scope()) {

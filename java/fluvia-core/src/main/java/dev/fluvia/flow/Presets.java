@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
-    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester");
 
     private Presets() {}
 
@@ -43,6 +43,7 @@ public final class Presets {
             case "glow" -> new int[] {6, 64, 2};
             case "maf", "iaf" -> new int[] {5, 64, 2};
             case "planar", "radial" -> new int[] {16, 0, 0}; // no conditioner: hidden and depth are unused
+            case "sylvester" -> new int[] {8, 0, 0};         // D Householder reflections per layer
             default -> throw unknown(name);
         };
     }
@@ -105,6 +106,9 @@ public final class Presets {
             }
             case "radial" -> {
                 for (int l = 0; l < layers; l++) ts.add(new Radial(be, dim, rng));
+            }
+            case "sylvester" -> {
+                for (int l = 0; l < layers; l++) ts.add(new dev.fluvia.transforms.Sylvester(be, dim, rng));
             }
             default -> throw unknown(name);
         }

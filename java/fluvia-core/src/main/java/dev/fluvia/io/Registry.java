@@ -38,6 +38,7 @@ public final class Registry {
             case PlainLinear.KIND -> PlainLinear.fromConfig(be, config);
             case Planar.KIND -> Planar.fromConfig(be, config);
             case Radial.KIND -> Radial.fromConfig(be, config);
+            case dev.fluvia.transforms.Sylvester.KIND -> dev.fluvia.transforms.Sylvester.fromConfig(be, config);
             case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
             case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
             case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
