@@ -39,6 +39,11 @@ public final class Registry {
             case Planar.KIND -> Planar.fromConfig(be, config);
             case Radial.KIND -> Radial.fromConfig(be, config);
             case dev.fluvia.transforms.Sylvester.KIND -> dev.fluvia.transforms.Sylvester.fromConfig(be, config);
+            case dev.fluvia.transforms.Sigmoid.KIND -> dev.fluvia.transforms.Sigmoid.fromConfig(be, config);
+            case dev.fluvia.transforms.LogitMap.KIND -> dev.fluvia.transforms.LogitMap.fromConfig(be, config);
+            case dev.fluvia.transforms.Tanh.KIND -> dev.fluvia.transforms.Tanh.fromConfig(be, config);
+            case dev.fluvia.transforms.LeakyRelu.KIND -> dev.fluvia.transforms.LeakyRelu.fromConfig(be, config);
+            case dev.fluvia.transforms.ScalarAffine.KIND -> dev.fluvia.transforms.ScalarAffine.fromConfig(be, config);
             case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
             case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
             case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
