@@ -44,7 +44,7 @@ final class TrainCommand implements Callable<Integer> {
     String activation;
     @Option(names = "--scale", defaultValue = "softclamp", description = "Affine scale: softclamp or sigmoid (Glow). Default: ${DEFAULT-VALUE}.")
     String scale;
-    @Option(names = "--base", defaultValue = "normal", description = "Base distribution: normal or diag (learnable diagonal Gaussian). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--base", defaultValue = "normal", description = "Base distribution: normal, diag (learnable diagonal Gaussian), logistic, uniform or beta (learnable; both add a final sigmoid layer), gmm or gmm:K (learnable K-component Gaussian mixture, default K = 4). Default: ${DEFAULT-VALUE}.")
     String base;
     @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps. Without --steps and --epochs: train until the validation NLL stops improving (--patience, --max-steps).")
     long steps;

@@ -116,7 +116,7 @@ public final class Presets {
         BaseDistribution base = switch (baseName) {
             case "normal", "std", "std_normal" -> new StandardNormal(be, dim);
             case "diag", "diag_normal" -> new DiagonalGaussian(be, dim);
-            default -> throw new UnknownNameException("unknown base distribution '" + baseName + "' (known: normal, diag)");
+            default -> Bases.build(baseName, be, dim, o.seed(), ts);   // the bases of issue 11: uniform, logistic, beta, gmm[:K]
         };
         return new Flow(be, base, ts);
     }

@@ -59,6 +59,10 @@ public final class Registry {
         return switch (kind) {
             case StandardNormal.KIND -> StandardNormal.fromConfig(be, config);
             case DiagonalGaussian.KIND -> DiagonalGaussian.fromConfig(be, config);
+            case dev.fluvia.distributions.UniformBox.KIND -> dev.fluvia.distributions.UniformBox.fromConfig(be, config);
+            case dev.fluvia.distributions.Logistic.KIND -> dev.fluvia.distributions.Logistic.fromConfig(be, config);
+            case dev.fluvia.distributions.BetaDist.KIND -> dev.fluvia.distributions.BetaDist.fromConfig(be, config);
+            case dev.fluvia.distributions.GaussianMixture.KIND -> dev.fluvia.distributions.GaussianMixture.fromConfig(be, config);
             default -> throw new UnknownNameException("unknown base distribution '" + kind + "'");
         };
     }
