@@ -31,7 +31,7 @@ import java.util.SplittableRandom;
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
-    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester", "mixcdf");
 
     private Presets() {}
 
@@ -44,6 +44,7 @@ public final class Presets {
             case "maf", "iaf" -> new int[] {5, 64, 2};
             case "planar", "radial" -> new int[] {16, 0, 0}; // no conditioner: hidden and depth are unused
             case "sylvester" -> new int[] {8, 0, 0};         // D Householder reflections per layer
+            case "mixcdf" -> new int[] {1, 4, 0};            // hidden = K mixture components
             default -> throw unknown(name);
         };
     }
@@ -57,7 +58,7 @@ public final class Presets {
      */
     public static Flow build(String name, Backend be, int dim, PresetOptions o, float[] mean, float[] std) {
         if (!NAMES.contains(name)) throw unknown(name);
-        if (dim < 2) throw new IllegalArgumentException("flow presets need at least 2 dimensions, got " + dim);
+        if (dim < (name.equals("mixcdf") ? 1 : 2)) throw new IllegalArgumentException("flow presets need at least 2 dimensions, got " + dim);
         int[] d = defaults(name);
         int layers = o.layers() > 0 ? o.layers() : d[0];
         int width = o.hidden() > 0 ? o.hidden() : d[1];
@@ -110,10 +111,14 @@ public final class Presets {
             case "sylvester" -> {
                 for (int l = 0; l < layers; l++) ts.add(new dev.fluvia.transforms.Sylvester(be, dim, rng));
             }
+            case "mixcdf" -> {   // the last layer maps onto (0, 1) for a uniform base, else onto ℝ (fused logit)
+                boolean uniform = "uniform".equals(o.base());
+                for (int l = 0; l < layers; l++) ts.add(new dev.fluvia.transforms.MixCdf(be, dim, width, !(uniform && l == layers - 1)));
+            }
             default -> throw unknown(name);
         }
         String baseName = o.base() == null ? "normal" : o.base();
-        BaseDistribution base = switch (baseName) {
+        BaseDistribution base = name.equals("mixcdf") && baseName.equals("uniform") ? dev.fluvia.distributions.UniformBox.unit(be, dim) : switch (baseName) {
             case "normal", "std", "std_normal" -> new StandardNormal(be, dim);
             case "diag", "diag_normal" -> new DiagonalGaussian(be, dim);
             default -> Bases.build(baseName, be, dim, o.seed(), ts);   // the bases of issue 11: uniform, logistic, beta, gmm[:K]

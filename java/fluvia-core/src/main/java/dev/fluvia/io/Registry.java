@@ -39,6 +39,7 @@ public final class Registry {
             case Planar.KIND -> Planar.fromConfig(be, config);
             case Radial.KIND -> Radial.fromConfig(be, config);
             case dev.fluvia.transforms.Sylvester.KIND -> dev.fluvia.transforms.Sylvester.fromConfig(be, config);
+            case dev.fluvia.transforms.MixCdf.KIND -> dev.fluvia.transforms.MixCdf.fromConfig(be, config);
             case dev.fluvia.transforms.Sigmoid.KIND -> dev.fluvia.transforms.Sigmoid.fromConfig(be, config);
             case dev.fluvia.transforms.LogitMap.KIND -> dev.fluvia.transforms.LogitMap.fromConfig(be, config);
             case dev.fluvia.transforms.Tanh.KIND -> dev.fluvia.transforms.Tanh.fromConfig(be, config);
