@@ -36,7 +36,7 @@ public final class GenerativeCheck {
     private long seed = 1;
     private double jitter = 0.3, inputStd = 1.0;
     private double gradAtol = 2e-5, gradRtol = 2e-4;
-    private boolean unitInput;
+    private boolean unitInput, forceImplicit;
 
     private GenerativeCheck(Backend be, Transform t, TransformOracle oracle) { this.be = be; this.t = t; this.oracle = oracle; }
 
@@ -48,6 +48,8 @@ public final class GenerativeCheck {
     public GenerativeCheck gradTolerance(double a, double r) { gradAtol = a; gradRtol = r; return this; }
     /** Latent-side inputs uniform in (0.05, 0.95) (layers whose inverse is defined on (0, 1)). */
     public GenerativeCheck unitInput() { unitInput = true; return this; }
+    /** Differentiates through {@link ImplicitInverseBackward} even when the layer has a closed-form {@link InverseBackward}. */
+    public GenerativeCheck forceImplicit() { forceImplicit = true; return this; }
 
     private static double gaussian(SplittableRandom r) {
         double u1 = Math.max(r.nextDouble(), 1e-300), u2 = r.nextDouble();
@@ -110,7 +112,7 @@ public final class GenerativeCheck {
             }
             for (Param p : t.params()) if (p.grad() != null) be.fill(p.grad(), 0f);
             Tensor c = be.fromHost(ch, batch, d), e = be.fromHost(eh, batch);
-            float[] gy = be.toHost(t instanceof InverseBackward ib ? ib.inverseBackward(y, x, c, e)
+            float[] gy = be.toHost(!forceImplicit && t instanceof InverseBackward ib ? ib.inverseBackward(y, x, c, e)
                                                                    : ImplicitInverseBackward.backward(be, t, x, c, e));
             double ratio = 0;
             int checked = 0;

@@ -16,10 +16,11 @@ import java.util.List;
  * <pre>
  *   v  = gx − gL·∇ₓld(x),   Jᵀw = v,   ∂L/∂y = w,   ∂L/∂θ = −∂/∂θ [wᵀf(x; θ) + gL·ld(x; θ)]  (x held fixed)
  * </pre>
- * Everything comes from the layer's own {@link Transform#backward}: one call with (0, 1) gives ∇ₓld, D calls with the unit
- * vectors give the rows of J (parameter gradients of these probing calls are discarded), a float64 LU solve per sample
- * gives w, and a last call with (−w, −gL) accumulates the parameter gradient. Exact up to the float32 of the backward;
- * D + 2 backward passes per layer: meant for the small D of variational targets.
+ * Everything comes from the layer's own {@link Transform#backward}: (0, 1) gives ∇ₓld and the unit vectors (e_i, 0) give
+ * the rows of J, all in one call on D + 1 stacked copies of the batch (parameter gradients of this probing call are
+ * discarded); a float64 LU solve per sample gives w, and a last call with (−w, −gL) accumulates the parameter gradient.
+ * Exact up to the float32 of the backward; (D + 2)·N rows of backward per layer: meant for the small D of variational
+ * targets.
  */
 public final class ImplicitInverseBackward {
     private ImplicitInverseBackward() {}
@@ -31,16 +32,22 @@ public final class ImplicitInverseBackward {
         List<float[]> saved = new ArrayList<>();
         for (Param p : ps) saved.add(p.grad() == null ? null : be.toHost(p.grad()));
 
-        float[] zeroRows = new float[n * d], ones = new float[n], zeros = new float[n];
-        java.util.Arrays.fill(ones, 1f);
-        float[] gradLd = be.toHost(t.backward(x, be.fromHost(zeroRows, x.shape()), be.fromHost(ones, n), Stash.none()));
-        float[][] rows = new float[d][];                 // rows[i][n·d + j] = J_ij of sample n
-        float[] unit = new float[n * d];
-        for (int i = 0; i < d; i++) {
-            java.util.Arrays.fill(unit, 0f);
-            for (int s = 0; s < n; s++) unit[s * d + i] = 1f;
-            rows[i] = be.toHost(t.backward(x, be.fromHost(unit, x.shape()), be.fromHost(zeros, n), Stash.none()));
+        // one stacked probing call on (D + 1)·N rows: block 0 with (gy, gLd) = (0, 1) gives ∇ₓld, block 1 + i with (e_i, 0)
+        // gives row i of J (the layers work sample by sample, so stacking copies of x changes nothing but the call count)
+        float[] xh = be.toHost(x), xs = new float[(d + 1) * n * d], gys = new float[(d + 1) * n * d], gls = new float[(d + 1) * n];
+        for (int b = 0; b <= d; b++) {
+            System.arraycopy(xh, 0, xs, b * n * d, n * d);
+            for (int s = 0; s < n; s++) {
+                if (b == 0) gls[s] = 1f;
+                else gys[b * n * d + s * d + (b - 1)] = 1f;
+            }
         }
+        int[] stacked = x.shape().clone();
+        stacked[0] = (d + 1) * n;
+        float[] probe = be.toHost(t.backward(be.fromHost(xs, stacked), be.fromHost(gys, stacked), be.fromHost(gls, (d + 1) * n), Stash.none()));
+        float[] gradLd = java.util.Arrays.copyOfRange(probe, 0, n * d);
+        float[][] rows = new float[d][];                 // rows[i][n·d + j] = J_ij of sample n
+        for (int i = 0; i < d; i++) rows[i] = java.util.Arrays.copyOfRange(probe, (i + 1) * n * d, (i + 2) * n * d);
         for (int k = 0; k < ps.size(); k++) if (saved.get(k) != null) be.upload(saved.get(k), ps.get(k).grad());
 
         float[] gxh = be.toHost(gx), glh = be.toHost(gLd), w = new float[n * d], negGl = new float[n];
