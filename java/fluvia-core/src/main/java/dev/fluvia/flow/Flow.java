@@ -157,9 +157,14 @@ public final class Flow {
 
     /**
      * n samples x = f⁻¹(z), z ~ p_Z, together with their log-density under the flow, from one generative pass (no
-     * normalizing pass): {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}. Returns {@code Result(x, log q)}.
+     * normalizing pass): {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}, the flow's density at x as {@link #logProb} gives it (at any
+     * temperature, the untempered density). Returns {@code Result(x, log q)}. Not for multi-scale flows
+     * (split layers): they are refused.
      */
     public Result sampleWithLogProb(int n, float temperature, long seed) {
+        if (!splitLayers().isEmpty())
+            throw new dev.fluvia.FluviaException("Flow.sampleWithLogProb: a multi-scale flow's factored-out latents are drawn by its split layers, "
+                    + "whose log-density this pass does not count; use sample, then logProb");
         try (LatentContext ctx = LatentContext.sampling(transforms, temperature, seed).open()) {
             Tensor z = base.sample(n, temperature, seed);
             Result r = inverse(z);
