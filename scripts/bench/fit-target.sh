@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reverse-KL benchmark of docs/BENCHMARKS.md ("Reverse KL: fit-target"): every flow family on U1–U4 (log Z reference:
-# the grid integral of fit-target's metrics), then gauss:D against its exact log Z. Prints one markdown row per run;
+# the grid integral of fit-target's metrics), then banana, mixture and gauss:D against their exact log Z. Prints one markdown row per run;
 # each run's files go to $OUT/<target>-<flow>/. Usage: scripts/bench/fit-target.sh [OUT] (default runs/bench-fit-target).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,6 +29,10 @@ for t in u1 u2 u3 u4; do
   run "$t" iaf 1000 --layers 4 --hidden 32
   run "$t" maf 1000 --layers 4 --hidden 32
 done
+run banana planar 2000
+run banana sylvester 1000
+run mixture planar 2000
+run mixture realnvp 1000 --layers 4 --hidden 32
 run gauss:2 iaf 1000 --layers 4 --hidden 32
 run gauss:2 sylvester 1000
 run gauss:8 iaf 1000 --layers 4 --hidden 32

@@ -26,7 +26,8 @@ import java.util.SplittableRandom;
 
 /**
  * The tabular flow zoo: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code iaf}, {@code planar}, {@code radial}
- * (K = {@code layers} planar / radial layers, default 16) with sensible defaults,
+ * (K = {@code layers} planar / radial layers, default 16), {@code sylvester} (generative only: fitted by reverse KL),
+ * {@code mixcdf} (the mixture-of-Gaussians CDF flow, {@code hidden} = K components, also on 1-D data) with sensible defaults,
  * every size overridable through {@link PresetOptions}. An optional standardisation (fitted on the training split)
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
