@@ -83,6 +83,13 @@ final class Floors {
                 .as("transforms must not use io: io reads and writes layers, never the other way (below " + root + ")");
     }
 
+    /** Layers, their networks, base distributions, parameters and flows know no JSON: io's codecs write and read them. */
+    static ArchRule layersWithoutJson(String root) {
+        return noClasses().that().resideInAnyPackage(root + ".transforms..", root + ".nn..", root + ".distributions..", root + ".param..", root + ".flow..")
+                .should().dependOnClassesThat().resideInAPackage("com.fasterxml.jackson..")
+                .as("transforms, nn, distributions, param and flow use no Jackson: one codec per kind in io (below " + root + ")");
+    }
+
     static ArchRule nothingBelowTheCliUsesIt(String root) {
         return noClasses().that().resideOutsideOfPackages(cliPackages(root))
                 .should().dependOnClassesThat().resideInAnyPackage(cliPackages(root))
@@ -108,20 +115,6 @@ final class Floors {
                 .as("no cycle between the packages below " + root);
     }
 
-    /**
-     * The production form of {@link #noPackageCycles}, with its one documented exception: the multi-scale split's use of
-     * the ThreadLocal {@code flow.LatentContext} (issue 9: multi-scale becomes a structural composite; then this goes). That
-     * one dependency is also in the freeze store of the floors rules; every other cycle fails.
-     */
-    static ArchRule noPackageCyclesExceptMultiScale() {
-        return slices().matching("dev.fluvia.(*)..").should().beFreeOfCycles()
-                .ignoreDependency(com.tngtech.archunit.base.DescribedPredicate.describe("transforms.image.Split",
-                                          (com.tngtech.archunit.core.domain.JavaClass c) -> c.getName().equals("dev.fluvia.transforms.image.Split")),
-                                  com.tngtech.archunit.base.DescribedPredicate.describe("flow.LatentContext",
-                                          (com.tngtech.archunit.core.domain.JavaClass c) -> c.getName().equals("dev.fluvia.flow.LatentContext")))
-                .as("no cycle between the packages below dev.fluvia (except transforms.image.Split → flow.LatentContext, issue 9)");
-    }
-
     /** Every rule, by name. */
     static Map<String, ArchRule> all(String root, boolean optionalLayers) {
         Map<String, ArchRule> m = new LinkedHashMap<>();
@@ -130,6 +123,7 @@ final class Floors {
         m.put("transforms-flow", transformsDoNotUseFlow(root));
         m.put("backend-transforms", backendDoesNotUseTransforms(root));
         m.put("transforms-io", transformsDoNotUseIo(root));
+        m.put("layers-json", layersWithoutJson(root));
         m.put("below-cli", nothingBelowTheCliUsesIt(root));
         m.put("cli-libraries", libraryWithoutCliLibraries(root));
         m.put("cpu-cuda", cpuBackendWithoutCuda(root));

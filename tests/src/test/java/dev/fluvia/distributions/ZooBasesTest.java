@@ -239,7 +239,7 @@ class ZooBasesTest {
         BaseDistribution b = make(be, kind, 3);
         jitter(b, 31);
         ObjectMapper json = new ObjectMapper();
-        BaseDistribution c = Registry.base(be, kind, (ObjectNode) json.readTree(json.writeValueAsString(b.config())));
+        BaseDistribution c = Registry.base(be, kind, (ObjectNode) json.readTree(json.writeValueAsString(dev.fluvia.io.Registry.config(b))));
         assertEquals(b.kind(), c.kind());
         assertEquals(b.params().size(), c.params().size());
         for (int i = 0; i < b.params().size(); i++) be.copy(b.params().get(i).value(), c.params().get(i).value());
@@ -273,7 +273,7 @@ class ZooBasesTest {
                 xb[2 * i + 1] = train.data()[2 * j + 1];
             }
             f.zeroGrad();
-            double loss = f.forwardBackward(be.fromHost(xb, 128, 2), MemoryMode.STORE);
+            double loss = dev.fluvia.train.Nll.INSTANCE.forwardBackward(f, be.fromHost(xb, 128, 2), MemoryMode.STORE);
             assertTrue(Double.isFinite(loss), base + " step " + s + ": " + loss);
             opt.step(3e-3);
         }

@@ -98,14 +98,15 @@ class GlowConvNetActNormTest {
         for (String k : p.keySet()) assertArrayEquals(p.get(k), q.get(k), k + " changed by a second initialize");
         // the last conv is zero-initialised: the output starts at 0 whatever the ActNorms
         for (float v : be.toHost(net.forward(x, Stash.none(), "net"))) assertEquals(0f, v);
-        assertEquals("glow_actnorm", net.config().get("type").asText());
+        assertEquals("glow_actnorm", net.type());
     }
 
     @Test void defaultGlowNetHasNoActNormsAndItsConfigIsUnchanged() {
         GlowConvNet net = new GlowConvNet(be, "net.", 2, 4, 2, new SplittableRandom(1));
         assertEquals(6, net.params().size());
         for (Param p : net.params()) assertFalse(p.name().contains(".an"), p.name());
-        assertEquals("{\"type\":\"glow\",\"width\":4}", net.config().toString());
+        assertEquals("glow", net.type());
+        assertEquals(4, net.width());
         assertFalse(net.isInitialized());
     }
 
@@ -120,7 +121,7 @@ class GlowConvNetActNormTest {
         assertArrayEquals(new float[] {1f}, p.get("net.an0.initialized"));
         assertArrayEquals(new float[] {1f}, p.get("net.an1.initialized"));
         assertTrue(Math.abs(p.get("net.an0.logs")[0]) > 1e-3, "an0 was set from the data");
-        var rebuilt = Registry.transform(be, c.kind(), c.config());
+        var rebuilt = Registry.transform(be, c.kind(), Registry.config(c));
         for (Param q : rebuilt.params()) be.upload(p.get(q.name()), q.value());
         for (int i = 0; i < x.length; i++) x[i] = -x[i] * 3;
         rebuilt.initialize(be.fromHost(x, 5, 4, 2, 2));

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
-import dev.fluvia.flow.LatentContext;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.param.Stash;
+import dev.fluvia.transforms.FactorOut;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +30,8 @@ import java.util.SplittableRandom;
  *
  * <p>Layers that change the size of a sample ({@link Transform#outputShape()}) are checked on their output size; (b)
  * applies only where the sizes are equal and the layer is a bijection of the sample. A layer that factors part of its
- * input out ({@link Transform#factorsOut()}, the multi-scale split, whose {@code ld} is the log-density of that part) runs
- * forward and inverse inside a recording {@link LatentContext}, and its oracle's {@code inverse} receives the output
+ * input out ({@link FactorOut}, the multi-scale split, whose {@code ld} is the log-density of that part) runs
+ * forward as {@link FactorOut#factor} and inverse as {@link FactorOut#merge} of that latent, and its oracle's {@code inverse} receives the output
  * followed by the factored-out values (flattened), as recorded by the layer's forward.
  *
  * <p>A central difference whose step crosses a kink of a piecewise-linear function (a ReLU conditioner) is off: a gradient
@@ -153,7 +153,7 @@ public final class TransformCheck {
         int[] outShape = new int[t.outputShape().length + 1];
         outShape[0] = batch;
         System.arraycopy(t.outputShape(), 0, outShape, 1, outShape.length - 1);
-        boolean bijection = outSize == size && !t.factorsOut();
+        boolean bijection = outSize == size && !(t instanceof FactorOut);
         kinkRetries = 0;
         int[] shape = new int[event.length + 1];
         shape[0] = batch;
@@ -178,13 +178,14 @@ public final class TransformCheck {
         double[] es = new double[batch];
         for (int n = 0; n < batch; n++) es[n] = eh[n];
 
-        try (Scope scope = be.scope(); LatentContext ctx = t.factorsOut() ? LatentContext.recording(List.of(t)).open() : null) {
+        try (Scope scope = be.scope()) {
             Tensor x = be.fromHost(xh, shape);
             // (a) forward against the oracle; ld is accumulated into a non-zero start
             Tensor ld = be.fromHost(ld0, batch);
-            Tensor y = t.forward(x, ld, Stash.none());
+            FactorOut.Factored fo = t instanceof FactorOut f ? f.factor(x, ld, Stash.none()) : null;
+            Tensor y = fo != null ? fo.kept() : t.forward(x, ld, Stash.none());
             float[] yh = be.toHost(y), ldh = be.toHost(ld);
-            float[] zh = ctx == null ? null : be.toHost(ctx.latent(t));
+            float[] zh = fo == null ? null : be.toHost(fo.latent());
             int zSize = size - outSize;
             double fwdErr = 0, ldErr = 0, jacErr = 0;
             for (int n = 0; n < batch; n++) {
@@ -199,7 +200,7 @@ public final class TransformCheck {
 
             // (c) inverse of the layer's own output
             Tensor ldInv = be.fromHost(ld0, batch);
-            Tensor xr = t.inverse(y, ldInv);
+            Tensor xr = t instanceof FactorOut f ? f.merge(y, fo.latent(), ldInv) : t.inverse(y, ldInv);
             float[] xrh = be.toHost(xr), ldih = be.toHost(ldInv);
             double invErr = 0, invLdErr = 0, rt = 0;
             for (int n = 0; n < batch; n++) {

@@ -94,7 +94,6 @@ final class TrainFixtures {
         @Override public int[] eventShape() { return inner.eventShape(); }
         @Override public List<Param> params() { return inner.params(); }
         @Override public Tensor inverse(Tensor y, Tensor ld) { return inner.inverse(y, ld); }
-        @Override public ObjectNode config() { return inner.config(); }
 
         @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
             Tensor y = inner.forward(x, ld, stash);

@@ -91,7 +91,7 @@ class ActNormTest {
         assertFalse(flag.trainable());
         assertArrayEquals(new float[] {1f}, be.toHost(flag.value()));
         // rebuild from the serialised config, load parameters by name: still initialised, initialize() does nothing
-        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(a.config().toString());
+        ObjectNode cfg = (ObjectNode) new ObjectMapper().readTree(Registry.config(a).toString());
         ActNorm b = (ActNorm) Registry.transform(be, ActNorm.KIND, cfg);
         assertArrayEquals(new int[] {2, 3, 3}, b.eventShape());
         assertFalse(b.isInitialized());

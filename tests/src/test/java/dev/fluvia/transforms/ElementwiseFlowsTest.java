@@ -93,7 +93,7 @@ class ElementwiseFlowsTest {
         if (kind.equals("logit_map")) {
             // ZooFlowChecks feeds Gaussian inputs: check logit on (0, 1) directly
             ObjectMapper json = new ObjectMapper();
-            Transform u = dev.fluvia.io.Registry.transform(be, kind, (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(json.writeValueAsString(t.config())));
+            Transform u = dev.fluvia.io.Registry.transform(be, kind, (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(json.writeValueAsString(dev.fluvia.io.Registry.config(t))));
             Tensor x = be.fromHost(new float[] {0.1f, 0.5f, 0.9f}, 1, 3), la = be.alloc(1), lb = be.alloc(1);
             assertArrayEquals(be.toHost(t.forward(x, la, Stash.none())), be.toHost(u.forward(x, lb, Stash.none())));
             assertArrayEquals(be.toHost(la), be.toHost(lb));

@@ -13,6 +13,7 @@ import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.param.Param;
 import dev.fluvia.oracle.FlowGradientCheck;
 import dev.fluvia.tensor.Tensor;
+import dev.fluvia.train.Nll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -58,7 +59,7 @@ class FlowOfNewLayersTest {
         float[] x = data(n, 4);
         f.initialize(be.fromHost(x, n, D));
         f.zeroGrad();
-        double loss = f.forwardBackward(be.fromHost(x, n, D), MemoryMode.STORE);
+        double loss = Nll.INSTANCE.forwardBackward(f, be.fromHost(x, n, D), MemoryMode.STORE);
         assertEquals(nll(f, x, n), loss, 1e-5);
         int checked = 0;
         for (Param p : f.params()) {
@@ -75,11 +76,11 @@ class FlowOfNewLayersTest {
         Tensor x = be.fromHost(data(n, 6), n, D);
         f.initialize(x);
         f.zeroGrad();
-        double a = f.forwardBackward(x, MemoryMode.STORE);
+        double a = Nll.INSTANCE.forwardBackward(f, x, MemoryMode.STORE);
         List<float[]> ga = new ArrayList<>();
         for (Param p : f.params()) ga.add(p.grad() == null ? null : be.toHost(p.grad()));
         f.zeroGrad();
-        double b = f.forwardBackward(x, MemoryMode.RECOMPUTE);
+        double b = Nll.INSTANCE.forwardBackward(f, x, MemoryMode.RECOMPUTE);
         assertEquals(a, b, 1e-6);
         List<Param> ps = f.params();
         for (int k = 0; k < ps.size(); k++) {

@@ -18,6 +18,7 @@ import dev.fluvia.param.Param;
 import dev.fluvia.oracle.MafOracle;
 import dev.fluvia.oracle.FlowGradientCheck;
 import dev.fluvia.tensor.Tensor;
+import dev.fluvia.train.Nll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -127,11 +128,11 @@ class IafTest {
         float[] x = randn(n * D, 103);
         Tensor xt = be.fromHost(x, n, D);
         f.zeroGrad();
-        double loss = f.forwardBackward(xt, MemoryMode.STORE);
+        double loss = Nll.INSTANCE.forwardBackward(f, xt, MemoryMode.STORE);
         List<float[]> store = new ArrayList<>();
         for (Param p : f.params()) store.add(be.toHost(p.grad()));
         f.zeroGrad();
-        assertEquals(loss, f.forwardBackward(xt, MemoryMode.RECOMPUTE), 1e-6);
+        assertEquals(loss, Nll.INSTANCE.forwardBackward(f, xt, MemoryMode.RECOMPUTE), 1e-6);
         List<Param> ps = f.params();
         int checked = 0;
         for (int k = 0; k < ps.size(); k++) {

@@ -205,7 +205,7 @@ class MafTest {
 
     static void assertRebuildsFromConfig(CpuBackend be, Transform t, String kind) throws Exception {
         ObjectMapper om = new ObjectMapper();
-        ObjectNode cfg = (ObjectNode) om.readTree(om.writeValueAsString(t.config()));
+        ObjectNode cfg = (ObjectNode) om.readTree(om.writeValueAsString(Registry.config(t)));
         Transform u = Registry.transform(be, kind, cfg);
         assertEquals(kind, u.kind());
         List<Param> a = t.params(), b = u.params();
@@ -236,7 +236,7 @@ class MafTest {
 
     @Test void brokenConfigIsACheckpointError() throws Exception {
         CpuBackend be = new CpuBackend(1);
-        ObjectNode cfg = new Maf(be, Maf.naturalOrder(3), new int[] {4}, Activation.TANH, new SplittableRandom(1)).config();
+        ObjectNode cfg = Registry.config(new Maf(be, Maf.naturalOrder(3), new int[] {4}, Activation.TANH, new SplittableRandom(1)));
         cfg.remove("degrees");
         assertThrows(CheckpointException.class, () -> Registry.transform(be, Maf.KIND, cfg));
     }

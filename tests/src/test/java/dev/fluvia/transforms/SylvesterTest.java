@@ -68,7 +68,7 @@ class SylvesterTest {
         Sylvester t = new Sylvester(be, 3, 2, new SplittableRandom(2));
         ZooFlowChecks.jitter(be, t.params(), 0.4, 3);
         ObjectMapper json = new ObjectMapper();
-        Transform u = Registry.transform(be, t.kind(), (ObjectNode) json.readTree(json.writeValueAsString(t.config())));
+        Transform u = Registry.transform(be, t.kind(), (ObjectNode) json.readTree(json.writeValueAsString(dev.fluvia.io.Registry.config(t))));
         List<Param> a = t.params(), b = u.params();
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++) {

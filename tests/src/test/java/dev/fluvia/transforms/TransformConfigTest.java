@@ -38,7 +38,7 @@ class TransformConfigTest {
                 for (int i = 0; i < v.length; i++) v[i] += (float) (r.nextDouble() - 0.5);
                 be.upload(v, p.value());
             }
-            ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(t.config()));
+            ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(Registry.config(t)));
             Transform u = Registry.transform(be, t.kind(), cfg);
             assertEquals(t.kind(), u.kind());
             assertArrayEquals(t.eventShape(), u.eventShape());

@@ -80,11 +80,11 @@ class TransformInputErrorsTest {
     @Test void unknownNamesAndCorruptConfigs() {
         assertThrows(UnknownNameException.class, () -> Permutation.of(be, "sorted", 3, 0));
         assertThrows(UnknownNameException.class, () -> Registry.transform(be, "no_such_layer", JsonNodeFactory.instance.objectNode()));
-        ObjectNode c = Permutation.reverse(be, 3).config();
-        c.set("perm", Masks.json(new int[] {0, 0, 2}));
+        ObjectNode c = Registry.config(Permutation.reverse(be, 3));
+        c.putArray("perm").add(0).add(0).add(2);
         assertThrows(CheckpointException.class, () -> Registry.transform(be, Permutation.KIND, c));
-        ObjectNode lu = new InvertibleLinear(be, 3, 1).config();
-        lu.set("perm", Masks.json(new int[] {0, 5, 1}));
+        ObjectNode lu = Registry.config(new InvertibleLinear(be, 3, 1));
+        lu.putArray("perm").add(0).add(5).add(1);
         assertThrows(CheckpointException.class, () -> Registry.transform(be, InvertibleLinear.KIND, lu));
     }
 }

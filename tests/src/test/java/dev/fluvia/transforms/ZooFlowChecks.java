@@ -22,6 +22,7 @@ import dev.fluvia.param.Param;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.train.Adam;
+import dev.fluvia.train.Nll;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,7 +46,7 @@ final class ZooFlowChecks {
     /** The layer rebuilds from its serialised config through the Registry and, with its parameters copied by name, computes the same map. */
     static void registryRoundTrip(CpuBackend be, Transform t) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(t.config()));
+        ObjectNode cfg = (ObjectNode) json.readTree(json.writeValueAsString(Registry.config(t)));
         Transform u = Registry.transform(be, t.kind(), cfg);
         assertEquals(t.kind(), u.kind());
         assertArrayEquals(t.eventShape(), u.eventShape());
@@ -93,7 +94,7 @@ final class ZooFlowChecks {
         SplittableRandom r = new SplittableRandom(13);
         for (int i = 0; i < x.length; i++) x[i] = (float) (1.5 * CpuBackend.gaussian(r));
         f.zeroGrad();
-        double loss = f.forwardBackward(be.fromHost(x, n, 3), MemoryMode.STORE);
+        double loss = Nll.INSTANCE.forwardBackward(f, be.fromHost(x, n, 3), MemoryMode.STORE);
         assertEquals(nll(f, x, n), loss, 1e-5);
         int checked = 0;
         for (Param p : f.params()) {
@@ -105,7 +106,7 @@ final class ZooFlowChecks {
         java.util.List<float[]> ga = new java.util.ArrayList<>();
         for (Param p : f.params()) ga.add(p.grad() == null ? null : be.toHost(p.grad()));
         f.zeroGrad();
-        assertEquals(loss, f.forwardBackward(be.fromHost(x, n, 3), MemoryMode.RECOMPUTE), 1e-6);
+        assertEquals(loss, Nll.INSTANCE.forwardBackward(f, be.fromHost(x, n, 3), MemoryMode.RECOMPUTE), 1e-6);
         for (int k = 0; k < ga.size(); k++)
             if (ga.get(k) != null) assertArrayEquals(ga.get(k), be.toHost(f.params().get(k).grad()), 1e-5f);
     }
@@ -132,7 +133,7 @@ final class ZooFlowChecks {
                 xb[2 * i + 1] = train.data()[2 * j + 1];
             }
             f.zeroGrad();
-            last = f.forwardBackward(be.fromHost(xb, batch, 2), MemoryMode.STORE);
+            last = Nll.INSTANCE.forwardBackward(f, be.fromHost(xb, batch, 2), MemoryMode.STORE);
             assertTrue(Double.isFinite(last), "step " + s + ": loss " + last);
             opt.step(lr);
         }

@@ -1,6 +1,6 @@
 package planted.up.transforms;
 
-/** Planted for FloorsTest: transforms → flow (what Split → LatentContext does today). */
+/** Planted for FloorsTest: transforms → flow (what the multi-scale split did through a ThreadLocal before issue 9). */
 public class UsesFlow {
     public planted.up.flow.Context used;
 }

@@ -97,7 +97,7 @@ final class TrainSetup {
 
         double step() {
             flow.zeroGrad();
-            double loss = flow.forwardBackward(x, mode);
+            double loss = dev.fluvia.train.Nll.INSTANCE.forwardBackward(flow, x, mode);
             t++;
             for (int i = 0; i < params.size(); i++)
                 be.adamUpdate(params.get(i).value(), params.get(i).grad(), m.get(i), v.get(i), 1e-4f, 0.9f, 0.999f, 1e-8f, 0f, t);

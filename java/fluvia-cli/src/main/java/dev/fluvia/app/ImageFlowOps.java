@@ -20,8 +20,6 @@ import dev.fluvia.io.HostArray;
 import dev.fluvia.io.SafeTensors;
 import dev.fluvia.plot.ImageGrid;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Transform;
-import dev.fluvia.transforms.image.Split;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -93,12 +91,7 @@ public final class ImageFlowOps {
     }
 
     /** Sizes (values per sample) of the latents {@link Flow#encode} returns, in order. */
-    public static List<int[]> latentShapes(Flow flow) {
-        List<int[]> out = new ArrayList<>();
-        for (Transform t : flow.transforms()) if (t instanceof Split s) out.add(s.factoredShape());
-        out.add(flow.latentShape());
-        return out;
-    }
+    public static List<int[]> latentShapes(Flow flow) { return flow.latentShapes(); }
 
     static int numel(int[] s) { int n = 1; for (int v : s) n *= v; return n; }
 

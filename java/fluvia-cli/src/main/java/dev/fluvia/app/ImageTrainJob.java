@@ -1,21 +1,16 @@
 package dev.fluvia.app;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.backend.Scope;
 import dev.fluvia.data.images.Dequantization;
 import dev.fluvia.data.images.ImageDataset;
 import dev.fluvia.data.images.ImageDatasets;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.ImagePresets;
-import dev.fluvia.io.AtomicFiles;
-import dev.fluvia.io.Checkpoint;
 import dev.fluvia.plot.Plots;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.train.BatchUploader;
@@ -28,14 +23,10 @@ import dev.fluvia.train.TrainState;
 import dev.fluvia.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A whole image training run (the CLI's {@code fluvia train --data digits|mnist|fashion-mnist}), usable from Java:
@@ -60,7 +51,6 @@ public final class ImageTrainJob {
     public static final float[] TEMPERATURES = {0.5f, 0.7f, 1.0f};
     /** Seeds of the fixed validation / test noise and of the sample grids (mixed with the run's seed). */
     private static final long VAL_NOISE = 0x5EED_0001L, TEST_NOISE = 0x5EED_0002L, GRID = 0x5EED_0003L;
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
      * Everything a run needs.
@@ -139,32 +129,25 @@ public final class ImageTrainJob {
         Flow flow;
         TrainState resumeState = null;
         if (spec.resume() != null) {
-            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be, spec.allowUnverified());
-            flow = ck.flow();
-            if (ck.training() == null || !ck.training().has("state"))
-                throw new CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
+            TrainRun.Resumed r = TrainRun.resume(spec.resume(), be, spec.allowUnverified());
+            flow = r.flow();
             if (!java.util.Arrays.equals(flow.eventShape(), chw))
                 throw new CheckpointException(spec.resume() + ": the model takes images " + java.util.Arrays.toString(flow.eventShape())
                         + " but " + spec.data() + " has " + java.util.Arrays.toString(chw));
-            resumeState = TrainState.fromJson(ck.training().get("state"), TrainJob.stripExtra(ck.extra()));
+            resumeState = r.state();
         } else {
             flow = ImagePresets.build(spec.flow(), be, chw, spec.preset().withSeed(seed));
         }
-        try {
-            Files.createDirectories(spec.out());
-            if (spec.gridColumns() > 0) Files.createDirectories(spec.out().resolve("samples"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create output directory " + spec.out(), e);
-        }
+        ObjectNode provenance = JsonNodeFactory.instance.objectNode();
+        provenance.set("image", info.toJson());
+        TrainRun run = spec.gridColumns() > 0 ? new TrainRun(spec.out(), spec.train(), spec.data(), provenance, "samples")
+                                              : new TrainRun(spec.out(), spec.train(), spec.data(), provenance);
         float[] valX = new Dequantization(train.levels(), spec.bits(), seed ^ VAL_NOISE).apply(val.pixels());
         float[] testX = new Dequantization(train.levels(), spec.bits(), seed ^ TEST_NOISE).apply(test.pixels());
 
-        Path modelPath = spec.out().resolve("model.safetensors"), ckPath = spec.out().resolve("checkpoint.safetensors");
-        Path metricsPath = spec.out().resolve("metrics.json");
+        Path metricsPath = run.metrics();
         Trainer trainer = new Trainer(flow, new TrainData(train.pixels(), train.n(), valX, val.n(), dims), spec.train());
         trainer.uploader(new DequantizingUploader(be, train.levels(), spec.bits(), seed));
-        if (spec.train().checkpointEvery() > 0) trainer.checkpointSink((f, st) -> saveCheckpoint(ckPath, f, st, spec, info));
-        if (resumeState != null) trainer.resume(resumeState);
 
         List<Epoch> epochs = new ArrayList<>();
         List<Path> images = new ArrayList<>();
@@ -195,16 +178,8 @@ public final class ImageTrainJob {
             }
             @Override public void onWarning(String message) { user.onWarning(message); }
         });
-        if (listener instanceof TrainJob.StartAware sa) sa.start(trainer.totalSteps());
-        TrainResult result = trainer.train();
-        saveCheckpoint(ckPath, flow, trainer.exportState(), spec, info);
-        trainer.restoreBest();
-        ObjectNode meta = JsonNodeFactory.instance.objectNode();
-        meta.set("image", info.toJson());
-        meta.put("data", spec.data());
-        meta.set("config", spec.train().toJson());
-        meta.put("best_step", result.bestStep());
-        Checkpoint.save(modelPath, flow, meta, null);
+        run.attach(trainer, resumeState, listener);
+        TrainResult result = run.trainAndSave(trainer);   // the checkpoint holds the last state, the model the best parameters
 
         double testNll = meanNll(flow, testX, test.n());
         double testBpd = test.n() == 0 ? Double.NaN : Dequantization.bitsPerDim(testNll, dims, levels);
@@ -227,7 +202,7 @@ public final class ImageTrainJob {
             }
             images.add(lossPlot(spec.out().resolve("loss.png"), spec.data(), result, trainer.batchesPerEpoch(), dims, levels));
         }
-        return new Outcome(modelPath, metricsPath, images, List.copyOf(epochs), bestBpd, testBpd, levels, dims, result);
+        return new Outcome(run.model(), metricsPath, images, List.copyOf(epochs), bestBpd, testBpd, levels, dims, result);
     }
 
     private static Epoch epochOf(int epoch, long step, double valNll, List<Double> losses, int perEpoch, int dims, int levels) {
@@ -241,20 +216,7 @@ public final class ImageTrainJob {
     }
 
     /** Mean −log p (nats per image) of already dequantised images, in batches; NaN for none. */
-    public static double meanNll(Flow flow, float[] x, int n) {
-        if (n == 0) return Double.NaN;
-        Backend be = flow.backend();
-        int d = flow.eventSize(), batch = 256;
-        double total = 0;
-        for (int lo = 0; lo < n; lo += batch) {
-            int m = Math.min(batch, n - lo);
-            try (Scope s = be.scope()) {
-                Tensor lp = flow.logProb(be.fromHost(java.util.Arrays.copyOfRange(x, lo * d, (lo + m) * d), flow.batchShape(m)));
-                total -= be.sum(lp);
-            }
-        }
-        return total / n;
-    }
+    public static double meanNll(Flow flow, float[] x, int n) { return TrainRun.meanNll(flow, x, n, 256); }
 
     /** A grid of {@code cols} samples per temperature (one row per {@link #TEMPERATURES} entry) of the flow, quantised for display. */
     public static void sampleGrid(Path png, Flow flow, int cols, int levels, long seed, String title, TrainListener warn) {
@@ -317,12 +279,7 @@ public final class ImageTrainJob {
             m.put("test_bits_per_dim", testBpd);
             m.setAll(fin);
         }
-        try {
-            byte[] bytes = JSON.writeValueAsString(TrainJob.finiteOrNull(m)).getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(file, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e.getMessage(), e);
-        }
+        TrainRun.writeJson(file, m);
     }
 
     private static Path lossPlot(Path png, String data, TrainResult r, int perEpoch, int dims, int levels) {
@@ -336,17 +293,6 @@ public final class ImageTrainJob {
             throw new UncheckedIOException("cannot write " + png + ": " + e.getMessage(), e);
         }
         return png;
-    }
-
-    static void saveCheckpoint(Path file, Flow flow, TrainState st, Spec spec, ImageFlowOps.ImageInfo info) {
-        ObjectNode training = JsonNodeFactory.instance.objectNode();
-        training.set("state", st.toJson());
-        training.set("config", spec.train().toJson());
-        training.put("data", spec.data());
-        training.set("image", info.toJson());
-        Map<String, float[]> extra = new LinkedHashMap<>();
-        st.tensors().forEach((k, v) -> extra.put("extra." + k, v));
-        Checkpoint.save(file, flow, training, extra);
     }
 
     /** The noise seed of training batch {@code (epoch, index)}: a SplitMix64 mix of the three numbers. */

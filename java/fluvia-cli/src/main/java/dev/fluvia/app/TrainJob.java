@@ -1,21 +1,15 @@
 package dev.fluvia.app;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.backend.Scope;
 import dev.fluvia.data.Dataset;
 import dev.fluvia.data.Splits;
 import dev.fluvia.data.Standardization;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.flow.Presets;
-import dev.fluvia.io.AtomicFiles;
-import dev.fluvia.io.Checkpoint;
 import dev.fluvia.plot.Plots;
-import dev.fluvia.tensor.Tensor;
 import dev.fluvia.train.TrainConfig;
 import dev.fluvia.train.TrainData;
 import dev.fluvia.train.TrainListener;
@@ -24,13 +18,9 @@ import dev.fluvia.train.TrainState;
 import dev.fluvia.train.Trainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A whole training run as the CLI does it, usable from Java too: data → split → standardisation (part of the model)
@@ -121,8 +111,6 @@ public final class TrainJob {
     /** A listener that also wants the total number of steps before the first one (progress bars). */
     public interface StartAware { void start(long totalSteps); }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-
     private TrainJob() {}
 
     public static Outcome run(Spec spec, Backend be, TrainListener listener) {
@@ -140,16 +128,14 @@ public final class TrainJob {
         Flow flow;
         TrainState resumeState = null;
         if (spec.resume() != null) {
-            Checkpoint.Loaded ck = Checkpoint.load(spec.resume(), be, spec.allowUnverified());
-            flow = ck.flow();
-            if (ck.training() == null || !ck.training().has("state"))
-                throw new dev.fluvia.FluviaException.CheckpointException(spec.resume() + ": holds a model but no training state to resume from");
-            String was = ck.training().path("data_fingerprint").asText(null);
+            TrainRun.Resumed r = TrainRun.resume(spec.resume(), be, spec.allowUnverified());
+            flow = r.flow();
+            String was = r.training().path("data_fingerprint").asText(null);
             if (was != null && !was.equals(fingerprint) && !spec.allowDataChange())
                 throw new dev.fluvia.FluviaException.DataFormatException("--resume " + spec.resume() + ": the run was trained on other data ("
-                        + ck.training().path("data").asText("?") + ", fingerprint " + was + "); --data " + spec.data() + " has fingerprint "
+                        + r.training().path("data").asText("?") + ", fingerprint " + was + "); --data " + spec.data() + " has fingerprint "
                         + fingerprint + ". Resume with the same data, or pass --allow-data-change to continue on this data");
-            resumeState = TrainState.fromJson(ck.training().get("state"), stripExtra(ck.extra()));
+            resumeState = r.state();
         } else {
             float[] mean = null, std = null;
             if (spec.standardize()) {
@@ -159,28 +145,13 @@ public final class TrainJob {
             }
             flow = Presets.build(spec.flow(), be, all.dim(), spec.preset(), mean, std);
         }
-        try {
-            Files.createDirectories(spec.out());
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create output directory " + spec.out(), e);
-        }
-        Path modelPath = spec.out().resolve("model.safetensors"), ckPath = spec.out().resolve("checkpoint.safetensors");
+        ObjectNode provenance = JsonNodeFactory.instance.objectNode();
+        provenance.put("data_fingerprint", fingerprint);
+        TrainRun run = new TrainRun(spec.out(), spec.train(), spec.data(), provenance);
         Trainer trainer = new Trainer(flow, new TrainData(train.data(), train.n(), val.data(), val.n(), all.dim()), spec.train());
         if (listener != null) trainer.listener(listener);
-        if (spec.train().checkpointEvery() > 0)
-            trainer.checkpointSink((f, st) -> saveCheckpoint(ckPath, f, st, spec, fingerprint));
-        if (resumeState != null) trainer.resume(resumeState);
-        if (listener instanceof StartAware sa) sa.start(trainer.totalSteps());
-        TrainResult result = trainer.train();
-        // the final checkpoint holds the last state (for resuming); the model file holds the best parameters
-        saveCheckpoint(ckPath, flow, trainer.exportState(), spec, fingerprint);
-        trainer.restoreBest();
-        ObjectNode info = JsonNodeFactory.instance.objectNode();
-        info.put("data", spec.data());
-        info.put("data_fingerprint", fingerprint);
-        info.set("config", spec.train().toJson());
-        info.put("best_step", result.bestStep());
-        Checkpoint.save(modelPath, flow, info, null);
+        run.attach(trainer, resumeState, listener);
+        TrainResult result = run.trainAndSave(trainer);   // the checkpoint holds the last state, the model the best parameters
 
         double trainNll = meanNll(flow, train), valNll = meanNll(flow, val), testNll = meanNll(flow, test);
         ObjectNode m = JsonNodeFactory.instance.objectNode();
@@ -207,15 +178,9 @@ public final class TrainJob {
         var vals = m.putArray("val_nll_per_epoch");
         for (double v : result.valNlls()) vals.add(v);
         m.set("config", spec.train().toJson());
-        Path metrics = spec.out().resolve("metrics.json");
-        try {
-            byte[] bytes = JSON.writeValueAsString(finiteOrNull(m)).getBytes(StandardCharsets.UTF_8);
-            AtomicFiles.write(metrics, ch -> ch.write(java.nio.ByteBuffer.wrap(bytes)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TrainRun.writeJson(run.metrics(), m);
         List<Path> plots = spec.plots() ? writePlots(spec.out(), flow, all, result, trainer.batchesPerEpoch(), seed) : List.of();
-        return new Outcome(modelPath, metrics, plots, trainNll, valNll, testNll, result);
+        return new Outcome(run.model(), run.metrics(), plots, trainNll, valNll, testNll, result);
     }
 
     /** Replaces every NaN or infinite number in a JSON tree by null (metrics.json never holds "NaN"), in place. */
@@ -236,40 +201,8 @@ public final class TrainJob {
         return n;
     }
 
-    static Map<String, float[]> stripExtra(Map<String, float[]> extra) {
-        Map<String, float[]> out = new HashMap<>();
-        if (extra != null) extra.forEach((k, v) -> out.put(k.startsWith("extra.") ? k.substring(6) : k, v));
-        return out;
-    }
-
-    static void saveCheckpoint(Path file, Flow flow, TrainState st, Spec spec, String fingerprint) {
-        ObjectNode training = JsonNodeFactory.instance.objectNode();
-        training.set("state", st.toJson());
-        training.set("config", spec.train().toJson());
-        training.put("data", spec.data());
-        training.put("data_fingerprint", fingerprint);
-        Map<String, float[]> extra = new LinkedHashMap<>();
-        st.tensors().forEach((k, v) -> extra.put("extra." + k, v));
-        Checkpoint.save(file, flow, training, extra);
-    }
-
     /** Mean −log p over a dataset in batches (nats per sample); NaN for an empty set. */
-    public static double meanNll(Flow flow, Dataset d) {
-        if (d.n() == 0) return Double.NaN;
-        Backend be = flow.backend();
-        int batch = 4096, dim = d.dim();
-        double total = 0;
-        for (int lo = 0; lo < d.n(); lo += batch) {
-            int n = Math.min(batch, d.n() - lo);
-            float[] rows = new float[n * dim];
-            System.arraycopy(d.data(), lo * dim, rows, 0, rows.length);
-            try (Scope s = be.scope()) {
-                Tensor lp = flow.logProb(be.fromHost(rows, n, dim));
-                total -= be.sum(lp);
-            }
-        }
-        return total / d.n();
-    }
+    public static double meanNll(Flow flow, Dataset d) { return TrainRun.meanNll(flow, d.data(), d.n(), 4096); }
 
     static List<Path> writePlots(Path out, Flow flow, Dataset all, TrainResult r, int batchesPerEpoch, long seed) {
         try {

@@ -28,7 +28,7 @@ final class AttributeCommand implements Callable<Integer> {
     @Override public Integer call() {
         for (double s : strengths) if (!Double.isFinite(s)) throw new IllegalArgumentException("--strengths must be finite numbers, got " + s);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageDataset d = ImageCli.data(data, ck, info);
             ImageCli.checkIndex(d, index, "--index");

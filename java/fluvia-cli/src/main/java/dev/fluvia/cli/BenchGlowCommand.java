@@ -50,7 +50,7 @@ final class BenchGlowCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 try (Scope s = be.scope()) {
                     flow.zeroGrad();
-                    flow.forwardBackward(be.fromHost(x, flow.batchShape(batch)), MemoryMode.STORE);
+                    dev.fluvia.train.Nll.INSTANCE.forwardBackward(flow, be.fromHost(x, flow.batchShape(batch)), MemoryMode.STORE);
                     be.synchronize();
                 }
                 long t1 = System.nanoTime();

@@ -20,7 +20,7 @@ final class DecodeCommand implements Callable<Integer> {
         if (!output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png"))
             throw new IllegalArgumentException("--output must be a .png file, got " + output);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageFlowOps.Latents z = ImageFlowOps.readLatents(latents, ck.flow());
             float[] x = ImageFlowOps.decode(ck.flow(), z.levels(), z.n());

@@ -22,7 +22,7 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageDataset d = ImageCli.data(data, ck, info);
             for (int i : index) ImageCli.checkIndex(d, i, "--index");

@@ -28,7 +28,7 @@ final class InfoCommand implements Callable<Integer> {
     @Override public Integer call() {
         System.out.print(ModelDescription.read(model).summary());
         try (Backend be = new CpuBackend(1)) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, allowUnverified, Checkpoint.Use.SCORE);
             Flow flow = ck.flow();
             System.out.printf(Locale.ROOT, "trainable parameters: %,d%n", flow.parameterCount());
             for (Transform t : flow.transforms()) {

@@ -25,7 +25,7 @@ final class InterpolateCommand implements Callable<Integer> {
     @Override public Integer call() {
         if (steps < 2) throw new IllegalArgumentException("--steps must be >= 2, got " + steps);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
             ImageDataset d = ImageCli.data(data, ck, info);
             ImageCli.checkIndex(d, from, "--from");

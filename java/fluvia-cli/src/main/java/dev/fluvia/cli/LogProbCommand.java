@@ -28,7 +28,7 @@ final class LogProbCommand implements Callable<Integer> {
         Checks.output("-o", output, input, model);
         Dataset d = dev.fluvia.app.DataSource.readFile(input);
         try (Backend be = common.open()) {
-            Flow flow = Checkpoint.load(model, be, common.allowUnverified).flow();
+            Flow flow = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE).flow();
             if (d.dim() != flow.eventSize())
                 throw new ShapeException(input + ": rows have " + d.dim() + " columns but the model expects " + flow.eventSize());
             float[] out = new float[d.n()];

@@ -31,7 +31,7 @@ final class SampleCommand implements Callable<Integer> {
         Checks.output("-o", output, model);
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
         try (Backend be = common.open()) {
-            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified);
+            Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             Flow flow = ck.flow();
             if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
                 Checks.range("-n (for a .png grid)", n, 1, 4096);

@@ -32,8 +32,10 @@ final class TrainCommand implements Callable<Integer> {
     String data;
     @Option(names = "--samples", defaultValue = "20000", description = "Points drawn from a built-in set. Default: ${DEFAULT-VALUE}.")
     int samples;
-    @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar, radial or mixcdf (1-D mixture-of-Gaussians CDF flow, any number of columns, each on its own; --components K). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--flow", defaultValue = "realnvp", description = "realnvp, nice, glow, maf, iaf, planar, radial, spline (rational-quadratic spline coupling), spline-ar (autoregressive spline) or mixcdf (1-D mixture-of-Gaussians CDF flow, any number of columns, each on its own; --components K). Default: ${DEFAULT-VALUE}.")
     String flow;
+    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow spline).")
+    String contextColumns;
     @Option(names = "--layers", defaultValue = "0", description = "Couplings / steps / autoregressive layers (0 = preset default).")
     int layers;
     @Option(names = "--hidden", defaultValue = "0", description = "Conditioner width (0 = preset default).")
@@ -193,6 +195,8 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         validate();
+        if (contextColumns != null && ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT)))
+            throw new dev.fluvia.train.InvalidConfigException("--context-columns applies to tabular data (.csv / .npy), not to the image set " + data);
         if (ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT))) return trainImages();
         PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(components > 0 ? components : hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
@@ -207,7 +211,8 @@ final class TrainCommand implements Callable<Integer> {
             ProgressListener pl = common.quiet ? null : new ProgressListener();
             TrainJob.Outcome o;
             try {
-                o = TrainJob.run(spec, be, pl == null ? new TrainListener() {} : pl.attach());
+                TrainListener tl = pl == null ? new TrainListener() {} : pl.attach();
+                o = contextColumns != null ? dev.fluvia.app.ConditionalTrainJob.run(spec, contextColumns, be, tl) : TrainJob.run(spec, be, tl);
             } finally {
                 if (pl != null) pl.close();
             }

@@ -1,6 +1,5 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -16,5 +15,4 @@ public interface BaseDistribution {
     Tensor backward(Tensor z, Tensor gOut);
     /** n draws at temperature T (Gaussian std multiplied by T), reproducible for a seed. */
     Tensor sample(int n, float temperature, long seed);
-    ObjectNode config();
 }

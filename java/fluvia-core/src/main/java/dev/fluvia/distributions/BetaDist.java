@@ -1,10 +1,8 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.param.Configs;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -21,15 +19,16 @@ public final class BetaDist implements BaseDistribution {
     private final int[] event;
     private final Param logAlpha, logBeta;
 
-    public BetaDist(Backend be, int... event) {
+    public BetaDist(Backend be, int... event) { this(ParamSource.fresh(be), be, event); }
+
+    /** @param src where log α and log β come from */
+    public BetaDist(ParamSource src, Backend be, int... event) {
         this.be = be;
         this.event = event.clone();
         int d = HostDists.size(event);
-        logAlpha = Param.of(be, "log_alpha", new float[d], true, d);
-        logBeta = Param.of(be, "log_beta", new float[d], true, d);
+        logAlpha = src.param("log_alpha", true, () -> new float[d], d);
+        logBeta = src.param("log_beta", true, () -> new float[d], d);
     }
-
-    public static BetaDist fromConfig(Backend be, ObjectNode c) { return new BetaDist(be, Configs.ints(c.get("event_shape"))); }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
@@ -98,11 +97,5 @@ public final class BetaDist implements BaseDistribution {
                 x[s * d + i] = Math.min(Math.max(v, Float.MIN_NORMAL), Math.nextDown(1f));   // stay inside (0, 1) in float32
             }
         return be.fromHost(x, Dists.batchShape(n, event));
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", Configs.json(event));
-        return o;
     }
 }

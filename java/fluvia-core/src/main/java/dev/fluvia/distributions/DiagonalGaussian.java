@@ -1,9 +1,8 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -14,17 +13,17 @@ public final class DiagonalGaussian implements BaseDistribution {
     private final int[] event;
     private final Param mu, logSigma;
 
-    public DiagonalGaussian(Backend be, int... eventShape) {
+    public DiagonalGaussian(Backend be, int... eventShape) { this(ParamSource.fresh(be), be, eventShape); }
+
+    /** @param src where μ and log σ come from */
+    public DiagonalGaussian(ParamSource src, Backend be, int... eventShape) {
         this.be = be;
         this.event = eventShape.clone();
         int d = 1;
         for (int s : event) d *= s;
-        mu = Param.of(be, "mu", new float[d], true, d);
-        logSigma = Param.of(be, "log_sigma", new float[d], true, d);
-    }
-
-    public static DiagonalGaussian fromConfig(Backend be, ObjectNode c) {
-        return new DiagonalGaussian(be, dev.fluvia.param.Configs.ints(c.get("event_shape")));
+        int n = d;
+        mu = src.param("mu", true, () -> new float[n], d);
+        logSigma = src.param("log_sigma", true, () -> new float[n], d);
     }
 
     @Override public String kind() { return KIND; }
@@ -50,9 +49,4 @@ public final class DiagonalGaussian implements BaseDistribution {
         return e;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", dev.fluvia.param.Configs.json(event));
-        return o;
-    }
 }

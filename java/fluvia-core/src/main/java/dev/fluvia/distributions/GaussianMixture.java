@@ -1,10 +1,8 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.param.Configs;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -25,22 +23,24 @@ public final class GaussianMixture implements BaseDistribution {
     private final int k, d;
     private final Param logits, means, logScales;
 
-    public GaussianMixture(Backend be, int components, long seed, int... event) {
+    public GaussianMixture(Backend be, int components, long seed, int... event) { this(ParamSource.fresh(be), be, components, seed, event); }
+
+    /** @param src where the logits, means and log scales come from (a stored source draws no means from {@code seed}) */
+    public GaussianMixture(ParamSource src, Backend be, int components, long seed, int... event) {
         if (components < 1) throw new IllegalArgumentException(KIND + ": components must be >= 1, got " + components);
         this.be = be;
         this.event = event.clone();
         this.k = components;
         this.d = HostDists.size(event);
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] m = new float[k * d];
-        for (int i = 0; i < m.length; i++) m[i] = (float) HostDists.gaussian(r);
-        logits = Param.of(be, "logits", new float[k], true, k);
-        means = Param.of(be, "means", m, true, k, d);
-        logScales = Param.of(be, "log_scales", new float[k * d], true, k, d);
-    }
-
-    public static GaussianMixture fromConfig(Backend be, ObjectNode c) {
-        return new GaussianMixture(be, c.get("components").asInt(), 0, Configs.ints(c.get("event_shape")));
+        int kk = k, dd = d;
+        logits = src.param("logits", true, () -> new float[kk], k);
+        means = src.param("means", true, () -> {
+            SplittableRandom r = new SplittableRandom(seed);
+            float[] m = new float[kk * dd];
+            for (int i = 0; i < m.length; i++) m[i] = (float) HostDists.gaussian(r);
+            return m;
+        }, k, d);
+        logScales = src.param("log_scales", true, () -> new float[kk * dd], k, d);
     }
 
     @Override public String kind() { return KIND; }
@@ -130,12 +130,5 @@ public final class GaussianMixture implements BaseDistribution {
                 x[s * d + i] = (float) (q.mu()[c * d + i] + temperature * Math.exp(q.ls()[c * d + i]) * HostDists.gaussian(r));
         }
         return be.fromHost(x, Dists.batchShape(n, event));
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", Configs.json(event));
-        o.put("components", k);
-        return o;
     }
 }

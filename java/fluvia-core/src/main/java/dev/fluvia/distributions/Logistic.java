@@ -1,9 +1,6 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.param.Configs;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -19,8 +16,6 @@ public final class Logistic implements BaseDistribution {
     private final int[] event;
 
     public Logistic(Backend be, int... event) { this.be = be; this.event = event.clone(); }
-
-    public static Logistic fromConfig(Backend be, ObjectNode c) { return new Logistic(be, Configs.ints(c.get("event_shape"))); }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
@@ -58,11 +53,5 @@ public final class Logistic implements BaseDistribution {
             x[i] = (float) (temperature * (Math.log(u) - Math.log1p(-u)));
         }
         return be.fromHost(x, Dists.batchShape(n, event));
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", Configs.json(event));
-        return o;
     }
 }

@@ -1,7 +1,5 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
@@ -14,10 +12,6 @@ public final class StandardNormal implements BaseDistribution {
     private final int[] event;
 
     public StandardNormal(Backend be, int... eventShape) { this.be = be; this.event = eventShape.clone(); }
-
-    public static StandardNormal fromConfig(Backend be, ObjectNode c) {
-        return new StandardNormal(be, dev.fluvia.param.Configs.ints(c.get("event_shape")));
-    }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
@@ -36,9 +30,4 @@ public final class StandardNormal implements BaseDistribution {
         return z;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", dev.fluvia.param.Configs.json(event));
-        return o;
-    }
 }

@@ -1,9 +1,6 @@
 package dev.fluvia.distributions;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.param.Configs;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -45,16 +42,11 @@ public final class UniformBox implements BaseDistribution {
         return new UniformBox(be, event, new double[d], hi);
     }
 
-    public static UniformBox fromConfig(Backend be, ObjectNode c) {
-        var lo = c.get("low");
-        var hi = c.get("high");
-        double[] l = new double[lo.size()], h = new double[hi.size()];
-        for (int i = 0; i < l.length; i++) l[i] = lo.get(i).asDouble();
-        for (int i = 0; i < h.length; i++) h[i] = hi.get(i).asDouble();
-        return new UniformBox(be, Configs.ints(c.get("event_shape")), l, h);
-    }
-
     @Override public String kind() { return KIND; }
+    /** The box's lower corner. */
+    public double[] low() { return low.clone(); }
+    /** The box's upper corner. */
+    public double[] high() { return high.clone(); }
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(); }
 
@@ -85,15 +77,5 @@ public final class UniformBox implements BaseDistribution {
                 x[s * d + i] = Math.min(v, Math.nextDown((float) high[i]));
             }
         return be.fromHost(x, Dists.batchShape(n, event));
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("event_shape", Configs.json(event));
-        var l = o.putArray("low");
-        for (double v : low) l.add(v);
-        var h = o.putArray("high");
-        for (double v : high) h.add(v);
-        return o;
     }
 }

@@ -1,5 +1,6 @@
 package dev.fluvia.flow;
 
+import dev.fluvia.FluviaException;
 import dev.fluvia.FluviaException.NonFiniteException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
@@ -8,6 +9,7 @@ import dev.fluvia.distributions.BaseDistribution;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.param.Stash;
+import dev.fluvia.transforms.FactorOut;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,18 +18,40 @@ import java.util.List;
 /**
  * A normalizing flow: a base distribution plus a list of transforms, {@code z = f_K ∘ … ∘ f_1(x)}.
  * {@code log p(x) = log p_Z(f(x)) + Σ_k ld_k} (FLOWS.md).
+ *
+ * <p><b>Multi-scale.</b> A flow is a structural composite of {@link Level levels}: each level runs its steps, then (except
+ * the top one) a {@link FactorOut} layer (the multi-scale split) factors part of the sample out as a latent of its own.
+ * Those latents travel explicitly: {@link #forward} returns them ({@link Result#factored}), {@link #inverse(Tensor, List)}
+ * and {@link #decode} take them back, {@link #sample} draws them, and a training pass ({@link #forwardPass}) holds them
+ * for its backward pass. A vector flow is one level without an exit.
+ *
+ * <p><b>Training mechanics.</b> {@link #forwardPass} and {@link #backward} run a pass and its backward; the loss that seeds
+ * the backward (maximum likelihood, ...) is the training objective's business ({@code dev.fluvia.train.Objective}).
  */
 public final class Flow {
-    /** An output and the per-sample log-det {@code [N]} of the direction that produced it. */
-    public record Result(Tensor out, Tensor logdet) {}
+    /**
+     * An output, the per-sample log-det {@code [N]} of the direction that produced it, and (forward direction) the latents
+     * that the flow's split layers factored out, in layer order (empty for a flow without split layers).
+     */
+    public record Result(Tensor out, Tensor logdet, List<Tensor> factored) {
+        public Result(Tensor out, Tensor logdet) { this(out, logdet, List.of()); }
+    }
+
+    /** One scale of a multi-scale flow: its steps, then the layer that factors part of the sample out (null at the top). */
+    public record Level(List<Transform> steps, FactorOut exit) {
+        public Level { steps = List.copyOf(steps); }
+    }
 
     private final Backend be;
     private final BaseDistribution base;
     private final List<Transform> transforms;
+    private final List<Level> levels;
+    private final int exits;
     private final int[] event;
     private final int[] latent;
 
     /**
+     * @param transforms every layer in order; each {@link FactorOut} layer ends a level
      * @throws ShapeException unless the layers chain: each layer's input shape is the previous layer's output shape
      *                        ({@link Transform#outputShape}) and the last output is the base distribution's event shape
      */
@@ -48,16 +72,49 @@ public final class Flow {
         if (!Arrays.equals(cur, latent))
             throw new ShapeException("Flow: the last layer outputs samples of shape " + Arrays.toString(cur)
                     + " but the base distribution has " + Arrays.toString(latent));
+        List<Level> ls = new ArrayList<>();
+        List<Transform> steps = new ArrayList<>();
+        for (Transform t : this.transforms) {
+            if (t instanceof FactorOut f) { ls.add(new Level(steps, f)); steps.clear(); }
+            else steps.add(t);
+        }
+        ls.add(new Level(steps, null));
+        this.levels = List.copyOf(ls);
+        this.exits = ls.size() - 1;
+    }
+
+    /** A flow of levels (the exits of all but the last level are set, the last level's exit is null). */
+    public static Flow ofLevels(Backend be, BaseDistribution base, List<Level> levels) {
+        List<Transform> ts = new ArrayList<>();
+        for (int i = 0; i < levels.size(); i++) {
+            Level l = levels.get(i);
+            if ((l.exit() == null) != (i == levels.size() - 1))
+                throw new ShapeException("Flow: every level but the last ends in a split layer (level " + i + " of " + levels.size() + ")");
+            ts.addAll(l.steps());
+            if (l.exit() != null) ts.add(l.exit());
+        }
+        return new Flow(be, base, ts);
     }
 
     public Backend backend() { return be; }
     public BaseDistribution base() { return base; }
+    /** Every layer in order: the levels' steps and exits, flattened (the checkpoint's layer list). */
     public List<Transform> transforms() { return transforms; }
+    /** The levels: one for a flow without split layers. */
+    public List<Level> levels() { return levels; }
     /** Shape of one data sample (the first layer's input). */
     public int[] eventShape() { return event.clone(); }
     /** Shape of one sample of the base distribution (the last layer's output); differs from the data's with squeeze / split layers. */
     public int[] latentShape() { return latent.clone(); }
     public int eventSize() { int d = 1; for (int s : event) d *= s; return d; }
+
+    /** Shapes of one sample's latents in {@link #encode} order: each split layer's factored-out part, then the final z. */
+    public List<int[]> latentShapes() {
+        List<int[]> out = new ArrayList<>();
+        for (Level l : levels) if (l.exit() != null) out.add(l.exit().factoredShape());
+        out.add(latentShape());
+        return out;
+    }
 
     /** All parameters, base distribution first, then layer by layer. */
     public List<Param> params() {
@@ -80,56 +137,59 @@ public final class Flow {
             throw new ShapeException("Flow." + op + ": expected a batch of samples of shape " + Arrays.toString(ev) + " but got " + x.shapeString());
     }
 
-    /** Layers that factor out part of their input (multi-scale split), in order. */
-    private List<Transform> splitLayers() {
-        List<Transform> out = new ArrayList<>();
-        for (Transform t : transforms) if (t.factorsOut()) out.add(t);
-        return out;
-    }
-
     /**
      * Normalizing direction returning every latent: the part each split layer factored out, in layer order, then the
      * final z (the base distribution's sample). For a flow without split layers the list is just {@code [z]}.
      */
     public List<Tensor> encode(Tensor x) {
         checkInput("encode", x);
-        try (LatentContext ctx = LatentContext.recording(transforms).open()) {
-            Tensor ld = be.alloc(x.dim(0)), cur = x;
-            for (Transform t : transforms) cur = t.forward(cur, ld, Stash.none());
-            List<Tensor> out = new ArrayList<>();
-            for (Transform t : splitLayers()) out.add(ctx.latent(t));
-            out.add(cur);
-            return out;
-        }
+        Result r = run(x);
+        List<Tensor> out = new ArrayList<>(r.factored());
+        out.add(r.out());
+        return out;
     }
 
     /** The inverse of {@link #encode}: the data x from every split layer's latent (in layer order) and the final z. */
     public Tensor decode(List<Tensor> latents) {
-        List<Transform> splits = splitLayers();
-        if (latents.size() != splits.size() + 1)
-            throw new ShapeException("Flow.decode: expected " + (splits.size() + 1) + " latents (" + splits.size() + " split layers + z) but got " + latents.size());
-        try (LatentContext ctx = LatentContext.recording(transforms).open()) {
-            for (int i = 0; i < splits.size(); i++) ctx.record(splits.get(i), latents.get(i));
-            return inverse(latents.get(splits.size())).out();
-        }
+        if (latents.size() != exits + 1)
+            throw new ShapeException("Flow.decode: expected " + (exits + 1) + " latents (" + exits + " split layers + z) but got " + latents.size());
+        return inverse(latents.get(exits), latents.subList(0, exits)).out();
     }
 
-    /** Normalizing direction x → z with Σ log-dets. */
+    /** Normalizing direction x → z with Σ log-dets, and the latents the split layers factored out. */
     public Result forward(Tensor x) {
         checkInput("forward", x);
-        Tensor ld = be.alloc(x.dim(0)), cur = x;
-        for (Transform t : transforms) cur = t.forward(cur, ld, Stash.none());
-        return new Result(cur, ld);
+        return run(x);
     }
 
-    /**
-     * Generative direction z → x with Σ inverse log-dets. A flow with split layers needs their latents: call it inside
-     * {@link #decode} / {@link #sample} (which open a {@link LatentContext}), else the split layer throws.
-     */
-    public Result inverse(Tensor z) {
+    private Result run(Tensor x) {
+        Tensor ld = be.alloc(x.dim(0)), cur = x;
+        List<Tensor> factored = new ArrayList<>(exits);
+        for (Transform t : transforms) {
+            if (t instanceof FactorOut f) {
+                FactorOut.Factored fo = f.factor(cur, ld, Stash.none());
+                factored.add(fo.latent());
+                cur = fo.kept();
+            } else cur = t.forward(cur, ld, Stash.none());
+        }
+        return new Result(cur, ld, List.copyOf(factored));
+    }
+
+    /** Generative direction z → x with Σ inverse log-dets, for a flow without split layers (else {@link #inverse(Tensor, List)}). */
+    public Result inverse(Tensor z) { return inverse(z, List.of()); }
+
+    /** Generative direction z → x with Σ inverse log-dets; {@code factored} are the split layers' latents, in layer order. */
+    public Result inverse(Tensor z, List<Tensor> factored) {
         checkShape("inverse", z, latent);
+        if (factored.size() != exits)
+            throw new ShapeException("Flow.inverse: this flow has " + exits + " split layer" + (exits == 1 ? "" : "s") + " and needs "
+                    + "their factored-out latents (got " + factored.size() + "); use decode(latents) or sample");
         Tensor ld = be.alloc(z.dim(0)), cur = z;
-        for (int k = transforms.size() - 1; k >= 0; k--) cur = transforms.get(k).inverse(cur, ld);
+        int e = exits;
+        for (int k = transforms.size() - 1; k >= 0; k--) {
+            Transform t = transforms.get(k);
+            cur = t instanceof FactorOut f ? f.merge(cur, factored.get(--e), ld) : t.inverse(cur, ld);
+        }
         return new Result(cur, ld);
     }
 
@@ -148,11 +208,26 @@ public final class Flow {
         }
     }
 
-    /** n samples x = f⁻¹(z), z ~ p_Z at the given temperature; reproducible for a seed. */
+    /**
+     * n samples x = f⁻¹(z), z ~ p_Z at the given temperature; reproducible for a seed. Each split layer draws its latent
+     * at the same temperature from a seed derived from {@code seed} and the layer's index ({@link #latentSeed}).
+     */
     public Tensor sample(int n, float temperature, long seed) {
-        try (LatentContext ctx = LatentContext.sampling(transforms, temperature, seed).open()) {
-            return inverse(base.sample(n, temperature, seed)).out();
+        Tensor cur = base.sample(n, temperature, seed);
+        Tensor ld = be.alloc(n);
+        for (int k = transforms.size() - 1; k >= 0; k--) {
+            Transform t = transforms.get(k);
+            cur = t instanceof FactorOut f ? f.mergeDrawn(cur, temperature, latentSeed(seed, k), ld) : t.inverse(cur, ld);
         }
+        return cur;
+    }
+
+    /** The sampling seed of the split layer at index {@code layer}: a SplitMix64 mix of the seed and the index (never the base's seed). */
+    static long latentSeed(long seed, int layer) {
+        long z = seed + 0x9E3779B97F4A7C15L * (layer + 2L);
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     /**
@@ -162,18 +237,16 @@ public final class Flow {
      * (split layers): they are refused.
      */
     public Result sampleWithLogProb(int n, float temperature, long seed) {
-        if (!splitLayers().isEmpty())
+        if (exits > 0)
             throw new dev.fluvia.FluviaException("Flow.sampleWithLogProb: a multi-scale flow's factored-out latents are drawn by its split layers, "
                     + "whose log-density this pass does not count; use sample, then logProb");
-        try (LatentContext ctx = LatentContext.sampling(transforms, temperature, seed).open()) {
-            Tensor z = base.sample(n, temperature, seed);
-            Result r = inverse(z);
-            Tensor lp = be.alloc(n);
-            base.logProb(z, lp);
-            float[] lq = be.toHost(lp), ld = be.toHost(r.logdet());
-            for (int i = 0; i < n; i++) lq[i] = (float) ((double) lq[i] - ld[i]);
-            return new Result(r.out(), be.fromHost(lq, n));
-        }
+        Tensor z = base.sample(n, temperature, seed);
+        Result r = inverse(z);
+        Tensor lp = be.alloc(n);
+        base.logProb(z, lp);
+        float[] lq = be.toHost(lp), ld = be.toHost(r.logdet());
+        for (int i = 0; i < n; i++) lq[i] = (float) ((double) lq[i] - ld[i]);
+        return new Result(r.out(), be.fromHost(lq, n));
     }
 
     /** Host convenience: n samples, row-major. */
@@ -196,65 +269,105 @@ public final class Flow {
     }
 
     /**
-     * One maximum-likelihood forward and backward pass on a batch: returns the mean NLL (nats per sample) and
-     * accumulates ∂NLL/∂θ into the parameters' gradients. The caller zeroes gradients between steps ({@link #zeroGrad()}).
+     * A training pass over one batch ({@link #forwardPass}): the final z, the summed log-dets, the split layers' latents,
+     * and what {@link #backward} needs (each layer's input and stash in {@link MemoryMode#STORE}; only the output in
+     * {@link MemoryMode#RECOMPUTE}, where backward recomputes each input by inverting). Its tensors live in the caller's
+     * allocation scope; {@link #backward} consumes it.
      */
-    public double forwardBackward(Tensor x, MemoryMode mode) {
-        checkInput("forwardBackward", x);
-        int n = x.dim(0), k = transforms.size();
-        // the context keeps what split layers factor out, for the inverse passes of reversible backprop
-        try (Scope outer = be.scope(); LatentContext ctx = LatentContext.recording(transforms).open()) {
-            Tensor ld = be.alloc(n);
-            List<Tensor> inputs = new ArrayList<>(k);
-            List<Stash> stashes = new ArrayList<>(k);
-            Tensor cur = x;
-            for (Transform t : transforms) {
-                if (mode == MemoryMode.STORE) {
-                    Stash st = new Stash(true);
-                    inputs.add(cur);
-                    stashes.add(st);
-                    cur = t.forward(cur, ld, st);
-                } else {
-                    Tensor next;
-                    try (Scope s = be.scope()) {
-                        next = s.keep(t.forward(cur, ld, Stash.none()));
-                        Tensor factored = ctx.latent(t);
-                        if (factored != null) s.keep(factored);
-                    }
-                    if (cur != x) be.release(cur);
-                    cur = next;
-                }
-            }
-            Tensor z = cur;
-            Tensor lp = be.alloc(n);
-            be.copy(ld, lp);
-            base.logProb(z, lp);
-            double nll = -be.sum(lp) / n;
-            Tensor gLd = be.alloc(n);
-            be.fill(gLd, -1f / n);                       // ∂(mean −log p)/∂ld_n = ∂/∂log p_Z = −1/N
-            Tensor g = base.backward(z, gLd);
-            if (mode == MemoryMode.STORE) {
-                for (int i = k - 1; i >= 0; i--) g = transforms.get(i).backward(inputs.get(i), g, gLd, stashes.get(i));
-            } else {
-                Tensor y = z, scratch = be.alloc(n);
-                // a layer's inverse here must not draw: every split's latent was recorded by the forward pass above
-                for (int i = k - 1; i >= 0; i--) {
-                    Transform t = transforms.get(i);
-                    Tensor xi, gi;
-                    try (Scope s = be.scope()) {
-                        xi = i == 0 ? x : t.inverse(y, scratch);  // the first layer's input is the data itself
-                        gi = t.backward(xi, g, gLd, Stash.none());
-                        if (i != 0) xi = s.keep(xi);
-                        gi = s.keep(gi);
-                    }
-                    be.release(y);
-                    be.release(g);
-                    y = xi;
-                    g = gi;
-                }
-            }
-            return nll;
+    public static final class Pass {
+        private final Tensor x;
+        private final MemoryMode mode;
+        private final List<Tensor> inputs;
+        private final List<Stash> stashes;
+        private final Tensor[] latents;
+        private final Tensor z, ld;
+        private boolean consumed;
+
+        private Pass(Tensor x, MemoryMode mode, List<Tensor> inputs, List<Stash> stashes, Tensor[] latents, Tensor z, Tensor ld) {
+            this.x = x; this.mode = mode; this.inputs = inputs; this.stashes = stashes; this.latents = latents; this.z = z; this.ld = ld;
         }
+
+        /** The batch. */
+        public Tensor input() { return x; }
+        /** Samples in the batch. */
+        public int batch() { return x.dim(0); }
+        /** The final latent (the base distribution's argument). */
+        public Tensor z() { return z; }
+        /** Σ log-dets per sample {@code [N]} (split layers add their prior's log-density). */
+        public Tensor logdet() { return ld; }
+    }
+
+    /** The forward half of a training step on batch x (call inside an allocation scope that outlives {@link #backward}). */
+    public Pass forwardPass(Tensor x, MemoryMode mode) {
+        checkInput("forwardPass", x);
+        for (Param p : params())
+            if (p.trainable() && p.grad() == null)
+                throw new FluviaException("Flow.forwardPass: parameter '" + p.name() + "' has no gradient buffer: this flow was loaded "
+                        + "for scoring only (Checkpoint.Use.SCORE); load it for training to run a backward pass");
+        int n = x.dim(0), k = transforms.size();
+        Tensor ld = be.alloc(n);
+        List<Tensor> inputs = new ArrayList<>(k);
+        List<Stash> stashes = new ArrayList<>(k);
+        Tensor[] latents = new Tensor[k];
+        Tensor cur = x;
+        for (int i = 0; i < k; i++) {
+            Transform t = transforms.get(i);
+            if (mode == MemoryMode.STORE) {
+                Stash st = new Stash(true);
+                inputs.add(cur);
+                stashes.add(st);
+                if (t instanceof FactorOut f) {
+                    FactorOut.Factored fo = f.factor(cur, ld, st);
+                    latents[i] = fo.latent();
+                    cur = fo.kept();
+                } else cur = t.forward(cur, ld, st);
+            } else {
+                Tensor next;
+                try (Scope s = be.scope()) {
+                    if (t instanceof FactorOut f) {
+                        FactorOut.Factored fo = f.factor(cur, ld, Stash.none());
+                        next = s.keep(fo.kept());
+                        latents[i] = s.keep(fo.latent());
+                    } else next = s.keep(t.forward(cur, ld, Stash.none()));
+                }
+                if (cur != x) be.release(cur);
+                cur = next;
+            }
+        }
+        return new Pass(x, mode, inputs, stashes, latents, cur, ld);
+    }
+
+    /**
+     * The backward half: given gz = ∂L/∂z and gLd = ∂L/∂ld per sample, accumulates ∂L/∂θ into the parameters' gradients
+     * (the caller zeroes them between steps, {@link #zeroGrad()}) and returns ∂L/∂x. In {@link MemoryMode#RECOMPUTE} each
+     * layer's input is recomputed by inverting its output (a split layer merges the latent its forward factored out).
+     */
+    public Tensor backward(Pass p, Tensor gz, Tensor gLd) {
+        if (p.consumed) throw new IllegalStateException("Flow.backward: this pass has already been run backward");
+        p.consumed = true;
+        int n = p.batch(), k = transforms.size();
+        Tensor g = gz;
+        if (p.mode == MemoryMode.STORE) {
+            for (int i = k - 1; i >= 0; i--) g = transforms.get(i).backward(p.inputs.get(i), g, gLd, p.stashes.get(i));
+        } else {
+            Tensor y = p.z, scratch = be.alloc(n);
+            for (int i = k - 1; i >= 0; i--) {
+                Transform t = transforms.get(i);
+                Tensor xi, gi;
+                try (Scope s = be.scope()) {
+                    // the first layer's input is the data itself; a split merges the latent its forward factored out
+                    xi = i == 0 ? p.x : t instanceof FactorOut f ? f.merge(y, p.latents[i], scratch) : t.inverse(y, scratch);
+                    gi = t.backward(xi, g, gLd, Stash.none());
+                    if (i != 0) xi = s.keep(xi);
+                    gi = s.keep(gi);
+                }
+                be.release(y);
+                be.release(g);
+                y = xi;
+                g = gi;
+            }
+        }
+        return g;
     }
 
     public void zeroGrad() {

@@ -17,6 +17,8 @@ import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.Planar;
 import dev.fluvia.transforms.Radial;
+import dev.fluvia.transforms.RqSplineAutoregressive;
+import dev.fluvia.transforms.RqSplineCoupling;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
@@ -32,7 +34,7 @@ import java.util.SplittableRandom;
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
-    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester", "mixcdf");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester", "mixcdf", "spline", "spline-ar");
 
     private Presets() {}
 
@@ -43,6 +45,7 @@ public final class Presets {
             case "nice" -> new int[] {4, 64, 3};
             case "glow" -> new int[] {6, 64, 2};
             case "maf", "iaf" -> new int[] {5, 64, 2};
+            case "spline", "spline-ar" -> new int[] {4, 64, 2};
             case "planar", "radial" -> new int[] {16, 0, 0}; // no conditioner: hidden and depth are unused
             case "sylvester" -> new int[] {8, 0, 0};         // D Householder reflections per layer
             case "mixcdf" -> new int[] {1, 4, 0};            // hidden = K mixture components
@@ -100,6 +103,19 @@ public final class Presets {
                 for (int l = 0; l < layers; l++) {
                     Maf maf = new Maf(be, order, hidden, act, clamp, null, rng);
                     ts.add(name.equals("maf") ? maf : new Iaf(be, maf));
+                    order = Maf.reversedOrder(order);
+                }
+            }
+            case "spline" -> { // rational-quadratic spline coupling, 8 bins on [-3, 3] (standardised data)
+                for (int l = 0; l < layers; l++) {
+                    int[][] m = Masks.alternating(dim, l);
+                    ts.add(new RqSplineCoupling(be, dim, m[0], m[1], hidden, act, RqSplineCoupling.DEFAULT_BINS, RqSplineCoupling.DEFAULT_BOUND, rng));
+                }
+            }
+            case "spline-ar" -> {
+                int[] order = Maf.naturalOrder(dim);
+                for (int l = 0; l < layers; l++) {
+                    ts.add(new RqSplineAutoregressive(be, order, hidden, act, RqSplineCoupling.DEFAULT_BINS, RqSplineCoupling.DEFAULT_BOUND, rng));
                     order = Maf.reversedOrder(order);
                 }
             }

@@ -10,6 +10,7 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.distributions.BaseDistribution;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.transforms.Transform;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,8 +29,9 @@ import java.util.Set;
  * {@code training} = free-form training state as JSON. Tensors: {@code base.<param>}, {@code layers.<i>.<param>}
  * (every parameter, trainable or not), and extra tensors whose names start with {@code optim.} or {@code extra.}.
  *
- * <p>Loading rebuilds each layer through {@link Registry} from its kind and config, then fills every parameter by
- * name, checking presence and shape. Any mismatch — unknown kind, missing, unexpected or misshaped tensor, bad
+ * <p>Loading builds each layer through its codec ({@link Registry}) from its kind and config, straight from the stored
+ * tensors (no initialisation runs and nothing is overwritten), checking each parameter's presence and shape by name. A model
+ * loaded for {@link Use#SCORE} has no gradient buffers. Any mismatch — unknown kind, missing, unexpected or misshaped tensor, bad
  * metadata — raises a {@link CheckpointException} naming it. A save→load round trip reproduces every parameter bit
  * for bit, so {@code logProb} is bit-identical on the same backend.
  */
@@ -42,6 +44,14 @@ public final class Checkpoint {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Checkpoint() {}
+
+    /** What a loaded model is for. */
+    public enum Use {
+        /** Training (resume): trainable parameters get gradient buffers. */
+        TRAIN,
+        /** Scoring and sampling only (logProb, sample, encode, decode): no gradient buffers; the backward pass cannot run. */
+        SCORE
+    }
 
     /** A loaded checkpoint: the rebuilt flow, its model description, the training state (or null) and the extra tensors. */
     public record Loaded(Flow flow, ObjectNode model, ObjectNode training, Map<String, float[]> extra) {}
@@ -85,8 +95,11 @@ public final class Checkpoint {
     /** Name of the command-line flag that reads checkpoints without checksums ({@link #load(Path, Backend, boolean)}). */
     public static final String ALLOW_UNVERIFIED_FLAG = "--allow-unverified";
 
-    /** Reads, validates and rebuilds a checkpoint on the given backend; the header and data checksums must be present. */
+    /** Reads, validates and rebuilds a checkpoint on the given backend, for training; the header and data checksums must be present. */
     public static Loaded load(Path file, Backend be) { return load(file, be, false); }
+
+    /** As {@link #load(Path, Backend, boolean, Use)} for {@link Use#TRAIN}. */
+    public static Loaded load(Path file, Backend be, boolean allowUnverified) { return load(file, be, allowUnverified, Use.TRAIN); }
 
     /**
      * Reads, validates and rebuilds a checkpoint on the given backend.
@@ -94,7 +107,7 @@ public final class Checkpoint {
      * @param allowUnverified  accept a file that lacks the header or data checksum (files written before the header
      *                         checksum existed, or produced by other tools). Checksums that are present are always verified.
      */
-    public static Loaded load(Path file, Backend be, boolean allowUnverified) {
+    public static Loaded load(Path file, Backend be, boolean allowUnverified, Use use) {
         SafeTensors.Index idx = SafeTensors.readIndex(file);
         if (!allowUnverified && (!idx.headerChecked() || !idx.dataCrcDeclared()))
             throw bad(file, "has no " + (!idx.headerChecked() ? SafeTensors.HEADER_CRC_KEY : SafeTensors.CRC_KEY)
@@ -111,12 +124,18 @@ public final class Checkpoint {
         if (c.metadata().containsKey("training")) training = object(file, "training", c.metadata().get("training"));
 
         int[] event = ModelDescription.eventShape(file, model);
+        Map<String, HostArray> tensors = c.tensors();
+        Set<String> used = new HashSet<>();
+        boolean grads = use == Use.TRAIN;
         JsonNode baseNode = model.get("base");
         if (baseNode == null || !baseNode.isObject()) throw bad(file, "model description has no 'base' object");
         String baseKind = text(file, "base", baseNode, "kind");
         BaseDistribution base;
         try {
-            base = Registry.base(be, baseKind, config(file, "base", baseNode));
+            base = Registry.base(be, baseKind, config(file, "base", baseNode),
+                    stored(file, be, tensors, used, "base.", baseKind, "base (" + baseKind + ")", grads));
+        } catch (TensorProblem e) {
+            throw e.error;
         } catch (FluviaException.UnknownNameException | CheckpointException e) {
             throw bad(file, "base (" + baseKind + "): " + e.getMessage());
         } catch (RuntimeException e) {
@@ -134,7 +153,10 @@ public final class Checkpoint {
                 throw bad(file, where + ": has index " + l.get("index") + " (layers must be listed in order 0, 1, 2, ...)");
             String kind = text(file, where, l, "kind");
             try {
-                layers.add(Registry.transform(be, kind, config(file, where, l)));
+                layers.add(Registry.transform(be, kind, config(file, where, l),
+                        stored(file, be, tensors, used, "layers." + i + ".", kind, where + " (" + kind + ")", grads)));
+            } catch (TensorProblem e) {
+                throw e.error;
             } catch (FluviaException.UnknownNameException | CheckpointException e) { // unknown kind, or an unknown name inside the config
                 throw bad(file, where + " (" + kind + "): " + e.getMessage());
             } catch (RuntimeException e) {
@@ -152,11 +174,6 @@ public final class Checkpoint {
             throw bad(file, (layers.isEmpty() ? "base " + baseKind : "layer 0 (" + layers.get(0).kind() + ")") + " takes samples of shape "
                     + Arrays.toString(flow.eventShape()) + " but the model says " + Arrays.toString(event));
 
-        Map<String, HostArray> tensors = c.tensors();
-        Set<String> used = new HashSet<>();
-        loadParams(file, be, tensors, used, "base.", baseKind, "base (" + baseKind + ")", base.params());
-        for (int i = 0; i < layers.size(); i++)
-            loadParams(file, be, tensors, used, "layers." + i + ".", layers.get(i).kind(), "layer " + i + " (" + layers.get(i).kind() + ")", layers.get(i).params());
         Map<String, float[]> extra = new LinkedHashMap<>();
         for (var e : tensors.entrySet()) {
             if (used.contains(e.getKey())) continue;
@@ -167,22 +184,34 @@ public final class Checkpoint {
         return new Loaded(flow, model, training, extra);
     }
 
-    private static void loadParams(Path file, Backend be, Map<String, HostArray> tensors, Set<String> used, String prefix, String kind, String owner, List<Param> params) {
-        for (Param p : params) {
-            String name = prefix + p.name();
+    /** A problem with a stored tensor, already naming the file and the parameter's owner (passed through as it is). */
+    private static final class TensorProblem extends RuntimeException {
+        final CheckpointException error;
+        TensorProblem(Path file, String msg) { super(msg, null, false, false); this.error = bad(file, msg); }
+    }
+
+    /**
+     * The parameter source of one part of the model (the base, or layer i): each parameter is taken from the tensor
+     * {@code prefix + name}, which must be present, have the parameter's shape, be claimed once, be finite and be valid for
+     * the kind ({@link #invalid}).
+     */
+    private static ParamSource stored(Path file, Backend be, Map<String, HostArray> tensors, Set<String> used, String prefix,
+                                      String kind, String owner, boolean grads) {
+        return ParamSource.stored(be, (pname, trainable, shape) -> {
+            String name = prefix + pname;
             HostArray a = tensors.get(name);
-            if (a == null) throw bad(file, "missing tensor '" + name + "' for parameter '" + p.name() + "' of " + owner);
-            if (!Arrays.equals(a.shape(), p.value().shape()))
-                throw bad(file, "tensor '" + name + "' has shape " + Arrays.toString(a.shape()) + " but " + owner + " expects "
-                        + p.value().shapeString());
-            if (!used.add(name)) throw bad(file, "tensor '" + name + "' is claimed by two parameters");
+            if (a == null) throw new TensorProblem(file, "missing tensor '" + name + "' for parameter '" + pname + "' of " + owner);
+            if (!Arrays.equals(a.shape(), shape))
+                throw new TensorProblem(file, "tensor '" + name + "' has shape " + Arrays.toString(a.shape()) + " but " + owner + " expects "
+                        + Arrays.toString(shape));
+            if (!used.add(name)) throw new TensorProblem(file, "tensor '" + name + "' is claimed by two parameters");
             float[] v = a.data();
             for (int k = 0; k < v.length; k++)
-                if (!Float.isFinite(v[k])) throw bad(file, "tensor '" + name + "' element " + k + " is " + v[k]);
-            String why = invalid(kind, p.name(), v);
-            if (why != null) throw bad(file, "tensor '" + name + "' of " + owner + ": " + why);
-            be.upload(a.data(), p.value());
-        }
+                if (!Float.isFinite(v[k])) throw new TensorProblem(file, "tensor '" + name + "' element " + k + " is " + v[k]);
+            String why = invalid(kind, pname, v);
+            if (why != null) throw new TensorProblem(file, "tensor '" + name + "' of " + owner + ": " + why);
+            return v;
+        }, grads);
     }
 
     /** Largest |value| of a log-scale parameter: exp(±80) is still a normal float32, exp(89) overflows. */

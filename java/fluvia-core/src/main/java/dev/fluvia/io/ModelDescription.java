@@ -42,14 +42,14 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         for (int s : flow.eventShape()) ev.add(s);
         ObjectNode base = o.putObject("base");
         base.put("kind", flow.base().kind());
-        base.set("config", flow.base().config());
+        base.set("config", Registry.config(flow.base()));
         ArrayNode layers = o.putArray("layers");
         List<Transform> ts = flow.transforms();
         for (int i = 0; i < ts.size(); i++) {
             ObjectNode l = layers.addObject();
             l.put("index", i);
             l.put("kind", ts.get(i).kind());
-            l.set("config", ts.get(i).config());
+            l.set("config", Registry.config(ts.get(i)));
         }
         return o;
     }

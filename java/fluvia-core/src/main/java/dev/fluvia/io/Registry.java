@@ -4,67 +4,101 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.distributions.BaseDistribution;
-import dev.fluvia.distributions.DiagonalGaussian;
-import dev.fluvia.distributions.StandardNormal;
-import dev.fluvia.transforms.ActNorm;
-import dev.fluvia.transforms.AdditiveCoupling;
-import dev.fluvia.transforms.AffineCoupling;
-import dev.fluvia.transforms.DiagScale;
-import dev.fluvia.transforms.Iaf;
-import dev.fluvia.transforms.InvertibleLinear;
-import dev.fluvia.transforms.Maf;
-import dev.fluvia.transforms.Permutation;
-import dev.fluvia.transforms.Planar;
-import dev.fluvia.transforms.PlainLinear;
-import dev.fluvia.transforms.Radial;
-import dev.fluvia.transforms.Standardize;
+import dev.fluvia.io.codec.ActNormCodec;
+import dev.fluvia.io.codec.AdditiveCouplingCodec;
+import dev.fluvia.io.codec.AffineCouplingCodec;
+import dev.fluvia.io.codec.BetaDistCodec;
+import dev.fluvia.io.codec.Codec;
+import dev.fluvia.io.codec.ContextStandardNormalCodec;
+import dev.fluvia.io.codec.Conv1x1Codec;
+import dev.fluvia.io.codec.DiagScaleCodec;
+import dev.fluvia.io.codec.DiagonalGaussianCodec;
+import dev.fluvia.io.codec.GaussianMixtureCodec;
+import dev.fluvia.io.codec.IafCodec;
+import dev.fluvia.io.codec.ImageAdditiveCouplingCodec;
+import dev.fluvia.io.codec.ImageAffineCouplingCodec;
+import dev.fluvia.io.codec.InvertibleConv1x1Codec;
+import dev.fluvia.io.codec.InvertibleLinearCodec;
+import dev.fluvia.io.codec.LeakyReluCodec;
+import dev.fluvia.io.codec.LogisticCodec;
+import dev.fluvia.io.codec.LogitMapCodec;
+import dev.fluvia.io.codec.LogitPreprocessCodec;
+import dev.fluvia.io.codec.MafCodec;
+import dev.fluvia.io.codec.MixCdfCodec;
+import dev.fluvia.io.codec.PermutationCodec;
+import dev.fluvia.io.codec.PlainLinearCodec;
+import dev.fluvia.io.codec.PlanarCodec;
+import dev.fluvia.io.codec.RadialCodec;
+import dev.fluvia.io.codec.RqSplineAutoregressiveCodec;
+import dev.fluvia.io.codec.RqSplineCouplingCodec;
+import dev.fluvia.io.codec.ScalarAffineCodec;
+import dev.fluvia.io.codec.SigmoidCodec;
+import dev.fluvia.io.codec.SplitCodec;
+import dev.fluvia.io.codec.SqueezeCodec;
+import dev.fluvia.io.codec.StandardNormalCodec;
+import dev.fluvia.io.codec.StandardizeCodec;
+import dev.fluvia.io.codec.SylvesterCodec;
+import dev.fluvia.io.codec.TanhCodec;
+import dev.fluvia.io.codec.UniformBoxCodec;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.transforms.Transform;
+import java.util.List;
 
-/** Builds layers (io reads and writes layers; transforms never use io) and base distributions from their checkpoint description (kind + config); parameters are loaded afterwards by name. */
+/**
+ * Every layer kind and base distribution a checkpoint can hold, one {@link Codec} each (io reads and writes layers;
+ * transforms never use io). A new kind adds its codec to {@link #LAYERS} (or {@link #BASES}).
+ */
 public final class Registry {
     private Registry() {}
 
-    public static Transform transform(Backend be, String kind, ObjectNode config) {
-        return switch (kind) {
-            case AffineCoupling.KIND -> AffineCoupling.fromConfig(be, config);
-            case Maf.KIND -> Maf.fromConfig(be, config);
-            case Iaf.KIND -> Iaf.fromConfig(be, config);
-            case AdditiveCoupling.KIND -> AdditiveCoupling.fromConfig(be, config);
-            case DiagScale.KIND -> DiagScale.fromConfig(be, config);
-            case ActNorm.KIND -> ActNorm.fromConfig(be, config);
-            case Standardize.KIND -> Standardize.fromConfig(be, config);
-            case Permutation.KIND -> Permutation.fromConfig(be, config);
-            case InvertibleLinear.KIND -> InvertibleLinear.fromConfig(be, config);
-            case PlainLinear.KIND -> PlainLinear.fromConfig(be, config);
-            case Planar.KIND -> Planar.fromConfig(be, config);
-            case Radial.KIND -> Radial.fromConfig(be, config);
-            case dev.fluvia.transforms.Sylvester.KIND -> dev.fluvia.transforms.Sylvester.fromConfig(be, config);
-            case dev.fluvia.transforms.MixCdf.KIND -> dev.fluvia.transforms.MixCdf.fromConfig(be, config);
-            case dev.fluvia.transforms.Sigmoid.KIND -> dev.fluvia.transforms.Sigmoid.fromConfig(be, config);
-            case dev.fluvia.transforms.LogitMap.KIND -> dev.fluvia.transforms.LogitMap.fromConfig(be, config);
-            case dev.fluvia.transforms.Tanh.KIND -> dev.fluvia.transforms.Tanh.fromConfig(be, config);
-            case dev.fluvia.transforms.LeakyRelu.KIND -> dev.fluvia.transforms.LeakyRelu.fromConfig(be, config);
-            case dev.fluvia.transforms.ScalarAffine.KIND -> dev.fluvia.transforms.ScalarAffine.fromConfig(be, config);
-            case dev.fluvia.transforms.image.Squeeze.KIND -> dev.fluvia.transforms.image.Squeeze.fromConfig(be, config);
-            case dev.fluvia.transforms.image.Split.KIND -> dev.fluvia.transforms.image.Split.fromConfig(be, config);
-            case dev.fluvia.transforms.image.ImageAffineCoupling.KIND -> dev.fluvia.transforms.image.ImageAffineCoupling.fromConfig(be, config);
-            case dev.fluvia.transforms.image.ImageAdditiveCoupling.KIND -> dev.fluvia.transforms.image.ImageAdditiveCoupling.fromConfig(be, config);
-            case dev.fluvia.transforms.image.InvertibleConv1x1.KIND -> dev.fluvia.transforms.image.InvertibleConv1x1.fromConfig(be, config);
-            case dev.fluvia.transforms.image.Conv1x1.KIND -> dev.fluvia.transforms.image.Conv1x1.fromConfig(be, config);
-            case dev.fluvia.transforms.image.LogitPreprocess.KIND -> dev.fluvia.transforms.image.LogitPreprocess.fromConfig(be, config);
-            default -> throw new UnknownNameException("unknown layer kind '" + kind + "'");
-        };
+    /** One codec per layer kind. */
+    public static final List<Codec<? extends Transform>> LAYERS = List.of(
+            new AffineCouplingCodec(), new MafCodec(), new IafCodec(), new AdditiveCouplingCodec(), new DiagScaleCodec(),
+            new ActNormCodec(), new StandardizeCodec(), new PermutationCodec(), new InvertibleLinearCodec(), new PlainLinearCodec(),
+            new PlanarCodec(), new RadialCodec(), new SqueezeCodec(), new SplitCodec(), new ImageAffineCouplingCodec(),
+            new ImageAdditiveCouplingCodec(), new InvertibleConv1x1Codec(), new Conv1x1Codec(), new LogitPreprocessCodec(),
+            new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec(),
+            new SylvesterCodec(), new MixCdfCodec(), new SigmoidCodec(), new LogitMapCodec(), new TanhCodec(), new LeakyReluCodec(),
+            new ScalarAffineCodec());
+
+    /** One codec per base distribution. */
+    public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec(),
+            new ContextStandardNormalCodec(),
+            new UniformBoxCodec(), new LogisticCodec(), new BetaDistCodec(), new GaussianMixtureCodec());
+
+    private static <T> Codec<? extends T> byKind(List<Codec<? extends T>> codecs, String kind, String what) {
+        for (Codec<? extends T> c : codecs) if (c.kind().equals(kind)) return c;
+        throw new UnknownNameException("unknown " + what + " '" + kind + "'");
     }
 
-    public static BaseDistribution base(Backend be, String kind, ObjectNode config) {
-        return switch (kind) {
-            case StandardNormal.KIND -> StandardNormal.fromConfig(be, config);
-            case DiagonalGaussian.KIND -> DiagonalGaussian.fromConfig(be, config);
-            case dev.fluvia.distributions.UniformBox.KIND -> dev.fluvia.distributions.UniformBox.fromConfig(be, config);
-            case dev.fluvia.distributions.Logistic.KIND -> dev.fluvia.distributions.Logistic.fromConfig(be, config);
-            case dev.fluvia.distributions.BetaDist.KIND -> dev.fluvia.distributions.BetaDist.fromConfig(be, config);
-            case dev.fluvia.distributions.GaussianMixture.KIND -> dev.fluvia.distributions.GaussianMixture.fromConfig(be, config);
-            default -> throw new UnknownNameException("unknown base distribution '" + kind + "'");
-        };
+    @SuppressWarnings("unchecked")
+    private static <T> ObjectNode write(List<Codec<? extends T>> codecs, T x, String kind) {
+        for (Codec<? extends T> c : codecs)
+            if (c.type() == x.getClass()) return ((Codec<T>) c).write(x);
+        throw new UnknownNameException("no codec writes " + x.getClass().getName() + " (kind '" + kind + "'): add one to io.Registry");
     }
+
+    /** A layer built from its kind and config with its parameters from {@code params} (a checkpoint's tensors). */
+    public static Transform transform(Backend be, String kind, ObjectNode config, ParamSource params) {
+        return byKind(LAYERS, kind, "layer kind").read(be, config, params);
+    }
+
+    /** A layer rebuilt from its kind and config alone: parameters initialised as the layer's constructor does, with a fixed seed. */
+    public static Transform transform(Backend be, String kind, ObjectNode config) {
+        return transform(be, kind, config, ParamSource.fresh(be));
+    }
+
+    /** A base distribution built from its kind and config with its parameters from {@code params}. */
+    public static BaseDistribution base(Backend be, String kind, ObjectNode config, ParamSource params) {
+        return byKind(BASES, kind, "base distribution").read(be, config, params);
+    }
+
+    /** A base distribution rebuilt from its kind and config alone (fresh parameters). */
+    public static BaseDistribution base(Backend be, String kind, ObjectNode config) { return base(be, kind, config, ParamSource.fresh(be)); }
+
+    /** The config of a layer (its codec's {@link Codec#write}). */
+    public static ObjectNode config(Transform t) { return write(LAYERS, t, t.kind()); }
+
+    /** The config of a base distribution. */
+    public static ObjectNode config(BaseDistribution d) { return write(BASES, d, d.kind()); }
 }

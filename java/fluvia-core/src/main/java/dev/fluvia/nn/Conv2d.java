@@ -1,6 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -17,20 +18,20 @@ public final class Conv2d {
     private final Param w, b;
 
     public Conv2d(Backend be, String prefix, int in, int out, int k, boolean zero, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, prefix, in, out, k, zero, rng);
+    }
+
+    /** @param src where the weights come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Conv2d(ParamSource src, Backend be, String prefix, int in, int out, int k, boolean zero, SplittableRandom rng) {
         if (in < 1 || out < 1) throw new IllegalArgumentException("Conv2d: channel counts must be >= 1, got " + in + " -> " + out);
         if (k != 1 && k != 3) throw new IllegalArgumentException("Conv2d: kernel size must be 1 or 3, got " + k);
         this.be = be;
         this.in = in;
         this.out = out;
         this.k = k;
-        float[] wv = new float[out * in * k * k], bv = new float[out];
-        if (!zero) {
-            double bound = 1.0 / Math.sqrt(in * k * k);
-            for (int i = 0; i < wv.length; i++) wv[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-            for (int i = 0; i < bv.length; i++) bv[i] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-        }
-        this.w = Param.of(be, prefix + "w", wv, true, out, in, k, k);
-        this.b = Param.of(be, prefix + "b", bv, true, out);
+        double bound = 1.0 / Math.sqrt(in * k * k);
+        this.w = src.param(prefix + "w", true, () -> Mlp.uniform(out * in * k * k, !zero, bound, rng), out, in, k, k);
+        this.b = src.param(prefix + "b", true, () -> Mlp.uniform(out, !zero, bound, rng), out);
     }
 
     public int inChannels() { return in; }

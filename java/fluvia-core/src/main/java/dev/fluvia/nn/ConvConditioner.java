@@ -1,7 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
@@ -25,22 +25,27 @@ public interface ConvConditioner {
     /** Data-dependent initialisation from a first batch of inputs x (inner ActNorms); a no-op for networks without any. */
     default void initialize(Tensor x) {}
 
-    /** {"type": "glow"|"glow_actnorm"|"resnet", "width": …, "blocks": …}. */
-    ObjectNode config();
+    /** "glow", "glow_actnorm" or "resnet". */
+    String type();
+
+    /** Channels of the hidden convolutions. */
+    int width();
+
+    /** Residual blocks (0 for networks without any). */
+    default int blocks() { return 0; }
 
     /** Builds a conditioner of the given type ("glow", "glow_actnorm": {@link GlowConvNet}, "resnet": {@link ResNetConditioner}). */
     static ConvConditioner create(Backend be, String prefix, String type, int in, int width, int blocks, int out, SplittableRandom rng) {
-        return switch (type) {
-            case GlowConvNet.TYPE -> new GlowConvNet(be, prefix, in, width, out, rng);
-            case GlowConvNet.TYPE_ACTNORM -> new GlowConvNet(be, prefix, in, width, out, true, rng);
-            case ResNetConditioner.TYPE -> new ResNetConditioner(be, prefix, in, width, blocks, out, rng);
-            default -> throw new UnknownNameException("unknown conv conditioner type '" + type + "' (known: glow, glow_actnorm, resnet)");
-        };
+        return create(ParamSource.fresh(be), be, prefix, type, in, width, blocks, out, rng);
     }
 
-    /** Rebuilds from {@link #config()} (parameters are loaded afterwards by name). */
-    static ConvConditioner fromConfig(Backend be, String prefix, int in, int out, ObjectNode c) {
-        return create(be, prefix, c.get("type").asText(), in, c.get("width").asInt(), c.has("blocks") ? c.get("blocks").asInt() : 0, out,
-                new SplittableRandom(0));
+    /** As {@link #create(Backend, String, String, int, int, int, int, SplittableRandom)}, the parameters from {@code src}. */
+    static ConvConditioner create(ParamSource src, Backend be, String prefix, String type, int in, int width, int blocks, int out, SplittableRandom rng) {
+        return switch (type) {
+            case GlowConvNet.TYPE -> new GlowConvNet(src, be, prefix, in, width, out, false, rng);
+            case GlowConvNet.TYPE_ACTNORM -> new GlowConvNet(src, be, prefix, in, width, out, true, rng);
+            case ResNetConditioner.TYPE -> new ResNetConditioner(src, be, prefix, in, width, blocks, out, rng);
+            default -> throw new UnknownNameException("unknown conv conditioner type '" + type + "' (known: glow, glow_actnorm, resnet)");
+        };
     }
 }

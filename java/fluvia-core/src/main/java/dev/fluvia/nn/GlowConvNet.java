@@ -1,8 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
@@ -48,21 +47,26 @@ public final class GlowConvNet implements ConvConditioner {
 
     /** @param actnorm true for Glow's inner ActNorms after the first two convolutions */
     public GlowConvNet(Backend be, String prefix, int in, int width, int out, boolean actnorm, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, prefix, in, width, out, actnorm, rng);
+    }
+
+    /** @param src where the parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public GlowConvNet(ParamSource src, Backend be, String prefix, int in, int width, int out, boolean actnorm, SplittableRandom rng) {
         this.be = be;
         this.width = width;
         this.actnorm = actnorm;
-        this.c0 = new Conv2d(be, prefix + "conv0.", in, width, 3, false, rng);
-        this.c1 = new Conv2d(be, prefix + "conv1.", width, width, 1, false, rng);
-        this.c2 = new Conv2d(be, prefix + "conv2.", width, out, 3, true, rng);
+        this.c0 = new Conv2d(src, be, prefix + "conv0.", in, width, 3, false, rng);
+        this.c1 = new Conv2d(src, be, prefix + "conv1.", width, width, 1, false, rng);
+        this.c2 = new Conv2d(src, be, prefix + "conv2.", width, out, 3, true, rng);
         int k = actnorm ? 2 : 0;
         anLogs = new Param[k];
         anBias = new Param[k];
         anInit = new Param[k];
         for (int i = 0; i < k; i++) {
             String p = prefix + "an" + i + ".";
-            anLogs[i] = Param.of(be, p + "logs", new float[width], true, width);
-            anBias[i] = Param.of(be, p + "bias", new float[width], true, width);
-            anInit[i] = Param.of(be, p + "initialized", new float[1], false, 1);
+            anLogs[i] = src.param(p + "logs", true, () -> new float[width], width);
+            anBias[i] = src.param(p + "bias", true, () -> new float[width], width);
+            anInit[i] = src.param(p + "initialized", false, () -> new float[1], 1);
         }
     }
 
@@ -164,10 +168,6 @@ public final class GlowConvNet implements ConvConditioner {
         return gz;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("type", actnorm ? TYPE_ACTNORM : TYPE);
-        o.put("width", width);
-        return o;
-    }
+    @Override public String type() { return actnorm ? TYPE_ACTNORM : TYPE; }
+    @Override public int width() { return width; }
 }

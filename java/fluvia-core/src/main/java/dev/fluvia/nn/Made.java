@@ -1,7 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
@@ -45,6 +45,11 @@ public final class Made {
      * @throws ShapeException when D &lt; 2 (a one-dimensional autoregressive layer has nothing to condition on) or lengths disagree
      */
     public Made(Backend be, String prefix, int[] order, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, prefix, order, hidden, act, degrees, rng);
+    }
+
+    /** @param src where the weights come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Made(ParamSource src, Backend be, String prefix, int[] order, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
         this.dim = order.length;
         if (dim < 2)
             throw new ShapeException("MADE: needs at least 2 dimensions, got D = " + dim + " (a 1-D autoregressive layer has no inputs to condition on)");
@@ -58,7 +63,7 @@ public final class Made {
         dims[0] = dim;
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
         dims[dims.length - 1] = 2 * dim;
-        this.net = new Mlp(be, prefix, dims, act, true, masks, rng);
+        this.net = new Mlp(src, be, prefix, dims, act, true, masks, rng);
     }
 
     /** {@code m_in(order[t]) = t + 1}; checks that the order is a permutation of {@code 0..D−1}. */
@@ -159,7 +164,4 @@ public final class Made {
      * (from the stash, or recomputed when nothing is stored under {@code key}).
      */
     public Tensor backward(Tensor x, Tensor gh, Stash stash, String key) { return net.backward(x, gh, stash, key); }
-
-    /** The underlying MLP's description ({@code dims}, {@code activation}). */
-    public ObjectNode config() { return net.config(); }
 }

@@ -1,8 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
@@ -29,6 +28,11 @@ public final class Mlp {
      * @param masks     per-layer 0/1 masks {@code [dims[i+1], dims[i]]} (MADE), or null
      */
     public Mlp(Backend be, String prefix, int[] dims, Activation act, boolean zeroLast, List<float[]> masks, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, prefix, dims, act, zeroLast, masks, rng);
+    }
+
+    /** @param src where the weights come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Mlp(ParamSource src, Backend be, String prefix, int[] dims, Activation act, boolean zeroLast, List<float[]> masks, SplittableRandom rng) {
         if (dims.length < 2) throw new IllegalArgumentException("an MLP needs at least an input and an output width");
         this.be = be;
         this.dims = dims.clone();
@@ -37,18 +41,23 @@ public final class Mlp {
         for (int i = 0; i + 1 < dims.length; i++) {
             int in = dims[i], out = dims[i + 1];
             boolean last = i + 2 == dims.length;
-            float[] w = new float[out * in], b = new float[out];
-            if (!(last && zeroLast)) {
-                double bound = 1.0 / Math.sqrt(in); // PyTorch nn.Linear default
-                for (int j = 0; j < w.length; j++) w[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-                for (int j = 0; j < b.length; j++) b[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
-            }
-            weights.add(Param.of(be, prefix + "w" + i, w, true, out, in));
-            biases.add(Param.of(be, prefix + "b" + i, b, true, out));
+            boolean random = !(last && zeroLast);
+            double bound = 1.0 / Math.sqrt(in); // PyTorch nn.Linear default
+            weights.add(src.param(prefix + "w" + i, true, () -> uniform(out * in, random, bound, rng), out, in));
+            biases.add(src.param(prefix + "b" + i, true, () -> uniform(out, random, bound, rng), out));
             if (masks != null) this.masks.add(be.fromHost(masks.get(i), out, in));
         }
     }
 
+    /** n values uniform in ±bound drawn from rng, or n zeros. */
+    static float[] uniform(int n, boolean random, double bound, SplittableRandom rng) {
+        float[] v = new float[n];
+        if (random) for (int j = 0; j < n; j++) v[j] = (float) ((rng.nextDouble() * 2 - 1) * bound);
+        return v;
+    }
+
+    /** Layer widths, inputs first. */
+    public int[] dims() { return dims.clone(); }
     public int inputs() { return dims[0]; }
     public int outputs() { return dims[dims.length - 1]; }
     public int layers() { return dims.length - 1; }
@@ -128,13 +137,5 @@ public final class Mlp {
             g = gx;
         }
         return g;
-    }
-
-    public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        var arr = o.putArray("dims");
-        for (int d : dims) arr.add(d);
-        o.put("activation", act.id());
-        return o;
     }
 }

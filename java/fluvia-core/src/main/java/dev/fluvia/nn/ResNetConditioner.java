@@ -1,8 +1,7 @@
 package dev.fluvia.nn;
 
 import dev.fluvia.param.Param;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Tensor;
@@ -24,15 +23,20 @@ public final class ResNetConditioner implements ConvConditioner {
     private final List<Conv2d> a = new ArrayList<>(), b = new ArrayList<>();
 
     public ResNetConditioner(Backend be, String prefix, int inC, int width, int blocks, int outC, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, prefix, inC, width, blocks, outC, rng);
+    }
+
+    /** @param src where the weights come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public ResNetConditioner(ParamSource src, Backend be, String prefix, int inC, int width, int blocks, int outC, SplittableRandom rng) {
         if (blocks < 0) throw new IllegalArgumentException("ResNetConditioner: blocks must be >= 0, got " + blocks);
         this.be = be;
         this.width = width;
-        this.in = new Conv2d(be, prefix + "in.", inC, width, 3, false, rng);
+        this.in = new Conv2d(src, be, prefix + "in.", inC, width, 3, false, rng);
         for (int i = 0; i < blocks; i++) {
-            a.add(new Conv2d(be, prefix + "block" + i + ".a.", width, width, 3, false, rng));
-            b.add(new Conv2d(be, prefix + "block" + i + ".b.", width, width, 3, false, rng));
+            a.add(new Conv2d(src, be, prefix + "block" + i + ".a.", width, width, 3, false, rng));
+            b.add(new Conv2d(src, be, prefix + "block" + i + ".b.", width, width, 3, false, rng));
         }
-        this.out = new Conv2d(be, prefix + "out.", width, outC, 3, true, rng);
+        this.out = new Conv2d(src, be, prefix + "out.", width, outC, 3, true, rng);
     }
 
     @Override public List<Param> params() {
@@ -81,11 +85,7 @@ public final class ResNetConditioner implements ConvConditioner {
         return in.backward(x, g, true);
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("type", TYPE);
-        o.put("width", width);
-        o.put("blocks", a.size());
-        return o;
-    }
+    @Override public String type() { return TYPE; }
+    @Override public int width() { return width; }
+    @Override public int blocks() { return a.size(); }
 }

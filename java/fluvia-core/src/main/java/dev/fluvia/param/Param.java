@@ -13,10 +13,16 @@ public final class Param {
     private final Tensor grad;
     private final boolean trainable;
 
-    public Param(Backend be, String name, Tensor value, boolean trainable) {
+    public Param(Backend be, String name, Tensor value, boolean trainable) { this(be, name, value, trainable, trainable); }
+
+    /**
+     * @param withGrad whether a trainable parameter gets its gradient buffer: false for a model loaded only to score
+     *                 ({@link ParamSource#stored}), whose backward pass must not run
+     */
+    public Param(Backend be, String name, Tensor value, boolean trainable, boolean withGrad) {
         this.name = name;
         this.value = value;
-        this.grad = trainable ? be.alloc(value.shape()) : null;
+        this.grad = trainable && withGrad ? be.alloc(value.shape()) : null;
         this.trainable = trainable;
     }
 
@@ -26,7 +32,7 @@ public final class Param {
 
     public String name() { return name; }
     public Tensor value() { return value; }
-    /** The gradient, or null for a non-trainable parameter. */
+    /** The gradient, or null for a non-trainable parameter and for any parameter of a scoring-only model. */
     public Tensor grad() { return grad; }
     public boolean trainable() { return trainable; }
 }

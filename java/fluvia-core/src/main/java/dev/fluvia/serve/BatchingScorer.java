@@ -30,19 +30,39 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class BatchingScorer implements AutoCloseable {
     /** The queue is full: the row was not accepted. */
     public static final class QueueFullException extends FluviaException {
+        /**
+         * Creates the exception.
+         *
+         * @param message what was refused, and the capacity
+         */
         public QueueFullException(String message) { super(message); }
     }
 
     /** Receives one report per batch. Implementations must be thread-safe and fast. */
     public interface ScorerMetrics {
-        /** A batch of {@code rows} rows ran; {@code queueNanos} the oldest row's wait, {@code scoreNanos} the model call. */
+        /**
+         * A batch ran.
+         *
+         * @param rows       rows in the batch
+         * @param queueNanos how long the oldest row of the batch waited
+         * @param scoreNanos how long the model call took
+         */
         void batch(int rows, long queueNanos, long scoreNanos);
         /** A row was rejected because the queue was full. */
         default void rejected() {}
+        /** Reports nothing. */
         ScorerMetrics NONE = (rows, queueNanos, scoreNanos) -> {};
     }
 
-    /** Counters since construction. */
+    /**
+     * Counters since construction.
+     *
+     * @param rows          rows scored
+     * @param batches       model calls
+     * @param rejected      rows refused because the queue was full
+     * @param meanBatch     rows per batch, on average
+     * @param maxQueueNanos the longest any row waited for its batch
+     */
     public record Stats(long rows, long batches, long rejected, double meanBatch, long maxQueueNanos) {}
 
     private record Pending(float[] row, CompletableFuture<Float> future, long enqueued) {}
@@ -57,11 +77,27 @@ public final class BatchingScorer implements AutoCloseable {
     private final AtomicLong rows = new AtomicLong(), batches = new AtomicLong(), rejected = new AtomicLong(),
             maxQueueNanos = new AtomicLong();
 
-    /** A scorer with {@link ScorerMetrics#NONE}. */
+    /**
+     * A scorer with {@link ScorerMetrics#NONE}.
+     *
+     * @param model         the model every batch is scored with (not closed by the scorer)
+     * @param maxBatch      rows per batch at most
+     * @param maxDelay      how long the first row of a batch waits for others to join it
+     * @param queueCapacity rows that may wait at once; a submit beyond it throws {@link QueueFullException}
+     */
     public BatchingScorer(FlowModel model, int maxBatch, Duration maxDelay, int queueCapacity) {
         this(model, maxBatch, maxDelay, queueCapacity, ScorerMetrics.NONE);
     }
 
+    /**
+     * A scorer that reports every batch to {@code metrics}.
+     *
+     * @param model         the model every batch is scored with (not closed by the scorer)
+     * @param maxBatch      rows per batch at most
+     * @param maxDelay      how long the first row of a batch waits for others to join it
+     * @param queueCapacity rows that may wait at once; a submit beyond it throws {@link QueueFullException}
+     * @param metrics       receives one report per batch and one per rejected row
+     */
     public BatchingScorer(FlowModel model, int maxBatch, Duration maxDelay, int queueCapacity, ScorerMetrics metrics) {
         this.model = Objects.requireNonNull(model, "model");
         if (maxBatch < 1) throw new IllegalArgumentException("maxBatch must be ≥ 1, got " + maxBatch);
@@ -74,7 +110,14 @@ public final class BatchingScorer implements AutoCloseable {
         this.worker = Thread.ofPlatform().name("fluvia-batching-scorer").daemon(true).start(this::run);
     }
 
-    /** Queues one row; the future completes with its log p (nats), or exceptionally if the model fails. */
+    /**
+     * Queues one row.
+     *
+     * @param row {@link FlowModel#dimension()} finite values (checked here: a bad row throws the model's typed exception)
+     * @return a future completed with the row's log p in nats, or exceptionally if the model fails
+     * @throws QueueFullException    if {@code queueCapacity} rows are already waiting
+     * @throws IllegalStateException if the scorer is closed
+     */
     public CompletableFuture<Float> submit(float[] row) {
         if (!accepting) throw new IllegalStateException("the scorer is closed");
         model.checkRow(row, 0);
@@ -146,7 +189,7 @@ public final class BatchingScorer implements AutoCloseable {
         }
     }
 
-    /** Counters since construction. */
+    /** {@return the counters since construction} */
     public Stats stats() {
         long b = batches.get(), r = rows.get();
         return new Stats(r, b, rejected.get(), b == 0 ? 0 : (double) r / b, maxQueueNanos.get());

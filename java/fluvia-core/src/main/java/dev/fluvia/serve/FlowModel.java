@@ -57,50 +57,78 @@ public final class FlowModel implements AutoCloseable {
         this.source = source;
     }
 
-    /** Loads a checkpoint on a CPU backend of its own (all cores), closed with the model. */
+    /**
+     * Loads a checkpoint on a CPU backend of its own (all cores), closed with the model.
+     *
+     * @param file a checkpoint written by Fluvia (safetensors with checksums)
+     * @return the loaded model
+     * @throws FluviaException.CheckpointException if the file is missing, truncated, corrupt or not a Fluvia model
+     */
     public static FlowModel load(Path file) {
         CpuBackend be = new CpuBackend(Runtime.getRuntime().availableProcessors());
         try {
-            return new FlowModel(Checkpoint.load(file, be).flow(), be, true, file);
+            return new FlowModel(Checkpoint.load(file, be, false, Checkpoint.Use.SCORE).flow(), be, true, file);
         } catch (RuntimeException e) {
             be.close();
             throw e;
         }
     }
 
-    /** Loads a checkpoint on the caller's backend (which the caller closes, after the model). */
+    /**
+     * Loads a checkpoint on the caller's backend (which the caller closes, after the model).
+     *
+     * @param file    a checkpoint written by Fluvia (safetensors with checksums)
+     * @param backend the backend to score on (CPU or CUDA); not closed by the model
+     * @return the loaded model
+     * @throws FluviaException.CheckpointException if the file is missing, truncated, corrupt or not a Fluvia model
+     */
     public static FlowModel load(Path file, Backend backend) {
         Objects.requireNonNull(backend, "backend");
-        return new FlowModel(Checkpoint.load(file, backend).flow(), backend, false, file);
+        return new FlowModel(Checkpoint.load(file, backend, false, Checkpoint.Use.SCORE).flow(), backend, false, file);
     }
 
-    /** Wraps an already built flow (e.g. one just trained); the caller keeps it and its backend unchanged from now on. */
+    /**
+     * Wraps an already built flow (e.g. one just trained); the caller keeps it and its backend unchanged from now on.
+     *
+     * @param flow the flow to serve; its parameters must not change while the model is in use
+     * @return a model over {@code flow} that does not own its backend
+     */
     public static FlowModel of(Flow flow) {
         return new FlowModel(Objects.requireNonNull(flow, "flow"), flow.backend(), false, null);
     }
 
-    /** Values per row (the product of the event shape). */
+    /** {@return values per row (the product of the event shape)} */
     public int dimension() { return dim; }
 
-    /** The event shape of one sample ([D], or [C, H, W] for images). */
+    /** {@return the event shape of one sample ([D], or [C, H, W] for images)} */
     public int[] eventShape() { return flow.eventShape(); }
 
-    /** The backend's name ("cpu" or "cuda"). */
+    /** {@return the backend's name ("cpu" or "cuda")} */
     public String backendName() { return backend.name(); }
 
-    /** The file the model was loaded from, or null. */
+    /** {@return the file the model was loaded from, or null} */
     public Path source() { return source; }
 
     // ------------------------------------------------------------------ scoring
 
-    /** log p(x) in nats of one row. */
+    /**
+     * log p(x) in nats of one row.
+     *
+     * @param row {@link #dimension()} finite values
+     * @return log p(row) in nats (−∞ where the density underflows)
+     */
     public float logProb(float[] row) {
         open();
         checkRow(row, 0);
         return score(row, 1)[0];
     }
 
-    /** log p(x) of each row. */
+    /**
+     * log p(x) of each row.
+     *
+     * @param rows rows of {@link #dimension()} finite values each
+     * @return one log p per row, in nats
+     */
     public float[] logProb(float[][] rows) {
         open();
         Objects.requireNonNull(rows, "rows");
@@ -112,7 +140,13 @@ public final class FlowModel implements AutoCloseable {
         return score(flat, rows.length);
     }
 
-    /** log p(x) of n rows stored row-major in {@code rows} (n·dimension values). */
+    /**
+     * log p(x) of n rows stored row-major in {@code rows} (n·dimension values).
+     *
+     * @param rows n·{@link #dimension()} finite values, row-major
+     * @param n    the number of rows
+     * @return one log p per row, in nats
+     */
     public float[] logProb(float[] rows, int n) {
         open();
         Objects.requireNonNull(rows, "rows");
@@ -125,6 +159,10 @@ public final class FlowModel implements AutoCloseable {
     /**
      * log p(x) of n rows read in place from {@code rows} (n·dimension floats, native byte order) into {@code out} (n floats).
      * On the CPU backend the input is not copied.
+     *
+     * @param rows n·{@link #dimension()} finite floats, row-major; readable from other threads
+     * @param n    the number of rows
+     * @param out  room for n floats: receives log p of each row
      */
     public void logProb(MemorySegment rows, int n, MemorySegment out) {
         open();
@@ -148,7 +186,13 @@ public final class FlowModel implements AutoCloseable {
         }
     }
 
-    /** log p(x) of the rows between {@code rows}' position and limit into {@code out} (one float per row); positions advance. */
+    /**
+     * log p(x) of the rows between {@code rows}' position and limit into {@code out} (one float per row); positions advance.
+     * Both buffers direct: read and written in place (no copy on the CPU backend); otherwise through a heap copy.
+     *
+     * @param rows whole rows of {@link #dimension()} finite values between position and limit
+     * @param out  room for one float per row from its position
+     */
     public void logProb(FloatBuffer rows, FloatBuffer out) {
         open();
         int values = rows.remaining();
@@ -169,14 +213,28 @@ public final class FlowModel implements AutoCloseable {
 
     // ------------------------------------------------------------------ sampling, encode, decode
 
-    /** n samples (row-major, n·dimension values) at the given temperature; the same seed gives the same samples. */
+    /**
+     * n samples at the given temperature; the same seed gives the same samples.
+     *
+     * @param n           the number of samples
+     * @param temperature the base distribution's scale (1 = the model; below 1 = nearer the modes); finite and &gt; 0
+     * @param seed        the random seed
+     * @return n·{@link #dimension()} values, row-major
+     */
     public float[] sample(int n, float temperature, long seed) {
         open();
         checkSampleArgs(n, temperature);
         return flow.sampleHost(n, temperature, seed);
     }
 
-    /** n samples into {@code out} (n·dimension floats). */
+    /**
+     * n samples into {@code out}; as {@link #sample(int, float, long)}.
+     *
+     * @param n           the number of samples
+     * @param temperature the base distribution's scale; finite and &gt; 0
+     * @param seed        the random seed
+     * @param out         room for n·{@link #dimension()} floats, written row-major
+     */
     public void sample(int n, float temperature, long seed, MemorySegment out) {
         float[] xs = sample(n, temperature, seed);
         if (out.byteSize() < xs.length * 4L) throw new ShapeException("sample: the output holds " + out.byteSize() + " bytes, "
@@ -184,7 +242,13 @@ public final class FlowModel implements AutoCloseable {
         MemorySegment.copy(xs, 0, out, ValueLayout.JAVA_FLOAT_UNALIGNED, 0, xs.length);
     }
 
-    /** The latent z = f(x) of n rows (for flows with one latent tensor: every vector flow). */
+    /**
+     * The latent z = f(x) of n rows (for flows with one latent tensor: every vector flow).
+     *
+     * @param rows n·{@link #dimension()} finite values, row-major
+     * @param n    the number of rows
+     * @return the latents, row-major
+     */
     public float[] encode(float[] rows, int n) {
         open();
         if (n < 0 || (long) n * dim != rows.length) throw new ShapeException("encode: " + rows.length + " values are not " + n + " rows of " + dim);
@@ -197,7 +261,13 @@ public final class FlowModel implements AutoCloseable {
         }
     }
 
-    /** x = f⁻¹(z) of n latent rows (for flows with one latent tensor). */
+    /**
+     * x = f⁻¹(z) of n latent rows (for flows with one latent tensor).
+     *
+     * @param latents n latent rows, row-major
+     * @param n       the number of rows
+     * @return n·{@link #dimension()} values, row-major
+     */
     public float[] decode(float[] latents, int n) {
         open();
         int[] ls = flow.latentShape();

@@ -17,6 +17,12 @@ public final class MicrometerScorerMetrics implements BatchingScorer.ScorerMetri
     private final DistributionSummary batchSize;
     private final Counter rows, rejected;
 
+    /**
+     * Registers the meters.
+     *
+     * @param registry  where the meters go
+     * @param modelName the value of the {@code model} tag
+     */
     public MicrometerScorerMetrics(MeterRegistry registry, String modelName) {
         queue = Timer.builder("fluvia.scorer.queue").description("time the oldest row of a batch waited").tag("model", modelName).register(registry);
         score = Timer.builder("fluvia.scorer.score").description("time of one batched model call").tag("model", modelName).register(registry);

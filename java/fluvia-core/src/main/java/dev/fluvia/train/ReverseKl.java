@@ -49,8 +49,9 @@ public final class ReverseKl {
             if (p.trainable())
                 throw new InvalidConfigException("reverse KL: the base distribution (" + flow.base().kind() + ") has trainable parameter '"
                         + p.name() + "'; fit-target holds the base fixed (use the standard normal base)");
-        for (Transform t : flow.transforms())
-            if (t.factorsOut()) throw new InvalidConfigException("reverse KL: layer " + t.kind() + " factors out latents (multi-scale); not supported");
+        if (flow.levels().size() > 1)
+            throw new InvalidConfigException("reverse KL: the flow has " + (flow.levels().size() - 1) + " split layer(s) factoring out latents "
+                    + "(multi-scale); not supported");
         this.flow = flow;
         this.target = target;
         this.be = flow.backend();

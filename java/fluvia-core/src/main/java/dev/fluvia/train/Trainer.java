@@ -17,7 +17,7 @@ import java.util.Map;
  *
  * <p>Each step: take the next host batch from the {@link Loader}, upload it inside the step's allocation scope
  * ({@link BatchUploader}), run the flow's data-dependent initialisation on the very first batch, zero the gradients, run
- * {@link Flow#forwardBackward} in the configured memory mode, check the loss and every gradient for NaN/∞, clip to the
+ * the {@link Objective}'s forward and backward pass ({@link Nll} unless set) in the configured memory mode, check the loss and every gradient for NaN/∞, clip to the
  * global norm, and apply the optimizer with {@code schedule.lr(step) × lrMultiplier}. At the end of every epoch the mean NLL of
  * the whole validation set is computed (batched, in nats) and the parameters at the best value are kept on the host.
  *
@@ -47,6 +47,7 @@ public final class Trainer {
     private final LrSchedule schedule;
     private TrainState state = new TrainState();
     private TrainListener listener = new TrainListener() {};
+    private Objective objective = Nll.INSTANCE;
     private CheckpointSink sink;
     private BatchUploader uploader;
     private Snapshot good;
@@ -63,6 +64,11 @@ public final class Trainer {
         this.cfg = cfg;
         this.trainable = ParamKeys.trainable(flow);
         if (trainable.isEmpty()) throw new InvalidConfigException("Trainer: the flow has no trainable parameters");
+        trainable.forEach((k, p) -> {
+            if (p.grad() == null)
+                throw new InvalidConfigException("Trainer: parameter " + k + " has no gradient buffer: the flow was loaded for scoring only "
+                        + "(Checkpoint.Use.SCORE); load it with Checkpoint.Use.TRAIN to train it");
+        });
         this.optimizer = Optimizer.create(cfg, be, trainable);
         if (cfg.dropLast() && cfg.batchSize() > data.nTrain())
             throw new InvalidConfigException("batch size " + cfg.batchSize() + " is larger than the " + data.nTrain()
@@ -74,6 +80,8 @@ public final class Trainer {
     }
 
     public Trainer listener(TrainListener l) { this.listener = l; return this; }
+    /** What training minimises ({@link Nll}, maximum likelihood, by default). */
+    public Trainer objective(Objective o) { this.objective = java.util.Objects.requireNonNull(o, "objective"); return this; }
     public Trainer checkpointSink(CheckpointSink s) { this.sink = s; return this; }
     /** Replaces the default {@link BatchUploader#host} (e.g. with a pinned-memory uploader on CUDA). */
     public Trainer uploader(BatchUploader u) { this.uploader = u; return this; }
@@ -81,6 +89,7 @@ public final class Trainer {
     public Flow flow() { return flow; }
     public TrainConfig config() { return cfg; }
     public Optimizer optimizer() { return optimizer; }
+    public Objective objective() { return objective; }
     public LrSchedule schedule() { return schedule; }
     public long totalSteps() { return totalSteps; }
     public int batchesPerEpoch() { return batchesPerEpoch; }
@@ -156,7 +165,7 @@ public final class Trainer {
                 good = snapshot();
             }
             flow.zeroGrad();
-            loss = flow.forwardBackward(x, cfg.memoryMode());
+            loss = objective.forwardBackward(flow, x, cfg.memoryMode());
             if (!Double.isFinite(loss)) bad = "loss is " + loss;
             double[] status = null;
             if (bad == null) {  // every gradient's finiteness and the global norm in one device read

@@ -1,11 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -29,18 +28,16 @@ public final class ActNorm implements Transform {
     private final Param logs, bias, initialized;
 
     /** @param eventShape {@code [D]} or {@code [C, H, W]} */
-    public ActNorm(Backend be, int... eventShape) {
+    public ActNorm(Backend be, int... eventShape) { this(ParamSource.fresh(be), be, eventShape); }
+
+    /** @param src where the parameters (the initialised flag included) come from */
+    public ActNorm(ParamSource src, Backend be, int... eventShape) {
         this.be = be;
         this.event = Events.eventShape(KIND, eventShape);
         this.channels = event[0];
-        this.logs = Param.of(be, "logs", new float[channels], true, channels);
-        this.bias = Param.of(be, "bias", new float[channels], true, channels);
-        this.initialized = Param.of(be, "initialized", new float[1], false, 1);
-    }
-
-    /** Rebuilds the layer from its checkpoint description (parameters, the flag included, are loaded afterwards by name). */
-    public static ActNorm fromConfig(Backend be, ObjectNode c) {
-        return new ActNorm(be, Masks.ints(c.get("shape")));
+        this.logs = src.param("logs", true, () -> new float[channels], channels);
+        this.bias = src.param("bias", true, () -> new float[channels], channels);
+        this.initialized = src.param("initialized", false, () -> new float[1], 1);
     }
 
     @Override public String kind() { return KIND; }
@@ -93,9 +90,4 @@ public final class ActNorm implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(event));
-        return o;
-    }
 }

@@ -1,12 +1,11 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.nn.Mlp;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -31,6 +30,11 @@ public final class AdditiveCoupling implements Transform {
      * @param hidden hidden widths of the conditioner (may be empty: a linear conditioner)
      */
     public AdditiveCoupling(Backend be, int dim, int[] a, int[] b, int[] hidden, Activation act, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, dim, a, b, hidden, act, rng);
+    }
+
+    /** @param src where the parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public AdditiveCoupling(ParamSource src, Backend be, int dim, int[] a, int[] b, int[] hidden, Activation act, SplittableRandom rng) {
         Masks.checkPartition(dim, a, b, KIND);
         this.be = be;
         this.dim = dim;
@@ -42,15 +46,16 @@ public final class AdditiveCoupling implements Transform {
         dims[0] = a.length;
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
         dims[dims.length - 1] = b.length;
-        this.net = new Mlp(be, "net.", dims, act, true, null, rng);
+        this.net = new Mlp(src, be, "net.", dims, act, true, null, rng);
     }
 
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static AdditiveCoupling fromConfig(Backend be, ObjectNode c) {
-        return new AdditiveCoupling(be, c.get("dim").asInt(), Masks.ints(c.get("a")), Masks.ints(c.get("b")),
-                Masks.hidden(c.get("conditioner")), Activation.parse(c.get("conditioner").get("activation").asText()),
-                new SplittableRandom(0));
-    }
+    public int dim() { return dim; }
+    /** Conditioning dims (passed through). */
+    public int[] a() { return a.clone(); }
+    /** Transformed dims. */
+    public int[] b() { return b.clone(); }
+    /** The conditioner. */
+    public Mlp net() { return net; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
@@ -95,12 +100,4 @@ public final class AdditiveCoupling implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.set("a", Masks.json(a));
-        o.set("b", Masks.json(b));
-        o.set("conditioner", net.config());
-        return o;
-    }
 }

@@ -1,13 +1,12 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.nn.Mlp;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -34,6 +33,11 @@ public final class AffineCoupling implements Transform {
      * @param hidden hidden widths of the conditioner (may be empty: a linear conditioner)
      */
     public AffineCoupling(Backend be, int dim, int[] a, int[] b, int[] hidden, Activation act, CouplingScale scale, float clamp, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, dim, a, b, hidden, act, scale, clamp, rng);
+    }
+
+    /** @param src where the parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public AffineCoupling(ParamSource src, Backend be, int dim, int[] a, int[] b, int[] hidden, Activation act, CouplingScale scale, float clamp, SplittableRandom rng) {
         Masks.checkPartition(dim, a, b, KIND);
         if (!(clamp > 0)) throw new IllegalArgumentException(KIND + ": clamp must be > 0, got " + clamp);
         this.be = be;
@@ -48,15 +52,18 @@ public final class AffineCoupling implements Transform {
         dims[0] = a.length;
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
         dims[dims.length - 1] = 2 * b.length;
-        this.net = new Mlp(be, "net.", dims, act, true, null, rng);
+        this.net = new Mlp(src, be, "net.", dims, act, true, null, rng);
     }
 
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static AffineCoupling fromConfig(Backend be, ObjectNode c) {
-        return new AffineCoupling(be, c.get("dim").asInt(), Masks.ints(c.get("a")), Masks.ints(c.get("b")),
-                Masks.hidden(c.get("conditioner")), Activation.parse(c.get("conditioner").get("activation").asText()),
-                CouplingScale.parse(c.get("scale").asText()), (float) c.get("clamp").asDouble(), new SplittableRandom(0));
-    }
+    public int dim() { return dim; }
+    /** Conditioning dims (passed through). */
+    public int[] a() { return a.clone(); }
+    /** Transformed dims. */
+    public int[] b() { return b.clone(); }
+    public CouplingScale scale() { return scale; }
+    public float clamp() { return clamp; }
+    /** The conditioner. */
+    public Mlp net() { return net; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
@@ -101,14 +108,4 @@ public final class AffineCoupling implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.set("a", Masks.json(a));
-        o.set("b", Masks.json(b));
-        o.put("scale", scale.id());
-        o.put("clamp", clamp);
-        o.set("conditioner", net.config());
-        return o;
-    }
 }

@@ -1,10 +1,9 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -19,16 +18,13 @@ public final class DiagScale implements Transform {
     private final int dim;
     private final Param s;
 
-    public DiagScale(Backend be, int dim) {
+    public DiagScale(Backend be, int dim) { this(ParamSource.fresh(be), be, dim); }
+
+    public DiagScale(ParamSource src, Backend be, int dim) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         this.be = be;
         this.dim = dim;
-        this.s = Param.of(be, "s", new float[dim], true, dim);
-    }
-
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static DiagScale fromConfig(Backend be, ObjectNode c) {
-        return new DiagScale(be, c.get("dim").asInt());
+        this.s = src.param("s", true, () -> new float[dim], dim);
     }
 
     @Override public String kind() { return KIND; }
@@ -56,9 +52,4 @@ public final class DiagScale implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        return o;
-    }
 }

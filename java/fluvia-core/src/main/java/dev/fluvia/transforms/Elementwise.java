@@ -1,7 +1,5 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.Stash;
@@ -121,12 +119,6 @@ public abstract class Elementwise implements Transform, InverseBackward {
             }
         accumulate(acc);
         return be.fromHost(gyh, y.shape());
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        return o;
     }
 
     /** Reads a scalar parameter, refusing a non-finite value. */

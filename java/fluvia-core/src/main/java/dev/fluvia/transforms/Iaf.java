@@ -1,7 +1,6 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
@@ -77,15 +76,9 @@ public final class Iaf implements Transform {
         this(be, new Maf(be, order, hidden, act, clamp, degrees, rng));
     }
 
-    /** Rebuilds the layer from {@link #config()} (the same description as the MAF it mounts). */
-    public static Iaf fromConfig(Backend be, ObjectNode c) {
-        return new Iaf(be, Maf.fromConfig(be, c));
-    }
-
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return maf.eventShape(); }
     @Override public List<Param> params() { return maf.params(); }
-    @Override public ObjectNode config() { return maf.config(); }
 
     /** The MAF layer this IAF mounts. */
     public Maf maf() { return maf; }

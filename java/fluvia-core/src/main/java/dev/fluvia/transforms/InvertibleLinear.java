@@ -1,11 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -38,19 +37,19 @@ public final class InvertibleLinear implements Transform {
         this.lu = lu;
     }
 
+    /** A layer from a checkpoint: its stored permutation, and lower, upper, logs and sign from {@code src}. */
+    public static InvertibleLinear stored(ParamSource src, Backend be, int dim, long seed, int[] perm) {
+        int d = checkDim(dim);
+        return new InvertibleLinear(be, d, seed, LuWeight.stored(src, be, KIND, d, seed, perm));
+    }
+
+    public int dim() { return dim; }
+    /** The seed of the initial (random orthogonal) weight. */
+    public long seed() { return seed; }
+
     private static int checkDim(int dim) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         return dim;
-    }
-
-    /**
-     * Rebuilds the layer from its checkpoint description: the stored permutation is kept; lower, upper, logs and sign
-     * are loaded afterwards by name.
-     */
-    public static InvertibleLinear fromConfig(Backend be, ObjectNode c) {
-        int d = checkDim(c.get("dim").asInt());
-        long seed = c.has("seed") ? c.get("seed").asLong() : 0L;
-        return new InvertibleLinear(be, d, seed, LuWeight.restore(be, KIND, d, seed, Masks.ints(c.get("perm"))));
     }
 
     /** The fixed row permutation P ({@code W[i, :] = (L'U')[perm[i], :]}). */
@@ -89,11 +88,4 @@ public final class InvertibleLinear implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.put("seed", seed);
-        o.set("perm", Masks.json(lu.permutation()));
-        return o;
-    }
 }

@@ -1,7 +1,7 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
 import java.util.List;
 
@@ -14,13 +14,14 @@ public final class LeakyRelu extends Elementwise {
     public static final String KIND = "leaky_relu";
     private final Param logSlope;
 
-    public LeakyRelu(Backend be, int dim, double slope) {
+    public LeakyRelu(Backend be, int dim, double slope) { this(ParamSource.fresh(be), be, dim, slope); }
+
+    /** @param src where log_slope comes from (a stored source ignores {@code slope}) */
+    public LeakyRelu(ParamSource src, Backend be, int dim, double slope) {
         super(be, dim);
         if (!(slope > 0) || !Double.isFinite(slope)) throw new IllegalArgumentException(KIND + ": slope must be > 0, got " + slope);
-        logSlope = Param.of(be, "log_slope", new float[] {(float) Math.log(slope)}, true, 1);
+        logSlope = src.param("log_slope", true, () -> new float[] {(float) Math.log(slope)}, 1);
     }
-
-    public static LeakyRelu fromConfig(Backend be, ObjectNode c) { return new LeakyRelu(be, c.get("dim").asInt(), 0.5); }
 
     @Override public String kind() { return KIND; }
     @Override public List<Param> params() { return List.of(logSlope); }

@@ -1,6 +1,5 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 
 /**
@@ -12,8 +11,6 @@ public final class LogitMap extends Elementwise {
     public static final String KIND = "logit_map";
 
     public LogitMap(Backend be, int dim) { super(be, dim); }
-
-    public static LogitMap fromConfig(Backend be, ObjectNode c) { return new LogitMap(be, c.get("dim").asInt()); }
 
     @Override public String kind() { return KIND; }
     @Override protected double f(double x, double[] th) { return Math.log(x) - Math.log1p(-x); }

@@ -3,6 +3,7 @@ package dev.fluvia.transforms;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.Arrays;
@@ -25,37 +26,43 @@ public final class LuWeight {
 
     /** The factors of a random orthogonal {@code W₀ [c, c]} drawn from {@code seed} (seeded QR, PLU with partial pivoting). */
     public LuWeight(Backend be, int c, long seed) {
-        this(be, c, SmallLinalg.plu(SmallLinalg.randomOrthogonal(c, seed), c));
+        this(ParamSource.fresh(be), be, c, SmallLinalg.plu(SmallLinalg.randomOrthogonal(c, seed), c));
     }
 
-    private LuWeight(Backend be, int c, SmallLinalg.Plu f) {
+    private LuWeight(ParamSource src, Backend be, int c, SmallLinalg.Plu f) { this(src, be, c, f.perm(), hostFactors(f)); }
+
+    /** {@code h}: the host factors {lower, upper, logs, sign}, or null for a stored source (which never asks for them). */
+    private LuWeight(ParamSource src, Backend be, int c, int[] perm, float[][] h) {
         this.be = be;
         this.c = c;
-        this.perm = f.perm().clone();
-        this.permIdx = be.index(perm);
-        float[][] h = hostFactors(f);
-        this.lower = Param.of(be, "lower", h[0], true, c, c);
-        this.upper = Param.of(be, "upper", h[1], true, c, c);
-        this.logs = Param.of(be, "logs", h[2], true, c);
-        this.sign = Param.of(be, "sign", h[3], false, c);
+        this.perm = perm.clone();
+        this.permIdx = be.index(this.perm);
+        this.lower = src.param("lower", true, () -> h[0], c, c);
+        this.upper = src.param("upper", true, () -> h[1], c, c);
+        this.logs = src.param("logs", true, () -> h[2], c);
+        this.sign = src.param("sign", false, () -> h[3], c);
     }
 
     /**
-     * The weight of a checkpoint: the seed's when {@code storedPerm} is the seed's permutation, else the stored
-     * permutation (e.g. edited) with placeholder factors, which the loaded parameters then overwrite by name.
+     * The weight of a checkpoint: the stored permutation and the factors from {@code src} (a stored source: nothing is
+     * drawn or decomposed; a fresh one, rebuilding from the config alone: the seed's factors, or the identity's when the
+     * stored permutation is not the seed's).
      * @throws CheckpointException naming {@code kind} when {@code storedPerm} is not a permutation of 0..c−1
      */
-    public static LuWeight restore(Backend be, String kind, int c, long seed, int[] storedPerm) {
-        LuWeight init = new LuWeight(be, c, seed);
-        if (Arrays.equals(storedPerm, init.perm)) return init;
+    public static LuWeight stored(ParamSource src, Backend be, String kind, int c, long seed, int[] storedPerm) {
         boolean[] seen = new boolean[c];
         if (storedPerm.length != c) throw new CheckpointException(kind + ": stored permutation has " + storedPerm.length + " entries, expected " + c);
         for (int v : storedPerm) {
             if (v < 0 || v >= c || seen[v]) throw new CheckpointException(kind + ": stored list is not a permutation of 0.." + (c - 1));
             seen[v] = true;
         }
-        double[] ident = SmallLinalg.identity(c);
-        return new LuWeight(be, c, new SmallLinalg.Plu(storedPerm, ident, ident, c));
+        float[][] h = null;
+        if (src.fresh()) {  // rebuilt from the config alone: the seed's factors when the permutation is the seed's, else the identity's
+            SmallLinalg.Plu f = SmallLinalg.plu(SmallLinalg.randomOrthogonal(c, seed), c);
+            double[] ident = SmallLinalg.identity(c);
+            h = hostFactors(Arrays.equals(f.perm(), storedPerm) ? f : new SmallLinalg.Plu(storedPerm, ident, ident, c));
+        }
+        return new LuWeight(src, be, c, storedPerm, h);
     }
 
     /**

@@ -1,15 +1,11 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.nn.Made;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -45,9 +41,14 @@ public final class Maf implements Transform {
      * @param clamp   soft-clamp constant c &gt; 0
      */
     public Maf(Backend be, int[] order, int[] hidden, Activation act, float clamp, int[][] degrees, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, order, hidden, act, clamp, degrees, rng);
+    }
+
+    /** @param src where the parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Maf(ParamSource src, Backend be, int[] order, int[] hidden, Activation act, float clamp, int[][] degrees, SplittableRandom rng) {
         if (!(clamp > 0) || !Float.isFinite(clamp)) throw new IllegalArgumentException(KIND + ": clamp must be a finite number > 0, got " + clamp);
         this.be = be;
-        this.made = new Made(be, "made.", order, hidden, act, degrees, rng);
+        this.made = new Made(src, be, "made.", order, hidden, act, degrees, rng);
         this.dim = order.length;
         this.clamp = clamp;
         this.orderIdx = be.index(order);
@@ -86,33 +87,6 @@ public final class Maf implements Transform {
     }
 
     // ------------------------------------------------------------------ checkpoint
-
-    /** Rebuilds the layer (order, degrees, hence masks, exactly) from {@link #config()}; parameters are loaded afterwards by name. */
-    public static Maf fromConfig(Backend be, ObjectNode c) {
-        JsonNode deg = c.get("degrees");
-        if (deg == null || !deg.isArray()) throw new CheckpointException(KIND + " config: missing 'degrees' array");
-        int[][] degrees = new int[deg.size()][];
-        for (int l = 0; l < degrees.length; l++) degrees[l] = Masks.ints(deg.get(l));
-        JsonNode act = c.get("activation"), clamp = c.get("clamp");
-        if (act == null || clamp == null) throw new CheckpointException(KIND + " config: missing 'activation' or 'clamp'");
-        int[] order = Masks.ints(c.get("order"));
-        if (c.has("dim") && c.get("dim").asInt() != order.length)
-            throw new CheckpointException(KIND + " config: dim " + c.get("dim").asInt() + " but the order has " + order.length + " entries");
-        return new Maf(be, order, Masks.ints(c.get("hidden")), Activation.parse(act.asText()), (float) clamp.asDouble(), degrees,
-                new SplittableRandom(0));
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.set("hidden", Masks.json(made.hidden()));
-        o.put("activation", made.activation().id());
-        o.put("clamp", clamp);
-        o.set("order", Masks.json(made.order()));
-        ArrayNode deg = o.putArray("degrees");
-        for (int[] m : made.degrees()) deg.add(Masks.json(m));
-        return o;
-    }
 
     // ------------------------------------------------------------------ transform
 

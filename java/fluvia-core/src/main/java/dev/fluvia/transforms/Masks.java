@@ -1,8 +1,5 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.fluvia.param.Configs;
 
 /** Coupling masks for vectors and small JSON helpers for layer configs. */
 public final class Masks {
@@ -26,17 +23,5 @@ public final class Masks {
                 if (v < 0 || v >= dim || seen[v]) throw new IllegalArgumentException(kind + ": mask index " + v + " out of range or repeated");
                 seen[v] = true;
             }
-    }
-
-    public static ArrayNode json(int[] v) { return Configs.json(v); }
-
-    public static int[] ints(JsonNode n) { return Configs.ints(n); }
-
-    /** Hidden widths of a conditioner config {dims: [in, h..., out]}. */
-    public static int[] hidden(JsonNode cond) {
-        int[] dims = ints(cond.get("dims"));
-        int[] h = new int[Math.max(0, dims.length - 2)];
-        System.arraycopy(dims, 1, h, 0, h.length);
-        return h;
     }
 }

@@ -1,8 +1,7 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
@@ -31,7 +30,10 @@ public final class MixCdf implements Transform {
     private final Param logits, means, logScales;
 
     /** Initialisation: equal weights, means evenly spread over [−2, 2], scales max(0.3, 2/K). */
-    public MixCdf(Backend be, int dim, int components, boolean logit) {
+    public MixCdf(Backend be, int dim, int components, boolean logit) { this(ParamSource.fresh(be), be, dim, components, logit); }
+
+    /** @param src where the logits, means and log scales come from */
+    public MixCdf(ParamSource src, Backend be, int dim, int components, boolean logit) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         if (components < 1 || components > 4096) throw new IllegalArgumentException(KIND + ": components must be in [1, 4096], got " + components);
         this.be = be;
@@ -44,13 +46,10 @@ public final class MixCdf implements Transform {
                 mu[i * k + c] = (float) (-2 + 4 * (c + 0.5) / k);
                 ls[i * k + c] = (float) Math.log(Math.max(0.3, 2.0 / k));
             }
-        logits = Param.of(be, "logits", new float[dim * k], true, dim, k);
-        means = Param.of(be, "means", mu, true, dim, k);
-        logScales = Param.of(be, "log_scales", ls, true, dim, k);
-    }
-
-    public static MixCdf fromConfig(Backend be, ObjectNode c) {
-        return new MixCdf(be, c.get("dim").asInt(), c.get("components").asInt(), c.get("logit").asBoolean());
+        int n = dim * k;
+        logits = src.param("logits", true, () -> new float[n], dim, k);
+        means = src.param("means", true, () -> mu, dim, k);
+        logScales = src.param("log_scales", true, () -> ls, dim, k);
     }
 
     @Override public String kind() { return KIND; }
@@ -241,13 +240,5 @@ public final class MixCdf implements Transform {
         HostMath.accumulate(be, means, gm);
         HostMath.accumulate(be, logScales, gs);
         return be.fromHost(gxh, x.shape());
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.put("components", k);
-        o.put("logit", logit);
-        return o;
     }
 }

@@ -1,8 +1,6 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
@@ -41,6 +39,15 @@ public final class Permutation implements Transform {
         this.invIdx = be.index(inv);
     }
 
+    /**
+     * A stored permutation (a checkpoint's): {@code mode} as recorded ("reverse", "random", ...).
+     * @throws dev.fluvia.FluviaException.CheckpointException when {@code perm} is not a permutation of 0..D−1
+     */
+    public static Permutation stored(Backend be, String mode, int[] perm) { return new Permutation(be, mode, perm); }
+
+    /** {@code perm[k]}: the input dim that output dim k takes. */
+    public int[] perm() { return perm.clone(); }
+
     /** {@code perm[k] = D−1−k}. */
     public static Permutation reverse(Backend be, int dim) {
         checkDim(dim);
@@ -75,12 +82,6 @@ public final class Permutation implements Transform {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
     }
 
-    /** Rebuilds the layer with the stored permutation. */
-    public static Permutation fromConfig(Backend be, ObjectNode c) {
-        String mode = c.has("mode") ? c.get("mode").asText() : "random";
-        return new Permutation(be, mode, Masks.ints(c.get("perm")));
-    }
-
     /** The permutation (a copy). */
     public int[] permutation() { return perm.clone(); }
     public String mode() { return mode; }
@@ -110,10 +111,4 @@ public final class Permutation implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("mode", mode);
-        o.set("perm", Masks.json(perm));
-        return o;
-    }
 }

@@ -1,11 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -25,19 +24,21 @@ public final class PlainLinear implements Transform {
     private final PlainWeight weight;
     private final Param w;
 
-    public PlainLinear(Backend be, int dim, long seed) {
+    public PlainLinear(Backend be, int dim, long seed) { this(ParamSource.fresh(be), be, dim, seed); }
+
+    /** @param src where w comes from (a stored source draws nothing) */
+    public PlainLinear(ParamSource src, Backend be, int dim, long seed) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         this.be = be;
         this.dim = dim;
         this.seed = seed;
-        this.weight = new PlainWeight(be, KIND, dim, seed);
+        this.weight = new PlainWeight(src, be, KIND, dim, seed);
         this.w = weight.param();
     }
 
-    /** Rebuilds the layer from its checkpoint description; w is loaded afterwards by name. */
-    public static PlainLinear fromConfig(Backend be, ObjectNode c) {
-        return new PlainLinear(be, c.get("dim").asInt(), c.has("seed") ? c.get("seed").asLong() : 0L);
-    }
+    public int dim() { return dim; }
+    /** The seed of the initial (random orthogonal) weight. */
+    public long seed() { return seed; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
@@ -64,10 +65,4 @@ public final class PlainLinear implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.put("seed", seed);
-        return o;
-    }
 }

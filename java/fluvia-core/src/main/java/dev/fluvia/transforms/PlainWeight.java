@@ -2,6 +2,7 @@ package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 
@@ -19,11 +20,14 @@ public final class PlainWeight {
     private final Param w;
 
     /** @param kind the owning layer's kind, named in error messages */
-    public PlainWeight(Backend be, String kind, int c, long seed) {
+    public PlainWeight(Backend be, String kind, int c, long seed) { this(ParamSource.fresh(be), be, kind, c, seed); }
+
+    /** @param src where w comes from (a stored source draws nothing) */
+    public PlainWeight(ParamSource src, Backend be, String kind, int c, long seed) {
         this.be = be;
         this.kind = kind;
         this.c = c;
-        this.w = Param.of(be, "w", SmallLinalg.toFloat(SmallLinalg.randomOrthogonal(c, seed)), true, c, c);
+        this.w = src.param("w", true, () -> SmallLinalg.toFloat(SmallLinalg.randomOrthogonal(c, seed)), c, c);
     }
 
     /** The parameter {@code w}. */

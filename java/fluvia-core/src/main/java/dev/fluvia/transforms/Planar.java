@@ -1,9 +1,8 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -34,10 +33,21 @@ public final class Planar implements Transform, InverseBackward {
     private final Param u, w, b;
 
     /** Random initialisation: w a random unit vector, u ~ N(0, 0.1²/D) per entry, b = 0. */
-    public Planar(Backend be, int dim, SplittableRandom rng) {
+    public Planar(Backend be, int dim, SplittableRandom rng) { this(ParamSource.fresh(be), be, dim, rng); }
+
+    /** @param src where u, w, b come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Planar(ParamSource src, Backend be, int dim, SplittableRandom rng) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         this.be = be;
         this.dim = dim;
+        float[][] init = src.fresh() ? initial(dim, rng) : null;
+        this.u = src.param("u", true, () -> init[0], dim);
+        this.w = src.param("w", true, () -> init[1], dim);
+        this.b = src.param("b", true, () -> new float[1], 1);
+    }
+
+    /** {u, w} of the random initialisation. */
+    private static float[][] initial(int dim, SplittableRandom rng) {
         float[] wi = new float[dim], ui = new float[dim];
         double norm = 0;
         double[] g = new double[dim];
@@ -50,21 +60,13 @@ public final class Planar implements Transform, InverseBackward {
             wi[i] = (float) (g[i] / norm);
             ui[i] = (float) (0.1 * gaussian(rng) / Math.sqrt(dim));
         }
-        this.u = Param.of(be, "u", ui, true, dim);
-        this.w = Param.of(be, "w", wi, true, dim);
-        this.b = Param.of(be, "b", new float[1], true, 1);
-    }
-
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static Planar fromConfig(Backend be, ObjectNode c) {
-        return new Planar(be, c.get("dim").asInt(), new SplittableRandom(0));
+        return new float[][] {ui, wi};
     }
 
     static double gaussian(SplittableRandom r) {
         double u1 = Math.max(r.nextDouble(), 1e-300), u2 = r.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
-
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
@@ -237,10 +239,4 @@ public final class Planar implements Transform, InverseBackward {
         return be.fromHost(gzh, y.shape());
     }
 
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        return o;
-    }
 }

@@ -1,9 +1,8 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -32,21 +31,21 @@ public final class Radial implements Transform, InverseBackward {
     private final Param z0, alphaRaw, betaRaw;
 
     /** Random initialisation: z0, α̂, β̂ uniform in (−1/√D, 1/√D). */
-    public Radial(Backend be, int dim, SplittableRandom rng) {
+    public Radial(Backend be, int dim, SplittableRandom rng) { this(ParamSource.fresh(be), be, dim, rng); }
+
+    /** @param src where z0, α̂, β̂ come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Radial(ParamSource src, Backend be, int dim, SplittableRandom rng) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         this.be = be;
         this.dim = dim;
         double s = 1 / Math.sqrt(dim);
-        float[] c = new float[dim];
-        for (int i = 0; i < dim; i++) c[i] = (float) ((rng.nextDouble() * 2 - 1) * s);
-        this.z0 = Param.of(be, "z0", c, true, dim);
-        this.alphaRaw = Param.of(be, "alpha_raw", new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, true, 1);
-        this.betaRaw = Param.of(be, "beta_raw", new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, true, 1);
-    }
-
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static Radial fromConfig(Backend be, ObjectNode c) {
-        return new Radial(be, c.get("dim").asInt(), new SplittableRandom(0));
+        this.z0 = src.param("z0", true, () -> {
+            float[] c = new float[dim];
+            for (int i = 0; i < dim; i++) c[i] = (float) ((rng.nextDouble() * 2 - 1) * s);
+            return c;
+        }, dim);
+        this.alphaRaw = src.param("alpha_raw", true, () -> new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, 1);
+        this.betaRaw = src.param("beta_raw", true, () -> new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, 1);
     }
 
     @Override public String kind() { return KIND; }
@@ -203,11 +202,5 @@ public final class Radial implements Transform, InverseBackward {
         HostMath.accumulate(be, alphaRaw, (ga - gbeta) * HostMath.sigmoid(q.ar));
         HostMath.accumulate(be, betaRaw, gbeta * HostMath.sigmoid(q.br));
         return be.fromHost(gzh, y.shape());
-    }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        return o;
     }
 }

@@ -1,7 +1,7 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
 import java.util.List;
 
@@ -13,13 +13,14 @@ public final class ScalarAffine extends Elementwise {
     public static final String KIND = "scalar_affine";
     private final Param logScale, shift;
 
-    public ScalarAffine(Backend be, int dim) {
-        super(be, dim);
-        logScale = Param.of(be, "log_scale", new float[1], true, 1);
-        shift = Param.of(be, "shift", new float[1], true, 1);
-    }
+    public ScalarAffine(Backend be, int dim) { this(ParamSource.fresh(be), be, dim); }
 
-    public static ScalarAffine fromConfig(Backend be, ObjectNode c) { return new ScalarAffine(be, c.get("dim").asInt()); }
+    /** @param src where log_scale and shift come from */
+    public ScalarAffine(ParamSource src, Backend be, int dim) {
+        super(be, dim);
+        logScale = src.param("log_scale", true, () -> new float[1], 1);
+        shift = src.param("shift", true, () -> new float[1], 1);
+    }
 
     @Override public String kind() { return KIND; }
     @Override public List<Param> params() { return List.of(logScale, shift); }

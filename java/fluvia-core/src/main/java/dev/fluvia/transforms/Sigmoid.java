@@ -1,6 +1,5 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 
 /** {@code y = σ(x)}: ℝ → (0, 1), {@code log σ'(x) = −softplus(−x) − softplus(x)}; inverse = logit (y must lie in (0, 1)). */
@@ -8,8 +7,6 @@ public final class Sigmoid extends Elementwise {
     public static final String KIND = "sigmoid";
 
     public Sigmoid(Backend be, int dim) { super(be, dim); }
-
-    public static Sigmoid fromConfig(Backend be, ObjectNode c) { return new Sigmoid(be, c.get("dim").asInt()); }
 
     @Override public String kind() { return KIND; }
     @Override protected double f(double x, double[] th) { return HostMath.sigmoid(x); }

@@ -1,11 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
@@ -29,23 +28,36 @@ public final class Standardize implements Transform {
      * @throws InvalidParameterException when a mean is not finite or a std is not finite and &gt; 0
      */
     public Standardize(Backend be, float[] mean, float[] std) {
+        this(ParamSource.fresh(be), be, checked(mean, std), mean, std);
+    }
+
+    /** Statistics from a stored source (a checkpoint's), over {@code dim} dims. */
+    public Standardize(ParamSource src, Backend be, int dim) {
+        this(src, be, dim, null, null);
+    }
+
+    private static float[] ones(int dim) {
+        float[] v = new float[dim];
+        java.util.Arrays.fill(v, 1f);
+        return v;
+    }
+
+    private static int checked(float[] mean, float[] std) {
         if (mean.length != std.length || mean.length == 0)
             throw new ShapeException(KIND + ": mean has " + mean.length + " entries and std " + std.length + "; they must match and be non-empty");
         validate(mean, std);
-        this.be = be;
-        this.dim = mean.length;
-        this.mean = Param.of(be, "mean", mean, false, dim);
-        this.std = Param.of(be, "std", std, false, dim);
-        this.logs = be.alloc(dim);
-        this.bias = be.alloc(dim);
+        return mean.length;
     }
 
-    /** Rebuilds the layer from its checkpoint description with placeholder statistics; mean and std are loaded afterwards by name. */
-    public static Standardize fromConfig(Backend be, ObjectNode c) {
-        int d = c.get("dim").asInt();
-        float[] ones = new float[d];
-        java.util.Arrays.fill(ones, 1f);
-        return new Standardize(be, new float[d], ones);
+    private Standardize(ParamSource src, Backend be, int dim, float[] mean, float[] std) {
+        if (dim < 1) throw new ShapeException(KIND + ": dim must be >= 1, got " + dim);
+        this.be = be;
+        this.dim = dim;
+        // without given statistics (a layer rebuilt from its config alone): the identity, mean 0 and std 1
+        this.mean = src.param("mean", false, () -> mean != null ? mean : new float[dim], dim);
+        this.std = src.param("std", false, () -> std != null ? std : ones(dim), dim);
+        this.logs = be.alloc(dim);
+        this.bias = be.alloc(dim);
     }
 
     private static void validate(float[] mean, float[] std) {
@@ -99,9 +111,4 @@ public final class Standardize implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        return o;
-    }
 }

@@ -1,8 +1,7 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
@@ -30,12 +29,24 @@ public final class Sylvester implements Transform, InverseBackward {
      * Random initialisation: v_k ~ N(0, I), the raw entries of R and R̃ (upper triangle with the diagonal) ~ N(0, 0.1²/D),
      * b = 0: close to the identity.
      */
-    public Sylvester(Backend be, int dim, int reflections, SplittableRandom rng) {
+    public Sylvester(Backend be, int dim, int reflections, SplittableRandom rng) { this(ParamSource.fresh(be), be, dim, reflections, rng); }
+
+    /** @param src where v, R, R̃ and b come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Sylvester(ParamSource src, Backend be, int dim, int reflections, SplittableRandom rng) {
         if (dim < 1) throw new IllegalArgumentException(KIND + ": dim must be >= 1, got " + dim);
         if (reflections < 1) throw new IllegalArgumentException(KIND + ": reflections must be >= 1, got " + reflections);
         this.be = be;
         this.dim = dim;
         this.reflections = reflections;
+        float[][] init = src.fresh() ? initial(dim, reflections, rng) : null;
+        this.v = src.param("v", true, () -> init[0], reflections, dim);
+        this.r = src.param("r", true, () -> init[1], dim, dim);
+        this.rt = src.param("r_tilde", true, () -> init[2], dim, dim);
+        this.b = src.param("b", true, () -> new float[dim], dim);
+    }
+
+    /** {v, R, R̃} of the random initialisation. */
+    private static float[][] initial(int dim, int reflections, SplittableRandom rng) {
         float[] vi = new float[reflections * dim], ri = new float[dim * dim], rti = new float[dim * dim];
         for (int i = 0; i < vi.length; i++) vi[i] = (float) Planar.gaussian(rng);
         double s = 0.1 / Math.sqrt(dim);
@@ -44,22 +55,16 @@ public final class Sylvester implements Transform, InverseBackward {
                 ri[i * dim + j] = (float) (s * Planar.gaussian(rng));
                 rti[i * dim + j] = (float) (s * Planar.gaussian(rng));
             }
-        this.v = Param.of(be, "v", vi, true, reflections, dim);
-        this.r = Param.of(be, "r", ri, true, dim, dim);
-        this.rt = Param.of(be, "r_tilde", rti, true, dim, dim);
-        this.b = Param.of(be, "b", new float[dim], true, dim);
+        return new float[][] {vi, ri, rti};
     }
 
     /** D reflections (enough for any orthogonal Q up to signs). */
     public Sylvester(Backend be, int dim, SplittableRandom rng) { this(be, dim, dim, rng); }
 
-    public static Sylvester fromConfig(Backend be, ObjectNode c) {
-        return new Sylvester(be, c.get("dim").asInt(), c.get("reflections").asInt(), new SplittableRandom(0));
-    }
-
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return new int[] {dim}; }
     @Override public List<Param> params() { return List.of(v, r, rt, b); }
+    public int reflections() { return reflections; }
 
     /** The parameters in float64: Q built from the reflections (with its prefixes for the backward), effective R and R̃. */
     private final class P {
@@ -279,11 +284,4 @@ public final class Sylvester implements Transform, InverseBackward {
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) { throw noForward("forward"); }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) { throw noForward("backward"); }
-
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.put("dim", dim);
-        o.put("reflections", reflections);
-        return o;
-    }
 }

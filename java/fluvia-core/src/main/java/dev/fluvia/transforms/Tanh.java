@@ -1,6 +1,5 @@
 package dev.fluvia.transforms;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 
 /**
@@ -11,8 +10,6 @@ public final class Tanh extends Elementwise {
     public static final String KIND = "tanh";
 
     public Tanh(Backend be, int dim) { super(be, dim); }
-
-    public static Tanh fromConfig(Backend be, ObjectNode c) { return new Tanh(be, c.get("dim").asInt()); }
 
     @Override public String kind() { return KIND; }
     @Override protected double f(double x, double[] th) { return Math.tanh(x); }

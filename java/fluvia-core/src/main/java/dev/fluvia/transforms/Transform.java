@@ -1,14 +1,14 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.param.Stash;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
  * One bijective layer, in the directions of FLOWS.md: forward = normalizing (x → z), inverse = generative (z → x).
- * Layers compose {@link dev.fluvia.backend.Backend} ops; they never touch tensor data themselves.
+ * Layers compose {@link dev.fluvia.backend.Backend} ops; they never touch tensor data themselves. How a layer is written
+ * to and read from a checkpoint is not its business: {@code dev.fluvia.io} holds one codec per kind.
  */
 public interface Transform {
 
@@ -23,12 +23,6 @@ public interface Transform {
      * shape (squeeze {@code [C, H, W] → [4C, H/2, W/2]}, multi-scale split {@code [C, H, W] → [C/2, H, W]}).
      */
     default int[] outputShape() { return eventShape(); }
-
-    /**
-     * True for layers whose forward factors part of the input out of the flow (multi-scale split): they record it in the
-     * open {@link dev.fluvia.flow.LatentContext}, and their inverse takes it back from there.
-     */
-    default boolean factorsOut() { return false; }
 
     /** Parameters in a fixed order (trainable and fixed state); names are unique within the layer. */
     List<Param> params();
@@ -47,7 +41,4 @@ public interface Transform {
 
     /** Data-dependent initialisation on the first training batch (ActNorm); a no-op for most layers. */
     default void initialize(Tensor x) {}
-
-    /** Hyperparameters and fixed structure (masks, orders, permutations, flags) for the checkpoint's model description. */
-    ObjectNode config();
 }

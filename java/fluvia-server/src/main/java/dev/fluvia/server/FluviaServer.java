@@ -304,7 +304,12 @@ public final class FluviaServer implements AutoCloseable {
         try (JsonGenerator g = jsonFactory.createGenerator(out)) {
             g.writeStartObject();
             g.writeArrayFieldStart("logprob");
-            for (float v : lp) g.writeNumber(v);
+            // JSON has no infinities: a log-density that is not finite (−∞ where the density underflows to 0) is null, never a
+            // quoted string or a bare -Infinity token, which strict parsers reject. The binary body carries the exact IEEE value.
+            for (float v : lp) {
+                if (Float.isFinite(v)) g.writeNumber(v);
+                else g.writeNull();
+            }
             g.writeEndArray();
             g.writeEndObject();
         }
@@ -376,7 +381,11 @@ public final class FluviaServer implements AutoCloseable {
             g.writeArrayFieldStart("samples");
             for (int i = 0; i < n; i++) {
                 g.writeStartArray();
-                for (int c = 0; c < dim[0]; c++) g.writeNumber(xs[i * dim[0] + c]);
+                for (int c = 0; c < dim[0]; c++) {
+                    float v = xs[i * dim[0] + c];
+                    if (Float.isFinite(v)) g.writeNumber(v);
+                    else g.writeNull();   // as in /v1/logprob: JSON has no infinities
+                }
                 g.writeEndArray();
             }
             g.writeEndArray();

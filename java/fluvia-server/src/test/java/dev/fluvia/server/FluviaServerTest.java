@@ -210,6 +210,26 @@ class FluviaServerTest {
         }
     }
 
+    /** A log-density that is not finite (−∞ far in the tails) is JSON null, valid for a strict parser; binary keeps the IEEE value. */
+    @Test void nonFiniteLogDensityIsJsonNullAndExactInBinary() throws Exception {
+        float[] far = {3e38f, -3e38f, 3e38f};
+        float[] both = new float[2 * D];
+        System.arraycopy(far, 0, both, 0, D);
+        System.arraycopy(points, 0, both, D, D);
+        float[] ref = modelA.logProb(both, 2);
+        assertFalse(Float.isFinite(ref[0]), "precondition: the far row's log-density overflows, got " + ref[0]);
+        try (FluviaServer s = FluviaServer.start(opts(fileA))) {
+            var r = post(s, "/v1/logprob", "{\"rows\": [[3e38, -3e38, 3e38], [" + points[0] + "," + points[1] + "," + points[2] + "]]}");
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode lp = JSON.readTree(r.body()).get("logprob");   // a default (strict) parser: no NaN/Infinity tokens allowed
+            assertTrue(lp.get(0).isNull(), r.body());
+            assertEquals(ref[1], lp.get(1).floatValue(), 0f);
+            var bin = postBinary(s, le(both));
+            assertEquals(200, bin.statusCode());
+            assertArrayEquals(ref, fromLe(bin.body()), 0f);
+        }
+    }
+
     @Test void sampleMatchesTheModel() throws Exception {
         try (FluviaServer s = FluviaServer.start(opts(fileA).withMaxSample(100))) {
             var r = post(s, "/v1/sample", "{\"n\": 10, \"temperature\": 0.8, \"seed\": 1}");

@@ -21,6 +21,7 @@ import dev.fluvia.oracle.TransformOracle;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.train.Nll;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -108,7 +109,7 @@ class ImageOracleTest {
             cs.add(new Case("actnorm " + s(sh), dataInit(new ActNorm(be, sh), r.nextLong()), ImageOracles.actNorm(sh)));
             InvertibleConv1x1 lu = new InvertibleConv1x1(be, sh, 5 + sh[0]);
             int[] perm = new int[sh[0]];
-            for (int i = 0; i < perm.length; i++) perm[i] = lu.config().get("perm").get(i).asInt();
+            System.arraycopy(lu.permutation(), 0, perm, 0, perm.length);
             cs.add(new Case("lu_conv1x1 " + s(sh), lu, ImageOracles.luConv1x1(sh, perm), 0.2, false));
             cs.add(new Case("conv1x1 " + s(sh), new Conv1x1(be, sh, 6 + sh[0]), ImageOracles.conv1x1(sh), 0.1, false));
             cs.add(new Case("split conditional " + s(sh), new Split(be, sh, Split.CONDITIONAL, r), ImageOracles.split(sh, true)));
@@ -240,7 +241,7 @@ class ImageOracleTest {
                 ps.add(hostParams(t.params()));
                 if (t instanceof InvertibleConv1x1 lu) {
                     int[] perm = new int[t.eventShape()[0]];
-                    for (int i = 0; i < perm.length; i++) perm[i] = lu.config().get("perm").get(i).asInt();
+                    System.arraycopy(lu.permutation(), 0, perm, 0, perm.length);
                     perms.add(perm);
                 }
             }
@@ -309,10 +310,10 @@ class ImageOracleTest {
             double nll;
             try (Scope sc = be.scope()) {
                 f.zeroGrad();
-                nll = f.forwardBackward(be.fromHost(x, f.batchShape(n)), MemoryMode.STORE);
+                nll = Nll.INSTANCE.forwardBackward(f, be.fromHost(x, f.batchShape(n)), MemoryMode.STORE);
                 for (Param p : all) stored.add(p.grad() == null ? null : be.toHost(p.grad()));
                 f.zeroGrad();
-                f.forwardBackward(be.fromHost(x, f.batchShape(n)), MemoryMode.RECOMPUTE);
+                Nll.INSTANCE.forwardBackward(f, be.fromHost(x, f.batchShape(n)), MemoryMode.RECOMPUTE);
                 for (Param p : all) recomputed.add(p.grad() == null ? null : be.toHost(p.grad()));
             }
             assertEquals(nllRef, nll, 1e-5 + 1e-4 * Math.abs(nllRef), fc.name() + ": mean NLL");

@@ -18,6 +18,7 @@ import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.train.Nll;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -86,10 +87,10 @@ class MultiScaleFlowTest {
         Flow f = flow();
         Tensor x = data(6, 1);
         f.zeroGrad();
-        double nllStore = f.forwardBackward(x, MemoryMode.STORE);
+        double nllStore = Nll.INSTANCE.forwardBackward(f, x, MemoryMode.STORE);
         List<float[]> gs = grads(f);
         f.zeroGrad();
-        double nllRe = f.forwardBackward(x, MemoryMode.RECOMPUTE);
+        double nllRe = Nll.INSTANCE.forwardBackward(f, x, MemoryMode.RECOMPUTE);
         List<float[]> gr = grads(f);
         assertEquals(nllStore, nllRe, 1e-9);
         double maxAbs = 0, maxG = 0;
@@ -118,6 +119,35 @@ class MultiScaleFlowTest {
             float[] back = be.toHost(f.decode(lat)), xh = be.toHost(x);
             for (int i = 0; i < xh.length; i++) assertEquals(xh[i], back[i], 1e-4, "element " + i);
             assertThrows(ShapeException.class, () -> f.decode(List.of(lat.get(1))));
+        }
+    }
+
+    /** The flow is a composite of levels: each level's steps, then its split; the latents leave through the result. */
+    @Test void levelsHoldTheStepsAndTheSplits() {
+        Flow f = flow();
+        assertEquals(2, f.levels().size());
+        Flow.Level first = f.levels().get(0), top = f.levels().get(1);
+        assertEquals(List.of("logit", "squeeze", "actnorm", "lu_conv1x1", "image_affine_coupling", "image_affine_coupling"),
+                first.steps().stream().map(Transform::kind).toList());
+        assertTrue(first.exit() instanceof Split);
+        assertEquals(List.of("squeeze", "conv1x1", "image_affine_coupling"), top.steps().stream().map(Transform::kind).toList());
+        assertEquals(null, top.exit());
+        assertEquals(List.of("[4, 2, 2]", "[16, 1, 1]"), f.latentShapes().stream().map(Arrays::toString).toList());
+        // the same flow rebuilt from its levels has the same layers, in the same order
+        Flow g = Flow.ofLevels(be, f.base(), f.levels());
+        assertEquals(f.transforms(), g.transforms());
+        var e = assertThrows(ShapeException.class, () -> Flow.ofLevels(be, f.base(), List.of(top, first)));
+        assertTrue(e.getMessage().contains("split layer"), e.getMessage());
+        try (Scope s = be.scope()) {
+            Tensor x = data(3, 2);
+            Flow.Result r = f.forward(x);
+            assertEquals(1, r.factored().size());
+            assertEquals("[3, 4, 2, 2]", r.factored().get(0).shapeString());
+            // the inverse needs the factored-out latent: without it, a clear error; with it, the data back
+            var missing = assertThrows(ShapeException.class, () -> f.inverse(r.out()));
+            assertTrue(missing.getMessage().contains("split layer") && missing.getMessage().contains("decode"), missing.getMessage());
+            float[] back = be.toHost(f.inverse(r.out(), r.factored()).out()), xh = be.toHost(x);
+            for (int i = 0; i < xh.length; i++) assertEquals(xh[i], back[i], 1e-4, "element " + i);
         }
     }
 

@@ -1,11 +1,9 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.PlainWeight;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
@@ -27,19 +25,21 @@ public final class Conv1x1 implements Transform {
     private final PlainWeight weight;
     private final Param w;
 
-    public Conv1x1(Backend be, int[] shape, long seed) {
+    public Conv1x1(Backend be, int[] shape, long seed) { this(ParamSource.fresh(be), be, shape, seed); }
+
+    /** @param src where w comes from (a stored source draws nothing) */
+    public Conv1x1(ParamSource src, Backend be, int[] shape, long seed) {
         this.be = be;
         this.shape = ImageEvents.image(KIND, shape);
         this.c = shape[0];
         this.hw = shape[1] * shape[2];
         this.seed = seed;
-        this.weight = new PlainWeight(be, KIND, c, seed);
+        this.weight = new PlainWeight(src, be, KIND, c, seed);
         this.w = weight.param();
     }
 
-    public static Conv1x1 fromConfig(Backend be, ObjectNode cfg) {
-        return new Conv1x1(be, Masks.ints(cfg.get("shape")), cfg.get("seed").asLong());
-    }
+    /** The seed of the initial (random orthogonal) weight. */
+    public long seed() { return seed; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return shape.clone(); }
@@ -68,10 +68,4 @@ public final class Conv1x1 implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(shape));
-        o.put("seed", seed);
-        return o;
-    }
 }

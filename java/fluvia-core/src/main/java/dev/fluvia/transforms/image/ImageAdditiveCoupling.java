@@ -1,11 +1,10 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.nn.ConvConditioner;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
@@ -42,18 +41,23 @@ public final class ImageAdditiveCoupling implements Transform {
      */
     public ImageAdditiveCoupling(Backend be, int[] shape, String mask, int parity, String net, int width, int blocks,
                                  SplittableRandom rng) {
-        this.be = be;
-        this.m = new ImageCouplingMask(be, KIND, shape, mask, parity, 1);
-        this.net = ConvConditioner.create(be, "net.", net, m.condChannels, width, blocks, m.outChannels, rng);
+        this(ParamSource.fresh(be), be, shape, mask, parity, net, width, blocks, rng);
     }
 
-    /** Rebuilds the layer from its checkpoint description (parameters are loaded afterwards by name). */
-    public static ImageAdditiveCoupling fromConfig(Backend be, ObjectNode cfg) {
-        ObjectNode cond = (ObjectNode) cfg.get("conditioner");
-        return new ImageAdditiveCoupling(be, Masks.ints(cfg.get("shape")), cfg.get("mask").asText(), cfg.get("parity").asInt(),
-                cond.get("type").asText(), cond.get("width").asInt(), cond.has("blocks") ? cond.get("blocks").asInt() : 0,
-                new SplittableRandom(0));
+    /** @param src where the conditioner's parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public ImageAdditiveCoupling(ParamSource src, Backend be, int[] shape, String mask, int parity, String net, int width, int blocks,
+                                 SplittableRandom rng) {
+        this.be = be;
+        this.m = new ImageCouplingMask(be, KIND, shape, mask, parity, 1);
+        this.net = ConvConditioner.create(src, be, "net.", net, m.condChannels, width, blocks, m.outChannels, rng);
     }
+
+    /** "channel" or "checkerboard". */
+    public String mask() { return m.mask; }
+    /** Which half conditions (0 or 1). */
+    public int parity() { return m.parity; }
+    /** The conditioner (type, width, blocks). */
+    public ConvConditioner net() { return net; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return m.shape.clone(); }
@@ -99,10 +103,4 @@ public final class ImageAdditiveCoupling implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        m.config(o);
-        o.set("conditioner", net.config());
-        return o;
-    }
 }

@@ -1,12 +1,11 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.nn.ConvConditioner;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
@@ -42,21 +41,28 @@ public final class ImageAffineCoupling implements Transform {
      */
     public ImageAffineCoupling(Backend be, int[] shape, String mask, int parity, CouplingScale scale, float clamp,
                                String net, int width, int blocks, SplittableRandom rng) {
+        this(ParamSource.fresh(be), be, shape, mask, parity, scale, clamp, net, width, blocks, rng);
+    }
+
+    /** @param src where the conditioner's parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public ImageAffineCoupling(ParamSource src, Backend be, int[] shape, String mask, int parity, CouplingScale scale, float clamp,
+                               String net, int width, int blocks, SplittableRandom rng) {
         this.be = be;
         this.m = new ImageCouplingMask(be, KIND, shape, mask, parity, 2);
         if (!(clamp > 0)) throw new IllegalArgumentException(KIND + ": clamp must be > 0, got " + clamp);
         this.scale = scale;
         this.clamp = clamp;
-        this.net = ConvConditioner.create(be, "net.", net, m.condChannels, width, blocks, m.outChannels, rng);
+        this.net = ConvConditioner.create(src, be, "net.", net, m.condChannels, width, blocks, m.outChannels, rng);
     }
 
-    public static ImageAffineCoupling fromConfig(Backend be, ObjectNode cfg) {
-        ObjectNode cond = (ObjectNode) cfg.get("conditioner");
-        return new ImageAffineCoupling(be, Masks.ints(cfg.get("shape")), cfg.get("mask").asText(), cfg.get("parity").asInt(),
-                CouplingScale.parse(cfg.get("scale").asText()), (float) cfg.get("clamp").asDouble(),
-                cond.get("type").asText(), cond.get("width").asInt(), cond.has("blocks") ? cond.get("blocks").asInt() : 0,
-                new SplittableRandom(0));
-    }
+    /** "channel" or "checkerboard". */
+    public String mask() { return m.mask; }
+    /** Which half conditions (0 or 1). */
+    public int parity() { return m.parity; }
+    public CouplingScale scale() { return scale; }
+    public float clamp() { return clamp; }
+    /** The conditioner (type, width, blocks). */
+    public ConvConditioner net() { return net; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return m.shape.clone(); }
@@ -105,12 +111,4 @@ public final class ImageAffineCoupling implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        m.config(o);
-        o.put("scale", scale.id());
-        o.put("clamp", clamp);
-        o.set("conditioner", net.config());
-        return o;
-    }
 }

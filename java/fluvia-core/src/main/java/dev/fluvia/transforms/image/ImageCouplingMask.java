@@ -1,12 +1,10 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import java.util.Arrays;
 
 /**
@@ -132,12 +130,5 @@ final class ImageCouplingMask {
         if (mask.equals(CHANNEL)) be.copy(gCond, ga);
         else be.gather(flat(gCond), aIdx, ga);
         be.scatterAdd(ga, aIdx, flat(gx));
-    }
-
-    /** Writes shape, mask and parity into a layer config. */
-    void config(ObjectNode o) {
-        o.set("shape", Masks.json(shape));
-        o.put("mask", mask);
-        o.put("parity", parity);
     }
 }

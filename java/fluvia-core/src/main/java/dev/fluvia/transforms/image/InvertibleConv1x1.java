@@ -1,12 +1,10 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.LuWeight;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
 import java.util.List;
@@ -41,12 +39,17 @@ public final class InvertibleConv1x1 implements Transform {
         this.lu = lu != null ? lu : new LuWeight(be, c, seed);
     }
 
-    /** Rebuilds from the checkpoint description; a stored permutation other than the seed's is kept (factors are loaded by name). */
-    public static InvertibleConv1x1 fromConfig(Backend be, ObjectNode cfg) {
-        int[] shape = ImageEvents.image(KIND, Masks.ints(cfg.get("shape")));
-        long seed = cfg.get("seed").asLong();
-        return new InvertibleConv1x1(be, shape, seed, LuWeight.restore(be, KIND, shape[0], seed, Masks.ints(cfg.get("perm"))));
+    /** A layer from a checkpoint: its stored permutation, and lower, upper, logs and sign from {@code src}. */
+    public static InvertibleConv1x1 stored(ParamSource src, Backend be, int[] shape, long seed, int[] perm) {
+        int[] s = ImageEvents.image(KIND, shape);
+        return new InvertibleConv1x1(be, s, seed, LuWeight.stored(src, be, KIND, s[0], seed, perm));
     }
+
+    /** The seed of the initial (random orthogonal) weight. */
+    public long seed() { return seed; }
+
+    /** The fixed channel permutation P. */
+    public int[] permutation() { return lu.permutation(); }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return shape.clone(); }
@@ -81,11 +84,4 @@ public final class InvertibleConv1x1 implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(shape));
-        o.put("seed", seed);
-        o.set("perm", Masks.json(lu.permutation()));
-        return o;
-    }
 }

@@ -1,11 +1,8 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
 import java.util.List;
@@ -32,9 +29,8 @@ public final class LogitPreprocess implements Transform {
         this.lambda = lambda;
     }
 
-    public static LogitPreprocess fromConfig(Backend be, ObjectNode c) {
-        return new LogitPreprocess(be, Masks.ints(c.get("shape")), (float) c.get("lambda").asDouble());
-    }
+    /** λ of the logit pre-processing. */
+    public float lambda() { return lambda; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return shape.clone(); }
@@ -61,10 +57,4 @@ public final class LogitPreprocess implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(shape));
-        o.put("lambda", lambda);
-        return o;
-    }
 }

@@ -1,18 +1,14 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.FluviaException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.flow.LatentContext;
 import dev.fluvia.nn.Conv2d;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
-import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.FactorOut;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -25,11 +21,10 @@ import java.util.SplittableRandom;
  *       (so the prior starts as the standard normal);</li>
  *   <li>{@code "standard"} (RealNVP): the fixed standard normal.</li>
  * </ul>
- * The factored-out z₂ goes to the open {@link LatentContext}; the inverse takes it back from there (decode, reversible
- * backprop) or, when the context is sampling, draws {@code z₂ = μ + T·σ·ε} with ε from the layer's derived seed.
- * The inverse adds {@code −log p(z₂ | x₁)}.
+ * {@link #factor} hands z₂ back to the flow that holds the layer; {@link #merge} takes it back (decode, reversible
+ * backprop), and {@link #drawLatent} draws {@code z₂ = μ + T·σ·ε} for sampling. The merge adds {@code −log p(z₂ | x₁)}.
  */
-public final class Split implements Transform {
+public final class Split implements FactorOut {
     public static final String KIND = "split";
     public static final String CONDITIONAL = "conditional", STANDARD = "standard";
 
@@ -39,7 +34,10 @@ public final class Split implements Transform {
     private final String prior;
     private final Conv2d conv;   // null for the standard prior
 
-    public Split(Backend be, int[] shape, String prior, SplittableRandom rng) {
+    public Split(Backend be, int[] shape, String prior, SplittableRandom rng) { this(ParamSource.fresh(be), be, shape, prior, rng); }
+
+    /** @param src where the prior's parameters come from (a stored source draws nothing from {@code rng}, which may then be null) */
+    public Split(ParamSource src, Backend be, int[] shape, String prior, SplittableRandom rng) {
         this.be = be;
         this.in = ImageEvents.image(KIND, shape);
         if (in[0] < 2) throw new ShapeException(KIND + ": needs at least 2 channels, got shape " + java.util.Arrays.toString(shape));
@@ -49,22 +47,20 @@ public final class Split implements Transform {
         this.factored = new int[] {c2, in[1], in[2]};
         this.prior = prior;
         this.conv = switch (prior) {
-            case CONDITIONAL -> new Conv2d(be, "prior.", c1, 2 * c2, 3, true, rng);
+            case CONDITIONAL -> new Conv2d(src, be, "prior.", c1, 2 * c2, 3, true, rng);
             case STANDARD -> null;
             default -> throw new UnknownNameException(KIND + ": unknown prior '" + prior + "' (known: conditional, standard)");
         };
     }
 
-    public static Split fromConfig(Backend be, ObjectNode cfg) {
-        return new Split(be, Masks.ints(cfg.get("shape")), cfg.get("prior").asText(), new SplittableRandom(0));
-    }
+    /** "conditional" or "standard". */
+    public String prior() { return prior; }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return in.clone(); }
     @Override public int[] outputShape() { return out.clone(); }
     /** Shape of the factored-out latent z₂ of one sample. */
-    public int[] factoredShape() { return factored.clone(); }
-    @Override public boolean factorsOut() { return true; }
+    @Override public int[] factoredShape() { return factored.clone(); }
     @Override public List<Param> params() { return conv == null ? List.of() : conv.params(); }
 
     private Tensor channels(Tensor x, int start, int count) {
@@ -82,34 +78,47 @@ public final class Split implements Transform {
         be.condNormalLogProb(z2, channels(h, 0, c2), channels(h, c2, c2), out);
     }
 
-    @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
+    @Override public Factored factor(Tensor x, Tensor ld, Stash stash) {
         ImageEvents.check(KIND, "forward", x, in);
         Tensor x1 = channels(x, 0, c1), z2 = channels(x, c1, c2);
         Tensor h = priorParams(x1);
         logProb(z2, h, ld);
         stash.put("h", h);
-        LatentContext ctx = LatentContext.current();
-        if (ctx != null) ctx.record(this, z2);
-        return x1;
+        return new Factored(x1, z2);
     }
 
-    @Override public Tensor inverse(Tensor y, Tensor ld) {
+    @Override public Tensor drawLatent(Tensor y, float temperature, long seed) {
+        ImageEvents.check(KIND, "drawLatent", y, out);
+        return draw(y, priorParams(y), temperature, seed);
+    }
+
+    /** z₂ = μ + T·σ·ε (standard prior: T·ε), ε from the seed; h = [μ | log σ] of y, or null. */
+    private Tensor draw(Tensor y, Tensor h, float temperature, long seed) {
+        Tensor z2 = be.alloc(ImageEvents.batch(y.dim(0), factored));
+        Tensor eps = be.alloc(z2.shape());
+        be.randomNormal(eps, seed, 1f);
+        if (h == null) { be.copy(eps, z2); be.scale(z2, temperature); }
+        else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, temperature, z2);
+        return z2;
+    }
+
+    /** Sampling: the prior's parameters are computed once for the draw and the merge. */
+    @Override public Tensor mergeDrawn(Tensor y, float temperature, long seed, Tensor ld) {
         ImageEvents.check(KIND, "inverse", y, out);
-        LatentContext ctx = LatentContext.current();
-        if (ctx == null)
-            throw new FluviaException(KIND + ".inverse: needs the factored-out latent z2; run the flow through Flow.decode or Flow.sample");
-        int n = y.dim(0);
         Tensor h = priorParams(y);
-        Tensor z2 = ctx.latent(this);
-        if (z2 == null) {
-            if (!ctx.sampling()) throw new FluviaException(KIND + ".inverse: no latent was supplied for this split layer");
-            z2 = be.alloc(ImageEvents.batch(n, factored));
-            Tensor eps = be.alloc(z2.shape());
-            be.randomNormal(eps, ctx.seedFor(this), 1f);
-            if (h == null) { be.copy(eps, z2); be.scale(z2, ctx.temperature()); }
-            else be.condNormalSample(channels(h, 0, c2), channels(h, c2, c2), eps, ctx.temperature(), z2);
-            ctx.record(this, z2);
-        } else ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
+        return merge(y, draw(y, h, temperature, seed), h, ld);
+    }
+
+    @Override public Tensor merge(Tensor y, Tensor z2, Tensor ld) {
+        ImageEvents.check(KIND, "inverse", y, out);
+        ImageEvents.check(KIND, "inverse (latent z2)", z2, factored);
+        if (z2.dim(0) != y.dim(0))
+            throw new ShapeException(KIND + ".inverse: the latent z2 holds " + z2.dim(0) + " samples but y holds " + y.dim(0));
+        return merge(y, z2, priorParams(y), ld);
+    }
+
+    private Tensor merge(Tensor y, Tensor z2, Tensor h, Tensor ld) {
+        int n = y.dim(0);
         Tensor lp = be.alloc(n);
         logProb(z2, h, lp);
         be.axpy(-1f, lp, ld);
@@ -144,10 +153,4 @@ public final class Split implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(in));
-        o.put("prior", prior);
-        return o;
-    }
 }

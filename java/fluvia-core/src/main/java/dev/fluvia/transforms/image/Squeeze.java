@@ -1,12 +1,9 @@
 package dev.fluvia.transforms.image;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
-import dev.fluvia.transforms.Masks;
 import dev.fluvia.param.Stash;
 import dev.fluvia.transforms.Transform;
 import java.util.List;
@@ -29,8 +26,6 @@ public final class Squeeze implements Transform {
             throw new ShapeException(KIND + ": height and width must be even, got " + in[1] + "x" + in[2]);
         this.out = new int[] {4 * in[0], in[1] / 2, in[2] / 2};
     }
-
-    public static Squeeze fromConfig(Backend be, ObjectNode c) { return new Squeeze(be, Masks.ints(c.get("shape"))); }
 
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return in.clone(); }
@@ -58,9 +53,4 @@ public final class Squeeze implements Transform {
         return gx;
     }
 
-    @Override public ObjectNode config() {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
-        o.set("shape", Masks.json(in));
-        return o;
-    }
 }
