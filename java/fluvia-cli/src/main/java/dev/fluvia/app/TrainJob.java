@@ -219,6 +219,12 @@ public final class TrainJob {
         double[] vsteps = new double[r.valNlls().length];
         for (int i = 0; i < vsteps.length; i++) vsteps[i] = (double) (i + 1) * batchesPerEpoch;
         Plots.lossCurves(loss, "Training: " + all.name(), steps, r.losses(), vsteps, r.valNlls());
+        if (all.dim() == 1) {   // one column: the model density over the data's histogram
+            Path density = out.resolve("density.png");
+            dev.fluvia.plot.DensityHistogram.write(density, "Model density over the data: " + all.name(), all.data(), all.n(),
+                    pts -> flow.logProb(pts, pts.length), 60);
+            return List.of(loss, density);
+        }
         if (all.dim() != 2) return List.of(loss);
         double[] view = Plots.robustView(all.data(), all.n());   // quantiles: a few outliers do not set the axes
         Path density = out.resolve("density.png"), samples = out.resolve("samples.png");

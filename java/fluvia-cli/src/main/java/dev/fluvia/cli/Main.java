@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "fluvia", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Fluvia: normalizing flows for the JVM — train, evaluate and sample density models.",
         footer = "Any command accepts --verbose, which adds the stack trace to an error message.",
-        subcommands = {DemoCommand.class, TrainCommand.class, LogProbCommand.class, SampleCommand.class, InfoCommand.class,
+        subcommands = {DemoCommand.class, TrainCommand.class, FitTargetCommand.class, LogProbCommand.class, SampleCommand.class, InfoCommand.class,
                 EncodeCommand.class, DecodeCommand.class, InterpolateCommand.class, AttributeCommand.class, BenchGlowCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements java.util.concurrent.Callable<Integer> {

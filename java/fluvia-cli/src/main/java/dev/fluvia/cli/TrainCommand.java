@@ -47,7 +47,9 @@ final class TrainCommand implements Callable<Integer> {
     String activation;
     @Option(names = "--scale", defaultValue = "softclamp", description = "Affine scale: softclamp or sigmoid (Glow). Default: ${DEFAULT-VALUE}.")
     String scale;
-    @Option(names = "--base", defaultValue = "normal", description = "Base distribution: normal or diag (learnable diagonal Gaussian). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--components", defaultValue = "0", description = "mixcdf: mixture components K per dimension (0 = default 4).")
+    int components;
+    @Option(names = "--base", defaultValue = "normal", description = "Base distribution: normal, diag (learnable diagonal Gaussian), logistic, uniform or beta (learnable; both add a final sigmoid layer), gmm or gmm:K (learnable K-component Gaussian mixture, default K = 4). Default: ${DEFAULT-VALUE}.")
     String base;
     @Option(names = "--steps", defaultValue = "0", description = "Optimizer steps. Without --steps and --epochs: train until the validation NLL stops improving (--patience, --max-steps).")
     long steps;
@@ -129,6 +131,9 @@ final class TrainCommand implements Callable<Integer> {
         Checks.range("--layers", layers, 0, 1000);
         Checks.range("--hidden", hidden, 0, 65536);
         Checks.range("--depth", depth, 0, 64);
+        Checks.range("--components", components, 0, 4096);
+        if (components > 0 && !flow.equalsIgnoreCase("mixcdf"))
+            throw new IllegalArgumentException("--components is the mixture size of --flow mixcdf; --flow is " + flow);
         Checks.range("--steps", steps, 0, 1_000_000_000_000L);
         Checks.range("--epochs", epochs, 0, 1_000_000);
         if (given("--steps") && given("--epochs") && steps == 0 && epochs == 0 || given("--epochs") && epochs == 0 && steps == 0)
@@ -194,7 +199,7 @@ final class TrainCommand implements Callable<Integer> {
         if (contextColumns != null && ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT)))
             throw new dev.fluvia.train.InvalidConfigException("--context-columns applies to tabular data (.csv / .npy), not to the image set " + data);
         if (ImageDatasets.NAMES.contains(data.toLowerCase(Locale.ROOT))) return trainImages();
-        PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(hidden).withDepth(depth)
+        PresetOptions preset = PresetOptions.defaults().withLayers(layers).withHidden(components > 0 ? components : hidden).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withBase(base).withSeed(seed);
         TrainConfig cfg = TrainConfig.builder().optimizer(optimizer).lr(lr).warmupSteps(warmup).schedule(schedule)
                 .clipNorm(clip).batchSize(batch).seed(seed).memoryMode(MemoryMode.parse(memory))

@@ -230,6 +230,25 @@ public final class Flow {
         return z ^ (z >>> 31);
     }
 
+    /**
+     * n samples x = f⁻¹(z), z ~ p_Z, together with their log-density under the flow, from one generative pass (no
+     * normalizing pass): {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}, the flow's density at x as {@link #logProb} gives it (at any
+     * temperature, the untempered density). Returns {@code Result(x, log q)}. Not for multi-scale flows
+     * (split layers): they are refused.
+     */
+    public Result sampleWithLogProb(int n, float temperature, long seed) {
+        if (exits > 0)
+            throw new dev.fluvia.FluviaException("Flow.sampleWithLogProb: a multi-scale flow's factored-out latents are drawn by its split layers, "
+                    + "whose log-density this pass does not count; use sample, then logProb");
+        Tensor z = base.sample(n, temperature, seed);
+        Result r = inverse(z);
+        Tensor lp = be.alloc(n);
+        base.logProb(z, lp);
+        float[] lq = be.toHost(lp), ld = be.toHost(r.logdet());
+        for (int i = 0; i < n; i++) lq[i] = (float) ((double) lq[i] - ld[i]);
+        return new Result(r.out(), be.fromHost(lq, n));
+    }
+
     /** Host convenience: n samples, row-major. */
     public float[] sampleHost(int n, float temperature, long seed) {
         try (Scope s = be.scope()) {

@@ -28,12 +28,13 @@ import java.util.SplittableRandom;
 
 /**
  * The tabular flow zoo: {@code nice}, {@code realnvp}, {@code glow}, {@code maf}, {@code iaf}, {@code planar}, {@code radial}
- * (K = {@code layers} planar / radial layers, default 16) with sensible defaults,
+ * (K = {@code layers} planar / radial layers, default 16), {@code sylvester} (generative only: fitted by reverse KL),
+ * {@code mixcdf} (the mixture-of-Gaussians CDF flow, {@code hidden} = K components, also on 1-D data) with sensible defaults,
  * every size overridable through {@link PresetOptions}. An optional standardisation (fitted on the training split)
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
-    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "spline", "spline-ar");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester", "mixcdf", "spline", "spline-ar");
 
     private Presets() {}
 
@@ -46,6 +47,8 @@ public final class Presets {
             case "maf", "iaf" -> new int[] {5, 64, 2};
             case "spline", "spline-ar" -> new int[] {4, 64, 2};
             case "planar", "radial" -> new int[] {16, 0, 0}; // no conditioner: hidden and depth are unused
+            case "sylvester" -> new int[] {8, 0, 0};         // D Householder reflections per layer
+            case "mixcdf" -> new int[] {1, 4, 0};            // hidden = K mixture components
             default -> throw unknown(name);
         };
     }
@@ -59,7 +62,7 @@ public final class Presets {
      */
     public static Flow build(String name, Backend be, int dim, PresetOptions o, float[] mean, float[] std) {
         if (!NAMES.contains(name)) throw unknown(name);
-        if (dim < 2) throw new IllegalArgumentException("flow presets need at least 2 dimensions, got " + dim);
+        if (dim < (name.equals("mixcdf") ? 1 : 2)) throw new IllegalArgumentException("flow presets need at least 2 dimensions, got " + dim);
         int[] d = defaults(name);
         int layers = o.layers() > 0 ? o.layers() : d[0];
         int width = o.hidden() > 0 ? o.hidden() : d[1];
@@ -122,13 +125,20 @@ public final class Presets {
             case "radial" -> {
                 for (int l = 0; l < layers; l++) ts.add(new Radial(be, dim, rng));
             }
+            case "sylvester" -> {
+                for (int l = 0; l < layers; l++) ts.add(new dev.fluvia.transforms.Sylvester(be, dim, rng));
+            }
+            case "mixcdf" -> {   // the last layer maps onto (0, 1) for a uniform base, else onto ℝ (fused logit)
+                boolean uniform = "uniform".equals(o.base());
+                for (int l = 0; l < layers; l++) ts.add(new dev.fluvia.transforms.MixCdf(be, dim, width, !(uniform && l == layers - 1)));
+            }
             default -> throw unknown(name);
         }
         String baseName = o.base() == null ? "normal" : o.base();
-        BaseDistribution base = switch (baseName) {
+        BaseDistribution base = name.equals("mixcdf") && baseName.equals("uniform") ? dev.fluvia.distributions.UniformBox.unit(be, dim) : switch (baseName) {
             case "normal", "std", "std_normal" -> new StandardNormal(be, dim);
             case "diag", "diag_normal" -> new DiagonalGaussian(be, dim);
-            default -> throw new UnknownNameException("unknown base distribution '" + baseName + "' (known: normal, diag)");
+            default -> Bases.build(baseName, be, dim, o.seed(), ts);   // the bases of issue 11: uniform, logistic, beta, gmm[:K]
         };
         return new Flow(be, base, ts);
     }

@@ -7,28 +7,39 @@ import dev.fluvia.distributions.BaseDistribution;
 import dev.fluvia.io.codec.ActNormCodec;
 import dev.fluvia.io.codec.AdditiveCouplingCodec;
 import dev.fluvia.io.codec.AffineCouplingCodec;
+import dev.fluvia.io.codec.BetaDistCodec;
 import dev.fluvia.io.codec.Codec;
 import dev.fluvia.io.codec.ContextStandardNormalCodec;
 import dev.fluvia.io.codec.Conv1x1Codec;
 import dev.fluvia.io.codec.DiagScaleCodec;
 import dev.fluvia.io.codec.DiagonalGaussianCodec;
+import dev.fluvia.io.codec.GaussianMixtureCodec;
 import dev.fluvia.io.codec.IafCodec;
 import dev.fluvia.io.codec.ImageAdditiveCouplingCodec;
 import dev.fluvia.io.codec.ImageAffineCouplingCodec;
 import dev.fluvia.io.codec.InvertibleConv1x1Codec;
 import dev.fluvia.io.codec.InvertibleLinearCodec;
+import dev.fluvia.io.codec.LeakyReluCodec;
+import dev.fluvia.io.codec.LogisticCodec;
+import dev.fluvia.io.codec.LogitMapCodec;
 import dev.fluvia.io.codec.LogitPreprocessCodec;
 import dev.fluvia.io.codec.MafCodec;
+import dev.fluvia.io.codec.MixCdfCodec;
 import dev.fluvia.io.codec.PermutationCodec;
 import dev.fluvia.io.codec.PlainLinearCodec;
 import dev.fluvia.io.codec.PlanarCodec;
 import dev.fluvia.io.codec.RadialCodec;
 import dev.fluvia.io.codec.RqSplineAutoregressiveCodec;
 import dev.fluvia.io.codec.RqSplineCouplingCodec;
+import dev.fluvia.io.codec.ScalarAffineCodec;
+import dev.fluvia.io.codec.SigmoidCodec;
 import dev.fluvia.io.codec.SplitCodec;
 import dev.fluvia.io.codec.SqueezeCodec;
 import dev.fluvia.io.codec.StandardNormalCodec;
 import dev.fluvia.io.codec.StandardizeCodec;
+import dev.fluvia.io.codec.SylvesterCodec;
+import dev.fluvia.io.codec.TanhCodec;
+import dev.fluvia.io.codec.UniformBoxCodec;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.transforms.Transform;
 import java.util.List;
@@ -46,11 +57,14 @@ public final class Registry {
             new ActNormCodec(), new StandardizeCodec(), new PermutationCodec(), new InvertibleLinearCodec(), new PlainLinearCodec(),
             new PlanarCodec(), new RadialCodec(), new SqueezeCodec(), new SplitCodec(), new ImageAffineCouplingCodec(),
             new ImageAdditiveCouplingCodec(), new InvertibleConv1x1Codec(), new Conv1x1Codec(), new LogitPreprocessCodec(),
-            new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec());
+            new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec(),
+            new SylvesterCodec(), new MixCdfCodec(), new SigmoidCodec(), new LogitMapCodec(), new TanhCodec(), new LeakyReluCodec(),
+            new ScalarAffineCodec());
 
     /** One codec per base distribution. */
     public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec(),
-            new ContextStandardNormalCodec());
+            new ContextStandardNormalCodec(),
+            new UniformBoxCodec(), new LogisticCodec(), new BetaDistCodec(), new GaussianMixtureCodec());
 
     private static <T> Codec<? extends T> byKind(List<Codec<? extends T>> codecs, String kind, String what) {
         for (Codec<? extends T> c : codecs) if (c.kind().equals(kind)) return c;

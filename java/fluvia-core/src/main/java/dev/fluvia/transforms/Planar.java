@@ -22,7 +22,7 @@ import java.util.SplittableRandom;
  * the backend's tensors (downloaded and uploaded through {@link Backend#toHost} / {@link Backend#upload}), so the layer
  * works on every backend, without a CUDA kernel.
  */
-public final class Planar implements Transform {
+public final class Planar implements Transform, InverseBackward {
     public static final String KIND = "planar";
     /** Root-find stopping rule: |Δa| ≤ ROOT_TOL·(1 + |a|), well below FLOWS.md's float32 tolerance. */
     static final double ROOT_TOL = 1e-14;
@@ -182,7 +182,12 @@ public final class Planar implements Transform {
                 gxh[s * dim + i] = (float) (gzh[s * dim + i] + gs * q.ww[i]);
             }
         }
-        // û = u + k·w, k = (m(p) − p)/‖w‖², c = m(p), p = wᵀu
+        paramGradients(q, gu, gw, guh, gb, gc);
+        return be.fromHost(gxh, x.shape());
+    }
+
+    /** Chains ∂L/∂û and ∂L/∂c into u and w (û = u + k·w, k = (m(p) − p)/‖w‖², c = m(p), p = wᵀu) and accumulates all three. */
+    private void paramGradients(P q, double[] gu, double[] gw, double[] guh, double gb, double gc) {
         double gk = 0;
         for (int i = 0; i < dim; i++) {
             gu[i] += guh[i];
@@ -198,7 +203,40 @@ public final class Planar implements Transform {
         HostMath.accumulate(be, u, gu);
         HostMath.accumulate(be, w, gw);
         HostMath.accumulate(be, b, gb);
-        return be.fromHost(gxh, x.shape());
+    }
+
+    /**
+     * Generative backward (reverse KL), closed form: x = z + û·t, t = tanh(wᵀz + b), ld⁻¹ = log(1 + c(1 − t²)); no root
+     * find.
+     */
+    @Override public Tensor inverseBackward(Tensor y, Tensor xOut, Tensor gx, Tensor gLd) {
+        Events.check(KIND, "inverseBackward", y, eventShape());
+        P q = new P();
+        int n = y.shape()[0];
+        float[] zh = be.toHost(y), gxh = be.toHost(gx), glh = be.toHost(gLd), gzh = new float[zh.length];
+        double[] gu = new double[dim], gw = new double[dim], guh = new double[dim];
+        double gb = 0, gc = 0;
+        for (int s = 0; s < n; s++) {
+            double a = 0;
+            for (int i = 0; i < dim; i++) a += q.ww[i] * zh[s * dim + i];
+            double t = Math.tanh(a + q.bb), sp = 1 - t * t, den = 1 + q.c * sp, gt = 0;
+            for (int i = 0; i < dim; i++) {
+                double g = gxh[s * dim + i];
+                guh[i] += t * g;
+                gt += q.uh[i] * g;
+            }
+            double gden = glh[s] / den;
+            gc += gden * sp;
+            gt += gden * q.c * (-2 * t);
+            double ga = gt * sp;
+            gb += ga;
+            for (int i = 0; i < dim; i++) {
+                gw[i] += ga * zh[s * dim + i];
+                gzh[s * dim + i] = (float) (gxh[s * dim + i] + ga * q.ww[i]);
+            }
+        }
+        paramGradients(q, gu, gw, guh, gb, gc);
+        return be.fromHost(gzh, y.shape());
     }
 
 }

@@ -23,7 +23,7 @@ import java.util.SplittableRandom;
  * <p>Like {@link Planar}, the layer runs per sample on the host in float64 from the backend's tensors (no backend op and
  * no CUDA kernel in this step), so it works on every backend.
  */
-public final class Radial implements Transform {
+public final class Radial implements Transform, InverseBackward {
     public static final String KIND = "radial";
 
     private final Backend be;
@@ -164,4 +164,43 @@ public final class Radial implements Transform {
         return be.fromHost(gxh, x.shape());
     }
 
+
+    /**
+     * Generative backward (reverse KL), closed form: d = z − z0, r = ‖d‖, A = α + r, H = 1 + β/A, J = 1 + βα/A²,
+     * x = z0 + H·d, ld⁻¹ = (D−1)·log H + log J; no root find.
+     */
+    @Override public Tensor inverseBackward(Tensor y, Tensor xOut, Tensor gx, Tensor gLd) {
+        Events.check(KIND, "inverseBackward", y, eventShape());
+        P q = new P();
+        int n = y.shape()[0];
+        float[] zh = be.toHost(y), gxh = be.toHost(gx), glh = be.toHost(gLd), gzh = new float[zh.length];
+        double[] gc = new double[dim], d = new double[dim];
+        double ga = 0, gbeta = 0, al = q.alpha, bt = q.beta;
+        for (int s = 0; s < n; s++) {
+            double r = 0;
+            for (int i = 0; i < dim; i++) { d[i] = zh[s * dim + i] - q.c[i]; r += d[i] * d[i]; }
+            r = Math.sqrt(r);
+            double aa = al + r, hh = 1 + bt / aa, jj = 1 + bt * al / (aa * aa), gl = glh[s];
+            double gH = (dim - 1) * gl / hh, gJ = gl / jj;
+            for (int i = 0; i < dim; i++) {
+                double g = gxh[s * dim + i];
+                gc[i] += g;
+                gH += g * d[i];
+            }
+            gbeta += gH / aa + gJ * al / (aa * aa);
+            ga += gJ * bt / (aa * aa);
+            double gA = -gH * bt / (aa * aa) - 2 * gJ * bt * al / (aa * aa * aa);
+            ga += gA;
+            double gr = gA;
+            for (int i = 0; i < dim; i++) {
+                double g = hh * gxh[s * dim + i] + (r > 0 ? gr * d[i] / r : 0);
+                gzh[s * dim + i] = (float) g;
+                gc[i] -= g;
+            }
+        }
+        HostMath.accumulate(be, z0, gc);
+        HostMath.accumulate(be, alphaRaw, (ga - gbeta) * HostMath.sigmoid(q.ar));
+        HostMath.accumulate(be, betaRaw, gbeta * HostMath.sigmoid(q.br));
+        return be.fromHost(gzh, y.shape());
+    }
 }

@@ -1,0 +1,189 @@
+package dev.fluvia.train;
+
+import dev.fluvia.FluviaException.ShapeException;
+import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.Scope;
+import dev.fluvia.flow.Flow;
+import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
+import dev.fluvia.train.targets.Target;
+import dev.fluvia.transforms.InverseBackward;
+import dev.fluvia.transforms.Transform;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reverse-KL (variational) fitting of a flow q to an unnormalised target p̃ (FLOWS.md "Objectives", extension
+ * "Reverse-KL training"): minimises {@code L = E_{z~p_Z}[log q(x) − log p̃(x)]}, {@code x = f⁻¹(z)},
+ * {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}, with reparameterised samples: sample and log q come from one generative
+ * pass, and the gradient runs back through the layers' inverses ({@link InverseBackward} where a layer has it in closed
+ * form, else {@link ImplicitInverseBackward}). {@code L = −ELBO = KL(q‖p) − log Z}.
+ *
+ * <p>The base distribution is held fixed (its samples are the reparameterisation noise): a base with trainable
+ * parameters is refused.
+ */
+public final class ReverseKl {
+    /**
+     * Monte-Carlo estimates from n fresh samples: {@code loss = mean(log q − log p̃) = −elbo}; the importance-sampled
+     * {@code logZ = log mean(p̃/q)} and its effective sample size {@code ess = (Σw)²/Σw²} ({@code essFraction = ess/n}).
+     */
+    public record Estimate(int n, double loss, double elbo, double logZ, double ess, double essFraction) {}
+
+    private final Flow flow;
+    private final Target target;
+    private final Backend be;
+    private final int dim;
+
+    /**
+     * @throws ShapeException         unless the flow models vectors of the target's dimension
+     * @throws InvalidConfigException if the base has trainable parameters or a layer factors out part of its input
+     */
+    public ReverseKl(Flow flow, Target target) {
+        int[] ev = flow.eventShape();
+        if (ev.length != 1 || ev[0] != target.dim())
+            throw new ShapeException("reverse KL: the flow models samples of shape " + Arrays.toString(ev) + " but the target "
+                    + target.name() + " has dimension " + target.dim());
+        for (Param p : flow.base().params())
+            if (p.trainable())
+                throw new InvalidConfigException("reverse KL: the base distribution (" + flow.base().kind() + ") has trainable parameter '"
+                        + p.name() + "'; fit-target holds the base fixed (use the standard normal base)");
+        if (flow.levels().size() > 1)
+            throw new InvalidConfigException("reverse KL: the flow has " + (flow.levels().size() - 1) + " split layer(s) factoring out latents "
+                    + "(multi-scale); not supported");
+        this.flow = flow;
+        this.target = target;
+        this.be = flow.backend();
+        this.dim = target.dim();
+    }
+
+    public Flow flow() { return flow; }
+    public Target target() { return target; }
+
+    /** The generative pass with every layer's input (ys[k]) and output (xs[k]), k in forward order; x = xs[0]. */
+    private record Pass(Tensor z, Tensor[] ys, Tensor[] xs, Tensor x, double[] logq) {}
+
+    private Pass generate(int n, long seed) {
+        List<Transform> ts = flow.transforms();
+        int k = ts.size();
+        Tensor z = flow.base().sample(n, 1f, seed);
+        Tensor lp = be.alloc(n), ld = be.alloc(n);
+        flow.base().logProb(z, lp);
+        Tensor[] ys = new Tensor[k], xs = new Tensor[k];
+        Tensor cur = z;
+        for (int i = k - 1; i >= 0; i--) {
+            ys[i] = cur;
+            cur = ts.get(i).inverse(cur, ld);
+            xs[i] = cur;
+        }
+        float[] lph = be.toHost(lp), ldh = be.toHost(ld);
+        double[] logq = new double[n];
+        for (int i = 0; i < n; i++) logq[i] = (double) lph[i] - ldh[i];
+        return new Pass(z, ys, xs, cur, logq);
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) d[i] = a[i];
+        return d;
+    }
+
+    /**
+     * One reparameterised step on n samples: returns the loss {@code mean(log q − log p̃)} and accumulates ∂L/∂θ into the
+     * layers' gradients (the caller zeroes them between steps). A non-finite loss is returned as is, gradients untouched.
+     */
+    public double lossAndGradient(int n, long seed) {
+        if (n < 1) throw new InvalidConfigException("reverse KL: batch size must be >= 1, got " + n);
+        List<Transform> ts = flow.transforms();
+        try (Scope s = be.scope()) {
+            Pass p = generate(n, seed);
+            double[] xh = toDouble(be.toHost(p.x())), lpt = new double[n], grad = new double[n * dim];
+            target.logDensity(xh, n, lpt, grad);
+            double loss = 0;
+            for (int i = 0; i < n; i++) loss += p.logq()[i] - lpt[i];
+            loss /= n;
+            if (!Double.isFinite(loss)) return loss;
+            for (double g : grad) if (!Double.isFinite(g)) return Double.NaN;
+            float[] gx = new float[n * dim], gl = new float[n];
+            for (int i = 0; i < gx.length; i++) gx[i] = (float) (-grad[i] / n);   // ∂L/∂x = −∇log p̃ / N
+            Arrays.fill(gl, -1f / n);                                               // ∂L/∂ld⁻¹ = −1/N, every layer
+            Tensor g = be.fromHost(gx, flow.batchShape(n)), gLd = be.fromHost(gl, n);
+            for (int i = 0; i < ts.size(); i++) {
+                Transform t = ts.get(i);
+                g = t instanceof InverseBackward ib ? ib.inverseBackward(p.ys()[i], p.xs()[i], g, gLd)
+                                                    : ImplicitInverseBackward.backward(be, t, p.xs()[i], g, gLd);
+            }
+            return loss;
+        }
+    }
+
+    /** Loss, ELBO, importance-sampled log Z and its ESS from n samples (drawn in batches of at most 4096). */
+    public Estimate estimate(int n, long seed) {
+        if (n < 1) throw new InvalidConfigException("reverse KL: the estimate needs n >= 1 samples, got " + n);
+        double[] logw = new double[n];
+        int done = 0;
+        long sd = seed;
+        while (done < n) {
+            int m = Math.min(4096, n - done);
+            try (Scope s = be.scope()) {
+                Pass p = generate(m, sd++);
+                double[] xh = toDouble(be.toHost(p.x())), lpt = new double[m];
+                target.logDensity(xh, m, lpt, null);
+                for (int i = 0; i < m; i++) logw[done + i] = lpt[i] - p.logq()[i];
+            }
+            done += m;
+        }
+        double max = Double.NEGATIVE_INFINITY, mean = 0;
+        for (double w : logw) { max = Math.max(max, w); mean += w; }
+        mean /= n;
+        double s1 = 0, s2 = 0;
+        for (double w : logw) {
+            double e = Math.exp(w - max);
+            s1 += e;
+            s2 += e * e;
+        }
+        double logZ = max + Math.log(s1 / n), ess = s1 * s1 / s2;
+        return new Estimate(n, -mean, mean, logZ, ess, ess / n);
+    }
+
+    /** Per-step record of {@link #fit}. */
+    public interface Listener {
+        void step(long step, double loss, double lr);
+    }
+
+    /**
+     * Adam on the reverse-KL loss: {@code steps} steps of {@code batch} samples at a cosine-decayed learning rate
+     * (from {@code lr} to lr/100), global gradient norm clipped to {@code clip} (≤ 0: off). A step with a non-finite loss
+     * or gradient is skipped. Returns the per-step losses (NaN for skipped steps).
+     */
+    public double[] fit(int steps, int batch, double lr, double clip, long seed, Listener listener) {
+        if (steps < 0) throw new InvalidConfigException("reverse KL: steps must be >= 0, got " + steps);
+        if (!(lr > 0)) throw new InvalidConfigException("reverse KL: learning rate must be > 0, got " + lr);
+        Map<String, Param> trainable = ParamKeys.trainable(flow);
+        Adam opt = new Adam(be, trainable, 0.9f, 0.999f, 1e-8f, 0f);
+        double[] losses = new double[steps];
+        for (int s = 0; s < steps; s++) {
+            flow.zeroGrad();
+            double loss = lossAndGradient(batch, seed * 1_000_003L + s);
+            double norm = GradClip.globalNorm(be, trainable.values());
+            double rate = lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * s / Math.max(1, steps))));
+            if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
+                losses[s] = Double.NaN;
+                continue;
+            }
+            if (clip > 0 && norm > clip) GradClip.scaleTo(be, trainable.values(), clip, norm);
+            opt.step((float) rate);
+            losses[s] = loss;
+            if (listener != null) listener.step(s, loss, rate);
+        }
+        return losses;
+    }
+
+    /** The layers that fall back to {@link ImplicitInverseBackward} (for reports). */
+    public List<String> implicitLayers() {
+        List<String> out = new ArrayList<>();
+        for (Transform t : flow.transforms()) if (!(t instanceof InverseBackward)) out.add(t.kind());
+        return out;
+    }
+}
