@@ -13,6 +13,15 @@ import java.util.SplittableRandom;
 /**
  * A multilayer perceptron {@code in → hidden… → out}: linear + activation per hidden layer, a plain linear output layer.
  * Used as the conditioner of couplings. With {@code masks} it is a MADE (each weight multiplied by its 0/1 mask).
+ *
+ * <p><b>Masked weights are folded once per weight version, not per call.</b> The stored weights stay raw (a finite-difference
+ * check may perturb a masked entry; its gradient is zero). On the CPU backend each layer keeps its folded {@code w ⊙ mask}
+ * and a snapshot of the raw values it came from; a forward refolds only when the raw weight's bytes differ from the snapshot
+ * (a vectorised compare that stops at the first difference), so every write — an optimizer step, an upload, a load — is
+ * seen, with no invalidation protocol. When the weights have no gradient buffers (a model loaded only to score,
+ * {@code Checkpoint.Use.SCORE}, as {@code FlowModel.load} does; nothing in the library writes such weights) the masks are
+ * folded once at construction and the compare is skipped. The folded tensor is the same one every call, so the Java GEMM's
+ * packed-weight cache hits. On other backends the mask is multiplied in on every forward (one element-wise kernel).
  * The output layer can be zero-initialised so that a coupling starts as the identity (FLOWS.md).
  */
 public final class Mlp {
@@ -21,6 +30,8 @@ public final class Mlp {
     private final Activation act;
     private final List<Param> weights = new ArrayList<>(), biases = new ArrayList<>();
     private final List<Tensor> masks; // null unless MADE
+    private final Tensor[] folded;    // MADE on the CPU backend: w ⊙ mask per layer, for the raw values in snapshot
+    private final float[][] snapshot; // raw values folded[i] was made from; null when the weights are fixed (scoring only)
 
     /**
      * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
@@ -47,6 +58,18 @@ public final class Mlp {
             biases.add(src.param(prefix + "b" + i, true, () -> uniform(out, random, bound, rng), out));
             if (masks != null) this.masks.add(be.fromHost(masks.get(i), out, in));
         }
+        boolean host = masks != null && be instanceof dev.fluvia.backend.cpu.CpuBackend;
+        this.folded = host ? new Tensor[weights.size()] : null;
+        boolean fixed = true;
+        for (Param w : weights) fixed &= w.grad() == null;
+        this.snapshot = host && !fixed ? new float[weights.size()][] : null;
+        if (host)
+            for (int i = 0; i < weights.size(); i++) {
+                Tensor w = weights.get(i).value();
+                folded[i] = be.alloc(w.shape());
+                be.dense().applyMask(w, this.masks.get(i), folded[i]);
+                if (snapshot != null) snapshot[i] = be.toHost(w);
+            }
     }
 
     /** n values uniform in ±bound drawn from rng, or n zeros. */
@@ -69,7 +92,7 @@ public final class Mlp {
         return ps;
     }
 
-    /** Effective weights (masked for MADE), freshly folded. */
+    /** Effective weights (masked for MADE: folded for the current raw values). */
     public List<Tensor> effectiveWeights() {
         List<Tensor> ws = new ArrayList<>();
         for (int i = 0; i < weights.size(); i++) ws.add(weight(i));
@@ -85,6 +108,17 @@ public final class Mlp {
     private Tensor weight(int i) {
         if (masks == null) return weights.get(i).value();
         Tensor w = weights.get(i).value();
+        if (folded != null) {
+            if (snapshot == null) return folded[i];
+            synchronized (folded) {
+                java.lang.foreign.MemorySegment raw = dev.fluvia.backend.cpu.CpuBackend.h(w).segment(), snap = java.lang.foreign.MemorySegment.ofArray(snapshot[i]);
+                if (raw.asSlice(0, snap.byteSize()).mismatch(snap) != -1) {
+                    java.lang.foreign.MemorySegment.copy(raw, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, snapshot[i], 0, snapshot[i].length);
+                    be.dense().applyMask(w, masks.get(i), folded[i]);
+                }
+                return folded[i];
+            }
+        }
         Tensor wm = be.alloc(w.shape());
         be.dense().applyMask(w, masks.get(i), wm);
         return wm;
