@@ -58,4 +58,28 @@ class SmallRowGemmTest {
             }
         }
     }
+
+    /**
+     * Read-only weights (a scoring-only model's) are trusted: the packing is reused without the content check, and under
+     * OpenBLAS a few-row product against them takes the same Java path, so it gives the Java kernel's bits.
+     */
+    @Test void readOnlyWeightsTakeTheJavaFewRowPathUnderEitherGemm() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CpuGemm.blasAvailable(), "no BLAS library here");
+        SplittableRandom rng = new SplittableRandom(3);
+        int k = 300, n = 70, m = 3;
+        float[] x = random(rng, m * k), w = random(rng, n * k), b = random(rng, n);
+        float[][] ys = new float[2][];
+        String[] gemms = {CpuGemm.JAVA, CpuGemm.OPENBLAS};
+        for (int g = 0; g < 2; g++)
+            try (CpuBackend be = new CpuBackend(1, true, gemms[g])) {
+                Tensor xt = be.fromHost(x, m, k), wt = be.readOnly(be.fromHost(w, n, k)), bt = be.fromHost(b, n), y = be.alloc(m, n);
+                be.dense().linearForward(xt, wt, bt, Activation.RELU, null, y);
+                long[] before = CpuGemm.packCacheCounts(be);
+                be.dense().linearForward(xt, wt, bt, Activation.RELU, null, y);
+                long[] after = CpuGemm.packCacheCounts(be);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(new long[] {before[0] + 1, before[1]}, after, gemms[g] + ": second call reuses the packing");
+                ys[g] = be.toHost(y);
+            }
+        OpsFixture.assertBitIdentical("OpenBLAS backend vs Java backend, 3 rows, read-only weight", ys[0], ys[1]);
+    }
 }

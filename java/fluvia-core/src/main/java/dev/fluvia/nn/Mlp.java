@@ -20,7 +20,9 @@ import java.util.SplittableRandom;
  * (a vectorised compare that stops at the first difference), so every write — an optimizer step, an upload, a load — is
  * seen, with no invalidation protocol. When the weights have no gradient buffers (a model loaded only to score,
  * {@code Checkpoint.Use.SCORE}, as {@code FlowModel.load} does; nothing in the library writes such weights) the masks are
- * folded once at construction and the compare is skipped. The folded tensor is the same one every call, so the Java GEMM's
+ * folded once at construction into read-only tensors ({@code CpuBackend.readOnly}) and the compare is skipped; the GEMM then
+ * trusts their packing too (as it does for the plain weights of such a model, passed as read-only views). Such a model's
+ * weights must not be written afterwards: a later direct write into them would not be seen. The folded tensor is the same one every call, so the Java GEMM's
  * packed-weight cache hits. On other backends the mask is multiplied in on every forward (one element-wise kernel).
  * The output layer can be zero-initialised so that a coupling starts as the identity (FLOWS.md).
  */
@@ -58,16 +60,20 @@ public final class Mlp {
             biases.add(src.param(prefix + "b" + i, true, () -> uniform(out, random, bound, rng), out));
             if (masks != null) this.masks.add(be.fromHost(masks.get(i), out, in));
         }
-        boolean host = masks != null && be instanceof dev.fluvia.backend.cpu.CpuBackend;
-        this.folded = host ? new Tensor[weights.size()] : null;
-        boolean fixed = true;
+        boolean cpu = be instanceof dev.fluvia.backend.cpu.CpuBackend, fixed = true;
         for (Param w : weights) fixed &= w.grad() == null;
+        boolean host = cpu && (masks != null || fixed);
+        this.folded = host ? new Tensor[weights.size()] : null;
         this.snapshot = host && !fixed ? new float[weights.size()][] : null;
-        if (host)
+        if (host && masks == null) // fixed plain weights: read-only views, so the GEMM trusts their packing
+            for (int i = 0; i < weights.size(); i++) folded[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(weights.get(i).value());
+        else if (host)
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i).value();
                 folded[i] = be.alloc(w.shape());
                 be.dense().applyMask(w, this.masks.get(i), folded[i]);
+                // fixed weights: nothing writes the fold again, so the GEMM may trust its packing (no per-call check)
+                if (snapshot == null) folded[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(folded[i]);
                 if (snapshot != null) snapshot[i] = be.toHost(w);
             }
     }
@@ -106,10 +112,10 @@ public final class Mlp {
     }
 
     private Tensor weight(int i) {
+        if (folded != null && snapshot == null) return folded[i];
         if (masks == null) return weights.get(i).value();
         Tensor w = weights.get(i).value();
         if (folded != null) {
-            if (snapshot == null) return folded[i];
             synchronized (folded) {
                 java.lang.foreign.MemorySegment raw = dev.fluvia.backend.cpu.CpuBackend.h(w).segment(), snap = java.lang.foreign.MemorySegment.ofArray(snapshot[i]);
                 if (raw.asSlice(0, snap.byteSize()).mismatch(snap) != -1) {

@@ -78,12 +78,15 @@ final class Gemm {
                 for (int j = 0; j < n; j++) writeScalar(0f, c, (long) i * n + j, j, alpha, beta, true, true, ep);
             return;
         }
-        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         boolean vec = be.vectorized();
-        if (vec && !ta && tb && m <= SMALL_M) {
+        // few rows: the Java path on the cached packing; under BLAS only for trusted (read-only) weights, whose packing
+        // needs no per-call check — a 1-row cblas_sgemm repacks the whole weight on every call (measured: MAF single row
+        // 513 µs CPU with OpenBLAS, see BENCHMARKS.md §6)
+        if (vec && !ta && tb && m <= SMALL_M && (be.blas() == null || b.isReadOnly())) {
             float[][] cached = be.packedWeights().transposed(b, k, n, GemmVec.NR);
             if (cached != null) { gemmSmallM(m, n, k, cached, alpha, a, beta, c, ep); return; }
         }
+        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
