@@ -141,10 +141,12 @@ public final class Mlp {
             Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
             Tensor y = be.alloc(n, dims[i + 1]);
             be.dense().linearForward(cur, w, biases.get(i).value(), a, pre, y);
-            stash.put(key + ".in" + i, cur);
-            stash.put(key + ".pre" + i, pre);
-            stash.put(key + ".out" + i, y);
-            stash.put(key + ".w" + i, w);
+            if (stash.storing()) { // no key strings built when scoring
+                stash.put(key + ".in" + i, cur);
+                stash.put(key + ".pre" + i, pre);
+                stash.put(key + ".out" + i, y);
+                stash.put(key + ".w" + i, w);
+            }
             cur = y;
         }
         return cur;
