@@ -15,7 +15,9 @@ import java.util.Arrays;
  * then single-row calls until {@code calls} or 3 s of CPU time (p50, p99 of the per-call CPU time), then {@code batchCalls}
  * batches of {@code batch} rows (median and best rows per CPU-second).
  *
- * <pre>java $FLUVIA_JVM_FLAGS -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.ServeCpuTime DIR [ROUNDS]</pre>
+ * <pre>java $FLUVIA_JVM_FLAGS -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.ServeCpuTime DIR [ROUNDS [SIDES]]</pre>
+ * SIDES: a comma list of {@code fluvia}, {@code onnx} (default both); the GEMM is the default ({@code -Dfluvia.blas=java}
+ * for the Java kernel).
  */
 public final class ServeCpuTime {
     private ServeCpuTime() {}
@@ -25,11 +27,12 @@ public final class ServeCpuTime {
     public static void main(String[] args) throws Exception {
         String dir = args.length > 0 ? args[0] : "target/bench/serve";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 1;
+        String[] sides = args.length > 2 ? args[2].split(",") : new String[] {"fluvia", "onnx"};
         System.setProperty("fluvia.serve.dir", dir);
         if (!MX.isCurrentThreadCpuTimeSupported()) throw new IllegalStateException("no thread CPU time in this JVM");
         for (int r = 1; r <= rounds; r++)
             for (String model : new String[] {"realnvp", "maf"})
-                for (String side : new String[] {"fluvia", "onnx"}) run(model, side, r);
+                for (String side : sides) run(model, side, r);
     }
 
     static void run(String model, String side, int round) throws Exception {

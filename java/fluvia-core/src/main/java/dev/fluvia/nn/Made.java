@@ -151,7 +151,11 @@ public final class Made {
     /** Weights then bias per layer ({@code <prefix>w0, <prefix>b0, …}); the weights are the raw, unmasked values. */
     public List<Param> params() { return net.params(); }
 
-    /** The weights with their masks folded in (fresh tensors), for ops that run the whole conditioner themselves. */
+    /**
+     * The weights with their masks folded in, for ops that run the whole conditioner themselves. On the CPU backend these
+     * are the layer's cached folds (refolded when the raw weights change; read-only for a scoring-only model), not fresh
+     * tensors: read them, do not write them.
+     */
     public List<Tensor> effectiveWeights() { return net.effectiveWeights(); }
 
     public List<Tensor> biasTensors() { return net.biasTensors(); }

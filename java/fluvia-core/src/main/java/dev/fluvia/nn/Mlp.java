@@ -13,6 +13,17 @@ import java.util.SplittableRandom;
 /**
  * A multilayer perceptron {@code in → hidden… → out}: linear + activation per hidden layer, a plain linear output layer.
  * Used as the conditioner of couplings. With {@code masks} it is a MADE (each weight multiplied by its 0/1 mask).
+ *
+ * <p><b>Masked weights are folded once per weight version, not per call.</b> The stored weights stay raw (a finite-difference
+ * check may perturb a masked entry; its gradient is zero). On the CPU backend each layer keeps its folded {@code w ⊙ mask}
+ * and a snapshot of the raw values it came from; a forward refolds only when the raw weight's bytes differ from the snapshot
+ * (a vectorised compare that stops at the first difference), so every write — an optimizer step, an upload, a load — is
+ * seen, with no invalidation protocol. When the weights have no gradient buffers (a model loaded only to score,
+ * {@code Checkpoint.Use.SCORE}, as {@code FlowModel.load} does; nothing in the library writes such weights) the masks are
+ * folded once at construction into read-only tensors ({@code CpuBackend.readOnly}) and the compare is skipped; the GEMM then
+ * trusts their packing too (as it does for the plain weights of such a model, passed as read-only views). Such a model's
+ * weights must not be written afterwards: a later direct write into them would not be seen. The folded tensor is the same one every call, so the Java GEMM's
+ * packed-weight cache hits. On other backends the mask is multiplied in on every forward (one element-wise kernel).
  * The output layer can be zero-initialised so that a coupling starts as the identity (FLOWS.md).
  */
 public final class Mlp {
@@ -21,6 +32,8 @@ public final class Mlp {
     private final Activation act;
     private final List<Param> weights = new ArrayList<>(), biases = new ArrayList<>();
     private final List<Tensor> masks; // null unless MADE
+    private final Tensor[] folded;    // MADE on the CPU backend: w ⊙ mask per layer, for the raw values in snapshot
+    private final float[][] snapshot; // raw values folded[i] was made from; null when the weights are fixed (scoring only)
 
     /**
      * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
@@ -47,6 +60,22 @@ public final class Mlp {
             biases.add(src.param(prefix + "b" + i, true, () -> uniform(out, random, bound, rng), out));
             if (masks != null) this.masks.add(be.fromHost(masks.get(i), out, in));
         }
+        boolean cpu = be instanceof dev.fluvia.backend.cpu.CpuBackend, fixed = true;
+        for (Param w : weights) fixed &= w.grad() == null;
+        boolean host = cpu && (masks != null || fixed);
+        this.folded = host ? new Tensor[weights.size()] : null;
+        this.snapshot = host && !fixed ? new float[weights.size()][] : null;
+        if (host && masks == null) // fixed plain weights: read-only views, so the GEMM trusts their packing
+            for (int i = 0; i < weights.size(); i++) folded[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(weights.get(i).value());
+        else if (host)
+            for (int i = 0; i < weights.size(); i++) {
+                Tensor w = weights.get(i).value();
+                folded[i] = be.alloc(w.shape());
+                be.dense().applyMask(w, this.masks.get(i), folded[i]);
+                // fixed weights: nothing writes the fold again, so the GEMM may trust its packing (no per-call check)
+                if (snapshot == null) folded[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(folded[i]);
+                if (snapshot != null) snapshot[i] = be.toHost(w);
+            }
     }
 
     /** n values uniform in ±bound drawn from rng, or n zeros. */
@@ -69,7 +98,7 @@ public final class Mlp {
         return ps;
     }
 
-    /** Effective weights (masked for MADE), freshly folded. */
+    /** Effective weights (masked for MADE: folded for the current raw values). */
     public List<Tensor> effectiveWeights() {
         List<Tensor> ws = new ArrayList<>();
         for (int i = 0; i < weights.size(); i++) ws.add(weight(i));
@@ -83,8 +112,19 @@ public final class Mlp {
     }
 
     private Tensor weight(int i) {
+        if (folded != null && snapshot == null) return folded[i];
         if (masks == null) return weights.get(i).value();
         Tensor w = weights.get(i).value();
+        if (folded != null) {
+            synchronized (folded) {
+                java.lang.foreign.MemorySegment raw = dev.fluvia.backend.cpu.CpuBackend.h(w).segment(), snap = java.lang.foreign.MemorySegment.ofArray(snapshot[i]);
+                if (raw.asSlice(0, snap.byteSize()).mismatch(snap) != -1) {
+                    java.lang.foreign.MemorySegment.copy(raw, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, snapshot[i], 0, snapshot[i].length);
+                    be.dense().applyMask(w, masks.get(i), folded[i]);
+                }
+                return folded[i];
+            }
+        }
         Tensor wm = be.alloc(w.shape());
         be.dense().applyMask(w, masks.get(i), wm);
         return wm;
@@ -101,10 +141,12 @@ public final class Mlp {
             Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
             Tensor y = be.alloc(n, dims[i + 1]);
             be.dense().linearForward(cur, w, biases.get(i).value(), a, pre, y);
-            stash.put(key + ".in" + i, cur);
-            stash.put(key + ".pre" + i, pre);
-            stash.put(key + ".out" + i, y);
-            stash.put(key + ".w" + i, w);
+            if (stash.storing()) { // no key strings built when scoring
+                stash.put(key + ".in" + i, cur);
+                stash.put(key + ".pre" + i, pre);
+                stash.put(key + ".out" + i, y);
+                stash.put(key + ".w" + i, w);
+            }
             cur = y;
         }
         return cur;

@@ -424,6 +424,16 @@ public final class CpuBackend implements Backend {
 
     // ------------------------------------------------------------------ views
 
+    /**
+     * A read-only view of a tensor (writes through it throw). The Java GEMM trusts such an operand not to change: its
+     * packed-weight cache ({@link PackedWeights}) skips the content check for it, and few-row products against it take the
+     * Java few-row path under either GEMM choice. For weights whose memory the caller never writes again through any other
+     * view (a scoring-only model's folded MADE weights).
+     */
+    public Tensor readOnly(Tensor t) {
+        return new HostTensor(h(t).seg.asReadOnly(), t.shape());
+    }
+
     @Override public Tensor view(Tensor t, int... shape) {
         OpChecks.view(t, shape);
         return new HostTensor(h(t).seg, shape);

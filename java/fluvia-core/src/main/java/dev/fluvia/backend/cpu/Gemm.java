@@ -78,8 +78,15 @@ final class Gemm {
                 for (int j = 0; j < n; j++) writeScalar(0f, c, (long) i * n + j, j, alpha, beta, true, true, ep);
             return;
         }
-        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         boolean vec = be.vectorized();
+        // few rows: the Java path on the cached packing; under BLAS only for trusted (read-only) weights, whose packing
+        // needs no per-call check — a 1-row cblas_sgemm repacks the whole weight on every call (measured: MAF single row
+        // 513 µs CPU with OpenBLAS, see BENCHMARKS.md §6)
+        if (vec && !ta && tb && m <= SMALL_M && (be.blas() == null || b.isReadOnly())) {
+            float[][] cached = be.packedWeights().transposed(b, k, n, GemmVec.NR);
+            if (cached != null) { gemmSmallM(m, n, k, cached, alpha, a, beta, c, ep); return; }
+        }
+        if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
@@ -140,6 +147,42 @@ final class Gemm {
                         }
                     }
                 });
+            }
+        }
+    }
+
+    /** Most rows of C that take {@link #gemmSmallM}. */
+    static final int SMALL_M = 8;
+    private static final ThreadLocal<float[]> SMALL_ROW = ThreadLocal.withInitial(() -> new float[KC]);
+
+    /**
+     * {@code x·wᵀ} for a few rows ({@code m ≤} {@link #SMALL_M}: a single-row score, a small batch) against a cached packed
+     * weight: on the calling thread, row by row, four NR-wide strips at a time ({@link GemmVec#kernelRow}); no A packing and
+     * no padding of the rows to MR. Every element is the same fma chain per K slice and the same write-back as in the
+     * blocked path, so the result is bit-identical to it (and so to every thread count).
+     */
+    private static void gemmSmallM(int m, int n, int k, float[][] cached, float alpha, MemorySegment a, float beta,
+                                   MemorySegment c, Epilogue ep) {
+        int nr = GemmVec.NR;
+        float[] row = SMALL_ROW.get(), tile = TILE.get();
+        int slice = 0;
+        for (int jc = 0; jc < n; jc += NC) {
+            int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
+            for (int pc = 0; pc < k; pc += KC, slice++) {
+                int kc = Math.min(KC, k - pc);
+                boolean first = pc == 0, last = pc + kc == k;
+                float[] bp = cached[slice];
+                for (int i = 0; i < m; i++) {
+                    MemorySegment.copy(a, HostTensor.F, ((long) i * k + pc) * 4, row, 0, kc);
+                    for (int s = 0; s < strips; s += 4) {
+                        int cnt = Math.min(4, strips - s);
+                        GemmVec.kernelRow(kc, row, 0, bp, s * kc * nr, cnt, tile);
+                        for (int t = 0; t < cnt; t++) {
+                            int col = jc + (s + t) * nr, cols = Math.min(nr, n - col);
+                            GemmVec.writeRow(tile, t * nr, c, (long) i * n + col, col, cols, alpha, beta, first, last, ep);
+                        }
+                    }
+                }
             }
         }
     }

@@ -99,18 +99,62 @@ final class GemmVec {
     }
 
     /**
+     * One row of A against up to four packed B strips at once ({@code strips} ≤ 4, strip {@code s} at {@code bo + s·kc·NR}):
+     * {@code tile[s·NR + q] = Σ_p fma(a[ao + p], b_s[p, q])} for p in order from zero — the same chain per element as
+     * {@link #kernel} computes for each of its six rows, so the bits are the same; it just does not pad the row to MR rows.
+     * Four strips give eight independent FMA chains (a single strip would be latency-bound on two).
+     */
+    static void kernelRow(int kc, float[] a, int ao, float[] bp, int bo, int strips, float[] tile) {
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
+        int step = kc * NR;
+        if (strips == 4) {
+            for (int p = 0; p < kc; p++) {
+                FloatVector av = FloatVector.broadcast(S, a[ao + p]);
+                int bi = bo + p * NR;
+                c00 = av.fma(FloatVector.fromArray(S, bp, bi), c00); c01 = av.fma(FloatVector.fromArray(S, bp, bi + L), c01);
+                bi += step;
+                c10 = av.fma(FloatVector.fromArray(S, bp, bi), c10); c11 = av.fma(FloatVector.fromArray(S, bp, bi + L), c11);
+                bi += step;
+                c20 = av.fma(FloatVector.fromArray(S, bp, bi), c20); c21 = av.fma(FloatVector.fromArray(S, bp, bi + L), c21);
+                bi += step;
+                c30 = av.fma(FloatVector.fromArray(S, bp, bi), c30); c31 = av.fma(FloatVector.fromArray(S, bp, bi + L), c31);
+            }
+            c00.intoArray(tile, 0); c01.intoArray(tile, L);
+            c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+            c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+            c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+            return;
+        }
+        for (int s = 0; s < strips; s++) {
+            FloatVector d0 = FloatVector.zero(S), d1 = FloatVector.zero(S);
+            int base = bo + s * step;
+            for (int p = 0; p < kc; p++) {
+                FloatVector av = FloatVector.broadcast(S, a[ao + p]);
+                int bi = base + p * NR;
+                d0 = av.fma(FloatVector.fromArray(S, bp, bi), d0); d1 = av.fma(FloatVector.fromArray(S, bp, bi + L), d1);
+            }
+            d0.intoArray(tile, s * NR); d1.intoArray(tile, s * NR + L);
+        }
+    }
+
+    /**
      * Writes the top-left {@code rows × cols} part of a tile (an edge tile of C) with the vector write-back, the last partial
      * vector of each row under a mask: the same operations as {@link Gemm#writeScalar} lane by lane.
      */
     static void writePartial(float[] tile, MemorySegment c, long cOff, int ldc, int col, int rows, int cols, float alpha, float beta,
                              boolean first, boolean last, Gemm.Epilogue ep) {
-        for (int r = 0; r < rows; r++) {
-            int h = 0;
-            for (; h + L <= cols; h += L)
-                write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
-            if (h < cols) writeMasked(FloatVector.fromArray(S, tile, r * NR + h), S.indexInRange(0, cols - h),
-                    c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
-        }
+        for (int r = 0; r < rows; r++) writeRow(tile, r * NR, c, cOff + (long) r * ldc, col, cols, alpha, beta, first, last, ep);
+    }
+
+    /** {@link #writePartial}'s write-back of one row: {@code cols} sums from {@code tile[to ..]} to C at {@code cOff}. */
+    static void writeRow(float[] tile, int to, MemorySegment c, long cOff, int col, int cols, float alpha, float beta,
+                         boolean first, boolean last, Gemm.Epilogue ep) {
+        int h = 0;
+        for (; h + L <= cols; h += L)
+            write(FloatVector.fromArray(S, tile, to + h), c, cOff + h, col + h, alpha, beta, first, last, ep);
+        if (h < cols) writeMasked(FloatVector.fromArray(S, tile, to + h), S.indexInRange(0, cols - h),
+                c, cOff + h, col + h, alpha, beta, first, last, ep);
     }
 
     /** {@link #write} on the lanes of {@code m} only (C, bias and pre are neither read nor written past them). */

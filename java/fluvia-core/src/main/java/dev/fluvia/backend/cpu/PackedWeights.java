@@ -17,6 +17,8 @@ import java.util.Map;
  * product is bit-identical to an uncached one (the panels are the same floats). During training, where a weight changes
  * between uses, the check fails at the first element and the entry's arrays are refilled in place.
  *
+ * <p>A read-only operand ({@link CpuBackend#readOnly}: memory its owner never writes again) skips the compare once packed.
+ *
  * <p>Bounded: at most {@link #MAX_OPERAND_BYTES} per operand, {@link #MAX_TOTAL_BYTES} in all (least recently used first
  * out) per backend. {@code -Dfluvia.gemm.packCache=false} or {@link CpuGemm#setPackCache} turns it off in every backend
  * (the tests compare both).
@@ -76,7 +78,8 @@ final class PackedWeights {
         // validate and (re)pack under the entry's lock: parallel callers with the same operand (mafInverse's chunks) wait
         // for one packing instead of reading panels half rewritten
         synchronized (e) {
-            if (e.valid && src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1) { hits.increment(); return e.slices; }
+            // a read-only operand ({@link CpuBackend#readOnly}) is trusted not to change: no content check
+            if (e.valid && (b.isReadOnly() || src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1)) { hits.increment(); return e.slices; }
             packs.increment();
             MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, k * n);
             MemorySegment snap = MemorySegment.ofArray(e.snapshot);
