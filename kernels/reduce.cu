@@ -74,3 +74,31 @@ extern "C" __global__ void addScaledTotal(float* g, long long count, const float
     s = (double) mult * flvBlockSum(s, scratch);
     FLV_FOR(i, count) g[i] = (float) ((double) g[i] + s);
 }
+
+// Slots of the training step's status (dev.fluvia.backend.reduce.StepStatus): float64 values kept on the device.
+#define STEP_LOSS 2
+#define STEP_BAD 3
+#define STEP_SQ 4
+#define STEP_SCALE 5
+#define STEP_SKIP 6
+
+/** Stage 2 of a sum into a step-status slot (one block): out[0] = (Σ part in a fixed order) / divisor. */
+extern "C" __global__ void sumInto(const double* __restrict__ part, int count, double divisor, double* __restrict__ out) {
+    __shared__ double scratch[33];
+    double s = 0.0;
+    for (int i = threadIdx.x; i < count; i += blockDim.x) s += part[i];
+    s = flvBlockSum(s, scratch);
+    if (threadIdx.x == 0) out[0] = s / divisor;
+}
+
+/**
+ * One thread: the step's skip flag (non-finite loss or gradient) and global-norm clip factor, exactly the host rule of
+ * GradClip.scaleTo: scale = (float)(maxNorm/‖g‖) when maxNorm > 0 and the finite ‖g‖ = √Σg² exceeds it, else 1.
+ */
+extern "C" __global__ void clipScale(double* st, double maxNorm) {
+    if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    bool skip = !isfinite(st[STEP_LOSS]) || st[STEP_BAD] != 0.0;
+    double norm = sqrt(st[STEP_SQ]);
+    st[STEP_SKIP] = skip ? 1.0 : 0.0;
+    st[STEP_SCALE] = (!skip && maxNorm > 0.0 && norm > maxNorm && isfinite(norm)) ? (double) (float) (maxNorm / norm) : 1.0;
+}

@@ -513,6 +513,27 @@ public final class OpCheckCases {
                 be.optim().adamaxUpdate(t(be, 4, 3), a[0], a[1], a[2], 2e-3f, 0.9f, 0.999f, 1e-8f, 1);
             }, "p [4, 3] and " + maxNames[bad] + " [12] must have the same shape");
         }
+        for (String op : new String[] {"adamStep", "adamaxStep"}) {
+            String[] slotNames = op.equals("adamStep") ? names : maxNames;
+            tb.ok(op, "all [4, 3]", be -> step(be, op, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
+            for (int bad = 0; bad < 3; bad++) {
+                int which = bad;
+                tb.bad(op, slotNames[bad] + " [12]", be -> {
+                    Tensor[] a = new Tensor[3];
+                    for (int i = 0; i < 3; i++) a[i] = i == which ? t(be, 12) : t(be, 4, 3);
+                    step(be, op, t(be, 4, 3), a[0], a[1], a[2]);
+                }, "p [4, 3] and " + slotNames[bad] + " [12] must have the same shape");
+            }
+        }
+    }
+
+    /** adamStep / adamaxStep with a fresh step status (lr 1e-3, t 1). */
+    private static void step(Backend be, String op, Tensor p, Tensor g, Tensor m, Tensor v) {
+        try (dev.fluvia.backend.reduce.StepStatus st = be.reduce().stepStatus()) {
+            st.begin(1e-3, 1);
+            if (op.equals("adamStep")) be.optim().adamStep(p, g, m, v, st, 0.9f, 0.999f, 1e-8f, 0f);
+            else be.optim().adamaxStep(p, g, m, v, st, 0.9f, 0.999f, 1e-8f);
+        }
     }
 
     // ------------------------------------------------------------------ images

@@ -49,7 +49,8 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>Element-wise: {@code axpy} checked; {@code scale, randomNormal} accept any shape.</li>
  *   <li>Images: {@code view, activate, conv2dForward, conv2dBackward, squeeze, unsqueeze, sliceChannels, placeChannels,
  *       logitForward, logitInverse, logitBackward} checked.</li>
- *   <li>Optimizers: {@code adamUpdate, adamaxUpdate} checked.</li>
+ *   <li>Optimizers: {@code adamUpdate, adamaxUpdate, adamStep, adamaxStep} checked; the step-status ops
+ *       {@code stepStatus, sumInto, gradStatusInto, clipScale} take no shape-constrained arguments.</li>
  * </ul>
  * {@link #everyCheckedOpIsInTheTable} keeps this list honest: a Backend op must either have an {@code OpChecks}
  * counterpart that the table exercises, or be listed in {@link #UNCHECKED}.
@@ -59,7 +60,8 @@ class OpChecksTest {
     /** Backend methods that take no shape-constrained arguments, so OpChecks has nothing for them. */
     static final Set<String> UNCHECKED = Set.of(
             "name", "threads", "alloc", "scope", "release", "fromHost", "index", "fill", "synchronize",
-            "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "close");
+            "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "close",
+            "stepStatus", "sumInto", "gradStatusInto", "clipScale");  // the step status: slots, not shapes
 
     /** Public OpChecks methods that are shared pieces of an op's checks, not ops themselves. */
     static final Set<String> HELPERS = Set.of(

@@ -1,6 +1,7 @@
 package dev.fluvia.train;
 
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.reduce.StepStatus;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -29,5 +30,9 @@ public final class Adam extends Optimizer {
 
     @Override protected void update(Param p, Tensor[] s, float lr, int t) {
         be.optim().adamUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, weightDecay, t);
+    }
+
+    @Override protected void update(Param p, Tensor[] s, StepStatus st) {
+        be.optim().adamStep(p.value(), p.grad(), s[0], s[1], st, beta1, beta2, eps, weightDecay);
     }
 }

@@ -1,6 +1,7 @@
 package dev.fluvia.train;
 
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.reduce.StepStatus;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
@@ -26,5 +27,9 @@ public final class Adamax extends Optimizer {
 
     @Override protected void update(Param p, Tensor[] s, float lr, int t) {
         be.optim().adamaxUpdate(p.value(), p.grad(), s[0], s[1], lr, beta1, beta2, eps, t);
+    }
+
+    @Override protected void update(Param p, Tensor[] s, StepStatus st) {
+        be.optim().adamaxStep(p.value(), p.grad(), s[0], s[1], st, beta1, beta2, eps);
     }
 }

@@ -25,7 +25,11 @@ public final class GradClip {
         return norm;
     }
 
-    /** Clipping with a global norm already known (e.g. from {@link Backend#gradStatus}): no further device reads. */
+    /**
+     * Clipping with a global norm already known (e.g. from {@code be.reduce().gradStatus}): no further device reads. The
+     * trainer makes the same decision on the device ({@code be.reduce().clipScale}, applied by the optimizer's
+     * {@code adamStep}/{@code adamaxStep}); DeviceStepTest holds the two equal bit for bit on the CPU.
+     */
     public static void scaleTo(Backend be, Collection<Param> params, double maxNorm, double norm) {
         if (maxNorm > 0 && norm > maxNorm && Double.isFinite(norm)) {
             float s = (float) (maxNorm / norm);

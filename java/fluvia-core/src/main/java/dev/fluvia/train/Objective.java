@@ -1,6 +1,7 @@
 package dev.fluvia.train;
 
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.reduce.StepStatus;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.tensor.Tensor;
@@ -20,6 +21,25 @@ public interface Objective {
 
     /** The loss of a forward pass and its gradients with respect to the pass's z and per-sample log-det. */
     Loss loss(Flow flow, Flow.Pass pass);
+
+    /**
+     * The loss written into {@code st[LOSS]} on the device (no host read) and the seeds of the backward pass; the default
+     * computes {@link #loss} on the host and writes its value into the status.
+     */
+    default Tensor[] lossInto(Flow flow, Flow.Pass pass, StepStatus st) {
+        Loss l = loss(flow, pass);
+        st.set(StepStatus.LOSS, l.value());
+        return new Tensor[] {l.gz(), l.gLd()};
+    }
+
+    /** {@link #forwardBackward} with the loss written into {@code st[LOSS]} instead of returned (one read per step). */
+    default void forwardBackward(Flow flow, Tensor x, MemoryMode mode, StepStatus st) {
+        try (Scope s = flow.backend().scope()) {
+            Flow.Pass pass = flow.forwardPass(x, mode);
+            Tensor[] seeds = lossInto(flow, pass, st);
+            flow.backward(pass, seeds[0], seeds[1]);
+        }
+    }
 
     /**
      * One forward and backward pass on a batch: returns the loss and accumulates its gradient into the parameters'

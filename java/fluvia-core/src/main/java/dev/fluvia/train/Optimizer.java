@@ -3,6 +3,7 @@ package dev.fluvia.train;
 import dev.fluvia.FluviaException.CheckpointException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.reduce.StepStatus;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.LinkedHashMap;
@@ -56,6 +57,21 @@ public abstract class Optimizer {
         step++;
         for (Map.Entry<String, Param> e : params.entrySet()) update(e.getValue(), slots.get(e.getKey()), (float) lr, step);
     }
+
+    /** Applies one update per parameter driven by the step status (skip flag, clip factor, lr and t = stepCount()+1 read on the device). */
+    protected abstract void update(Param p, Tensor[] slots, StepStatus st);
+
+    /**
+     * Queues the device-side step: every parameter updated from the status written by the step ({@code st[LR], st[T]} set by
+     * {@link StepStatus#begin} with {@code t = stepCount() + 1}), nothing changed when {@code st[SKIP]} is set. The host
+     * counter is advanced by {@link #countStep} once the step is known to be good.
+     */
+    public void step(StepStatus st) {
+        for (Map.Entry<String, Param> e : params.entrySet()) update(e.getValue(), slots.get(e.getKey()), st);
+    }
+
+    /** Counts an update applied through {@link #step(StepStatus)} (after reading that the step was not skipped). */
+    public void countStep() { step++; }
 
     /** Updates applied so far. */
     public int stepCount() { return step; }

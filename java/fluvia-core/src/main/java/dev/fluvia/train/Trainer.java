@@ -5,6 +5,7 @@ import dev.fluvia.FluviaException.NonFiniteException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
+import dev.fluvia.backend.reduce.StepStatus;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
@@ -18,7 +19,9 @@ import java.util.Map;
  * <p>Each step: take the next host batch from the {@link Loader}, upload it inside the step's allocation scope
  * ({@link BatchUploader}), run the flow's data-dependent initialisation on the very first batch, zero the gradients, run
  * the {@link Objective}'s forward and backward pass ({@link Nll} unless set) in the configured memory mode, check the loss and every gradient for NaN/∞, clip to the
- * global norm, and apply the optimizer with {@code schedule.lr(step) × lrMultiplier}. At the end of every epoch the mean NLL of
+ * global norm, and apply the optimizer with {@code schedule.lr(step) × lrMultiplier}. The checks, the clip factor and the
+ * skip decision are made on the device into one {@link StepStatus} that the optimizer reads there; the host reads the
+ * status once per step, after the update (one device → host synchronisation per step). At the end of every epoch the mean NLL of
  * the whole validation set is computed (batched, in nats) and the parameters at the best value are kept on the host.
  *
  * <p><b>NaN guard.</b> A step whose loss or gradient is not finite is skipped (no update) with a warning naming the step.
@@ -50,6 +53,8 @@ public final class Trainer {
     private Objective objective = Nll.INSTANCE;
     private CheckpointSink sink;
     private BatchUploader uploader;
+    private final java.util.List<Tensor> grads;
+    private StepStatus status;
     private Snapshot good;
     private long goodSinceSnapshot;
     private String stopReason;
@@ -70,6 +75,7 @@ public final class Trainer {
                         + "(Checkpoint.Use.SCORE); load it with Checkpoint.Use.TRAIN to train it");
         });
         this.optimizer = Optimizer.create(cfg, be, trainable);
+        this.grads = trainable.values().stream().map(Param::grad).toList();
         if (cfg.dropLast() && cfg.batchSize() > data.nTrain())
             throw new InvalidConfigException("batch size " + cfg.batchSize() + " is larger than the " + data.nTrain()
                     + " training rows (with drop-last an epoch would be empty)");
@@ -136,13 +142,17 @@ public final class Trainer {
         long t0 = System.nanoTime();
         long samples0 = state.samples;
         if (state.initialized && good == null) good = snapshot();
-        try (Loader loader = new Loader(data, cfg.batchSize(), cfg.dropLast(), cfg.seed(), state.epoch, state.position, cfg.prefetch(), uploader)) {
+        try (StepStatus st = be.reduce().stepStatus();
+             Loader loader = new Loader(data, cfg.batchSize(), cfg.dropLast(), cfg.seed(), state.epoch, state.position, cfg.prefetch(), uploader)) {
+            status = st;
             stopReason = patienceExhausted();
             while (state.step < stop && stopReason == null) {
                 long s0 = System.nanoTime();
                 step(loader.next(), t0, samples0);
                 state.trainSeconds += (System.nanoTime() - s0) * 1e-9;
             }
+        } finally {
+            status = null;
         }
         double wall = (System.nanoTime() - t0) * 1e-9;
         state.optimizer = optimizer.exportState();
@@ -165,17 +175,19 @@ public final class Trainer {
                 good = snapshot();
             }
             flow.zeroGrad();
-            loss = objective.forwardBackward(flow, x, cfg.memoryMode());
+            // the whole step on the device, driven by one status: loss, finiteness, Σg², clip factor and skip flag are
+            // computed there and the optimizer reads them there; the host reads the status once, after the update
+            status.begin(lr, optimizer.stepCount() + 1);
+            objective.forwardBackward(flow, x, cfg.memoryMode(), status);
+            be.reduce().gradStatusInto(grads, status);
+            be.reduce().clipScale(status, cfg.clipNorm());
+            optimizer.step(status);
+            double[] r = status.read();
+            loss = r[StepStatus.LOSS];
             if (!Double.isFinite(loss)) bad = "loss is " + loss;
-            double[] status = null;
-            if (bad == null) {  // every gradient's finiteness and the global norm in one device read
-                status = be.reduce().gradStatus(trainable.values().stream().map(Param::grad).toList());
-                if (status[0] != 0) bad = firstNonFiniteGradient();  // rare: name the culprit
-            }
-            if (bad == null) {
-                GradClip.scaleTo(be, trainable.values(), cfg.clipNorm(), Math.sqrt(status[1]));
-                optimizer.step(lr);
-            }
+            else if (r[StepStatus.BAD] != 0) bad = firstNonFiniteGradient();  // rare: name the culprit
+            if (bad == null && r[StepStatus.SKIP] != 0) bad = "gradient";
+            if (bad == null) optimizer.countStep();
         } finally {
             uploader.recycle(hb);
         }

@@ -43,6 +43,27 @@ public final class CpuOptim implements OptimOps {
         });
     }
 
+    /** The status's clip factor applied to g in place (as GradClip does), or null when the step is skipped. */
+    private double[] stepArgs(Tensor g, dev.fluvia.backend.reduce.StepStatus st) {
+        double[] s = dev.fluvia.backend.reduce.CpuReduce.slots(st);
+        if (s[dev.fluvia.backend.reduce.StepStatus.SKIP] != 0) return null;
+        float scale = (float) s[dev.fluvia.backend.reduce.StepStatus.SCALE];
+        if (scale != 1f) cpu.elementwise().scale(g, scale);
+        return new double[] {s[dev.fluvia.backend.reduce.StepStatus.LR], s[dev.fluvia.backend.reduce.StepStatus.T]};
+    }
+
+    @Override public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps, float weightDecay) {
+        OptimOps.Checks.adamStep(p, g, m, v);
+        double[] a = stepArgs(g, st);
+        if (a != null) adamUpdate(p, g, m, v, (float) a[0], beta1, beta2, eps, weightDecay, (int) a[1]);
+    }
+
+    @Override public void adamaxStep(Tensor p, Tensor g, Tensor m, Tensor u, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps) {
+        OptimOps.Checks.adamaxStep(p, g, m, u);
+        double[] a = stepArgs(g, st);
+        if (a != null) adamaxUpdate(p, g, m, u, (float) a[0], beta1, beta2, eps, (int) a[1]);
+    }
+
     @Override public void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step) {
         OptimOps.Checks.adamaxUpdate(p, g, m, u);
         double bc1 = 1 - Math.pow(beta1, step);

@@ -41,7 +41,27 @@ public final class CudaOptim implements OptimOps {
         adamaxUpdate(cx.elementwise(p.numel()), p(p), p(g), p(m), p(u), p.numel(), lr, beta1, beta2, eps, bc1);
     }
 
+    @Override public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps, float weightDecay) {
+        OptimOps.Checks.adamStep(p, g, m, v);
+        adamStep(cx.elementwise(p.numel()), p(p), p(g), p(m), p(v), p.numel(), dev.fluvia.backend.reduce.CudaReduce.address(st), beta1, beta2, eps, weightDecay);
+    }
+
+    @Override public void adamaxStep(Tensor p, Tensor g, Tensor m, Tensor u, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps) {
+        OptimOps.Checks.adamaxStep(p, g, m, u);
+        adamaxStep(cx.elementwise(p.numel()), p(p), p(g), p(m), p(u), p.numel(), dev.fluvia.backend.reduce.CudaReduce.address(st), beta1, beta2, eps);
+    }
+
     // ------------------------------------------------------------------ typed launchers (kernels/optim.cu)
+
+    /** {@code adamStep(float* p, float* g, float* m, float* v, long long count, double* st, float beta1, float beta2, float eps, float weightDecay)} */
+    void adamStep(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress v, long count, DeviceAddress st, float beta1, float beta2, float eps, float weightDecay) {
+        cx.go("adamStep", launch, p, g, m, v, count, st, beta1, beta2, eps, weightDecay);
+    }
+
+    /** {@code adamaxStep(float* p, float* g, float* m, float* u, long long count, double* st, float beta1, float beta2, float eps)} */
+    void adamaxStep(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress u, long count, DeviceAddress st, float beta1, float beta2, float eps) {
+        cx.go("adamaxStep", launch, p, g, m, u, count, st, beta1, beta2, eps);
+    }
 
     /** {@code adamUpdate(float* p, float* g, float* m, float* v, long long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2)} */
     void adamUpdate(Launch launch, DeviceAddress p, DeviceAddress g, DeviceAddress m, DeviceAddress v, long count, float lr, float beta1, float beta2, float eps, float weightDecay, double bc1, double bc2) {

@@ -29,6 +29,16 @@ public interface OptimOps {
     void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u, float lr, float beta1, float beta2, float eps, int step);
 
     /**
+     * {@link #adamUpdate} driven by a training step's {@link dev.fluvia.backend.reduce.StepStatus} on the device: nothing
+     * when {@code st[SKIP] ≠ 0} (p, m, v unchanged), else the update with {@code g·st[SCALE]} (float32 product), learning
+     * rate {@code (float) st[LR]} and step {@code st[T]} — no host read, so a step can be captured once and replayed.
+     */
+    void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps, float weightDecay);
+
+    /** {@link #adamaxUpdate} driven by a step status, as {@link #adamStep}. */
+    void adamaxStep(Tensor p, Tensor g, Tensor m, Tensor u, dev.fluvia.backend.reduce.StepStatus st, float beta1, float beta2, float eps);
+
+    /**
      * The argument checks of the optim ops, one static method per op (named after it), run by every backend before it touches
      * data: each failure is a {@link dev.fluvia.FluviaException.ShapeException} whose message starts with the op name.
      */
@@ -41,6 +51,14 @@ public interface OptimOps {
 
         public static void adamaxUpdate(Tensor p, Tensor g, Tensor m, Tensor u) {
             same("adamaxUpdate", "p", p, "g", g); same("adamaxUpdate", "p", p, "m", m); same("adamaxUpdate", "p", p, "u", u);
+        }
+
+        public static void adamStep(Tensor p, Tensor g, Tensor m, Tensor v) {
+            same("adamStep", "p", p, "g", g); same("adamStep", "p", p, "m", m); same("adamStep", "p", p, "v", v);
+        }
+
+        public static void adamaxStep(Tensor p, Tensor g, Tensor m, Tensor u) {
+            same("adamaxStep", "p", p, "g", g); same("adamaxStep", "p", p, "m", m); same("adamaxStep", "p", p, "u", u);
         }
     }
 }

@@ -59,6 +59,46 @@ public final class CpuReduce implements ReduceOps {
         return true;
     }
 
+    /** The CPU's step status: host memory, so writes and reads are plain array accesses. */
+    public static final class HostStatus extends StepStatus {
+        private double[] s = fresh(0, 0);
+
+        @Override public void begin(double lr, int t) { s = fresh(lr, t); }
+        @Override public void set(int slot, double value) { s[slot] = value; }
+        @Override public double[] read() { return s.clone(); }
+        @Override public void close() {}
+
+        /** The live slots (the CPU ops read and write them in place). */
+        public double[] slots() { return s; }
+    }
+
+    /** The CPU slots of a status, or a clear error for another backend's. */
+    public static double[] slots(StepStatus st) {
+        if (st instanceof HostStatus h) return h.slots();
+        throw new IllegalArgumentException("the CPU backend was given a step status of another backend: " + st);
+    }
+
+    @Override public StepStatus stepStatus() { return new HostStatus(); }
+
+    @Override public void sumInto(Tensor t, double divisor, StepStatus st, int slot) {
+        java.util.Objects.checkIndex(slot, StepStatus.SLOTS);
+        slots(st)[slot] = sum(t) / divisor;
+    }
+
+    @Override public void gradStatusInto(List<Tensor> ts, StepStatus st) {
+        double[] r = gradStatus(ts), s = slots(st);
+        s[StepStatus.BAD] = r[0];
+        s[StepStatus.SQ] = r[1];
+    }
+
+    @Override public void clipScale(StepStatus st, double maxNorm) {
+        double[] s = slots(st);
+        boolean skip = !Double.isFinite(s[StepStatus.LOSS]) || s[StepStatus.BAD] != 0;
+        double norm = Math.sqrt(s[StepStatus.SQ]);
+        s[StepStatus.SKIP] = skip ? 1 : 0;
+        s[StepStatus.SCALE] = !skip && maxNorm > 0 && norm > maxNorm && Double.isFinite(norm) ? (float) (maxNorm / norm) : 1f;
+    }
+
     @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
         ReduceOps.Checks.addScaledSum(ld);
         double s = mult * sum(v);

@@ -95,6 +95,86 @@ public final class CudaReduce implements ReduceOps {
         return r;
     }
 
+    /** The CUDA step status: {@value StepStatus#SLOTS} doubles in one device block. */
+    public static final class DeviceStatus extends StepStatus {
+        private final CudaContext cx;
+        private DeviceAddress block;
+
+        DeviceStatus(CudaContext cx) { this.cx = cx; this.block = cx.scratch(SLOTS * 8L); begin(0, 0); }
+
+        /** The device block (kernels read and write its slots). */
+        public DeviceAddress address() {
+            if (block == null) throw new IllegalStateException("step status used after close");
+            return block;
+        }
+
+        @Override public void begin(double lr, int t) { write(0, fresh(lr, t)); }
+        @Override public void set(int slot, double value) { write(slot, new double[] {value}); }
+
+        private void write(int slot, double[] v) {
+            long[] bits = new long[v.length];
+            for (int i = 0; i < v.length; i++) bits[i] = Double.doubleToRawLongBits(v[i]);
+            DeviceAddress tmp = cx.upload(bits);
+            cx.copy(address(), slot * 8L, tmp, 0, v.length * 8L);
+            cx.free(tmp);
+        }
+
+        @Override public double[] read() {
+            double[] r = new double[SLOTS];
+            cx.download(address(), r);
+            return r;
+        }
+
+        @Override public void close() { if (block != null) { cx.free(block); block = null; } }
+    }
+
+    /** The device block of a status, or a clear error for another backend's. */
+    public static DeviceAddress address(StepStatus st) {
+        if (st instanceof DeviceStatus d) return d.address();
+        throw new IllegalArgumentException("the CUDA backend was given a step status of another backend: " + st);
+    }
+
+    @Override public StepStatus stepStatus() { cx.makeCurrent(); return new DeviceStatus(cx); }
+
+    @Override public void sumInto(Tensor t, double divisor, StepStatus st, int slot) {
+        java.util.Objects.checkIndex(slot, StepStatus.SLOTS);
+        cx.makeCurrent();
+        DeviceAddress out = address(st);
+        long n = t.numel();
+        int blocks = Math.max(1, partialBlocks(n));
+        DeviceAddress part = cx.scratch(blocks * 8L);
+        if (n > 0) sumPartials(grid(blocks, 1, THREADS, 0), p(t), n, 0, part);
+        sumInto(grid(1, 1, 1024, 0), part, n == 0 ? 0 : blocks, divisor, out.offset(slot * 8L));
+        cx.free(part);
+    }
+
+    /** Like {@link #gradStatus}, the finalizes writing into the status instead of a block read back. */
+    @Override public void gradStatusInto(List<Tensor> ts, StepStatus st) {
+        cx.makeCurrent();
+        DeviceAddress out = address(st);
+        int total = 0;
+        for (Tensor t : ts) if (t != null && t.numel() > 0) total += partialBlocks(t.numel());
+        if (total == 0) { st.set(StepStatus.BAD, 0); st.set(StepStatus.SQ, 0); return; }
+        DeviceAddress sq = cx.scratch(total * 8L), bad = cx.scratch(total * 8L);
+        long off = 0;
+        for (Tensor t : ts) {
+            if (t == null || t.numel() == 0) continue;
+            long n = t.numel();
+            int blocks = partialBlocks(n);
+            sumPartials(grid(blocks, 1, THREADS, 0), p(t), n, 1, sq.offset(off * 8));
+            sumPartials(grid(blocks, 1, THREADS, 0), p(t), n, 2, bad.offset(off * 8));
+            off += blocks;
+        }
+        sumFinalize(grid(1, 1, 1024, 0), bad, total, out.offset(StepStatus.BAD * 8L));
+        sumFinalize(grid(1, 1, 1024, 0), sq, total, out.offset(StepStatus.SQ * 8L));
+        cx.free(sq); cx.free(bad);
+    }
+
+    @Override public void clipScale(StepStatus st, double maxNorm) {
+        cx.makeCurrent();
+        clipScale(grid(1, 1, 1, 0), address(st), maxNorm);
+    }
+
     @Override public void addScaledSum(Tensor ld, Tensor v, float mult) {
         ReduceOps.Checks.addScaledSum(ld);
         cx.makeCurrent();
@@ -129,6 +209,16 @@ public final class CudaReduce implements ReduceOps {
     /** {@code sumFinalize(double* part, int count, double* out)} */
     void sumFinalize(Launch launch, DeviceAddress part, int count, DeviceAddress out) {
         cx.go("sumFinalize", launch, part, count, out);
+    }
+
+    /** {@code sumInto(double* part, int count, double divisor, double* out)} */
+    void sumInto(Launch launch, DeviceAddress part, int count, double divisor, DeviceAddress out) {
+        cx.go("sumInto", launch, part, count, divisor, out);
+    }
+
+    /** {@code clipScale(double* st, double maxNorm)} */
+    void clipScale(Launch launch, DeviceAddress st, double maxNorm) {
+        cx.go("clipScale", launch, st, maxNorm);
     }
 
     /** {@code addScaledSum(float* ld, int n, float* v, int len, float mult)} */

@@ -53,6 +53,65 @@ public final class ReduceBench implements FamilyBench {
         });
     }
 
+    /** The step-status ops: each case writes the slots it checks into the float output r (float32 of the float64 slots). */
+    private static List<KernelCase> status(SplittableRandom rng, int size, boolean nan) {
+        List<KernelCase> cs = new ArrayList<>();
+        String sz = size + (nan ? " (one NaN)" : "");
+        float[] data = rand(rng, size, -2, 2);
+        if (nan) data[size / 3] = Float.NaN;
+        cs.add(KernelCase.of("stepStatus", sz).out("r", 3).run((be, a) -> {
+            try (StepStatus st = be.reduce().stepStatus()) {
+                st.begin(0.25, 7);
+                st.set(StepStatus.LOSS, -1.5);
+                double[] r = st.read();
+                be.upload(new float[] {(float) r[StepStatus.LR], (float) r[StepStatus.T], (float) r[StepStatus.LOSS]}, a.t("r"));
+            }
+        }));
+        cs.add(KernelCase.of("sumInto", sz).in("t", data, size).out("r", 1).traffic(4.0 * size, 0).run((be, a) -> {
+            try (StepStatus st = be.reduce().stepStatus()) {
+                st.begin(0, 1);
+                be.reduce().sumInto(a.t("t"), -size, st, StepStatus.LOSS);
+                double l = st.read()[StepStatus.LOSS];
+                be.upload(new float[] {nan ? (Double.isNaN(l) ? 1 : 0) : (float) l}, a.t("r"));
+            }
+        }));
+        int half = size / 2;
+        cs.add(KernelCase.of("gradStatusInto", sz).in("t0", java.util.Arrays.copyOf(data, half), half)
+                .in("t1", java.util.Arrays.copyOfRange(data, half, size), size - half).out("r", 2).traffic(4.0 * size, 0).run((be, a) -> {
+            try (StepStatus st = be.reduce().stepStatus()) {
+                st.begin(0, 1);
+                List<Tensor> ts = new ArrayList<>(a.ts("t0", "t1"));
+                ts.add(null);
+                be.reduce().gradStatusInto(ts, st);
+                double[] r = st.read();
+                be.upload(new float[] {r[StepStatus.BAD] > 0 ? 1 : 0, nan ? 0 : (float) r[StepStatus.SQ]}, a.t("r"));
+            }
+        }));
+        return cs;
+    }
+
+    /** clipScale on set slots: {loss, bad, Σg², maxNorm} → r = {scale, skip}. */
+    private static KernelCase clipScale(String what, double loss, double bad, double sq, double maxNorm) {
+        return KernelCase.of("clipScale", what).out("r", 2).run((be, a) -> {
+            try (StepStatus st = be.reduce().stepStatus()) {
+                st.begin(0, 1);
+                st.set(StepStatus.LOSS, loss);
+                st.set(StepStatus.BAD, bad);
+                st.set(StepStatus.SQ, sq);
+                be.reduce().clipScale(st, maxNorm);
+                double[] r = st.read();
+                be.upload(new float[] {(float) r[StepStatus.SCALE], (float) r[StepStatus.SKIP]}, a.t("r"));
+            }
+        });
+    }
+
+    private static List<KernelCase> clipScales() {
+        return List.of(clipScale("clipped", 0.5, 0, 37.25, 1.5), clipScale("below the norm", 0.5, 0, 1.25, 1.5),
+                clipScale("off", 0.5, 0, 1e6, 0), clipScale("non-finite loss", Double.NaN, 0, 4, 1),
+                clipScale("infinite loss", Double.POSITIVE_INFINITY, 0, 4, 1), clipScale("non-finite gradient", 0.5, 2, Double.NaN, 1),
+                clipScale("infinite norm", 0.5, 0, Double.POSITIVE_INFINITY, 1));
+    }
+
     private static List<KernelCase> logDet(SplittableRandom rng, int n, int d, double f) {
         String nd = n + "x" + d;
         return List.of(
@@ -68,6 +127,9 @@ public final class ReduceBench implements FamilyBench {
         cs.add(gradStatus(rng, new int[] {1, 37, 4097, 300_001}, false));
         cs.add(gradStatus(rng, new int[] {1, 37, 4097, 300_001}, true));
         for (int d : DIMS) for (int n : BATCHES) cs.addAll(logDet(rng, n, d, 0));
+        for (int size : new int[] {1, 4097, 300_001}) cs.addAll(status(rng, size, false));
+        cs.addAll(status(rng, 4097, true));
+        cs.addAll(clipScales());
         return cs;
     }
 
@@ -75,6 +137,8 @@ public final class ReduceBench implements FamilyBench {
         List<KernelCase> cs = new ArrayList<>(flat(rng, 1 << 22, 4.0).subList(0, 3));
         cs.add(gradStatus(rng, new int[] {1 << 20, 1 << 18, 4097, 64}, false));
         cs.addAll(logDet(rng, n, 784, 4.0));
+        cs.addAll(status(rng, 1 << 22, false));
+        cs.add(clipScales().get(0));
         return cs;
     }
 }

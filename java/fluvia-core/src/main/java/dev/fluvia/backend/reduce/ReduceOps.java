@@ -49,6 +49,22 @@ public interface ReduceOps {
         return new double[] {bad, sq};
     }
 
+    /** A fresh {@link StepStatus} of this backend (construct it outside any allocation scope; close it when done). */
+    StepStatus stepStatus();
+
+    /** {@code st[slot] = Σ t / divisor} on the device, no read back (the loss of a step: {@code divisor = −N}). */
+    void sumInto(Tensor t, double divisor, StepStatus st, int slot);
+
+    /** {@link #gradStatus} written into {@code st[BAD], st[SQ]} on the device, no read back. */
+    void gradStatusInto(List<Tensor> ts, StepStatus st);
+
+    /**
+     * On the device: {@code st[SKIP] = 1} when {@code st[LOSS]} is not finite or {@code st[BAD] ≠ 0} (else 0), and
+     * {@code st[SCALE] = (float)(maxNorm/‖g‖)} when {@code maxNorm > 0} and the finite global norm {@code ‖g‖ = √st[SQ]}
+     * exceeds it (else 1): global-norm clipping exactly as {@code train.GradClip.scaleTo} decides it on the host.
+     */
+    void clipScale(StepStatus st, double maxNorm);
+
     /** ld[n] += mult·Σ_i v_i for every n (LU's Σ log s, actnorm-like constant terms). */
     void addScaledSum(Tensor ld, Tensor v, float mult);
 
