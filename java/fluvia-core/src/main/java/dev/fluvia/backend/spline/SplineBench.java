@@ -22,15 +22,26 @@ public final class SplineBench implements FamilyBench {
     /**
      * Inputs for {@code n·d} elements with parameters {@code h}: uniform in [−1.5B, 1.5B], with every 7th value ±1e6,
      * every 7th (offset 1) ±B, every 7th (offset 2 and 3) a knot of the element's spline (heights when {@code heights}).
+     * With {@code nudge} (backward) the knot inputs move 1e-3 of their bin's width to the right: the value and g' are
+     * continuous at a knot, but the gradient of log g' and the parameter gradient are one-sided there, and the two
+     * implementations' knots differ in the last bits (exp, FMA contraction), so on the knot itself they may take
+     * neighbouring bins (finiteness exactly on the knots is {@code RqSplineTest.tailsAndBinEdges}' check).
      */
-    static float[] inputs(SplittableRandom rng, float[] h, int count, SplineOps.Spec sp, boolean heights) {
+    static float[] inputs(SplittableRandom rng, float[] h, int count, SplineOps.Spec sp, boolean heights, boolean nudge) {
         float b = sp.bound();
         float[] v = rand(rng, count, -1.5 * b, 1.5 * b);
         for (int e = 0; e < count; e++) {
             switch (e % 7) {
                 case 0 -> { if (e % 2 == 0) v[e] = rng.nextBoolean() ? 1e6f : -1e6f; }
                 case 1 -> v[e] = rng.nextBoolean() ? b : -b;
-                case 2, 3 -> v[e] = CpuSpline.knotOf(h, e * sp.paramsPerDim(), sp, heights, rng.nextInt(sp.bins() + 1));
+                case 2, 3 -> {
+                    int off = e * sp.paramsPerDim();
+                    if (nudge) {
+                        int j = rng.nextInt(sp.bins());
+                        float lo = CpuSpline.knotOf(h, off, sp, heights, j), hi = CpuSpline.knotOf(h, off, sp, heights, j + 1);
+                        v[e] = lo + 1e-3f * (hi - lo);
+                    } else v[e] = CpuSpline.knotOf(h, off, sp, heights, rng.nextInt(sp.bins() + 1));
+                }
                 default -> { }
             }
         }
@@ -46,13 +57,13 @@ public final class SplineBench implements FamilyBench {
             int p = sp.paramsPerDim();
             String nd = n + "x" + d + " K" + k;
             float[] h = rand(rng, n * d * p, -2, 2);
-            cs.add(KernelCase.of("rqSplineForward", nd).matmul().in("x", inputs(rng, h, n * d, sp, false), n, d).in("h", h, n, d * p)
+            cs.add(KernelCase.of("rqSplineForward", nd).matmul().in("x", inputs(rng, h, n * d, sp, false, false), n, d).in("h", h, n, d * p)
                     .out("y", n, d).acc("ld", rand(rng, n, -5, 5), n)
                     .run((be, a) -> be.spline().rqSplineForward(a.t("x"), a.t("h"), sp, a.t("y"), a.t("ld"))));
-            cs.add(KernelCase.of("rqSplineInverse", nd).matmul().in("y", inputs(rng, h, n * d, sp, true), n, d).in("h", h, n, d * p)
+            cs.add(KernelCase.of("rqSplineInverse", nd).matmul().in("y", inputs(rng, h, n * d, sp, true, false), n, d).in("h", h, n, d * p)
                     .out("x", n, d).acc("ld", rand(rng, n, -5, 5), n)
                     .run((be, a) -> be.spline().rqSplineInverse(a.t("y"), a.t("h"), sp, a.t("x"), a.t("ld"))));
-            cs.add(KernelCase.of("rqSplineBackward", nd).matmul().in("x", inputs(rng, h, n * d, sp, false), n, d).in("h", h, n, d * p)
+            cs.add(KernelCase.of("rqSplineBackward", nd).matmul().in("x", inputs(rng, h, n * d, sp, false, true), n, d).in("h", h, n, d * p)
                     .in("gy", rand(rng, n * d, -1, 1), n, d).in("gLd", rand(rng, n, -1, 1), n)
                     .out("gx", n, d).acc("gh", rand(rng, n * d * p, -1, 1), n, d * p)
                     .run((be, a) -> be.spline().rqSplineBackward(a.t("x"), a.t("h"), sp, a.t("gy"), a.t("gLd"), a.t("gx"), a.t("gh"))));
