@@ -68,6 +68,7 @@ public final class OpCheckCases {
         elementwiseAndOptimizers(tb);
         images(tb);
         logit(tb);
+        splines(tb);
         return List.copyOf(tb.cases);
     }
 
@@ -645,5 +646,42 @@ public final class OpCheckCases {
         }
         tb.bad("logitBackward", "gy [4, 2]", be -> be.image().logitBackward(t(be, 4, 3), 0.05f, t(be, 4, 2), t(be, 4), t(be, 4, 3)),
                 "x [4, 3] and gy [4, 2] must have the same shape");
+    }
+
+    // ------------------------------------------------------------------ spline (K = 2: P = 5; x [4, 3], h [4, 15])
+
+    private static void splines(Table tb) {
+        var sp = dev.fluvia.backend.spline.SplineOps.Spec.of(2, 3);
+        for (boolean inverse : new boolean[] {false, true}) {
+            String op = inverse ? "rqSplineInverse" : "rqSplineForward", in = inverse ? "y" : "x", out = inverse ? "x" : "y";
+            ActnormCall c = inverse
+                    ? (be, y, h, x, ld) -> be.spline().rqSplineInverse(y, h, sp, x, ld)
+                    : (be, x, h, y, ld) -> be.spline().rqSplineForward(x, h, sp, y, ld);
+            tb.ok(op, "[4, 3], K 2", be -> c.run(be, t(be, 4, 3), t(be, 4, 15), t(be, 4, 3), t(be, 4)));
+            tb.ok(op, "in place", be -> { Tensor v = t(be, 4, 3); c.run(be, v, t(be, 4, 15), v, t(be, 4)); });
+            tb.bad(op, in + " rank 1", be -> c.run(be, t(be, 12), t(be, 4, 15), t(be, 12), t(be, 4)), in + " must have rank [2]");
+            tb.bad(op, "h [4, 14]", be -> c.run(be, t(be, 4, 3), t(be, 4, 14), t(be, 4, 3), t(be, 4)), "h must have shape [4, 15]");
+            tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 15), t(be, 4, 2), t(be, 4)), out + " [4, 2]", "must have the same shape");
+            tb.bad(op, "ld [3]", be -> c.run(be, t(be, 4, 3), t(be, 4, 15), t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
+        }
+        String op = "rqSplineForward";
+        tb.bad(op, "bins 0", be -> be.spline().rqSplineForward(t(be, 4, 3), t(be, 4, 15), new dev.fluvia.backend.spline.SplineOps.Spec(0, 3f, 1e-3f, 1e-3f, 1e-3f), t(be, 4, 3), t(be, 4)),
+                "bins must be >= 1");
+        tb.bad(op, "bound -1", be -> be.spline().rqSplineForward(t(be, 4, 3), t(be, 4, 15), new dev.fluvia.backend.spline.SplineOps.Spec(2, -1f, 1e-3f, 1e-3f, 1e-3f), t(be, 4, 3), t(be, 4)),
+                "bound must be finite and > 0");
+        tb.bad(op, "min width 0.5 with K 2", be -> be.spline().rqSplineForward(t(be, 4, 3), t(be, 4, 15), new dev.fluvia.backend.spline.SplineOps.Spec(2, 3f, 0.5f, 1e-3f, 1e-3f), t(be, 4, 3), t(be, 4)),
+                "min bin width/height");
+        tb.bad(op, "min derivative 1", be -> be.spline().rqSplineForward(t(be, 4, 3), t(be, 4, 15), new dev.fluvia.backend.spline.SplineOps.Spec(2, 3f, 1e-3f, 1e-3f, 1f), t(be, 4, 3), t(be, 4)),
+                "min derivative must be in [0, 1)");
+        op = "rqSplineBackward";
+        tb.ok(op, "[4, 3], K 2", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 15), sp, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 15)));
+        tb.bad(op, "gy [4, 2]", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 15), sp, t(be, 4, 2), t(be, 4), t(be, 4, 3), t(be, 4, 15)),
+                "gy [4, 2]", "must have the same shape");
+        tb.bad(op, "gh [4, 14]", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 15), sp, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 14)),
+                "gh [4, 14]", "must have the same shape");
+        tb.bad(op, "gLd [3]", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 15), sp, t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 4, 15)),
+                "gLd must have shape [4]");
+        tb.bad(op, "h [4, 9]", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 9), sp, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 9)),
+                "h must have shape [4, 15]");
     }
 }

@@ -64,6 +64,9 @@ public interface Backend extends AutoCloseable {
     /** BLAS-1 (scale, axpy) and the generic primitives: unary and broadcast binary maps, row sums ({@code dev.fluvia.backend.elementwise}, kernels/elementwise.cu). */
     dev.fluvia.backend.elementwise.ElementwiseOps elementwise();
 
+    /** Rational-quadratic spline, fused bin search and evaluation, inverse, backward ({@code dev.fluvia.backend.spline}, kernels/spline.cu). */
+    dev.fluvia.backend.spline.SplineOps spline();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */

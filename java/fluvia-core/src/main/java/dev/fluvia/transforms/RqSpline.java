@@ -2,7 +2,8 @@ package dev.fluvia.transforms;
 
 /**
  * The element-wise monotone rational-quadratic spline of Durkan et al. (2019), "Neural Spline Flows", with identity
- * linear tails (docs/FLOWS.md, "Rational-quadratic spline in Fluvia"), evaluated on the host in float64.
+ * linear tails (docs/FLOWS.md, "Rational-quadratic spline in Fluvia"), evaluated on the host in float64: the oracle of the
+ * float32 spline op family ({@code dev.fluvia.backend.spline}) that the layers run on.
  *
  * <p>One spline per transformed element, set by {@code P = 3K − 1} unnormalised parameters laid out
  * {@code [uw_0..uw_{K−1} | uh_0..uh_{K−1} | ud_1..ud_{K−1}]}: bin widths and heights

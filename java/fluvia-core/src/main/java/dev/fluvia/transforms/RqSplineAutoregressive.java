@@ -2,11 +2,13 @@ package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.spline.SplineOps;
 import dev.fluvia.nn.Made;
 import dev.fluvia.nn.Mlp;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
+import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,7 +18,8 @@ import java.util.SplittableRandom;
  * a MADE-masked MLP (the degrees of {@link Made}) gives each dim {@code d} its {@code P = 3K − 1} spline parameters at
  * {@code h[:, d·P .. d·P + P − 1]} from the dims before {@code d} in the order; {@code z_d = g_d(x_d)}.
  * Forward (density) is one conditioner pass; inverse (sampling) is D conditioner passes, one per step of the order.
- * The output layer is zero-initialised (identity at the start). Splines are evaluated on the host in float64.
+ * The output layer is zero-initialised (identity at the start). Splines run on the backend's fused spline ops
+ * ({@link Backend#spline()}); {@link RqSpline} (float64, host) is the oracle.
  */
 public final class RqSplineAutoregressive implements Transform {
     public static final String KIND = "rq_spline_ar";
@@ -27,6 +30,8 @@ public final class RqSplineAutoregressive implements Transform {
     private final int[] order, hidden;
     private final int[][] degrees;
     private final Mlp net;
+    /** Per dim d: the index {d} and the indices of its P conditioner outputs d·P .. d·P + P − 1 (sampling). */
+    private final Index[] dimIdx, paramIdx;
 
     /**
      * @param order   autoregressive order, a permutation of {@code 0..D−1}; D ≥ 2
@@ -71,6 +76,14 @@ public final class RqSplineAutoregressive implements Transform {
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
         dims[dims.length - 1] = dim * p;
         this.net = new Mlp(src, be, "made.", dims, act, true, masks, rng);
+        this.dimIdx = new Index[dim];
+        this.paramIdx = new Index[dim];
+        for (int d = 0; d < dim; d++) {
+            int[] cols = new int[p];
+            for (int q = 0; q < p; q++) cols[q] = d * p + q;
+            dimIdx[d] = be.index(new int[] {d});
+            paramIdx[d] = be.index(cols);
+        }
     }
 
     public RqSplineAutoregressive(Backend be, int[] order, int[] hidden, Activation act, int bins, double bound, SplittableRandom rng) {
@@ -93,81 +106,60 @@ public final class RqSplineAutoregressive implements Transform {
     @Override public int[] eventShape() { return new int[] {dim}; }
     @Override public List<Param> params() { return net.params(); }
 
-    private RqSpline spline() {
-        return new RqSpline(bins, bound, RqSpline.DEFAULT_MIN_WIDTH, RqSpline.DEFAULT_MIN_HEIGHT, RqSpline.DEFAULT_MIN_DERIVATIVE);
+    private SplineOps.Spec spec() { return SplineOps.Spec.of(bins, bound); }
+
+    private void checkFinite(Tensor t, String op) {
+        if (!be.reduce().allFinite(t))
+            throw new dev.fluvia.FluviaException.NonFiniteException(KIND + " " + op + ": input contains a non-finite value");
     }
 
-    private static void checkFinite(float[] v, String op) {
-        for (float f : v)
-            if (!Float.isFinite(f)) throw new dev.fluvia.FluviaException.NonFiniteException(KIND + " " + op + ": input contains a non-finite value (" + f + ")");
+    private void checkConditioner(Tensor h) {
+        if (!be.reduce().allFinite(h)) throw new InvalidParameterException("rq spline: conditioner output is not finite");
     }
 
+    /** Density direction: one conditioner pass, then every element's spline in one fused op on the backend. */
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, eventShape());
-        int n = x.shape()[0], p = RqSpline.paramsPerDim(bins);
-        float[] xh = be.toHost(x);
-        checkFinite(xh, "forward");
+        checkFinite(x, "forward");
         Tensor h = net.forward(x, stash, "made");
-        float[] hh = be.toHost(h), ldh = be.toHost(ld), zh = new float[xh.length];
-        RqSpline sp = spline();
-        double[] o = new double[2];
-        for (int s = 0; s < n; s++) {
-            double acc = 0;
-            for (int d = 0; d < dim; d++) {
-                sp.set(hh, (s * dim + d) * p).forward(xh[s * dim + d], o);
-                zh[s * dim + d] = (float) o[0];
-                acc += o[1];
-            }
-            ldh[s] = (float) (ldh[s] + acc);
-        }
+        checkConditioner(h);
+        Tensor z = be.alloc(x.shape());
+        be.spline().rqSplineForward(x, h, spec(), z, ld);
         stash.put("h", h);
-        be.upload(ldh, ld);
-        return be.fromHost(zh, x.shape());
+        return z;
     }
 
-    /** Sampling direction, sequential over the order: step t runs the conditioner on the dims produced so far. */
+    /**
+     * Sampling direction, sequential over the order: step t runs the conditioner on the dims produced so far and inverts
+     * dim {@code order[t]}'s spline (its P parameters gathered from the conditioner output) on the backend.
+     */
     @Override public Tensor inverse(Tensor z, Tensor ld) {
         Events.check(KIND, "inverse", z, eventShape());
         int n = z.shape()[0], p = RqSpline.paramsPerDim(bins);
-        float[] zh = be.toHost(z);
-        checkFinite(zh, "inverse");
-        float[] xh = new float[zh.length], ldh = be.toHost(ld);
-        double[] acc = new double[n], o = new double[2];
-        RqSpline sp = spline();
+        checkFinite(z, "inverse");
+        Tensor x = be.alloc(z.shape()), zd = be.alloc(n, 1), hd = be.alloc(n, p), xd = be.alloc(n, 1);
         for (int t = 0; t < dim; t++) {
             int d = order[t];
-            float[] hh = be.toHost(net.forward(be.fromHost(xh, z.shape()), Stash.none(), "made"));
-            for (int s = 0; s < n; s++) {
-                sp.set(hh, (s * dim + d) * p).inverse(zh[s * dim + d], o);
-                xh[s * dim + d] = (float) o[0];
-                acc[s] += o[1];
-            }
+            Tensor h = net.forward(x, Stash.none(), "made");
+            checkConditioner(h);
+            be.coupling().gather(z, dimIdx[d], zd);
+            be.coupling().gather(h, paramIdx[d], hd);
+            be.spline().rqSplineInverse(zd, hd, spec(), xd, ld);
+            be.coupling().scatterAdd(xd, dimIdx[d], x); // x[:, d] is still 0: exact
         }
-        for (int s = 0; s < n; s++) ldh[s] = (float) (ldh[s] + acc[s]);
-        be.upload(ldh, ld);
-        return be.fromHost(xh, z.shape());
+        return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, eventShape());
-        int n = x.shape()[0], p = RqSpline.paramsPerDim(bins);
         if (stash.get("h") == null) { // recompute mode: one conditioner pass, kept for this backward only
             stash = new Stash(true);
             stash.put("h", net.forward(x, stash, "made"));
         }
         Tensor h = stash.get("h");
-        float[] xh = be.toHost(x), hh = be.toHost(h), gyh = be.toHost(gy), gldh = be.toHost(gLd), gxh = new float[xh.length];
-        double[] gp = new double[hh.length];
-        RqSpline sp = spline();
-        for (int s = 0; s < n; s++)
-            for (int d = 0; d < dim; d++) {
-                int off = (s * dim + d) * p, e = s * dim + d;
-                gxh[e] = (float) sp.set(hh, off).backward(xh[e], gyh[e], gldh[s], gp, off);
-            }
-        float[] gpf = new float[gp.length];
-        for (int i = 0; i < gp.length; i++) gpf[i] = (float) gp[i];
-        float[] gxc = be.toHost(net.backward(x, be.fromHost(gpf, h.shape()), stash, "made"));
-        for (int i = 0; i < gxh.length; i++) gxh[i] += gxc[i];
-        return be.fromHost(gxh, x.shape());
+        Tensor gx = be.alloc(x.shape()), gh = be.alloc(h.shape());
+        be.spline().rqSplineBackward(x, h, spec(), gy, gLd, gx, gh);
+        be.elementwise().axpy(1f, net.backward(x, gh, stash, "made"), gx);
+        return gx;
     }
 }

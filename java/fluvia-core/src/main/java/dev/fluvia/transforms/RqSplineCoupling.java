@@ -2,10 +2,12 @@ package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.spline.SplineOps;
 import dev.fluvia.nn.Mlp;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
+import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -16,8 +18,9 @@ import java.util.SplittableRandom;
  * {@code h[:, j·P .. j·P + P − 1]}) sets one {@link RqSpline} per transformed dim. The MLP's last layer is zero-initialised,
  * so the layer starts as the identity. Outside {@code [−B, B]} each spline is the identity (linear tails).
  *
- * <p>The conditioner runs on the backend; the spline itself is evaluated per element on the host in float64 from the
- * conditioner's output (downloaded and uploaded through {@link Backend#toHost} / {@link Backend#upload}).
+ * <p>Everything runs on the backend: the split by {@code gather}, the conditioner, the spline by the fused spline ops
+ * ({@link Backend#spline()}: bin search, evaluation and log-det in one kernel on CUDA), the merge by {@code scatterAdd}
+ * onto zeros (exact). {@link RqSpline} (float64, host) is the oracle the tests hold the layer to.
  */
 public final class RqSplineCoupling implements Transform {
     public static final String KIND = "rq_spline_coupling";
@@ -28,6 +31,7 @@ public final class RqSplineCoupling implements Transform {
     private final int dim, bins;
     private final double bound;
     private final int[] a, b;
+    private final Index aIdx, bIdx;
     private final Mlp net;
 
     public RqSplineCoupling(Backend be, int dim, int[] a, int[] b, int[] hidden, Activation act, int bins, double bound, SplittableRandom rng) {
@@ -44,6 +48,8 @@ public final class RqSplineCoupling implements Transform {
         this.bound = bound;
         this.a = a.clone();
         this.b = b.clone();
+        this.aIdx = be.index(a);
+        this.bIdx = be.index(b);
         int[] dims = new int[hidden.length + 2];
         dims[0] = a.length;
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
@@ -62,93 +68,75 @@ public final class RqSplineCoupling implements Transform {
     @Override public int[] eventShape() { return new int[] {dim}; }
     @Override public List<Param> params() { return net.params(); }
 
-    private RqSpline spline() {
-        return new RqSpline(bins, bound, RqSpline.DEFAULT_MIN_WIDTH, RqSpline.DEFAULT_MIN_HEIGHT, RqSpline.DEFAULT_MIN_DERIVATIVE);
+    /** The backend op's spline configuration (the float32 values of FLOWS.md's minimums). */
+    private SplineOps.Spec spec() { return SplineOps.Spec.of(bins, bound); }
+
+    /** The dims of {@code b} of x, {@code [N, |b|]}. */
+    private Tensor gather(Tensor x, Index idx, int k) {
+        Tensor out = be.alloc(x.shape()[0], k);
+        be.coupling().gather(x, idx, out);
+        return out;
     }
 
-    private Tensor condInput(float[] xh, int n) {
-        float[] xa = new float[n * a.length];
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < a.length; i++) xa[s * a.length + i] = xh[s * dim + a[i]];
-        return be.fromHost(xa, n, a.length);
+    private void checkFinite(Tensor t, String op) {
+        if (!be.reduce().allFinite(t))
+            throw new dev.fluvia.FluviaException.NonFiniteException(KIND + " " + op + ": input contains a non-finite value");
     }
 
-    private static void checkFinite(float[] v, String op) {
-        for (float f : v)
-            if (!Float.isFinite(f)) throw new dev.fluvia.FluviaException.NonFiniteException(KIND + " " + op + ": input contains a non-finite value (" + f + ")");
+    private void checkConditioner(Tensor h) {
+        if (!be.reduce().allFinite(h)) throw new InvalidParameterException("rq spline: conditioner output is not finite");
+    }
+
+    /** [N, D] with the dims a from {@code xa} and the dims b from {@code xb} (adds onto zeros: exact). */
+    private Tensor assemble(int n, Tensor xa, Tensor xb) {
+        Tensor out = be.alloc(n, dim);
+        be.coupling().scatterAdd(xa, aIdx, out);
+        be.coupling().scatterAdd(xb, bIdx, out);
+        return out;
     }
 
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(KIND, "forward", x, eventShape());
-        int n = x.shape()[0], p = RqSpline.paramsPerDim(bins);
-        float[] xh = be.toHost(x);
-        checkFinite(xh, "forward");
-        Tensor xa = condInput(xh, n);
+        int n = x.shape()[0];
+        checkFinite(x, "forward");
+        Tensor xa = gather(x, aIdx, a.length), xb = gather(x, bIdx, b.length);
         Tensor h = net.forward(xa, stash, "net");
-        float[] hh = be.toHost(h), ldh = be.toHost(ld), yh = xh.clone();
-        RqSpline sp = spline();
-        double[] o = new double[2];
-        for (int s = 0; s < n; s++) {
-            double acc = 0;
-            for (int j = 0; j < b.length; j++) {
-                sp.set(hh, (s * b.length + j) * p).forward(xh[s * dim + b[j]], o);
-                yh[s * dim + b[j]] = (float) o[0];
-                acc += o[1];
-            }
-            ldh[s] = (float) (ldh[s] + acc);
-        }
+        checkConditioner(h);
+        Tensor yb = be.alloc(n, b.length);
+        be.spline().rqSplineForward(xb, h, spec(), yb, ld);
         stash.put("xa", xa);
         stash.put("h", h);
-        be.upload(ldh, ld);
-        return be.fromHost(yh, x.shape());
+        return assemble(n, xa, yb);
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         Events.check(KIND, "inverse", y, eventShape());
-        int n = y.shape()[0], p = RqSpline.paramsPerDim(bins);
-        float[] yh = be.toHost(y);
-        checkFinite(yh, "inverse");
-        Tensor h = net.forward(condInput(yh, n), Stash.none(), "net"); // y_a = x_a
-        float[] hh = be.toHost(h), ldh = be.toHost(ld), xh = yh.clone();
-        RqSpline sp = spline();
-        double[] o = new double[2];
-        for (int s = 0; s < n; s++) {
-            double acc = 0;
-            for (int j = 0; j < b.length; j++) {
-                sp.set(hh, (s * b.length + j) * p).inverse(yh[s * dim + b[j]], o);
-                xh[s * dim + b[j]] = (float) o[0];
-                acc += o[1];
-            }
-            ldh[s] = (float) (ldh[s] + acc);
-        }
-        be.upload(ldh, ld);
-        return be.fromHost(xh, y.shape());
+        int n = y.shape()[0];
+        checkFinite(y, "inverse");
+        Tensor ya = gather(y, aIdx, a.length), yb = gather(y, bIdx, b.length);
+        Tensor h = net.forward(ya, Stash.none(), "net"); // y_a = x_a
+        checkConditioner(h);
+        Tensor xb = be.alloc(n, b.length);
+        be.spline().rqSplineInverse(yb, h, spec(), xb, ld);
+        return assemble(n, ya, xb);
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(KIND, "backward", x, eventShape());
-        int n = x.shape()[0], p = RqSpline.paramsPerDim(bins);
-        float[] xh = be.toHost(x);
+        int n = x.shape()[0];
         if (stash.get("h") == null) { // recompute mode: one conditioner pass, kept for this backward only
             stash = new Stash(true);
-            Tensor xa = condInput(xh, n);
+            Tensor xa = gather(x, aIdx, a.length);
             stash.put("xa", xa);
             stash.put("h", net.forward(xa, stash, "net"));
         }
         Tensor xa = stash.get("xa"), h = stash.get("h");
-        float[] hh = be.toHost(h), gyh = be.toHost(gy), gldh = be.toHost(gLd), gxh = gyh.clone();
-        double[] gp = new double[hh.length];
-        RqSpline sp = spline();
-        for (int s = 0; s < n; s++)
-            for (int j = 0; j < b.length; j++) {
-                int off = (s * b.length + j) * p, e = s * dim + b[j];
-                gxh[e] = (float) sp.set(hh, off).backward(xh[e], gyh[e], gldh[s], gp, off);
-            }
-        float[] gpf = new float[gp.length];
-        for (int i = 0; i < gp.length; i++) gpf[i] = (float) gp[i];
-        float[] gxa = be.toHost(net.backward(xa, be.fromHost(gpf, h.shape()), stash, "net"));
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < a.length; i++) gxh[s * dim + a[i]] += gxa[s * a.length + i];
-        return be.fromHost(gxh, x.shape());
+        Tensor xb = gather(x, bIdx, b.length), gyb = gather(gy, bIdx, b.length), gxb = be.alloc(n, b.length);
+        Tensor gh = be.alloc(h.shape());
+        be.spline().rqSplineBackward(xb, h, spec(), gyb, gLd, gxb, gh);
+        Tensor gxa = net.backward(xa, gh, stash, "net");
+        Tensor gx = assemble(n, gather(gy, aIdx, a.length), gxb);
+        be.coupling().scatterAdd(gxa, aIdx, gx);
+        return gx;
     }
 }

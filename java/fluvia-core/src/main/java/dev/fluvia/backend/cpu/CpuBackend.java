@@ -108,6 +108,8 @@ public final class CpuBackend implements Backend {
     @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
     private final dev.fluvia.backend.actnorm.CpuActnorm actnorm = new dev.fluvia.backend.actnorm.CpuActnorm(this);
     @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
+    private final dev.fluvia.backend.spline.CpuSpline spline = new dev.fluvia.backend.spline.CpuSpline(this);
+    @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */

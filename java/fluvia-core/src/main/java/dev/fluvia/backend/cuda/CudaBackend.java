@@ -124,6 +124,7 @@ public final class CudaBackend implements Backend {
         maf = new dev.fluvia.backend.maf.CudaMaf(cx);
         lu = new dev.fluvia.backend.lu.CudaLu(cx);
         actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
+        spline = new dev.fluvia.backend.spline.CudaSpline(cx);
     }
 
     @Override public String name() { return "cuda"; }
@@ -153,6 +154,8 @@ public final class CudaBackend implements Backend {
     @Override public dev.fluvia.backend.lu.LuOps lu() { return lu; }
     private final dev.fluvia.backend.actnorm.CudaActnorm actnorm;
     @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
+    private final dev.fluvia.backend.spline.CudaSpline spline;
+    @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */
