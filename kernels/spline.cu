@@ -99,9 +99,10 @@ __device__ __forceinline__ void splineInverseOne(const float* p, int K, float bo
     *logd = -(2.f * logf(s) + logf(m) - 2.f * logf(den));
 }
 
-/** y = g(x) element-wise; ld[n] += Σ_j log g'(x[n, j]) (double sum per row). y may alias x. */
-extern "C" __global__ void rqSplineForward(const float* x, const float* __restrict__ h, int n, int d, int bins, float bound,
-                                           float minWidth, float minHeight, float minDerivative, float* y, float* ld) {
+/** The row loop of forward and inverse (as CpuSpline.rows): out = g(in) or g⁻¹(in) element-wise, ld[n] += the row's
+ *  log-derivatives (double sum). A warp per row, a lane per element; out may alias in. */
+__device__ __forceinline__ void splineRows(const float* in, const float* __restrict__ h, int n, int d, int bins, float bound,
+                                           float minWidth, float minHeight, float minDerivative, float* out, float* ld, bool inverse) {
     int lane = threadIdx.x & (FLV_WARP - 1);
     int P = 3 * bins - 1;
     float c0 = splineC0(minDerivative);
@@ -109,9 +110,10 @@ extern "C" __global__ void rqSplineForward(const float* x, const float* __restri
         double acc = 0.0;
         for (int j = lane; j < d; j += FLV_WARP) {
             long long e = r * d + j;
-            float yv, lv;
-            splineForwardOne(h + e * P, bins, bound, minWidth, minHeight, minDerivative, c0, x[e], &yv, &lv);
-            y[e] = yv;
+            float ov, lv;
+            if (inverse) splineInverseOne(h + e * P, bins, bound, minWidth, minHeight, minDerivative, c0, in[e], &ov, &lv);
+            else splineForwardOne(h + e * P, bins, bound, minWidth, minHeight, minDerivative, c0, in[e], &ov, &lv);
+            out[e] = ov;
             acc += lv;
         }
         acc = flvWarpSum(acc);
@@ -119,24 +121,16 @@ extern "C" __global__ void rqSplineForward(const float* x, const float* __restri
     }
 }
 
+/** y = g(x) element-wise; ld[n] += Σ_j log g'(x[n, j]) (double sum per row). y may alias x. */
+extern "C" __global__ void rqSplineForward(const float* x, const float* __restrict__ h, int n, int d, int bins, float bound,
+                                           float minWidth, float minHeight, float minDerivative, float* y, float* ld) {
+    splineRows(x, h, n, d, bins, bound, minWidth, minHeight, minDerivative, y, ld, false);
+}
+
 /** x = g⁻¹(y) element-wise; ld[n] += −Σ_j log g'(x[n, j]). x may alias y. */
 extern "C" __global__ void rqSplineInverse(const float* y, const float* __restrict__ h, int n, int d, int bins, float bound,
                                            float minWidth, float minHeight, float minDerivative, float* x, float* ld) {
-    int lane = threadIdx.x & (FLV_WARP - 1);
-    int P = 3 * bins - 1;
-    float c0 = splineC0(minDerivative);
-    FLV_FOR_ROWS_BY_WARP(r, n) {
-        double acc = 0.0;
-        for (int j = lane; j < d; j += FLV_WARP) {
-            long long e = r * d + j;
-            float xv, lv;
-            splineInverseOne(h + e * P, bins, bound, minWidth, minHeight, minDerivative, c0, y[e], &xv, &lv);
-            x[e] = xv;
-            acc += lv;
-        }
-        acc = flvWarpSum(acc);
-        if (lane == 0) ld[r] = (float) ((double) ld[r] + acc);
-    }
+    splineRows(y, h, n, d, bins, bound, minWidth, minHeight, minDerivative, x, ld, true);
 }
 
 /** ∂L/∂u of one axis: gp_i += (1 − K·m)·σ_i·(g_i − Σ g·σ), g_i = 2B·(gLo·[i < k] + gHi·[i < k+1 < K]). */
