@@ -1,5 +1,6 @@
 package dev.fluvia.distributions;
 
+import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.ParamSource;
@@ -79,8 +80,8 @@ public final class BetaDist implements BaseDistribution {
                 ga[i] += g[s] * (Math.log(v) - HostDists.digamma(a[i]) + psiAb) * a[i];   // ∂/∂log α = α·∂/∂α
                 gb[i] += g[s] * (Math.log1p(-v) - HostDists.digamma(b[i]) + psiAb) * b[i];
             }
-        HostDists.accumulate(be, logAlpha, ga);
-        HostDists.accumulate(be, logBeta, gb);
+        HostMath.accumulate(be, logAlpha, ga);
+        HostMath.accumulate(be, logBeta, gb);
         return be.fromHost(gz, z.shape());
     }
 

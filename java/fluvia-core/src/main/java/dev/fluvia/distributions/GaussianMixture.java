@@ -1,5 +1,6 @@
 package dev.fluvia.distributions;
 
+import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.ParamSource;
@@ -109,9 +110,9 @@ public final class GaussianMixture implements BaseDistribution {
                 }
             }
         }
-        HostDists.accumulate(be, logits, gl);
-        HostDists.accumulate(be, means, gm);
-        HostDists.accumulate(be, logScales, gs);
+        HostMath.accumulate(be, logits, gl);
+        HostMath.accumulate(be, means, gm);
+        HostMath.accumulate(be, logScales, gs);
         return be.fromHost(gz, z.shape());
     }
 

@@ -1,10 +1,8 @@
 package dev.fluvia.distributions;
 
-import dev.fluvia.backend.Backend;
-import dev.fluvia.param.Param;
 import java.util.SplittableRandom;
 
-/** Float64 helpers of the base distributions evaluated on the host: special functions, draws, gradient accumulation. */
+/** Float64 helpers of the base distributions evaluated on the host: special functions and draws (softplus, sigmoid and gradient accumulation: {@link dev.fluvia.param.HostMath}). */
 final class HostDists {
     private HostDists() {}
 
@@ -44,17 +42,6 @@ final class HostDists {
             double u = r.nextDouble();
             if (Math.log(Math.max(u, 1e-300)) < 0.5 * x * x + d - d * v + d * Math.log(v)) return d * v;
         }
-    }
-
-    static double softplus(double a) { return a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)); }
-
-    static double sigmoid(double a) { return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)); }
-
-    /** p.grad += g (float64 added, rounded to float32). */
-    static void accumulate(Backend be, Param p, double[] g) {
-        float[] cur = be.toHost(p.grad());
-        for (int i = 0; i < cur.length; i++) cur[i] = (float) (cur[i] + g[i]);
-        be.upload(cur, p.grad());
     }
 
     static double[] toDouble(float[] a) {

@@ -1,5 +1,6 @@
 package dev.fluvia.distributions;
 
+import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
@@ -28,7 +29,7 @@ public final class Logistic implements BaseDistribution {
             double acc = 0;
             for (int i = 0; i < d; i++) {
                 double v = zh[s * d + i];
-                acc -= v + 2 * HostDists.softplus(-v);
+                acc -= v + 2 * HostMath.softplus(-v);
             }
             o[s] = (float) (o[s] + acc);
         }
@@ -39,7 +40,7 @@ public final class Logistic implements BaseDistribution {
         int n = z.dim(0), d = HostDists.size(event);
         float[] zh = be.toHost(z), g = be.toHost(gOut), gz = new float[zh.length];
         for (int s = 0; s < n; s++)
-            for (int i = 0; i < d; i++) gz[s * d + i] = (float) (g[s] * (1 - 2 * HostDists.sigmoid(zh[s * d + i])));
+            for (int i = 0; i < d; i++) gz[s * d + i] = (float) (g[s] * (1 - 2 * HostMath.sigmoid(zh[s * d + i])));
         return be.fromHost(gz, z.shape());
     }
 

@@ -1,5 +1,6 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.ParamSource;

@@ -1,5 +1,7 @@
 package dev.fluvia.transforms;
 
+import dev.fluvia.param.HostMath;
+
 /**
  * The element-wise monotone rational-quadratic spline of Durkan et al. (2019), "Neural Spline Flows", with identity
  * linear tails (docs/FLOWS.md, "Rational-quadratic spline in Fluvia"), evaluated on the host in float64: the oracle of the

@@ -1,6 +1,7 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Backend;
+import dev.fluvia.param.HostMath;
 
 /** {@code y = σ(x)}: ℝ → (0, 1), {@code log σ'(x) = −softplus(−x) − softplus(x)}; inverse = logit (y must lie in (0, 1)). */
 public final class Sigmoid extends Elementwise {

@@ -1,5 +1,7 @@
 package dev.fluvia.train.targets;
 
+import dev.fluvia.param.HostMath;
+
 /**
  * The four 2-D energy functions of Rezende &amp; Mohamed (2015, table 1), {@code p̃(z) = exp(−U(z))}, with
  * {@code w1 = sin(2πz₁/4)}, {@code w2 = 3·exp(−½((z₁−1)/0.6)²)}, {@code w3 = 3·σ((z₁−1)/0.3)}:
@@ -26,8 +28,6 @@ final class EnergyTarget implements Target {
             default -> new double[] {-5, 5, -5, 5};
         };
     }
-
-    private static double sigmoid(double a) { return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)); }
 
     @Override public void logDensity(double[] x, int n, double[] logp, double[] grad) {
         for (int s = 0; s < n; s++) {
@@ -57,7 +57,7 @@ final class EnergyTarget implements Target {
                         dsh = sh * (-(z1 - 1) / 0.36);
                         s2 = 0.35;
                     } else {
-                        double sg = sigmoid((z1 - 1) / 0.3);
+                        double sg = HostMath.sigmoid((z1 - 1) / 0.3);
                         sh = 3 * sg;
                         dsh = 3 * sg * (1 - sg) / 0.3;
                         s2 = 0.35;
