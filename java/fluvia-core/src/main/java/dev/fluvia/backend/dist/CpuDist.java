@@ -6,7 +6,6 @@ import static dev.fluvia.backend.cpu.CpuBackend.ix;
 import dev.fluvia.backend.OpChecks;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cpu.VecOps;
-import dev.fluvia.param.HostMath;
 import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
 import java.lang.foreign.MemorySegment;
@@ -177,7 +176,7 @@ public final class CpuDist implements DistOps {
         cpu.forRows(n, (long) n * d * TRANSCENDENTAL, (lo, hi) -> {
             for (int r = lo; r < hi; r++) {
                 double s = 0;
-                for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s -= v + 2 * HostMath.softplus(-v); }
+                for (int j = 0; j < d; j++) { double v = get(zs, (long) r * d + j); s -= v + 2 * DistMath.softplus(-v); }
                 set(os, r, (float) (get(os, r) + s));
             }
         });
@@ -192,7 +191,7 @@ public final class CpuDist implements DistOps {
                 double g = get(gs, r);
                 for (int j = 0; j < d; j++) {
                     long i = (long) r * d + j;
-                    set(gzs, i, (float) (g * (1 - 2 * HostMath.sigmoid(get(zs, i)))));
+                    set(gzs, i, (float) (g * (1 - 2 * DistMath.sigmoid(get(zs, i)))));
                 }
             }
         });

@@ -29,6 +29,12 @@ public final class DistMath {
         return r + Math.log(x) - 0.5 / x - f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132)))));
     }
 
+    /** log(1 + e^a), stable for any a (as param.HostMath.softplus, which sits on a higher floor). */
+    public static double softplus(double a) { return a > 0 ? a + Math.log1p(Math.exp(-a)) : Math.log1p(Math.exp(a)); }
+
+    /** 1 / (1 + e^−a), stable for any a. */
+    public static double sigmoid(double a) { return a >= 0 ? 1 / (1 + Math.exp(-a)) : Math.exp(a) / (1 + Math.exp(a)); }
+
     /** log u for a uniform draw, u clamped to ≥ 1e-300 (so a 0 gives a finite value). */
     static double logUniform(double u) { return Math.log(Math.max(u, 1e-300)); }
 
