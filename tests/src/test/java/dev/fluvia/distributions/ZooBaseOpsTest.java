@@ -229,4 +229,37 @@ class ZooBaseOpsTest {
         g.logProb(be.fromHost(z, 1, 3), out2);
         assertTrue(be.toHost(out1)[0] != be.toHost(out2)[0], "a new mean changes log p");
     }
+    /** The production special functions (DistMath, mirrored by the kernels) against the oracle's and known values. */
+    @Test void specialFunctionsMatchTheOracle() {
+        assertEquals(Math.log(Math.sqrt(Math.PI)), dev.fluvia.backend.dist.DistMath.lgamma(0.5), 1e-13);
+        assertEquals(Math.log(362880), dev.fluvia.backend.dist.DistMath.lgamma(10), 1e-12);
+        assertEquals(-0.5772156649015329, dev.fluvia.backend.dist.DistMath.digamma(1), 1e-12);
+        for (double x : new double[] {1e-6, 0.01, 0.3, 0.5, 0.99, 1, 1.7, 4.2, 12.5, 300})
+            for (double y : new double[] {x, 1 / x}) {
+                assertEquals(HostBases.lgamma(y), dev.fluvia.backend.dist.DistMath.lgamma(y), 1e-13 * Math.max(1, Math.abs(HostBases.lgamma(y))), "lgamma " + y);
+                assertEquals(HostBases.digamma(y), dev.fluvia.backend.dist.DistMath.digamma(y), 1e-13 * Math.max(1, Math.abs(HostBases.digamma(y))), "digamma " + y);
+            }
+    }
+
+    /**
+     * One Marsaglia–Tsang try accepts ≥ 95 % of the time for a ≥ 1 (FLOWS.md "Beta sampling"): with a budget of one try,
+     * DistMath.logGamma returns the fallback log d exactly when the try was rejected.
+     */
+    @Test void marsagliaTsangAcceptsAtLeast95PercentPerTry() {
+        SplittableRandom r = new SplittableRandom(2024);
+        int n = 200_000;
+        for (double a : new double[] {1, 2, 5}) {
+            double fallback = Math.log(a - 1.0 / 3);
+            int rejected = 0;
+            float[] x = new float[1], u = new float[1];
+            for (int i = 0; i < n; i++) {
+                x[0] = (float) dev.fluvia.backend.cpu.CpuBackend.gaussian(r);
+                u[0] = (float) (1 - r.nextDouble());
+                if (dev.fluvia.backend.dist.DistMath.logGamma(a, x, 0, u, 0, 1, 1f) == fallback) rejected++;
+            }
+            double accept = 1 - (double) rejected / n;
+            assertTrue(accept > (a == 1 ? 0.948 : 0.975), "a = " + a + ": acceptance per try " + accept);
+            if (a == 1) assertTrue(accept < 0.955, "a = 1 is the worst case, near 0.9515: " + accept);
+        }
+    }
 }
