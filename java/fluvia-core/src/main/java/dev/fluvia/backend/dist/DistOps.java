@@ -12,8 +12,10 @@ import dev.fluvia.tensor.Tensor;
 
 /**
  * The dist family (docs/FLOWS.md "Base distributions"): the log-densities of the base distributions per sample (standard,
- * diagonal and per-element conditional Gaussians; {@code out[n] +=}) and their backwards, and sampling the conditional
- * prior. Per-sample sums run in float64.
+ * diagonal and per-element conditional Gaussians, and the zoo bases: uniform box, standard logistic, Beta, Gaussian
+ * mixture; {@code out[n] +=}, or {@code = −∞} outside a bounded support) and their backwards, and sampling the conditional
+ * prior and the zoo bases from given draws (the backend's {@code randomUniform} / {@code randomNormal}). Per-sample sums and
+ * parameter gradients run in float64.
  *
  * <p>The conventions of {@link dev.fluvia.backend.Backend} hold (float32 row-major; outputs {@code y, x, gx, gh}
  * overwritten; {@code ld} and parameter gradients accumulated into). {@link Checks} holds the argument checks every
