@@ -67,5 +67,11 @@ class FamilyEntriesTest {
         assertTrue(nan.getMessage().contains("not written"), nan.getMessage());
         KernelCheck.Mismatch off = assertThrows(KernelCheck.Mismatch.class, () -> KernelCheck.compare("off", ref, new float[] {1f, 2f, 3.01f}, 1e-5, 1e-4));
         assertTrue(off.getMessage().contains("element 2"), off.getMessage());
+        // ±∞ (a log-density outside its support) must match exactly: −∞ = −∞ is no error, a finite value against −∞ is one
+        float inf = Float.NEGATIVE_INFINITY;
+        assertEquals(0.0, KernelCheck.compare("inf", new float[] {inf, 1f}, new float[] {inf, 1f}, 1e-5, 1e-4).maxRatio());
+        assertThrows(KernelCheck.Mismatch.class, () -> KernelCheck.compare("inf vs finite", new float[] {inf}, new float[] {-1e30f}, 1e-5, 1e-4));
+        assertThrows(KernelCheck.Mismatch.class, () -> KernelCheck.compare("finite vs inf", new float[] {-3f}, new float[] {inf}, 1e-5, 1e-4));
+        assertThrows(KernelCheck.Mismatch.class, () -> KernelCheck.compare("sign", new float[] {inf}, new float[] {-inf}, 1e-5, 1e-4));
     }
 }

@@ -65,6 +65,7 @@ public final class OpCheckCases {
         logDetTerms(tb);
         maf(tb);
         distributions(tb);
+        zooBases(tb);
         elementwiseAndOptimizers(tb);
         images(tb);
         logit(tb);
@@ -468,6 +469,83 @@ public final class OpCheckCases {
                 be.dist().condNormalSample(a[0], a[1], a[2], 0.7f, t(be, img));
             }, "z [2, 3, 4, 4] and " + names[bad] + " [2, 3, 4, 2] must have the same shape");
         }
+    }
+
+    /** The zoo bases' dist ops (uniform box, logistic, Beta, Gaussian mixture). */
+    private static void zooBases(Table tb) {
+        String op = "uniformBoxLogProb";
+        tb.ok(op, "vectors", be -> be.dist().uniformBoxLogProb(t(be, 4, 3), t(be, 3), t(be, 3), 0.5, t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().uniformBoxLogProb(t(be, 4, 3), t(be, 3), t(be, 3), 0.5, t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "low [2]", be -> be.dist().uniformBoxLogProb(t(be, 4, 3), t(be, 2), t(be, 3), 0.5, t(be, 4)), "low must have shape [3]");
+        tb.bad(op, "high [4]", be -> be.dist().uniformBoxLogProb(t(be, 4, 3), t(be, 3), t(be, 4), 0.5, t(be, 4)), "high must have shape [3]");
+        op = "uniformBoxLogProbBackward";
+        tb.ok(op, "vectors", be -> be.dist().uniformBoxLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().uniformBoxLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().uniformBoxLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
+        op = "uniformBoxSample";
+        tb.ok(op, "vectors", be -> be.dist().uniformBoxSample(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4, 3)));
+        tb.bad(op, "u [4, 2]", be -> be.dist().uniformBoxSample(t(be, 4, 2), t(be, 3), t(be, 3), t(be, 4, 3)), "z [4, 3] and u [4, 2] must have the same shape");
+        tb.bad(op, "high [2]", be -> be.dist().uniformBoxSample(t(be, 4, 3), t(be, 3), t(be, 2), t(be, 4, 3)), "high must have shape [3]");
+
+        op = "logisticLogProb";
+        tb.ok(op, "vectors", be -> be.dist().logisticLogProb(t(be, 4, 3), t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().logisticLogProb(t(be, 4, 3), t(be, 3)), "out must have shape [4]");
+        op = "logisticLogProbBackward";
+        tb.ok(op, "vectors", be -> be.dist().logisticLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().logisticLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 4, 3)), "gOut must have shape [4]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().logisticLogProbBackward(t(be, 4, 3), t(be, 4), t(be, 4, 2)), "z [4, 3] and gz [4, 2] must have the same shape");
+        op = "logisticSample";
+        tb.ok(op, "vectors", be -> be.dist().logisticSample(t(be, 4, 3), 0.7f, t(be, 4, 3)));
+        tb.bad(op, "u [4, 2]", be -> be.dist().logisticSample(t(be, 4, 2), 0.7f, t(be, 4, 3)), "z [4, 3] and u [4, 2] must have the same shape");
+
+        op = "betaLogProb";
+        tb.ok(op, "vectors", be -> be.dist().betaLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().betaLogProb(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "logAlpha [2]", be -> be.dist().betaLogProb(t(be, 4, 3), t(be, 2), t(be, 3), t(be, 4)), "logAlpha must have shape [3]");
+        tb.bad(op, "logBeta [4]", be -> be.dist().betaLogProb(t(be, 4, 3), t(be, 3), t(be, 4), t(be, 4)), "logBeta must have shape [3]");
+        op = "betaLogProbBackward";
+        tb.ok(op, "all gradients", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3)));
+        tb.ok(op, "no gz", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 3), null, t(be, 3), t(be, 3)), "gOut must have shape [4]");
+        tb.bad(op, "glogAlpha [2]", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 2), t(be, 3)), "glogAlpha must have shape [3]");
+        tb.bad(op, "glogBeta [2]", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), null, t(be, 3), t(be, 2)), "glogBeta must have shape [3]");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().betaLogProbBackward(t(be, 4, 3), t(be, 3), t(be, 3), t(be, 4), t(be, 4, 2), t(be, 3), t(be, 3)),
+                "z [4, 3] and gz [4, 2] must have the same shape");
+        op = "betaSample";
+        int nn = 3 * dev.fluvia.backend.dist.DistOps.BETA_NORMALS, nu = 3 * dev.fluvia.backend.dist.DistOps.BETA_UNIFORMS;
+        tb.ok(op, "vectors", be -> be.dist().betaSample(t(be, 3), t(be, 3), t(be, 4, nn), t(be, 4, nu), t(be, 4, 3)));
+        tb.bad(op, "logAlpha [2]", be -> be.dist().betaSample(t(be, 2), t(be, 3), t(be, 4, nn), t(be, 4, nu), t(be, 4, 3)), "logAlpha must have shape [3]");
+        tb.bad(op, "normals too few", be -> be.dist().betaSample(t(be, 3), t(be, 3), t(be, 4, nn - 1), t(be, 4, nu), t(be, 4, 3)), "normals must have shape [4, " + nn + "]");
+        tb.bad(op, "uniforms of another batch", be -> be.dist().betaSample(t(be, 3), t(be, 3), t(be, 4, nn), t(be, 5, nu), t(be, 4, 3)), "uniforms must have shape [4, " + nu + "]");
+
+        op = "gaussianMixtureLogProb";
+        tb.ok(op, "vectors", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4)));
+        tb.bad(op, "out [3]", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 3)), "out must have shape [4]");
+        tb.bad(op, "logits [2, 1]", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 2, 1), t(be, 2, 3), t(be, 2, 3), t(be, 4)), "logits must have rank [1]");
+        tb.bad(op, "no component", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 0), t(be, 0, 3), t(be, 0, 3), t(be, 4)), "at least one component");
+        tb.bad(op, "means [3, 3]", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 2), t(be, 3, 3), t(be, 2, 3), t(be, 4)), "means must have shape [2, 3]");
+        tb.bad(op, "logScales [2, 2]", be -> be.dist().gaussianMixtureLogProb(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 2), t(be, 4)), "logScales must have shape [2, 3]");
+        op = "gaussianMixtureLogProbBackward";
+        tb.ok(op, "all gradients", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), t(be, 4, 3),
+                t(be, 2), t(be, 2, 3), t(be, 2, 3)));
+        tb.ok(op, "no gz", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), null,
+                t(be, 2), t(be, 2, 3), t(be, 2, 3)));
+        tb.bad(op, "gOut [3]", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 3), null,
+                t(be, 2), t(be, 2, 3), t(be, 2, 3)), "gOut must have shape [4]");
+        tb.bad(op, "glogits [3]", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), null,
+                t(be, 3), t(be, 2, 3), t(be, 2, 3)), "logits [2] and glogits [3] must have the same shape");
+        tb.bad(op, "gmeans [2, 2]", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), null,
+                t(be, 2), t(be, 2, 2), t(be, 2, 3)), "means [2, 3] and gmeans [2, 2] must have the same shape");
+        tb.bad(op, "glogScales [3, 3]", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), null,
+                t(be, 2), t(be, 2, 3), t(be, 3, 3)), "logScales [2, 3] and glogScales [3, 3] must have the same shape");
+        tb.bad(op, "gz [4, 2]", be -> be.dist().gaussianMixtureLogProbBackward(t(be, 4, 3), t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), t(be, 4, 2),
+                t(be, 2), t(be, 2, 3), t(be, 2, 3)), "z [4, 3] and gz [4, 2] must have the same shape");
+        op = "gaussianMixtureSample";
+        tb.ok(op, "vectors", be -> be.dist().gaussianMixtureSample(t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), t(be, 4, 3), 0.7f, t(be, 4, 3)));
+        tb.bad(op, "u [4, 1]", be -> be.dist().gaussianMixtureSample(t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4, 1), t(be, 4, 3), 0.7f, t(be, 4, 3)), "u must have shape [4]");
+        tb.bad(op, "eps [4, 2]", be -> be.dist().gaussianMixtureSample(t(be, 2), t(be, 2, 3), t(be, 2, 3), t(be, 4), t(be, 4, 2), 0.7f, t(be, 4, 3)),
+                "z [4, 3] and eps [4, 2] must have the same shape");
+        tb.bad(op, "means [2, 2]", be -> be.dist().gaussianMixtureSample(t(be, 2), t(be, 2, 2), t(be, 2, 3), t(be, 4), t(be, 4, 3), 0.7f, t(be, 4, 3)), "means must have shape [2, 3]");
     }
 
     // ------------------------------------------------------------------ element-wise and optimizers

@@ -46,7 +46,7 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>Distributions: {@code stdNormalLogProb, stdNormalLogProbBackward, diagNormalLogProb, diagNormalLogProbBackward,
  *       condNormalLogProb, condNormalLogProbBackward, condNormalSample} checked; {@code sum, sumSquares, allFinite}
  *       accept any shape.</li>
- *   <li>Element-wise: {@code axpy} checked; {@code scale, randomNormal} accept any shape.</li>
+ *   <li>Element-wise: {@code axpy} checked; {@code scale, randomNormal, randomUniform} accept any shape.</li>
  *   <li>Images: {@code view, activate, conv2dForward, conv2dBackward, squeeze, unsqueeze, sliceChannels, placeChannels,
  *       logitForward, logitInverse, logitBackward} checked.</li>
  *   <li>Optimizers: {@code adamUpdate, adamaxUpdate, adamStep, adamaxStep} checked; the step-status ops
@@ -60,7 +60,7 @@ class OpChecksTest {
     /** Backend methods that take no shape-constrained arguments, so OpChecks has nothing for them. */
     static final Set<String> UNCHECKED = Set.of(
             "name", "threads", "alloc", "scope", "release", "fromHost", "index", "fill", "synchronize",
-            "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "close",
+            "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "randomUniform", "close",
             "stepStatus", "sumInto", "gradStatusInto", "clipScale");  // the step status: slots, not shapes
 
     /** Public OpChecks methods that are shared pieces of an op's checks, not ops themselves. */

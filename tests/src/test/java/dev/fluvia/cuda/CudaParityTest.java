@@ -122,9 +122,10 @@ class CudaParityTest {
      */
     @TestFactory Stream<DynamicTest> familyEntries() {
         List<DynamicTest> tests = new ArrayList<>();
+        String only = System.getProperty("fluvia.parity.families", "");  // e.g. "dist": run those families' entries only
         for (FamilyBench fam : KernelCheck.FAMILIES)
             for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
-                tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {
+                if (only.isBlank() || List.of(only.split(",")).contains(fam.family())) tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {
                     try {
                         KernelCheck.validate(c, cpu, gpu).forEach((label, e) -> errors.merge(label, new double[] {e.maxAbs(), e.maxRatio()},
                                 (a, b) -> new double[] {Math.max(a[0], b[0]), Math.max(a[1], b[1])}));

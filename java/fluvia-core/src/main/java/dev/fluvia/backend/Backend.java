@@ -123,6 +123,9 @@ public interface Backend extends AutoCloseable {
     /** t[i] ~ N(0, std²), reproducible for a seed on this backend. */
     void randomNormal(Tensor t, long seed, float std);
 
+    /** t[i] ~ U(0, 1] (float32; never 0), reproducible for a seed on this backend (the draws the zoo bases' samplers transform). */
+    void randomUniform(Tensor t, long seed);
+
     // ---------------------------------------------------------------- images (NCHW; see docs/OPS.md "images")
 
     /**

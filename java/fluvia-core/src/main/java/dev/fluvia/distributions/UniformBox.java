@@ -4,11 +4,12 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Uniform on the box Π_i [low_i, high_i] (fixed, stored in the config): {@code log p = −Σ log(high_i − low_i)} inside,
- * −∞ outside; its gradient in z is 0. Sampling at T = 1 only (a bounded base has no temperature).
+ * −∞ outside; its gradient in z is 0. Sampling at T = 1 only (a bounded base has no temperature). Runs on the backend's
+ * dist ops ({@code uniformBoxLogProb}, {@code uniformBoxLogProbBackward}, {@code uniformBoxSample}) with the float32 bounds
+ * that compare with a float32 z exactly as the float64 box does (smallest float ≥ low, largest float ≤ high).
  */
 public final class UniformBox implements BaseDistribution {
     public static final String KIND = "uniform";
@@ -16,6 +17,7 @@ public final class UniformBox implements BaseDistribution {
     private final int[] event;
     private final double[] low, high;
     private final double logVolume;
+    private final Tensor lowF, highF;
 
     public UniformBox(Backend be, int[] event, double[] low, double[] high) {
         int d = HostDists.size(event);
@@ -32,6 +34,14 @@ public final class UniformBox implements BaseDistribution {
         this.low = low.clone();
         this.high = high.clone();
         this.logVolume = v;
+        float[] lf = new float[d], hf = new float[d];
+        for (int i = 0; i < d; i++) {
+            float l = (float) low[i], h = (float) high[i];
+            lf[i] = l < low[i] ? Math.nextUp(l) : l;      // smallest float >= low
+            hf[i] = h > high[i] ? Math.nextDown(h) : h;   // largest float <= high
+        }
+        this.lowF = be.fromHost(lf, d);
+        this.highF = be.fromHost(hf, d);
     }
 
     /** The unit cube [0, 1]^D. */
@@ -50,32 +60,22 @@ public final class UniformBox implements BaseDistribution {
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(); }
 
-    @Override public void logProb(Tensor z, Tensor out) {
-        int n = z.dim(0), d = low.length;
-        float[] zh = be.toHost(z), o = be.toHost(out);
-        for (int s = 0; s < n; s++) {
-            boolean in = true;
-            for (int i = 0; i < d; i++) {
-                float v = zh[s * d + i];
-                if (!(v >= low[i] && v <= high[i])) { in = false; break; }
-            }
-            o[s] = in ? (float) (o[s] - logVolume) : Float.NEGATIVE_INFINITY;
-        }
-        be.upload(o, out);
+    @Override public void logProb(Tensor z, Tensor out) { be.dist().uniformBoxLogProb(z, lowF, highF, logVolume, out); }
+
+    @Override public Tensor backward(Tensor z, Tensor gOut) {
+        Tensor gz = be.alloc(z.shape());
+        be.dist().uniformBoxLogProbBackward(z, gOut, gz);
+        return gz;
     }
 
-    @Override public Tensor backward(Tensor z, Tensor gOut) { return be.fromHost(new float[(int) z.numel()], z.shape()); }
-
+    /** Uniform draws u ∈ (0, 1] of the backend ({@code randomUniform}) placed in the box: low + (high − low)·u, kept below high. */
     @Override public Tensor sample(int n, float temperature, long seed) {
         HostDists.requireUnitTemperature(KIND, temperature);
-        int d = low.length;
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] x = new float[n * d];
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < d; i++) {
-                float v = (float) (low[i] + (high[i] - low[i]) * r.nextDouble());
-                x[s * d + i] = Math.min(v, Math.nextDown((float) high[i]));
-            }
-        return be.fromHost(x, Dists.batchShape(n, event));
+        int[] shape = Dists.batchShape(n, event);
+        Tensor u = be.alloc(shape), z = be.alloc(shape);
+        be.randomUniform(u, seed);
+        be.dist().uniformBoxSample(u, lowF, highF, z);
+        be.release(u);
+        return z;
     }
 }

@@ -89,6 +89,10 @@ public final class KernelCheck {
         for (int i = 0; i < ref.length; i++) {
             if (Float.isNaN(got[i]))
                 throw new Mismatch(what + ": NaN at " + i + " (ref " + ref[i] + "): element not written or invalid");
+            if (Float.isInfinite(ref[i]) || Float.isInfinite(got[i])) {  // ±∞ (a log-density outside its support) must match exactly
+                if (got[i] != ref[i]) throw new Mismatch(what + ": element " + i + " got " + got[i] + " ref " + ref[i]);
+                continue;
+            }
             double e = Math.abs((double) got[i] - ref[i]), tol = atol + rtol * Math.abs(ref[i]);
             maxErr = Math.max(maxErr, e);
             maxRatio = Math.max(maxRatio, e / tol);

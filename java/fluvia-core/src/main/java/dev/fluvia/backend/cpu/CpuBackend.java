@@ -415,6 +415,13 @@ public final class CpuBackend implements Backend {
         for (long i = 0, n = t.numel(); i < n; i++) set(m, i, (float) (gaussian(rng) * std));
     }
 
+    /** 1 − SplittableRandom.nextDouble() in float32: (0, 1], the same numbers on every JVM for a seed. */
+    @Override public void randomUniform(Tensor t, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        MemorySegment m = h(t).seg;
+        for (long i = 0, n = t.numel(); i < n; i++) set(m, i, (float) (1 - rng.nextDouble()));
+    }
+
     /** Standard normal by Box–Muller on SplittableRandom: same numbers on every JVM for a seed. */
     public static double gaussian(SplittableRandom r) {
         double u1 = r.nextDouble(), u2 = r.nextDouble();

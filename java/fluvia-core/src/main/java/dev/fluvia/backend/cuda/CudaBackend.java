@@ -389,6 +389,20 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /** cuRAND's uniform floats in (0, 1] from the generator of {@link #randomNormal} (re-seeded, offset 0: same numbers for a seed). */
+    @Override public void randomUniform(Tensor t, long seed) {
+        rt.makeCurrent();
+        long n = t.numel();
+        if (n == 0) return;
+        if (generator == null) {
+            generator = curand.createGenerator(Curand.CURAND_RNG_PSEUDO_DEFAULT);
+            curand.setStream(generator, rt.compute.handle());
+        }
+        curand.setSeed(generator, seed);
+        curand.setOffset(generator, 0);
+        curand.generateUniform(generator, d(t).address(), n);
+    }
+
     // ------------------------------------------------------------------ optimizers
 
     // ------------------------------------------------------------------ CUDA graphs and timing
