@@ -122,8 +122,9 @@ class CudaParityTest {
      */
     @TestFactory Stream<DynamicTest> familyEntries() {
         List<DynamicTest> tests = new ArrayList<>();
+        String only = System.getProperty("fluvia.parity.family", "");   // -Dfluvia.parity.family=spline: that family's entries alone
         for (FamilyBench fam : KernelCheck.FAMILIES)
-            for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
+            if (only.isEmpty() || only.equals(fam.family())) for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
                 tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {
                     try {
                         KernelCheck.validate(c, cpu, gpu).forEach((label, e) -> errors.merge(label, new double[] {e.maxAbs(), e.maxRatio()},
