@@ -40,7 +40,7 @@ public final class Planar implements Transform, InverseBackward {
         this.u = src.param("u", true, () -> init[0], dim);
         this.w = src.param("w", true, () -> init[1], dim);
         this.b = src.param("b", true, () -> new float[1], 1);
-        checkParams();
+        if (!src.fresh()) checkParams();   // fresh values are valid by construction
     }
 
     /** {u, w} of the random initialisation. */

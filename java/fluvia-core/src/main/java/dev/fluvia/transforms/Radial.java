@@ -46,7 +46,7 @@ public final class Radial implements Transform, InverseBackward {
         }, dim);
         this.alphaRaw = src.param("alpha_raw", true, () -> new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, 1);
         this.betaRaw = src.param("beta_raw", true, () -> new float[] {(float) ((rng.nextDouble() * 2 - 1) * s)}, 1);
-        checkParams();
+        if (!src.fresh()) checkParams();   // fresh values are valid by construction
     }
 
     @Override public String kind() { return KIND; }

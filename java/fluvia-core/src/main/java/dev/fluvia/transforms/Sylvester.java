@@ -44,7 +44,7 @@ public final class Sylvester implements Transform, InverseBackward {
         this.r = src.param("r", true, () -> init[1], dim, dim);
         this.rt = src.param("r_tilde", true, () -> init[2], dim, dim);
         this.b = src.param("b", true, () -> new float[dim], dim);
-        checkParams();
+        if (!src.fresh()) checkParams();   // fresh values are valid by construction
     }
 
     /** {v, R, R̃} of the random initialisation. */
