@@ -724,6 +724,7 @@ public final class OpCheckCases {
         tb.ok(op, "[4, 3], K 2", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)));
         tb.ok(op, "in place", be -> { Tensor v = t(be, 4, 3); be.residual().sylvesterInverse(v, filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), v, t(be, 4)); });
         tb.bad(op, "v [2, 4]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 4), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)), "v must have shape [2, 3]");
+        tb.bad(op, "D 2049", be -> be.residual().sylvesterInverse(t(be, 1, 2049), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 1, 2049), t(be, 1)), "D must be at most 2048");
         tb.bad(op, "v [0, 3]", be -> be.residual().sylvesterInverse(t(be, 4, 3), t(be, 0, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)), "at least one Householder vector");
         tb.bad(op, "rt [3, 2]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 2), t(be, 3), t(be, 4, 3), t(be, 4)), "rt must have shape [3, 3]");
         tb.bad(op, "ld [3]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 3)), "ld must have shape [4]");

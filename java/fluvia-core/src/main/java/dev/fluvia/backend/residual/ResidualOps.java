@@ -79,6 +79,9 @@ public interface ResidualOps {
     final class Checks {
         private Checks() {}
 
+        /** The largest D of the Sylvester ops (the backward's per-entry grid stays within the device's grid limits). */
+        public static final int MAX_SYLVESTER_DIM = 2048;
+
         private static void sameRows(String op, String in, Tensor x, String out, Tensor y) {
             rank(op, in, x, 2);
             same(op, in, x, out, y);
@@ -98,6 +101,7 @@ public interface ResidualOps {
 
         private static void sylvesterParams(String op, Tensor z, Tensor v, Tensor r, Tensor rt, Tensor b) {
             int d = z.dim(1);
+            require(d <= MAX_SYLVESTER_DIM, op, "D must be at most " + MAX_SYLVESTER_DIM + " (Q, R, R̃ are D × D per layer and per row work), got " + d, z);
             rank(op, "v", v, 2);
             require(v.dim(0) >= 1, op, "v must hold at least one Householder vector", v);
             shape(op, "v", v, v.dim(0), d);
