@@ -70,6 +70,7 @@ public final class OpCheckCases {
         images(tb);
         logit(tb);
         splines(tb);
+        residual(tb);
         return List.copyOf(tb.cases);
     }
 
@@ -761,5 +762,80 @@ public final class OpCheckCases {
                 "gLd must have shape [4]");
         tb.bad(op, "h [4, 9]", be -> be.spline().rqSplineBackward(t(be, 4, 3), t(be, 4, 9), sp, t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 4, 9)),
                 "h must have shape [4, 15]");
+    }
+
+    // ------------------------------------------------------------------ residual (x [4, 3]; planar u, w [3], b [1]; radial
+    // z0 [3], α̂, β̂ [1]; sylvester v [2, 3], r, rt [3, 3], b [3]; w and v filled with 1 so that the accepted calls are valid)
+
+    private static void residual(Table tb) {
+        for (boolean inv : new boolean[] {false, true}) {
+            String op = inv ? "planarInverse" : "planarForward";
+            tb.ok(op, "[4, 3]", be -> planarRun(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 4)));
+            tb.ok(op, "in place", be -> { Tensor v = t(be, 4, 3); planarRun(be, inv, v, t(be, 3), filled(be, 1, 3), t(be, 1), v, t(be, 4)); });
+            tb.bad(op, "rank 1", be -> planarRun(be, inv, t(be, 12), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 12), t(be, 4)), "must have rank [2]");
+            tb.bad(op, "u [2]", be -> planarRun(be, inv, t(be, 4, 3), t(be, 2), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 4)), "u must have shape [3]");
+            tb.bad(op, "b [2]", be -> planarRun(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 2), t(be, 4, 3), t(be, 4)), "b must have shape [1]");
+            tb.bad(op, "out [4, 2]", be -> planarRun(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 2), t(be, 4)), "must have the same shape");
+            tb.bad(op, "ld [3]", be -> planarRun(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
+            op = inv ? "radialInverse" : "radialForward";
+            tb.ok(op, "[4, 3]", be -> radialRun(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 4)));
+            tb.bad(op, "z0 [4]", be -> radialRun(be, inv, t(be, 4, 3), t(be, 4), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 4)), "z0 must have shape [3]");
+            tb.bad(op, "alphaRaw [2]", be -> radialRun(be, inv, t(be, 4, 3), t(be, 3), t(be, 2), t(be, 1), t(be, 4, 3), t(be, 4)), "alphaRaw must have shape [1]");
+            tb.bad(op, "ld [5]", be -> radialRun(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 5)), "ld must have shape [4]");
+        }
+        for (boolean inv : new boolean[] {false, true}) {
+            String op = inv ? "planarInverseBackward" : "planarBackward";
+            tb.ok(op, "[4, 3]", be -> planarGrad(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 3), t(be, 1)));
+            tb.bad(op, "gradient in place", be -> { Tensor g = t(be, 4, 3);
+                planarGrad(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), g, t(be, 4), g, t(be, 3), t(be, 3), t(be, 1)); }, "must not be");
+            tb.bad(op, "gLd [3]", be -> planarGrad(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 3), t(be, 4, 3), t(be, 3), t(be, 3), t(be, 1)), "gLd must have shape [4]");
+            tb.bad(op, "gw [2]", be -> planarGrad(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 3), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 2), t(be, 1)), "gw [2]", "must have the same shape");
+            tb.bad(op, "w [4]", be -> planarGrad(be, inv, t(be, 4, 3), t(be, 3), filled(be, 1, 4), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 4), t(be, 1)), "w must have shape [3]");
+            op = inv ? "radialInverseBackward" : "radialBackward";
+            tb.ok(op, "[4, 3]", be -> radialGrad(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1)));
+            tb.bad(op, "gradient in place", be -> { Tensor g = t(be, 4, 3);
+                radialGrad(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), g, t(be, 4), g, t(be, 3), t(be, 1), t(be, 1)); }, "must not be");
+            tb.bad(op, "gz0 [2]", be -> radialGrad(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 2), t(be, 1), t(be, 1)), "gz0 [2]", "must have the same shape");
+            tb.bad(op, "gbeta [2]", be -> radialGrad(be, inv, t(be, 4, 3), t(be, 3), t(be, 1), t(be, 1), t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3), t(be, 1), t(be, 2)), "gbeta [2]", "must have the same shape");
+        }
+        String op = "sylvesterInverse";
+        tb.ok(op, "[4, 3], K 2", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)));
+        tb.ok(op, "in place", be -> { Tensor v = t(be, 4, 3); be.residual().sylvesterInverse(v, filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), v, t(be, 4)); });
+        tb.bad(op, "v [2, 4]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 4), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)), "v must have shape [2, 3]");
+        tb.bad(op, "D 2049", be -> be.residual().sylvesterInverse(t(be, 1, 2049), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 1, 2049), t(be, 1)), "D must be at most 2048");
+        tb.bad(op, "v [0, 3]", be -> be.residual().sylvesterInverse(t(be, 4, 3), t(be, 0, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 4)), "at least one Householder vector");
+        tb.bad(op, "rt [3, 2]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 2), t(be, 3), t(be, 4, 3), t(be, 4)), "rt must have shape [3, 3]");
+        tb.bad(op, "ld [3]", be -> be.residual().sylvesterInverse(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3), t(be, 4, 3), t(be, 3)), "ld must have shape [4]");
+        op = "sylvesterInverseBackward";
+        tb.ok(op, "[4, 3], K 2", be -> be.residual().sylvesterInverseBackward(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3),
+                t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)));
+        tb.bad(op, "gradient in place", be -> { Tensor g = t(be, 4, 3); be.residual().sylvesterInverseBackward(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3),
+                t(be, 3, 3), t(be, 3), g, t(be, 4), g, t(be, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)); }, "must not be");
+        tb.bad(op, "gv [3, 3]", be -> be.residual().sylvesterInverseBackward(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3),
+                t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3, 3), t(be, 3)), "gv [3, 3]", "must have the same shape");
+        tb.bad(op, "b [2]", be -> be.residual().sylvesterInverseBackward(t(be, 4, 3), filled(be, 1, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 2),
+                t(be, 4, 3), t(be, 4), t(be, 4, 3), t(be, 2, 3), t(be, 3, 3), t(be, 3, 3), t(be, 2)), "b must have shape [3]");
+    }
+
+    private static void planarRun(Backend be, boolean inv, Tensor in, Tensor u, Tensor w, Tensor b, Tensor out, Tensor ld) {
+        if (inv) be.residual().planarInverse(in, u, w, b, out, ld);
+        else be.residual().planarForward(in, u, w, b, out, ld);
+    }
+
+    private static void radialRun(Backend be, boolean inv, Tensor in, Tensor z0, Tensor ar, Tensor br, Tensor out, Tensor ld) {
+        if (inv) be.residual().radialInverse(in, z0, ar, br, out, ld);
+        else be.residual().radialForward(in, z0, ar, br, out, ld);
+    }
+
+    private static void planarGrad(Backend be, boolean inv, Tensor in, Tensor u, Tensor w, Tensor b, Tensor g, Tensor gLd, Tensor gout,
+                                   Tensor gu, Tensor gw, Tensor gb) {
+        if (inv) be.residual().planarInverseBackward(in, u, w, b, g, gLd, gout, gu, gw, gb);
+        else be.residual().planarBackward(in, u, w, b, g, gLd, gout, gu, gw, gb);
+    }
+
+    private static void radialGrad(Backend be, boolean inv, Tensor in, Tensor z0, Tensor ar, Tensor br, Tensor g, Tensor gLd, Tensor gout,
+                                   Tensor gz0, Tensor ga, Tensor gb) {
+        if (inv) be.residual().radialInverseBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
+        else be.residual().radialBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
     }
 }

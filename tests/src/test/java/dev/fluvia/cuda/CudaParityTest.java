@@ -122,7 +122,7 @@ class CudaParityTest {
      */
     @TestFactory Stream<DynamicTest> familyEntries() {
         List<DynamicTest> tests = new ArrayList<>();
-        String only = System.getProperty("fluvia.parity.families", "");  // e.g. "dist": run those families' entries only
+        String only = System.getProperty("fluvia.parity.families", System.getProperty("fluvia.parity.family", "")); // e.g. "dist,residual": those families' entries only
         for (FamilyBench fam : KernelCheck.FAMILIES)
             for (KernelCase c : fam.parity(new SplittableRandom(rng.nextLong())))
                 if (only.isBlank() || List.of(only.split(",")).contains(fam.family())) tests.add(DynamicTest.dynamicTest(fam.family() + ": " + c.op() + " " + c.size(), () -> {

@@ -1,14 +1,18 @@
 package dev.fluvia.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.fluvia.backend.cpu.CpuBackend;
+import dev.fluvia.backend.residual.CpuResidual;
 import dev.fluvia.oracle.PlanarRadialOracles;
 import dev.fluvia.oracle.TransformCheck;
 import dev.fluvia.oracle.TransformCheck.Report;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
+import dev.fluvia.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -44,15 +48,21 @@ class PlanarTest {
         for (double c : new double[] {-0.999999, -0.9, 0, 0.5, 30})
             for (double b : new double[] {-3, 0, 2.5})
                 for (double s : new double[] {-50, -1, -1e-3, 0, 0.2, 7, 1e4}) {
-                    double a = Planar.solve(s, c, b);
+                    double a = CpuResidual.planarSolve(s, c, b);
                     assertEquals(s, a + c * Math.tanh(a + b), 1e-12 * (1 + Math.abs(s)), "c " + c + " b " + b + " s " + s);
                 }
     }
 
+    /** A stored w = 0 is refused when the layer is built; a w set to 0 afterwards gives non-finite outputs, never finite wrong ones. */
     @Test void zeroWIsATypedError() {
+        ParamSource zeroW = ParamSource.stored(be, (name, trainable, shape) -> name.equals("u") ? new float[] {0.5f, -0.2f, 0.1f} : new float[shape[0]], true);
+        assertThrows(InvalidParameterException.class, () -> new Planar(zeroW, be, 3, null));
         Planar t = new Planar(be, 3, new SplittableRandom(1));
         be.upload(new float[3], t.params().get(1).value());
-        assertThrows(InvalidParameterException.class, () -> t.forward(be.fromHost(new float[3], 1, 3), be.alloc(1), Stash.none()));
+        Tensor ld = be.alloc(2);
+        float[] z = be.toHost(t.forward(be.fromHost(new float[] {0.3f, -1f, 2f, 0.1f, 0.2f, -0.4f}, 2, 3), ld, Stash.none()));
+        for (float v : z) assertFalse(Float.isFinite(v), "z " + java.util.Arrays.toString(z));
+        for (float v : be.toHost(ld)) assertFalse(Float.isFinite(v));
     }
 
     @Test void registryRoundTrip() throws Exception {

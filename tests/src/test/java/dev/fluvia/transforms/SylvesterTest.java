@@ -2,6 +2,7 @@ package dev.fluvia.transforms;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import dev.fluvia.io.Registry;
 import dev.fluvia.oracle.GenerativeCheck;
 import dev.fluvia.oracle.SylvesterOracle;
 import dev.fluvia.param.Param;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
 import java.nio.file.Path;
@@ -56,12 +58,25 @@ class SylvesterTest {
         assertTrue(FluviaException.class.isAssignableFrom(NotInvertibleException.class));
     }
 
+    /**
+     * A stored zero Householder vector is refused when the layer is built; one set to zero afterwards gives non-finite
+     * samples and log-dets, never finite wrong ones.
+     */
     @Test void zeroHouseholderVectorIsATypedError() {
+        ParamSource zeroV = ParamSource.stored(be, (name, trainable, shape) -> {
+            float[] a = new float[shape.length == 1 ? shape[0] : shape[0] * shape[1]];
+            if (name.equals("v")) for (int i = 0; i < 3; i++) a[i] = 1f + i;   // v_0 non-zero, v_1 = 0
+            return a;
+        }, true);
+        InvalidParameterException e = assertThrows(InvalidParameterException.class, () -> new Sylvester(zeroV, be, 3, 2, null));
+        assertTrue(e.getMessage().contains("Householder vector 1"), e.getMessage());
         Sylvester t = new Sylvester(be, 3, 2, new SplittableRandom(1));
         float[] v = be.toHost(t.params().get(0).value());
         for (int i = 3; i < 6; i++) v[i] = 0;
         be.upload(v, t.params().get(0).value());
-        assertThrows(InvalidParameterException.class, () -> t.inverse(be.fromHost(new float[3], 1, 3), be.alloc(1)));
+        Tensor ld = be.alloc(1);
+        for (float x : be.toHost(t.inverse(be.fromHost(new float[] {0.2f, -0.3f, 1f}, 1, 3), ld))) assertFalse(Float.isFinite(x));
+        assertFalse(Float.isFinite(be.toHost(ld)[0]));
     }
 
     @Test void registryRoundTrip() throws Exception {

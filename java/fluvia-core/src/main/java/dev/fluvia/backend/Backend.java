@@ -67,6 +67,9 @@ public interface Backend extends AutoCloseable {
     /** Rational-quadratic spline, fused bin search and evaluation, inverse, backward ({@code dev.fluvia.backend.spline}, kernels/spline.cu). */
     dev.fluvia.backend.spline.SplineOps spline();
 
+    /** Planar, radial and Sylvester flows: forward, inverse and both backwards fused per row ({@code dev.fluvia.backend.residual}, kernels/residual.cu). */
+    dev.fluvia.backend.residual.ResidualOps residual();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
