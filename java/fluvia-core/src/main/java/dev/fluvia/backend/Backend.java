@@ -67,6 +67,9 @@ public interface Backend extends AutoCloseable {
     /** Rational-quadratic spline, fused bin search and evaluation, inverse, backward ({@code dev.fluvia.backend.spline}, kernels/spline.cu). */
     dev.fluvia.backend.spline.SplineOps spline();
 
+    /** Element-wise flows (sigmoid, logit map, tanh, leaky ReLU, scalar affine) and the mixture-of-Gaussians CDF flow ({@code dev.fluvia.backend.pointwise}, kernels/pointwise.cu). */
+    dev.fluvia.backend.pointwise.PointwiseOps pointwise();
+
     // ---------------------------------------------------------------- memory
 
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */

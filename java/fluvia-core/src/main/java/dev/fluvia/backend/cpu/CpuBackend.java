@@ -110,6 +110,8 @@ public final class CpuBackend implements Backend {
     @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     private final dev.fluvia.backend.spline.CpuSpline spline = new dev.fluvia.backend.spline.CpuSpline(this);
     @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
+    private final dev.fluvia.backend.pointwise.CpuPointwise pointwise = new dev.fluvia.backend.pointwise.CpuPointwise(this);
+    @Override public dev.fluvia.backend.pointwise.PointwiseOps pointwise() { return pointwise; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */

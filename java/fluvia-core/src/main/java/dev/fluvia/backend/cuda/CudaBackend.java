@@ -125,6 +125,7 @@ public final class CudaBackend implements Backend {
         lu = new dev.fluvia.backend.lu.CudaLu(cx);
         actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
         spline = new dev.fluvia.backend.spline.CudaSpline(cx);
+        pointwise = new dev.fluvia.backend.pointwise.CudaPointwise(cx, reduce);
     }
 
     @Override public String name() { return "cuda"; }
@@ -156,6 +157,8 @@ public final class CudaBackend implements Backend {
     @Override public dev.fluvia.backend.actnorm.ActnormOps actnorm() { return actnorm; }
     private final dev.fluvia.backend.spline.CudaSpline spline;
     @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
+    private final dev.fluvia.backend.pointwise.CudaPointwise pointwise;
+    @Override public dev.fluvia.backend.pointwise.PointwiseOps pointwise() { return pointwise; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */
