@@ -26,14 +26,20 @@ __device__ __forceinline__ float splineKnot(const float* u, int K, float mx, flo
     return -bound + 2.f * bound * c;
 }
 
-/** The bin k of v (knot_k ≤ v < knot_{k+1}, the last bin closed) on the axis u; writes its left knot and width. */
+/** The bin k of v (knot_k ≤ v < knot_{k+1}, the last bin closed) on the axis u; writes its left knot and width, and (hi
+ *  not null) its right knot. */
 __device__ __forceinline__ int splineBin(const float* u, int K, float mx, float sum, float minSize, float bound, float v,
-                                         float* lo, float* width) {
+                                         float* lo, float* width, float* hi) {
     float c = 0.f, scale = 1.f - K * minSize, left = -bound;
     for (int k = 0; k < K; k++) {
         c += minSize + scale * (expf(u[k] - mx) / sum);
         float right = k == K - 1 ? bound : -bound + 2.f * bound * c;
-        if (v < right || k == K - 1) { *lo = left; *width = right - left; return k; }
+        if (v < right || k == K - 1) {
+            *lo = left;
+            *width = right - left;
+            if (hi != nullptr) *hi = right;
+            return k;
+        }
         left = right;
     }
     return K - 1; // not reached
@@ -64,7 +70,7 @@ __device__ __forceinline__ void splineForwardOne(const float* p, int K, float bo
     splineSoftmaxStats(uw, K, &mw, &sw);
     splineSoftmaxStats(uh, K, &mh, &sh);
     float xk = -bound, w = 2.f * bound;
-    int k = splineBin(uw, K, mw, sw, minW, bound, x, &xk, &w);
+    int k = splineBin(uw, K, mw, sw, minW, bound, x, &xk, &w, nullptr);
     float yk = splineKnot(uh, K, mh, sh, minH, bound, k), h = splineKnot(uh, K, mh, sh, minH, bound, k + 1) - yk;
     float s = h / w, xi = fminf(1.f, fmaxf(0.f, (x - xk) / w)), t = xi * (1.f - xi);
     float dk = splineDerivative(ud, K, minD, c0, k), dk1 = splineDerivative(ud, K, minD, c0, k + 1);
@@ -74,7 +80,15 @@ __device__ __forceinline__ void splineForwardOne(const float* p, int K, float bo
     *logd = 2.f * logf(s) + logf(m) - 2.f * logf(den);
 }
 
-/** g⁻¹(y) by the stable root of the bin's quadratic, and −log g'(x) (tails: y and 0). */
+/**
+ * g⁻¹(y) by the stable root of the bin's quadratic, and −log g'(x) (tails: y and 0). The root is taken from the nearer end
+ * of the bin: with q the fraction of the bin's width measured from that end (ξ = q from the left knot, ξ = 1 − q from the
+ * right one: the bin's rational quadratic mirrored, d_k and d_{k+1} swapped), Δ the distance of y from that end and Δ'
+ * from the other (both formed directly from the knots), a q² + b q + c = 0 with b = h·d₀ − Δ·e, c = −s·Δ and the
+ * discriminant b² − 4ac = (h·d₀ − Δ·(d₀ + d₁))² + 4s²·Δ·Δ', a sum of two terms ≥ 0. (The one-sided b² − 4ac of two terms
+ * ~4s²h² that cancel to ~h² in a steep bin put an error of ~ε·s on ξ near the bin's right end and ~2ε·s² on the log-det:
+ * 1e-4 at y = B. Now y = B gives x = B and log-det 0 exactly.)
+ */
 __device__ __forceinline__ void splineInverseOne(const float* p, int K, float bound, float minW, float minH, float minD, float c0,
                                                  float y, float* x, float* logd) {
     if (!(y >= -bound && y <= bound)) { *x = y; *logd = 0.f; return; }
@@ -82,20 +96,22 @@ __device__ __forceinline__ void splineInverseOne(const float* p, int K, float bo
     float mw, sw, mh, sh;
     splineSoftmaxStats(uw, K, &mw, &sw);
     splineSoftmaxStats(uh, K, &mh, &sh);
-    float yk = -bound, h = 2.f * bound;
-    int k = splineBin(uh, K, mh, sh, minH, bound, y, &yk, &h);
-    float xk = splineKnot(uw, K, mw, sw, minW, bound, k), w = splineKnot(uw, K, mw, sw, minW, bound, k + 1) - xk;
+    float yk = -bound, h = 2.f * bound, yk1 = bound;
+    int k = splineBin(uh, K, mh, sh, minH, bound, y, &yk, &h, &yk1);
+    float xk = splineKnot(uw, K, mw, sw, minW, bound, k), xk1 = splineKnot(uw, K, mw, sw, minW, bound, k + 1), w = xk1 - xk;
     float s = h / w;
     float dk = splineDerivative(ud, K, minD, c0, k), dk1 = splineDerivative(ud, K, minD, c0, k + 1);
-    float e = dk1 + dk - 2.f * s, dy = y - yk;
-    float a = h * (s - dk) + dy * e, b = h * dk - dy * e, c = -s * dy;
-    float disc = fmaxf(0.f, b * b - 4.f * a * c);
+    float e = dk1 + dk - 2.f * s, dl = y - yk, dr = yk1 - y;
+    bool fromRight = dr < dl;
+    float d0 = fromRight ? dk1 : dk, d1 = fromRight ? dk : dk1, near = fromRight ? dr : dl, far = fromRight ? dl : dr;
+    float b = h * d0 - near * e, c = -s * near, u = h * d0 - near * (d0 + d1);
+    float disc = fmaxf(0.f, u * u + 4.f * s * s * near * far);
     float denom = -b - sqrtf(disc);
-    float xi = denom == 0.f ? 0.f : 2.f * c / denom;
-    xi = fminf(1.f, fmaxf(0.f, xi));
-    *x = xk + xi * w;
-    float t = xi * (1.f - xi), den = s + e * t;
-    float m = dk1 * xi * xi + 2.f * s * t + dk * (1.f - xi) * (1.f - xi);
+    float q = denom == 0.f ? 0.f : 2.f * c / denom;
+    q = fminf(1.f, fmaxf(0.f, q));
+    *x = fromRight ? xk1 - q * w : xk + q * w;
+    float t = q * (1.f - q), den = s + e * t;
+    float m = d1 * q * q + 2.f * s * t + d0 * (1.f - q) * (1.f - q);
     *logd = -(2.f * logf(s) + logf(m) - 2.f * logf(den));
 }
 
@@ -168,7 +184,7 @@ extern "C" __global__ void rqSplineBackward(const float* __restrict__ x, const f
         splineSoftmaxStats(uw, K, &mw, &sw);
         splineSoftmaxStats(uh, K, &mh, &sh);
         float xk = -bound, w = 2.f * bound;
-        int k = splineBin(uw, K, mw, sw, minWidth, bound, xv, &xk, &w);
+        int k = splineBin(uw, K, mw, sw, minWidth, bound, xv, &xk, &w, nullptr);
         float yk = splineKnot(uh, K, mh, sh, minHeight, bound, k), hh = splineKnot(uh, K, mh, sh, minHeight, bound, k + 1) - yk;
         float s = hh / w, xi = fminf(1.f, fmaxf(0.f, (xv - xk) / w)), t = xi * (1.f - xi);
         float dk = splineDerivative(ud, K, minDerivative, c0, k), dk1 = splineDerivative(ud, K, minDerivative, c0, k + 1);

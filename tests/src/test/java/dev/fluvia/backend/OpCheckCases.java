@@ -71,6 +71,7 @@ public final class OpCheckCases {
         logit(tb);
         splines(tb);
         residual(tb);
+        pointwise(tb);
         return List.copyOf(tb.cases);
     }
 
@@ -837,5 +838,92 @@ public final class OpCheckCases {
                                    Tensor gz0, Tensor ga, Tensor gb) {
         if (inv) be.residual().radialInverseBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
         else be.residual().radialBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
+    // ------------------------------------------------------------------ pointwise (x [4, 3]; scalars [1]; mixture K = 2: [3, 2])
+
+    private interface PwMap { void run(Backend be, Tensor in, Tensor out, Tensor ld, Tensor[] th); }
+    private interface PwBack { void run(Backend be, Tensor x, Tensor g, Tensor gLd, Tensor gOut, Tensor[] th, Tensor[] gth); }
+
+    private static Tensor[] scalars(Backend be, int count, int bad) {
+        Tensor[] r = new Tensor[count];
+        for (int i = 0; i < count; i++) r[i] = i == bad ? t(be, 2) : t(be, 1);
+        return r;
+    }
+
+    private static void pointwise(Table tb) {
+        java.util.Map<String, PwMap> maps = new java.util.LinkedHashMap<>();
+        maps.put("sigmoidForward", (be, i, o, l, th) -> be.pointwise().sigmoidForward(i, o, l));
+        maps.put("sigmoidInverse", (be, i, o, l, th) -> be.pointwise().sigmoidInverse(i, o, l));
+        maps.put("logitMapForward", (be, i, o, l, th) -> be.pointwise().logitMapForward(i, o, l));
+        maps.put("logitMapInverse", (be, i, o, l, th) -> be.pointwise().logitMapInverse(i, o, l));
+        maps.put("tanhForward", (be, i, o, l, th) -> be.pointwise().tanhForward(i, o, l));
+        maps.put("tanhInverse", (be, i, o, l, th) -> be.pointwise().tanhInverse(i, o, l));
+        maps.put("leakyReluForward", (be, i, o, l, th) -> be.pointwise().leakyReluForward(i, th[0], o, l));
+        maps.put("leakyReluInverse", (be, i, o, l, th) -> be.pointwise().leakyReluInverse(i, th[0], o, l));
+        maps.put("scalarAffineForward", (be, i, o, l, th) -> be.pointwise().scalarAffineForward(i, th[0], th[1], o, l));
+        maps.put("scalarAffineInverse", (be, i, o, l, th) -> be.pointwise().scalarAffineInverse(i, th[0], th[1], o, l));
+        java.util.Map<String, PwBack> backs = new java.util.LinkedHashMap<>();
+        backs.put("sigmoidBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().sigmoidBackward(x, g, gl, go));
+        backs.put("sigmoidInverseBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().sigmoidInverseBackward(x, g, gl, go));
+        backs.put("logitMapBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().logitMapBackward(x, g, gl, go));
+        backs.put("logitMapInverseBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().logitMapInverseBackward(x, g, gl, go));
+        backs.put("tanhBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().tanhBackward(x, g, gl, go));
+        backs.put("tanhInverseBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().tanhInverseBackward(x, g, gl, go));
+        backs.put("leakyReluBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().leakyReluBackward(x, th[0], g, gl, go, gth[0]));
+        backs.put("leakyReluInverseBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().leakyReluInverseBackward(x, th[0], g, gl, go, gth[0]));
+        backs.put("scalarAffineBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().scalarAffineBackward(x, th[0], th[1], g, gl, go, gth[0], gth[1]));
+        backs.put("scalarAffineInverseBackward", (be, x, g, gl, go, th, gth) -> be.pointwise().scalarAffineInverseBackward(x, th[0], th[1], g, gl, go, gth[0], gth[1]));
+        for (var m : maps.entrySet()) {
+            String op = m.getKey(), in = op.endsWith("Inverse") ? "y" : "x", out = op.endsWith("Inverse") ? "x" : "y";
+            PwMap c = m.getValue();
+            String[] th = op.startsWith("leakyRelu") ? new String[] {"logSlope"} : op.startsWith("scalarAffine") ? new String[] {"logScale", "shift"} : new String[0];
+            int n = th.length;
+            tb.ok(op, "[4, 3]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 4), scalars(be, n, -1)));
+            tb.ok(op, "in place", be -> { Tensor v = t(be, 4, 3); c.run(be, v, v, t(be, 4), scalars(be, n, -1)); });
+            tb.bad(op, in + " rank 1", be -> c.run(be, t(be, 12), t(be, 12), t(be, 4), scalars(be, n, -1)), in + " must have rank [2]");
+            tb.bad(op, out + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 2), t(be, 4), scalars(be, n, -1)), out + " [4, 2]", "must have the same shape");
+            tb.bad(op, "ld [3]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 3), scalars(be, n, -1)), "ld must have shape [4]");
+            for (int k = 0; k < n; k++) {
+                int kk = k;
+                tb.bad(op, th[k] + " [2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 4), scalars(be, n, kk)), th[k] + " must have shape [1]");
+            }
+        }
+        for (var m : backs.entrySet()) {
+            String op = m.getKey(), g = op.contains("Inverse") ? "gx" : "gy", gOut = op.contains("Inverse") ? "gy" : "gx";
+            PwBack c = m.getValue();
+            String[] th = op.startsWith("leakyRelu") ? new String[] {"gLogSlope"} : op.startsWith("scalarAffine") ? new String[] {"gLogScale", "gShift"} : new String[0];
+            int n = th.length;
+            tb.ok(op, "[4, 3]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), scalars(be, n, -1), scalars(be, n, -1)));
+            tb.bad(op, g + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 2), t(be, 4), t(be, 4, 3), scalars(be, n, -1), scalars(be, n, -1)), g + " [4, 2]", "must have the same shape");
+            tb.bad(op, gOut + " [4, 2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 4), t(be, 4, 2), scalars(be, n, -1), scalars(be, n, -1)), gOut + " [4, 2]", "must have the same shape");
+            tb.bad(op, "gLd [3]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 3), t(be, 4, 3), scalars(be, n, -1), scalars(be, n, -1)), "gLd must have shape [4]");
+            for (int k = 0; k < n; k++) {
+                int kk = k;
+                tb.bad(op, th[k] + " [2]", be -> c.run(be, t(be, 4, 3), t(be, 4, 3), t(be, 4), t(be, 4, 3), scalars(be, n, -1), scalars(be, n, kk)), th[k] + " must have shape [1]");
+            }
+        }
+        tb.bad("leakyReluForward", "logSlope null", be -> be.pointwise().leakyReluForward(t(be, 4, 3), null, t(be, 4, 3), t(be, 4)), "logSlope must not be null");
+        for (boolean logit : new boolean[] {false, true}) {
+            String v = logit ? ", logit" : "";
+            tb.ok("mixCdfForward", "[4, 3], K 2" + v, be -> be.pointwise().mixCdfForward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), logit, t(be, 4, 3), t(be, 4)));
+            tb.ok("mixCdfInverse", "[4, 3], K 2" + v, be -> be.pointwise().mixCdfInverse(filled(be, 0.5f, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), logit, t(be, 4, 3), t(be, 4)));
+            tb.ok("mixCdfBackward", "[4, 3], K 2" + v, be -> be.pointwise().mixCdfBackward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), logit, t(be, 4, 3), t(be, 4),
+                    t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2)));
+        }
+        tb.bad("mixCdfForward", "logits [2, 2]", be -> be.pointwise().mixCdfForward(t(be, 4, 3), t(be, 2, 2), t(be, 2, 2), t(be, 2, 2), true, t(be, 4, 3), t(be, 4)),
+                "logits must be [D, K] with D = 3");
+        tb.bad("mixCdfForward", "means [3, 1]", be -> be.pointwise().mixCdfForward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 1), t(be, 3, 2), true, t(be, 4, 3), t(be, 4)),
+                "means [3, 1]", "must have the same shape");
+        tb.bad("mixCdfForward", "ld [3]", be -> be.pointwise().mixCdfForward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), true, t(be, 4, 3), t(be, 3)),
+                "ld must have shape [4]");
+        tb.bad("mixCdfInverse", "logScales [3, 3]", be -> be.pointwise().mixCdfInverse(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 3), true, t(be, 4, 3), t(be, 4)),
+                "logScales [3, 3]", "must have the same shape");
+        tb.bad("mixCdfInverse", "x [4, 2]", be -> be.pointwise().mixCdfInverse(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), true, t(be, 4, 2), t(be, 4)),
+                "x [4, 2]", "must have the same shape");
+        tb.bad("mixCdfBackward", "gLogScales [3, 1]", be -> be.pointwise().mixCdfBackward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), false, t(be, 4, 3), t(be, 4),
+                t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 1)), "gLogScales [3, 1]", "must have the same shape");
+        tb.bad("mixCdfBackward", "gy [4, 2]", be -> be.pointwise().mixCdfBackward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), false, t(be, 4, 2), t(be, 4),
+                t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2)), "gy [4, 2]", "must have the same shape");
+        tb.bad("mixCdfBackward", "gLd [3]", be -> be.pointwise().mixCdfBackward(t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2), false, t(be, 4, 3), t(be, 3),
+                t(be, 4, 3), t(be, 3, 2), t(be, 3, 2), t(be, 3, 2)), "gLd must have shape [4]");
     }
 }

@@ -77,6 +77,14 @@ class ElementwiseFlowsTest {
         assertThrows(DomainException.class, () -> new LogitMap(be, 2).forward(neg, be.alloc(1), Stash.none()));
         assertThrows(DomainException.class, () -> new Sigmoid(be, 2).inverse(two, be.alloc(1)));
         assertThrows(DomainException.class, () -> new Tanh(be, 2).inverse(be.fromHost(new float[] {0f, -1f}, 1, 2), be.alloc(1)));
+        DomainException e = assertThrows(DomainException.class, () -> new Sigmoid(be, 2).inverse(be.fromHost(new float[] {0.5f, 0.2f, 0.3f, 1.5f}, 2, 2), be.alloc(2)));
+        assertTrue(e.getMessage().startsWith("sigmoid.inverse: ") && e.getMessage().contains("got 1.5 (row 1, column 1)"), e.getMessage());
+        // the op reports the first flat index outside the domain (NaN included), −1 when there is none
+        float[] v = {0.5f, 0.2f, Float.NaN, 0.3f, -2f, 0.7f};
+        assertEquals(2, be.pointwise().sigmoidInverse(be.fromHost(v, 3, 2), be.alloc(3, 2), be.alloc(3)));
+        assertEquals(2, be.pointwise().logitMapForward(be.fromHost(v, 3, 2), be.alloc(3, 2), be.alloc(3)));
+        assertEquals(4, be.pointwise().tanhInverse(be.fromHost(new float[] {0.5f, 0.2f, 0.9f, 0.3f, -2f, 1f}, 3, 2), be.alloc(3, 2), be.alloc(3)));
+        assertEquals(-1, be.pointwise().tanhInverse(be.fromHost(new float[] {0.5f, -0.99f}, 1, 2), be.alloc(1, 2), be.alloc(1)));
         Tensor big = be.fromHost(new float[] {40f, -40f}, 1, 2), ld = be.alloc(1);
         new Tanh(be, 2).forward(big, ld, Stash.none());
         assertTrue(Float.isFinite(be.toHost(ld)[0]), "stable tanh log-det at ±40: " + be.toHost(ld)[0]);

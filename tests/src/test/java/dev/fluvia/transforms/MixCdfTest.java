@@ -61,6 +61,26 @@ class MixCdfTest {
             assertEquals(Math.log(0.5 + MixCdfOracleAccess.half(t)), NormalCdf.logCdf(t), 1e-12, "log Φ(" + t + ")");
     }
 
+    /**
+     * The backend's float64 log Φ (CpuPointwise / kernels/pointwise.cu: one erf series or continued fraction gives both
+     * log Φ(t) and log Φ(−t)) against the host reference NormalCdf, far into both tails: with K = 1, μ = 0, σ = 1 and the
+     * fused logit, y = log Φ(x) − log Φ(−x) and ld = log φ(x) − log Φ(x) − log Φ(−x).
+     */
+    @Test void backendLogPhiMatchesTheHostReferenceIntoTheTails() {
+        MixCdf t = new MixCdf(be, 1, 1, true);
+        be.upload(new float[1], t.params().get(1).value());
+        be.upload(new float[1], t.params().get(2).value());
+        float[] xs = {-38f, -20f, -2.83f, -1.5f, 0f, 0.7f, 2.9f, 12f, 38f};
+        Tensor ld = be.alloc(xs.length);
+        float[] y = be.toHost(t.forward(be.fromHost(xs, xs.length, 1), ld, Stash.none())), l = be.toHost(ld);
+        for (int i = 0; i < xs.length; i++) {
+            double x = xs[i], lc = NormalCdf.logCdf(x), ls = NormalCdf.logCdf(-x);
+            double ry = lc - ls, rl = NormalCdf.logPdf(x) - lc - ls;
+            assertEquals(ry, y[i], 1e-7 + 2e-7 * Math.abs(ry), "y at " + x);
+            assertEquals(rl, l[i], 1e-7 + 2e-7 * Math.abs(rl), "ld at " + x);
+        }
+    }
+
     @Test void farTailsStayFiniteWithTheFusedLogit() {
         MixCdf t = new MixCdf(be, 1, 3, true);
         Tensor x = be.fromHost(new float[] {-1e4f, -60f, 60f, 1e4f}, 4, 1), ld = be.alloc(4);

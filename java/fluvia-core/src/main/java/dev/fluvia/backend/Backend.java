@@ -69,6 +69,8 @@ public interface Backend extends AutoCloseable {
 
     /** Planar, radial and Sylvester flows: forward, inverse and both backwards fused per row ({@code dev.fluvia.backend.residual}, kernels/residual.cu). */
     dev.fluvia.backend.residual.ResidualOps residual();
+    /** Element-wise flows (sigmoid, logit map, tanh, leaky ReLU, scalar affine) and the mixture-of-Gaussians CDF flow ({@code dev.fluvia.backend.pointwise}, kernels/pointwise.cu). */
+    dev.fluvia.backend.pointwise.PointwiseOps pointwise();
 
     // ---------------------------------------------------------------- memory
 

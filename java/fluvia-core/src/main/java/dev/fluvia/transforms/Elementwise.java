@@ -1,7 +1,7 @@
 package dev.fluvia.transforms;
 
-import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.pointwise.PointwiseOps;
 import dev.fluvia.param.Param;
 import dev.fluvia.param.Stash;
 import dev.fluvia.tensor.Tensor;
@@ -9,9 +9,11 @@ import java.util.List;
 
 /**
  * An element-wise bijection {@code y_i = f(x_i)} of vectors [D] (FLOWS.md "Element-wise"), with {@code ld = Σ_i log f'(x_i)},
- * computed per element on the host in float64 (no backend op, no CUDA kernel yet). A subclass gives f, f⁻¹, log f' and
- * their derivatives, and for learned scalars their partials. The generative backward (reverse KL) follows from the same
- * pieces: with {@code w = (gx − gL·(log f')'(x)) / f'(x)}, {@code ∂L/∂y = w} and {@code ∂L/∂θ = −∂/∂θ[w·f + gL·log f']}.
+ * computed by the backend's pointwise family ({@link Backend#pointwise()}: one fused kernel per direction on CUDA, float32
+ * with per-row float64 log-det sums). A subclass names its four ops and, when a direction has a restricted domain, the
+ * message of the {@link DomainException} raised for an input outside it (the op reports the first such element). The
+ * generative backward (reverse KL): with {@code w = (gx − gL·(log f')'(x)) / f'(x)}, {@code ∂L/∂y = w} and
+ * {@code ∂L/∂θ = −∂/∂θ[w·f + gL·log f']}. The float64 oracles of the tests ({@code ZooElementwiseOracles}) judge it.
  */
 public abstract class Elementwise implements Transform, InverseBackward {
     protected final Backend be;
@@ -23,109 +25,52 @@ public abstract class Elementwise implements Transform, InverseBackward {
         this.dim = dim;
     }
 
-    /** The learned scalars in float64 (empty for parameter-free layers), read once per call. */
-    protected double[] scalars() { return new double[0]; }
-
-    protected abstract double f(double x, double[] th);
-    protected abstract double inv(double y, double[] th);
-    /** log f'(x), stable. */
-    protected abstract double logDeriv(double x, double[] th);
-    /** f'(x). */
-    protected abstract double deriv(double x, double[] th);
-    /** (log f')'(x). */
-    protected abstract double logDerivDeriv(double x, double[] th);
-    /** acc += gy·∂f/∂θ + gl·∂log f'/∂θ at x (parameter-free layers: nothing). */
-    protected void paramGrad(double x, double gy, double gl, double[] th, double[] acc) {}
-    /** Throws {@link DomainException} when x is outside the forward's domain (default: every finite x). */
-    protected void checkForwardDomain(double x, String op) {}
-    /** Throws {@link DomainException} when y is outside the inverse's domain (the forward's range). */
-    protected void checkInverseDomain(double y, String op) {}
+    /** y = f(x), ld += Σ log f'(x); returns the first index outside the forward's domain, or −1. */
+    protected abstract long forwardOp(PointwiseOps ops, Tensor x, Tensor y, Tensor ld);
+    /** x = f⁻¹(y), ld −= Σ log f'(x); returns the first index outside the inverse's domain, or −1. */
+    protected abstract long inverseOp(PointwiseOps ops, Tensor y, Tensor x, Tensor ld);
+    /** gx = gy·f'(x) + gLd·(log f')'(x); the parameter gradients accumulated. */
+    protected abstract void backwardOp(PointwiseOps ops, Tensor x, Tensor gy, Tensor gLd, Tensor gx);
+    /** gy = w (see the class comment) at x = f⁻¹(y); the parameter gradients accumulated. */
+    protected abstract void inverseBackwardOp(PointwiseOps ops, Tensor x, Tensor gx, Tensor gLd, Tensor gy);
+    /** What the direction needs, for the DomainException ("the inverse (logit) needs values in (0, 1)"); unused when it cannot fail. */
+    protected String domain(boolean inverse) { return "outside the domain"; }
 
     @Override public int[] eventShape() { return new int[] {dim}; }
     @Override public List<Param> params() { return List.of(); }
 
-    private void accumulate(double[] acc) {
-        List<Param> ps = params();
-        for (int k = 0; k < ps.size(); k++) HostMath.accumulate(be, ps.get(k), acc[k]);
+    /** Raises the DomainException for element {@code bad} of {@code in} (read back only on this path). */
+    private void refuse(long bad, Tensor in, boolean inverse, String op) {
+        if (bad < 0) return;
+        float v = be.toHost(in)[(int) bad];
+        throw new DomainException(kind() + "." + op + ": " + domain(inverse) + ", got " + v + " (row " + bad / dim + ", column " + bad % dim + ")");
     }
 
     @Override public Tensor forward(Tensor x, Tensor ld, Stash stash) {
         Events.check(kind(), "forward", x, eventShape());
-        double[] th = scalars();
-        float[] xh = be.toHost(x), ldh = be.toHost(ld), yh = new float[xh.length];
-        int n = x.dim(0);
-        for (int s = 0; s < n; s++) {
-            double l = 0;
-            for (int i = 0; i < dim; i++) {
-                double v = xh[s * dim + i];
-                checkForwardDomain(v, "forward");
-                yh[s * dim + i] = (float) f(v, th);
-                l += logDeriv(v, th);
-            }
-            ldh[s] = (float) (ldh[s] + l);
-        }
-        be.upload(ldh, ld);
-        return be.fromHost(yh, x.shape());
+        Tensor y = be.alloc(x.shape());
+        refuse(forwardOp(be.pointwise(), x, y, ld), x, false, "forward");
+        return y;
     }
 
     @Override public Tensor inverse(Tensor y, Tensor ld) {
         Events.check(kind(), "inverse", y, eventShape());
-        double[] th = scalars();
-        float[] yh = be.toHost(y), ldh = be.toHost(ld), xh = new float[yh.length];
-        int n = y.dim(0);
-        for (int s = 0; s < n; s++) {
-            double l = 0;
-            for (int i = 0; i < dim; i++) {
-                double v = yh[s * dim + i];
-                checkInverseDomain(v, "inverse");
-                double x = inv(v, th);
-                xh[s * dim + i] = (float) x;
-                l -= logDeriv(x, th);
-            }
-            ldh[s] = (float) (ldh[s] + l);
-        }
-        be.upload(ldh, ld);
-        return be.fromHost(xh, y.shape());
+        Tensor x = be.alloc(y.shape());
+        refuse(inverseOp(be.pointwise(), y, x, ld), y, true, "inverse");
+        return x;
     }
 
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
         Events.check(kind(), "backward", x, eventShape());
-        double[] th = scalars(), acc = new double[th.length];
-        float[] xh = be.toHost(x), gyh = be.toHost(gy), glh = be.toHost(gLd), gxh = new float[xh.length];
-        int n = x.dim(0);
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < dim; i++) {
-                double v = xh[s * dim + i], g = gyh[s * dim + i], gl = glh[s];
-                checkForwardDomain(v, "backward");
-                gxh[s * dim + i] = (float) (g * deriv(v, th) + gl * logDerivDeriv(v, th));
-                paramGrad(v, g, gl, th, acc);
-            }
-        accumulate(acc);
-        return be.fromHost(gxh, x.shape());
+        Tensor gx = be.alloc(x.shape());
+        backwardOp(be.pointwise(), x, gy, gLd, gx);
+        return gx;
     }
 
     @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
         Events.check(kind(), "inverseBackward", y, eventShape());
-        double[] th = scalars(), acc = new double[th.length];
-        float[] yh = be.toHost(y), gxh = be.toHost(gx), glh = be.toHost(gLd), gyh = new float[yh.length];
-        int n = y.dim(0);
-        for (int s = 0; s < n; s++)
-            for (int i = 0; i < dim; i++) {
-                double yv = yh[s * dim + i];
-                checkInverseDomain(yv, "inverseBackward");
-                double xv = inv(yv, th), gl = glh[s];
-                double w = (gxh[s * dim + i] - gl * logDerivDeriv(xv, th)) / deriv(xv, th);
-                gyh[s * dim + i] = (float) w;
-                paramGrad(xv, -w, -gl, th, acc);
-            }
-        accumulate(acc);
-        return be.fromHost(gyh, y.shape());
-    }
-
-    /** Reads a scalar parameter, refusing a non-finite value. */
-    protected double scalar(Param p) {
-        double v = be.toHost(p.value())[0];
-        if (!Double.isFinite(v)) throw new InvalidParameterException(kind() + ": " + p.name() + " is " + v);
-        return v;
+        Tensor gy = be.alloc(y.shape());
+        inverseBackwardOp(be.pointwise(), x, gx, gLd, gy);
+        return gy;
     }
 }

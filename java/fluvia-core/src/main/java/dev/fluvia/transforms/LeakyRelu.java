@@ -1,8 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.pointwise.PointwiseOps;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
@@ -25,14 +27,12 @@ public final class LeakyRelu extends Elementwise {
 
     @Override public String kind() { return KIND; }
     @Override public List<Param> params() { return List.of(logSlope); }
-    @Override protected double[] scalars() { return new double[] {scalar(logSlope)}; }
-    @Override protected double f(double x, double[] th) { return x >= 0 ? x : Math.exp(th[0]) * x; }
-    @Override protected double inv(double y, double[] th) { return y >= 0 ? y : Math.exp(-th[0]) * y; }
-    @Override protected double logDeriv(double x, double[] th) { return x >= 0 ? 0 : th[0]; }
-    @Override protected double deriv(double x, double[] th) { return x >= 0 ? 1 : Math.exp(th[0]); }
-    @Override protected double logDerivDeriv(double x, double[] th) { return 0; }
-
-    @Override protected void paramGrad(double x, double gy, double gl, double[] th, double[] acc) {
-        if (x < 0) acc[0] += gy * Math.exp(th[0]) * x + gl;
+    @Override protected long forwardOp(PointwiseOps o, Tensor x, Tensor y, Tensor ld) { o.leakyReluForward(x, logSlope.value(), y, ld); return -1; }
+    @Override protected long inverseOp(PointwiseOps o, Tensor y, Tensor x, Tensor ld) { o.leakyReluInverse(y, logSlope.value(), x, ld); return -1; }
+    @Override protected void backwardOp(PointwiseOps o, Tensor x, Tensor gy, Tensor gLd, Tensor gx) {
+        o.leakyReluBackward(x, logSlope.value(), gy, gLd, gx, logSlope.grad());
+    }
+    @Override protected void inverseBackwardOp(PointwiseOps o, Tensor x, Tensor gx, Tensor gLd, Tensor gy) {
+        o.leakyReluInverseBackward(x, logSlope.value(), gx, gLd, gy, logSlope.grad());
     }
 }

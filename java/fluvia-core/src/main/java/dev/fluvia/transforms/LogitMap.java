@@ -1,7 +1,8 @@
 package dev.fluvia.transforms;
 
-import dev.fluvia.param.HostMath;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.pointwise.PointwiseOps;
+import dev.fluvia.tensor.Tensor;
 
 /**
  * Element-wise logit map (kind {@code logit_map}; {@code logit} is the image pre-processing with λ):
@@ -14,13 +15,9 @@ public final class LogitMap extends Elementwise {
     public LogitMap(Backend be, int dim) { super(be, dim); }
 
     @Override public String kind() { return KIND; }
-    @Override protected double f(double x, double[] th) { return Math.log(x) - Math.log1p(-x); }
-    @Override protected double inv(double y, double[] th) { return HostMath.sigmoid(y); }
-    @Override protected double logDeriv(double x, double[] th) { return -Math.log(x) - Math.log1p(-x); }
-    @Override protected double deriv(double x, double[] th) { return 1 / (x * (1 - x)); }
-    @Override protected double logDerivDeriv(double x, double[] th) { return -1 / x + 1 / (1 - x); }
-
-    @Override protected void checkForwardDomain(double x, String op) {
-        if (!(x > 0 && x < 1)) throw new DomainException(KIND + "." + op + ": logit needs values in (0, 1), got " + x);
-    }
+    @Override protected long forwardOp(PointwiseOps o, Tensor x, Tensor y, Tensor ld) { return o.logitMapForward(x, y, ld); }
+    @Override protected long inverseOp(PointwiseOps o, Tensor y, Tensor x, Tensor ld) { o.logitMapInverse(y, x, ld); return -1; }
+    @Override protected void backwardOp(PointwiseOps o, Tensor x, Tensor gy, Tensor gLd, Tensor gx) { o.logitMapBackward(x, gy, gLd, gx); }
+    @Override protected void inverseBackwardOp(PointwiseOps o, Tensor x, Tensor gx, Tensor gLd, Tensor gy) { o.logitMapInverseBackward(x, gx, gLd, gy); }
+    @Override protected String domain(boolean inverse) { return "logit needs values in (0, 1)"; }
 }

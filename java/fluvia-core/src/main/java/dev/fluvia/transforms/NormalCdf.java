@@ -1,7 +1,9 @@
 package dev.fluvia.transforms;
 
 /**
- * The standard normal CDF in float64 with its logarithm stable far into the tails (for the mixture-CDF flow):
+ * The standard normal CDF in float64 with its logarithm stable far into the tails: the host reference of the log Φ that the
+ * mixture-CDF flow's backend ops evaluate ({@code CpuPointwise}, {@code kernels/pointwise.cu}: the same series and continued
+ * fraction, both signs from one evaluation); {@code MixCdfTest} holds the two together and this one to asymptotics:
  * {@code Φ(t) = ½·erfc(−t/√2)}; erfc by its Taylor series of erf for |x| ≤ 2 and by its continued fraction
  * {@code erfc(x) = e^{−x²}/√π · 1/(x + ½/(x + 1/(x + 3/2/(x + …))))} (modified Lentz) beyond, kept in the log domain so
  * that {@code log Φ(−40)} ≈ −804.6 is exact where Φ itself underflows. Relative error ~1e-14.

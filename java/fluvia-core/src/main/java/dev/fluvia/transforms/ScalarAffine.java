@@ -1,8 +1,10 @@
 package dev.fluvia.transforms;
 
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.pointwise.PointwiseOps;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.param.Param;
+import dev.fluvia.tensor.Tensor;
 import java.util.List;
 
 /**
@@ -24,15 +26,18 @@ public final class ScalarAffine extends Elementwise {
 
     @Override public String kind() { return KIND; }
     @Override public List<Param> params() { return List.of(logScale, shift); }
-    @Override protected double[] scalars() { return new double[] {scalar(logScale), scalar(shift)}; }
-    @Override protected double f(double x, double[] th) { return Math.exp(th[0]) * x + th[1]; }
-    @Override protected double inv(double y, double[] th) { return (y - th[1]) * Math.exp(-th[0]); }
-    @Override protected double logDeriv(double x, double[] th) { return th[0]; }
-    @Override protected double deriv(double x, double[] th) { return Math.exp(th[0]); }
-    @Override protected double logDerivDeriv(double x, double[] th) { return 0; }
-
-    @Override protected void paramGrad(double x, double gy, double gl, double[] th, double[] acc) {
-        acc[0] += gy * Math.exp(th[0]) * x + gl;
-        acc[1] += gy;
+    @Override protected long forwardOp(PointwiseOps o, Tensor x, Tensor y, Tensor ld) {
+        o.scalarAffineForward(x, logScale.value(), shift.value(), y, ld);
+        return -1;
+    }
+    @Override protected long inverseOp(PointwiseOps o, Tensor y, Tensor x, Tensor ld) {
+        o.scalarAffineInverse(y, logScale.value(), shift.value(), x, ld);
+        return -1;
+    }
+    @Override protected void backwardOp(PointwiseOps o, Tensor x, Tensor gy, Tensor gLd, Tensor gx) {
+        o.scalarAffineBackward(x, logScale.value(), shift.value(), gy, gLd, gx, logScale.grad(), shift.grad());
+    }
+    @Override protected void inverseBackwardOp(PointwiseOps o, Tensor x, Tensor gx, Tensor gLd, Tensor gy) {
+        o.scalarAffineInverseBackward(x, logScale.value(), shift.value(), gx, gLd, gy, logScale.grad(), shift.grad());
     }
 }

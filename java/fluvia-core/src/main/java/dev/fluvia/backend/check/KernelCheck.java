@@ -30,7 +30,8 @@ public final class KernelCheck {
             new dev.fluvia.backend.lu.LuBench(),
             new dev.fluvia.backend.actnorm.ActnormBench(),
             new dev.fluvia.backend.spline.SplineBench(),
-            new dev.fluvia.backend.residual.ResidualBench());
+            new dev.fluvia.backend.residual.ResidualBench(),
+            new dev.fluvia.backend.pointwise.PointwiseBench());
 
     /** A mismatch between the tested backend and the reference. */
     public static final class Mismatch extends RuntimeException {

@@ -112,6 +112,8 @@ public final class CpuBackend implements Backend {
     @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
     private final dev.fluvia.backend.residual.CpuResidual residual = new dev.fluvia.backend.residual.CpuResidual(this);
     @Override public dev.fluvia.backend.residual.ResidualOps residual() { return residual; }
+    private final dev.fluvia.backend.pointwise.CpuPointwise pointwise = new dev.fluvia.backend.pointwise.CpuPointwise(this);
+    @Override public dev.fluvia.backend.pointwise.PointwiseOps pointwise() { return pointwise; }
     @Override public int threads() { return threads; }
 
     /** True when this backend runs its Vector API kernels, false on the scalar path. */

@@ -126,6 +126,7 @@ public final class CudaBackend implements Backend {
         actnorm = new dev.fluvia.backend.actnorm.CudaActnorm(cx);
         spline = new dev.fluvia.backend.spline.CudaSpline(cx);
         residual = new dev.fluvia.backend.residual.CudaResidual(cx);
+        pointwise = new dev.fluvia.backend.pointwise.CudaPointwise(cx, reduce);
     }
 
     @Override public String name() { return "cuda"; }
@@ -159,6 +160,8 @@ public final class CudaBackend implements Backend {
     @Override public dev.fluvia.backend.spline.SplineOps spline() { return spline; }
     private final dev.fluvia.backend.residual.CudaResidual residual;
     @Override public dev.fluvia.backend.residual.ResidualOps residual() { return residual; }
+    private final dev.fluvia.backend.pointwise.CudaPointwise pointwise;
+    @Override public dev.fluvia.backend.pointwise.PointwiseOps pointwise() { return pointwise; }
     @Override public int threads() { return 1; }
 
     /** The device's name and compute capability. */

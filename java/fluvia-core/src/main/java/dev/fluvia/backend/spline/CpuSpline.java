@@ -46,13 +46,18 @@ public final class CpuSpline implements SplineOps {
         return -bound + 2f * bound * c;
     }
 
-    /** The bin of v; lw[0] = its left knot, lw[1] its width. */
+    /** The bin of v; lw[0] = its left knot, lw[1] its width, lw[2] (when lw has room) its right knot. */
     private static int bin(P p, int base, int K, float[] st, float min, float bound, float v, float[] lw) {
         float c = 0f, scale = 1f - K * min, left = -bound;
         for (int k = 0; k < K; k++) {
             c += min + scale * (exp(p.at(base + k) - st[0]) / st[1]);
             float right = k == K - 1 ? bound : -bound + 2f * bound * c;
-            if (v < right || k == K - 1) { lw[0] = left; lw[1] = right - left; return k; }
+            if (v < right || k == K - 1) {
+                lw[0] = left;
+                lw[1] = right - left;
+                if (lw.length > 2) lw[2] = right;
+                return k;
+            }
             left = right;
         }
         return K - 1;
@@ -100,26 +105,28 @@ public final class CpuSpline implements SplineOps {
         out[1] = 2f * log(s) + log(m) - 2f * log(den);
     }
 
-    /** out[0] = g⁻¹(y), out[1] = −log g'(x). */
+    /** out[0] = g⁻¹(y), out[1] = −log g'(x): the root from the nearer end of the bin (kernels/spline.cu's splineInverseOne). */
     static void inverseOne(P p, Spec sp, float c0, float y, float[] out) {
         float bound = sp.bound();
         int K = sp.bins();
         if (!(y >= -bound && y <= bound)) { out[0] = y; out[1] = 0f; return; }
-        float[] sw = stats(p, 0, K), sh = stats(p, K, K), lh = new float[2];
+        float[] sw = stats(p, 0, K), sh = stats(p, K, K), lh = new float[3];
         int k = bin(p, K, K, sh, sp.minHeight(), bound, y, lh);
-        float yk = lh[0], h = lh[1];
-        float xk = knot(p, 0, K, sw, sp.minWidth(), bound, k), w = knot(p, 0, K, sw, sp.minWidth(), bound, k + 1) - xk;
+        float yk = lh[0], h = lh[1], yk1 = lh[2];
+        float xk = knot(p, 0, K, sw, sp.minWidth(), bound, k), xk1 = knot(p, 0, K, sw, sp.minWidth(), bound, k + 1), w = xk1 - xk;
         float s = h / w;
         float dk = derivative(p, K, sp.minDerivative(), c0, k), dk1 = derivative(p, K, sp.minDerivative(), c0, k + 1);
-        float e = dk1 + dk - 2f * s, dy = y - yk;
-        float a = h * (s - dk) + dy * e, b = h * dk - dy * e, c = -s * dy;
-        float disc = Math.max(0f, b * b - 4f * a * c);
+        float e = dk1 + dk - 2f * s, dl = y - yk, dr = yk1 - y;
+        boolean fromRight = dr < dl;
+        float d0 = fromRight ? dk1 : dk, d1 = fromRight ? dk : dk1, near = fromRight ? dr : dl, far = fromRight ? dl : dr;
+        float b = h * d0 - near * e, c = -s * near, u = h * d0 - near * (d0 + d1);
+        float disc = Math.max(0f, u * u + 4f * s * s * near * far);
         float denom = -b - (float) Math.sqrt(disc);
-        float xi = denom == 0f ? 0f : 2f * c / denom;
-        xi = Math.min(1f, Math.max(0f, xi));
-        out[0] = xk + xi * w;
-        float t = xi * (1f - xi), den = s + e * t;
-        float m = dk1 * xi * xi + 2f * s * t + dk * (1f - xi) * (1f - xi);
+        float q = denom == 0f ? 0f : 2f * c / denom;
+        q = Math.min(1f, Math.max(0f, q));
+        out[0] = fromRight ? xk1 - q * w : xk + q * w;
+        float t = q * (1f - q), den = s + e * t;
+        float m = d1 * q * q + 2f * s * t + d0 * (1f - q) * (1f - q);
         out[1] = -(2f * log(s) + log(m) - 2f * log(den));
     }
 
