@@ -838,6 +838,8 @@ public final class OpCheckCases {
                                    Tensor gz0, Tensor ga, Tensor gb) {
         if (inv) be.residual().radialInverseBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
         else be.residual().radialBackward(in, z0, ar, br, g, gLd, gout, gz0, ga, gb);
+    }
+
     // ------------------------------------------------------------------ pointwise (x [4, 3]; scalars [1]; mixture K = 2: [3, 2])
 
     private interface PwMap { void run(Backend be, Tensor in, Tensor out, Tensor ld, Tensor[] th); }
