@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--flow", defaultValue = "realnvp", completionCandidates = FlowPresetNames.class,
             description = "One of: ${COMPLETION-CANDIDATES} (docs/FLOWS.md and the README describe each). Default: ${DEFAULT-VALUE}.")
     String flow;
-    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow spline).")
+    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow realnvp, nice, maf, iaf, spline, spline-ar).")
     String contextColumns;
     @Option(names = "--layers", defaultValue = "0", description = "Couplings / steps / autoregressive layers (0 = preset default).")
     int layers;
