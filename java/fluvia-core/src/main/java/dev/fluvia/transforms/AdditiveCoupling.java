@@ -105,6 +105,6 @@ public final class AdditiveCoupling implements Transform, InverseBackward {
     @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
         Tensor w = be.alloc(y.shape());
         be.copy(gx, w);
-        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, b.length);
+        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, b.length, Stash.none());
     }
 }

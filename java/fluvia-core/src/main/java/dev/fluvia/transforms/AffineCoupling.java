@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * {@code Jᵀw = gx − gℓ·∇ₓld} is {@code w_b = gx_b / s} and {@code w_a = gx_a − B_a(w_b, gℓ)}, where {@code B} is this layer's
  * own {@link #backward} fed {@code (0, w_b)} and {@code gℓ}; that same call, fed {@code −(0, w_b)} and {@code −gℓ},
  * accumulates the parameter gradient {@code −B_θ(w, gℓ)}. The division by {@code s} is {@code affineCouplingInverse}
- * with the shift zeroed. Cost: two conditioner passes and one conditioner backward, no per-sample solve.
+ * with the shift zeroed. Cost: one conditioner pass and one conditioner backward, no per-sample solve.
  */
 public final class AffineCoupling implements Transform, InverseBackward {
     public static final String KIND = "affine_coupling";
@@ -121,12 +121,16 @@ public final class AffineCoupling implements Transform, InverseBackward {
     /** Closed-form backward of {@link #inverse} (see the class comment): returns ∂L/∂y, accumulates the parameter gradients. */
     @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
         int n = y.dim(0);
-        Tensor h = net.forward(condInput(y), Stash.none(), "net");
+        Stash st = new Stash(true);                     // y_a = x_a: this conditioner pass is also the one backward needs
+        Tensor ya = condInput(y);
+        Tensor h = net.forward(ya, st, "net");
+        st.put("xa", ya);
+        st.put("h", h);
         Tensor hs = be.alloc(h.shape()), raw = be.alloc(n, b.length);   // [raw | 0]: the inverse map then divides by s only
         be.coupling().gather(h, rawCols, raw);
         be.coupling().scatterAdd(raw, rawCols, hs);
         Tensor w = be.alloc(y.shape());
         be.coupling().affineCouplingInverse(gx, hs, bIdx, scale, clamp, w, be.alloc(n));   // w_b = gx_b / s, w_a = gx_a
-        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, b.length);
+        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, b.length, st);
     }
 }
