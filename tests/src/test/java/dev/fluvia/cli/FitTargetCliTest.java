@@ -55,17 +55,17 @@ class FitTargetCliTest {
         assertTrue(lp.err().contains("no tractable inverse"), lp.err());
     }
 
-    /** The spline preset fits through fit-target (its coupling layers take the implicit generative backward, the rest closed form). */
+    /** The spline presets fit through fit-target (spline coupling: closed-form generative backward; spline-ar: the implicit path). */
     @Test void splineFitsThroughTheCli() throws Exception {
         Path out = dir.resolve("sp");
-        CliTest.Out r = CliTest.run("fit-target", "--target", "u1", "--flow", "spline", "--layers", "2", "--hidden", "8", "--steps", "30",
+        CliTest.Out r = CliTest.run("fit-target", "--target", "u1", "--flow", "spline-ar", "--layers", "2", "--hidden", "8", "--steps", "30",
                 "--batch", "64", "--eval-samples", "1000", "--no-plots", "--threads", "1", "--out", out.toString(), "--quiet");
         assertEquals(0, r.code(), r.err());
         JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertTrue(Double.isFinite(m.get("loss").asDouble()), m.toString());
         assertTrue(m.get("steps_per_second").asDouble() > 0, m.toString());
-        assertEquals("rq_spline_coupling", m.get("layers_with_implicit_inverse_backward").get(0).asText());
-        CliTest.Out r2 = CliTest.run("fit-target", "--target", "u1", "--flow", "maf", "--layers", "2", "--hidden", "8", "--steps", "5",
+        assertEquals("rq_spline_ar", m.get("layers_with_implicit_inverse_backward").get(0).asText());
+        CliTest.Out r2 = CliTest.run("fit-target", "--target", "u1", "--flow", "spline", "--layers", "2", "--hidden", "8", "--steps", "5",
                 "--batch", "32", "--eval-samples", "100", "--no-plots", "--threads", "1", "--out", dir.resolve("mf").toString(), "--quiet");
         assertEquals(0, r2.code(), r2.err());
         assertEquals(0, new ObjectMapper().readTree(dir.resolve("mf").resolve("metrics.json").toFile()).get("layers_with_implicit_inverse_backward").size());

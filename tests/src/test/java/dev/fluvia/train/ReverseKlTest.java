@@ -146,9 +146,9 @@ class ReverseKlTest {
         assertThrows(InvalidConfigException.class, () -> ok.fit(1, 8, -1, 0, 1, null));
     }
 
-    /** The closed-form generative backward of realnvp, nice, maf and iaf gives the flow's gradient of the implicit path. */
+    /** The closed-form generative backward of realnvp, nice, maf, iaf and spline gives the flow's gradient of the implicit path. */
     @ParameterizedTest(name = "{0}")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"realnvp", "nice", "maf", "iaf"})
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"realnvp", "nice", "maf", "iaf", "spline"})
     void closedFormAndImplicitPathsAgreeOnTheFlowGradient(String preset) {
         Target t = Targets.byName("gauss:3");
         Flow f = Presets.build(preset, be, 3, PresetOptions.defaults().withLayers(3).withHidden(8).withSeed(4).withActivation(Activation.TANH), null, null);

@@ -38,8 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Every conditioner takes a context (rows {@code [x | c]}, docs/FLOWS.md "Conditional flows in Fluvia"): each conditional
  * layer against a float64 oracle (forward, log-det vs the oracle's brute-force Jacobian, inverse, round trip, gradients vs
  * central differences, recompute), the context passing through unchanged, Registry and checkpoint round trips, typed
- * errors; and the closed-form generative-direction backward ({@link InverseBackward}) of the affine coupling, MAF and
- * IAF against finite differences and against the implicit-function path.
+ * errors; and the closed-form generative-direction backward ({@link InverseBackward}) of the affine, additive and spline
+ * couplings, MAF and IAF against finite differences and against the implicit-function path.
  */
 class ConditionalLayersTest {
     @TempDir Path dir;
@@ -211,6 +211,8 @@ class ConditionalLayersTest {
             }
             AdditiveCoupling nc = new AdditiveCoupling(be, w, ab[0], ab[1], new int[] {6}, Activation.TANH, new SplittableRandom(dim));
             GenerativeCheck.of(be, nc, CouplingOracles.additive(ab[0], ab[1], new int[] {6}, Activation.TANH)).seed(80 + dim).jitter(0.4).run();
+            RqSplineCoupling sc = new RqSplineCoupling(be, w, ab[0], ab[1], new int[] {6}, Activation.TANH, 5, 3, new SplittableRandom(dim));
+            GenerativeCheck.of(be, sc, RqSplineOracles.coupling(sc)).seed(90 + dim).jitter(0.3).run();
         }
         // the same numbers as the implicit-function path, gradient for gradient
         int dim = 3, n = 6;
@@ -218,7 +220,8 @@ class ConditionalLayersTest {
                 new Maf(be, Maf.randomOrder(dim, 2), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(1)),
                 new Iaf(be, Maf.naturalOrder(dim), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(2)),
                 new AffineCoupling(be, dim, new int[] {0, 2}, new int[] {1}, new int[] {8}, Activation.TANH, CouplingScale.SOFTCLAMP, 2f, new SplittableRandom(3)),
-                new AdditiveCoupling(be, dim, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, new SplittableRandom(4)));
+                new AdditiveCoupling(be, dim, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, new SplittableRandom(4)),
+                new RqSplineCoupling(be, dim, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, 5, 3, new SplittableRandom(5)));
         SplittableRandom r = new SplittableRandom(11);
         for (Transform t : layers) {
             ZooFlowChecks.jitter(be, t.params(), 0.4, 5);
