@@ -55,7 +55,7 @@ class FitTargetCliTest {
         assertTrue(lp.err().contains("no tractable inverse"), lp.err());
     }
 
-    /** The spline presets fit through fit-target (spline coupling: closed-form generative backward; spline-ar: the implicit path). */
+    /** The spline presets fit through fit-target, every layer with its closed-form generative backward (none on the implicit path). */
     @Test void splineFitsThroughTheCli() throws Exception {
         Path out = dir.resolve("sp");
         CliTest.Out r = CliTest.run("fit-target", "--target", "u1", "--flow", "spline-ar", "--layers", "2", "--hidden", "8", "--steps", "30",
@@ -64,7 +64,7 @@ class FitTargetCliTest {
         JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
         assertTrue(Double.isFinite(m.get("loss").asDouble()), m.toString());
         assertTrue(m.get("steps_per_second").asDouble() > 0, m.toString());
-        assertEquals("rq_spline_ar", m.get("layers_with_implicit_inverse_backward").get(0).asText());
+        assertEquals(0, m.get("layers_with_implicit_inverse_backward").size(), m.toString());
         CliTest.Out r2 = CliTest.run("fit-target", "--target", "u1", "--flow", "spline", "--layers", "2", "--hidden", "8", "--steps", "5",
                 "--batch", "32", "--eval-samples", "100", "--no-plots", "--threads", "1", "--out", dir.resolve("mf").toString(), "--quiet");
         assertEquals(0, r2.code(), r2.err());

@@ -39,7 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * layer against a float64 oracle (forward, log-det vs the oracle's brute-force Jacobian, inverse, round trip, gradients vs
  * central differences, recompute), the context passing through unchanged, Registry and checkpoint round trips, typed
  * errors; and the closed-form generative-direction backward ({@link InverseBackward}) of the affine, additive and spline
- * couplings, MAF and IAF against finite differences and against the implicit-function path.
+ * couplings, MAF, IAF and the autoregressive spline (with and without context) against finite differences and against
+ * the implicit-function path.
  */
 class ConditionalLayersTest {
     @TempDir Path dir;
@@ -213,18 +214,25 @@ class ConditionalLayersTest {
             GenerativeCheck.of(be, nc, CouplingOracles.additive(ab[0], ab[1], new int[] {6}, Activation.TANH)).seed(80 + dim).jitter(0.4).run();
             RqSplineCoupling sc = new RqSplineCoupling(be, w, ab[0], ab[1], new int[] {6}, Activation.TANH, 5, 3, new SplittableRandom(dim));
             GenerativeCheck.of(be, sc, RqSplineOracles.coupling(sc)).seed(90 + dim).jitter(0.3).run();
+            RqSplineAutoregressive ar = new RqSplineAutoregressive(ParamSource.fresh(be), be, Maf.randomOrder(dim, dim), ctx, new int[] {6},
+                    Activation.TANH, 5, 3, null, new SplittableRandom(dim));
+            GenerativeCheck.of(be, ar, RqSplineOracles.autoregressive(ar, Activation.TANH)).seed(95 + dim).jitter(0.3).run();
         }
         // the same numbers as the implicit-function path, gradient for gradient
-        int dim = 3, n = 6;
+        int d3 = 3, n = 6;
         List<Transform> layers = List.of(
-                new Maf(be, Maf.randomOrder(dim, 2), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(1)),
-                new Iaf(be, Maf.naturalOrder(dim), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(2)),
-                new AffineCoupling(be, dim, new int[] {0, 2}, new int[] {1}, new int[] {8}, Activation.TANH, CouplingScale.SOFTCLAMP, 2f, new SplittableRandom(3)),
-                new AdditiveCoupling(be, dim, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, new SplittableRandom(4)),
-                new RqSplineCoupling(be, dim, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, 5, 3, new SplittableRandom(5)));
+                new Maf(be, Maf.randomOrder(d3, 2), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(1)),
+                new Iaf(be, Maf.naturalOrder(d3), new int[] {8}, Activation.TANH, 2f, null, new SplittableRandom(2)),
+                new AffineCoupling(be, d3, new int[] {0, 2}, new int[] {1}, new int[] {8}, Activation.TANH, CouplingScale.SOFTCLAMP, 2f, new SplittableRandom(3)),
+                new AdditiveCoupling(be, d3, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, new SplittableRandom(4)),
+                new RqSplineCoupling(be, d3, new int[] {1}, new int[] {0, 2}, new int[] {8}, Activation.TANH, 5, 3, new SplittableRandom(5)),
+                new RqSplineAutoregressive(ParamSource.fresh(be), be, Maf.randomOrder(d3, 3), 0, new int[] {8}, Activation.TANH, 5, 3, null, new SplittableRandom(6)),
+                new RqSplineAutoregressive(ParamSource.fresh(be), be, Maf.naturalOrder(2), 1, new int[] {8}, Activation.TANH, 5, 3, null, new SplittableRandom(7)),
+                maf(2, 1, new int[] {8}, 8));
         SplittableRandom r = new SplittableRandom(11);
         for (Transform t : layers) {
             ZooFlowChecks.jitter(be, t.params(), 0.4, 5);
+            int dim = t.eventShape()[0];
             float[] yh = new float[n * dim], gxh = new float[n * dim], glh = new float[n];
             for (int i = 0; i < yh.length; i++) { yh[i] = (float) CpuBackend.gaussian(r); gxh[i] = (float) CpuBackend.gaussian(r); }
             for (int i = 0; i < n; i++) glh[i] = (float) CpuBackend.gaussian(r);

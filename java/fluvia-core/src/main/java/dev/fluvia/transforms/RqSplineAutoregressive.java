@@ -24,8 +24,14 @@ import java.util.SplittableRandom;
  * <p><b>Context</b> (conditional flows): with {@code context = C > 0} the layer acts on rows {@code [x | c]} of width
  * {@code D + C}; the conditioner sees {@code c} as degree-0 inputs (every hidden unit, as {@link Made} with a context) and
  * {@code c} passes through unchanged. With a context D = 1 is allowed.
+ *
+ * <p>The sampling direction is differentiated in closed form ({@link InverseBackward}, reverse KL) by the back-substitution
+ * of {@link Iaf}'s class comment, with the spline slope {@code g'_j(x_j)} as the diagonal of the density map's Jacobian:
+ * {@code v_j = (gx_j − B_x(v, gℓ)_j) / g'_j(x_j)}, last dim of the order first (context columns last, slope 1), where
+ * {@code B} is this layer's own backward at x; then {@code B_θ(−v, −gℓ)} accumulates the parameter gradient. D + 1
+ * backward calls, no host solve.
  */
-public final class RqSplineAutoregressive implements Transform {
+public final class RqSplineAutoregressive implements Transform, InverseBackward {
     public static final String KIND = "rq_spline_ar";
 
     private final Backend be;
@@ -210,5 +216,61 @@ public final class RqSplineAutoregressive implements Transform {
         }
         be.elementwise().axpy(1f, net.backward(x, gh, stash, "made"), gx);
         return gx;
+    }
+
+    /** Closed-form backward of {@link #inverse} (see the class comment): returns ∂L/∂z, accumulates the parameter gradients. */
+    @Override public Tensor inverseBackward(Tensor z, Tensor x, Tensor gx, Tensor gLd) {
+        Events.check(KIND, "inverseBackward", x, eventShape());
+        int n = x.shape()[0];
+        Stash at = new Stash(true);                      // one conditioner pass at x, reused by every backward below
+        Tensor h = net.forward(x, at, "made");
+        checkConditioner(h);
+        at.put("h", h);
+        Tensor slope = be.alloc(n, width);               // the Jacobian's diagonal: g'(x_d) on x, 1 on the context
+        if (context == 0) {
+            Tensor ones = be.alloc(n, dim);
+            be.fill(ones, 1f);
+            be.spline().rqSplineBackward(x, h, spec(), ones, be.alloc(n), slope, be.alloc(h.shape()));
+        } else {
+            Tensor xs = be.alloc(n, dim), ones = be.alloc(n, dim), sx = be.alloc(n, dim), one = be.alloc(n, context);
+            be.coupling().gather(x, xCols, xs);
+            be.fill(ones, 1f);
+            be.fill(one, 1f);
+            be.spline().rqSplineBackward(xs, h, spec(), ones, be.alloc(n), sx, be.alloc(h.shape()));
+            be.coupling().scatterAdd(sx, xCols, slope);
+            be.coupling().scatterAdd(one, ctxCols, slope);
+        }
+        List<Param> ps = params();
+        List<Tensor> saved = new java.util.ArrayList<>(ps.size()); // the solve's backward calls must not leave parameter gradients behind
+        for (Param p : ps) {
+            Tensor s = null;
+            if (p.grad() != null) { s = be.alloc(p.grad().shape()); be.copy(p.grad(), s); }
+            saved.add(s);
+        }
+        Tensor v = be.alloc(n, width);
+        for (int t = dim - 1; t >= -1; t--) {            // t = −1: the context columns (first in the triangular order)
+            if (t < 0 && context == 0) break;
+            Index cols = t >= 0 ? dimIdx[order[t]] : ctxCols;
+            int k = t >= 0 ? 1 : context;
+            try (dev.fluvia.backend.Scope s = be.scope()) {
+                Tensor r = backward(x, v, gLd, at);                                // B_x(v, gℓ)
+                Tensor res = be.alloc(n, width), u = be.alloc(n, width), col = be.alloc(n, k);
+                be.copy(gx, res);
+                be.elementwise().axpy(-1f, r, res);                                 // gx − B_x
+                be.elementwise().map(dev.fluvia.backend.elementwise.Binary.DIV, res, slope, u);
+                be.coupling().gather(u, cols, col);
+                be.coupling().scatterAdd(col, cols, v);                             // v_j (was 0)
+            }
+        }
+        for (int i = 0; i < ps.size(); i++) if (saved.get(i) != null) be.copy(saved.get(i), ps.get(i).grad());
+        try (dev.fluvia.backend.Scope s = be.scope()) {                            // ∂L/∂θ += B_θ(−v, −gℓ)
+            Tensor negV = be.alloc(n, width), negGLd = be.alloc(n);
+            be.copy(v, negV);
+            be.elementwise().scale(negV, -1f);
+            be.copy(gLd, negGLd);
+            be.elementwise().scale(negGLd, -1f);
+            backward(x, negV, negGLd, at);
+        }
+        return v;
     }
 }
