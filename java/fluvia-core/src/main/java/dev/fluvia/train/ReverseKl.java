@@ -27,7 +27,7 @@ import java.util.Map;
  *
  * <p>An {@link Objective} of the sampling kind ({@link #usesData()} is false): {@link #step} with
  * {@code Objective.Batch.samples(n, seed)} is one {@link #lossAndGradient}; {@link #fit} is Adam over such steps.
- * Layers with a closed-form generative backward: {@code AffineCoupling}, {@code AdditiveCoupling}, {@code RqSplineCoupling}, {@code Maf}, {@code Iaf},
+ * Layers with a closed-form generative backward: {@code AffineCoupling}, {@code AdditiveCoupling}, {@code RqSplineCoupling}, {@code RqSplineAutoregressive}, {@code Maf}, {@code Iaf},
  * {@code Planar}, {@code Radial}, {@code Sylvester} and the element-wise layers; {@link #implicitBackward(boolean)} forces
  * the implicit path for every layer (for comparisons and benchmarks).
  */
