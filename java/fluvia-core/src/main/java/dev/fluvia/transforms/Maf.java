@@ -50,8 +50,9 @@ public final class Maf implements Transform, InverseBackward {
     /** Columns of the widened conditioner output {@code [N, 2W]} that hold the MADE's {@code [μ | raw α]}; null without context. */
     private final Index hCols;
     /** Per column j of the row: {j}; per dim d: the MADE output columns {D + d, d} = [raw α_d | μ_d] (sampling with context). */
-    private final Index[] single, stepCols;
-    private final Index alphaCols, ctxCols;
+    private Index[] single, stepCols;                // built on first use (sequential sampling with a context, inverseBackward)
+    private Index alphaCols;
+    private final Index ctxCols;
 
     /**
      * @param order   autoregressive order, a permutation of {@code 0..D−1} ({@code order[t]} is the dim produced at step t); D ≥ 2
@@ -81,15 +82,6 @@ public final class Maf implements Transform, InverseBackward {
         this.width = dim + context;
         this.clamp = clamp;
         this.orderIdx = be.index(order);
-        this.single = new Index[width];
-        int[] alpha = new int[width];
-        for (int j = 0; j < width; j++) {
-            single[j] = be.index(new int[] {j});
-            alpha[j] = width + j;
-        }
-        this.alphaCols = be.index(alpha);
-        this.stepCols = new Index[dim];
-        for (int d = 0; d < dim; d++) stepCols[d] = be.index(new int[] {dim + d, d});
         if (context > 0) {
             int[] cols = new int[2 * dim], ctx = new int[context];
             for (int d = 0; d < dim; d++) { cols[d] = d; cols[dim + d] = width + d; }
@@ -151,6 +143,22 @@ public final class Maf implements Transform, InverseBackward {
     /** Context entries C after them (0: not conditional). */
     public int context() { return context; }
 
+    /** The per-column indices of the sequential paths, built once on first use (synchronized: a loaded model is shared by threads). */
+    private synchronized void buildStepIndices() {
+        if (single != null) return;
+        Index[] one = new Index[width];
+        int[] alpha = new int[width];
+        for (int j = 0; j < width; j++) {
+            one[j] = be.index(new int[] {j});
+            alpha[j] = width + j;
+        }
+        Index[] steps = new Index[dim];
+        for (int d = 0; d < dim; d++) steps[d] = be.index(new int[] {dim + d, d});
+        alphaCols = be.index(alpha);
+        stepCols = steps;
+        single = one;
+    }
+
     private void checkRows(Tensor t, String op) {
         if (t.shape().length != 2 || t.dim(1) != width)
             throw new dev.fluvia.FluviaException.ShapeException(KIND + " " + op + ": expected rows of width " + width
@@ -201,6 +209,7 @@ public final class Maf implements Transform, InverseBackward {
             return x;
         }
         int n = z.dim(0);
+        buildStepIndices();
         Tensor cur = z;   // columns already produced hold x, the rest still z (masked out of the MADE)
         for (int d : made.order()) {
             Tensor h = made.forward(cur, Stash.none(), "made");
@@ -241,6 +250,7 @@ public final class Maf implements Transform, InverseBackward {
      */
     @Override public Tensor inverseBackward(Tensor z, Tensor x, Tensor gx, Tensor gLd) {
         checkRows(x, "inverseBackward");
+        buildStepIndices();
         int n = x.dim(0);
         Stash at = new Stash(true);                      // one MADE pass at x, reused by every VJP below
         Tensor h = conditioner(x, at);
