@@ -55,6 +55,22 @@ class FitTargetCliTest {
         assertTrue(lp.err().contains("no tractable inverse"), lp.err());
     }
 
+    /** The spline presets fit through fit-target, every layer with its closed-form generative backward (none on the implicit path). */
+    @Test void splineFitsThroughTheCli() throws Exception {
+        Path out = dir.resolve("sp");
+        CliTest.Out r = CliTest.run("fit-target", "--target", "u1", "--flow", "spline-ar", "--layers", "2", "--hidden", "8", "--steps", "30",
+                "--batch", "64", "--eval-samples", "1000", "--no-plots", "--threads", "1", "--out", out.toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+        assertTrue(Double.isFinite(m.get("loss").asDouble()), m.toString());
+        assertTrue(m.get("steps_per_second").asDouble() > 0, m.toString());
+        assertEquals(0, m.get("layers_with_implicit_inverse_backward").size(), m.toString());
+        CliTest.Out r2 = CliTest.run("fit-target", "--target", "u1", "--flow", "spline", "--layers", "2", "--hidden", "8", "--steps", "5",
+                "--batch", "32", "--eval-samples", "100", "--no-plots", "--threads", "1", "--out", dir.resolve("mf").toString(), "--quiet");
+        assertEquals(0, r2.code(), r2.err());
+        assertEquals(0, new ObjectMapper().readTree(dir.resolve("mf").resolve("metrics.json").toFile()).get("layers_with_implicit_inverse_backward").size());
+    }
+
     @Test void badArgumentsAreOneLineErrors() {
         CliTest.Out a = CliTest.run("fit-target", "--target", "u7", "--out", dir.resolve("a").toString());
         assertEquals(2, a.code());

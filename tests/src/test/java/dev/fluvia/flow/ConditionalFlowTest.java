@@ -19,10 +19,13 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Conditional flows p(x | c): on a 2-class 2-D mixture (a correlated Gaussian per class, c = ±1), the trained flow's
- * conditional density matches each class-conditional truth; samples follow the class; checkpoint round trip; typed errors.
+ * conditional density matches each class-conditional truth for every preset with a conditioner; samples follow the class;
+ * checkpoint round trip; typed errors. (Layer-level checks of the conditional layers: transforms.ConditionalLayersTest.)
  */
 class ConditionalFlowTest {
     @TempDir Path dir;
@@ -54,9 +57,13 @@ class ConditionalFlowTest {
         return c;
     }
 
-    @Test void conditionalDensityMatchesTheClassConditionalTruth() {
+    @ParameterizedTest
+    @ValueSource(strings = {"spline", "realnvp", "nice", "maf", "iaf", "spline-ar"})
+    void conditionalDensityMatchesTheClassConditionalTruth(String preset) {
         CpuBackend be = new CpuBackend(1);
-        Flow f = ConditionalFlows.splineCoupling(be, 2, 1, 4, new int[] {32, 32}, Activation.TANH, 8, 4, 3, null, null);
+        Flow f = preset.equals("spline") ? ConditionalFlows.splineCoupling(be, 2, 1, 4, new int[] {32, 32}, Activation.TANH, 8, 4, 3, null, null)
+                : ConditionalFlows.build(preset, be, 2, 1, PresetOptions.defaults().withLayers(4).withHidden(32).withDepth(2)
+                        .withActivation(Activation.TANH).withSeed(3), null, null);
         Map<String, Param> ps = new LinkedHashMap<>();
         int k = 0;
         for (Param p : f.params()) if (p.trainable()) ps.put("p" + k++, p);
@@ -91,13 +98,15 @@ class ConditionalFlowTest {
             double trueMargin = 0;
             for (int i = 0; i < n; i++) trueMargin += trueLogProb(x[2 * i], x[2 * i + 1], cls) - trueLogProb(x[2 * i], x[2 * i + 1], 1 - cls);
             trueMargin /= n;
-            System.out.printf("[ConditionalFlowTest] class %d: KL(p||q) ≈ %.4f nats, mean |log p − log q| %.4f, margin %.3f (truth %.3f)%n",
-                    cls, kl, absErr, margin, trueMargin);
-            assertTrue(Math.abs(kl) < 0.05, "class " + cls + ": KL estimate " + kl);
-            assertTrue(absErr < 0.15, "class " + cls + ": mean |log p − log q| " + absErr);
+            System.out.printf("[ConditionalFlowTest] %s class %d: KL(p||q) ≈ %.4f nats, mean |log p − log q| %.4f, margin %.3f (truth %.3f)%n",
+                    preset, cls, kl, absErr, margin, trueMargin);
+            // spline-ar measured 0.043 on class 1 (its splines' box is [−3, 3] with identity tails, and this unstandardised data
+            // reaches 3.7): a wider bound for it, so that another machine's float rounding of the same run cannot tip it over
+            assertTrue(Math.abs(kl) < (preset.equals("spline-ar") ? 0.08 : 0.05), preset + " class " + cls + ": KL estimate " + kl);
+            assertTrue(absErr < 0.15, preset + " class " + cls + ": mean |log p − log q| " + absErr);
             // the context is used: x of this class is far likelier under its own c (the other class's density far from its
             // own data is a tail the model never saw, so only the sign and a clear size are asserted there)
-            assertTrue(margin > 3, "class " + cls + ": log q(x|c) − log q(x|other c) = " + margin + " (truth " + trueMargin + ")");
+            assertTrue(margin > 3, preset + " class " + cls + ": log q(x|c) − log q(x|other c) = " + margin + " (truth " + trueMargin + ")");
             // samples given c follow the class: their mean and std match the class's
             float[] s = ConditionalFlows.sample(f, context(n, cls), n, 1f, 9 + cls);
             for (int d = 0; d < 2; d++) {
@@ -106,8 +115,8 @@ class ConditionalFlowTest {
                 m /= n;
                 for (int i = 0; i < n; i++) v += (s[2 * i + d] - m) * (s[2 * i + d] - m);
                 double sd = Math.sqrt(v / n);
-                assertEquals(MU[cls][d], m, 0.08, "class " + cls + " dim " + d + " sample mean");
-                assertEquals(SD[cls][d], sd, 0.08, "class " + cls + " dim " + d + " sample std");
+                assertEquals(MU[cls][d], m, 0.08, preset + " class " + cls + " dim " + d + " sample mean");
+                assertEquals(SD[cls][d], sd, 0.08, preset + " class " + cls + " dim " + d + " sample std");
             }
         }
         // the tensor API gives the same numbers

@@ -82,13 +82,16 @@ public final class RqSplineOracles {
         };
     }
 
-    /** MADE degrees re-derived from FLOWS.md: hidden unit k sees i iff m_k ≥ m_i; output row d·P + q sees k iff m_in(d) > m_k. */
+    /**
+     * MADE degrees re-derived from FLOWS.md: hidden unit k sees i iff m_k ≥ m_i; output row d·P + q sees k iff m_in(d) > m_k.
+     * A conditional layer's context inputs (after the D modelled ones) have degree 0 and pass through unchanged.
+     */
     public static TransformOracle autoregressive(RqSplineAutoregressive t, Activation act) {
         int[] order = t.order(), hidden = t.hidden();
         int[][] deg = t.degrees();
-        int D = order.length, K = t.bins(), P = 3 * K - 1;
+        int D = order.length, K = t.bins(), P = 3 * K - 1, W = t.eventShape()[0];
         double B = t.bound();
-        int[] min = new int[D];
+        int[] min = new int[W];
         for (int s = 0; s < D; s++) min[order[s]] = s + 1;
         return new TransformOracle() {
             double[] net(double[] x, Map<String, double[]> p) {
@@ -113,7 +116,7 @@ public final class RqSplineOracles {
                 return cur;
             }
             @Override public Out forward(double[] x, Map<String, double[]> p) {
-                double[] h = net(x, p), z = new double[D];
+                double[] h = net(x, p), z = x.clone();
                 double ld = 0;
                 for (int d = 0; d < D; d++) {
                     double[] r = spline(x[d], h, d * P, K, B);
@@ -123,7 +126,8 @@ public final class RqSplineOracles {
                 return new Out(z, ld);
             }
             @Override public Out inverse(double[] z, Map<String, double[]> p) {
-                double[] x = new double[D];
+                double[] x = new double[W];
+                System.arraycopy(z, D, x, D, W - D);   // the context, given
                 double ld = 0;
                 for (int s = 0; s < D; s++) {
                     int d = order[s];

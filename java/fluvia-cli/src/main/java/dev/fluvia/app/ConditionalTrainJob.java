@@ -2,26 +2,24 @@ package dev.fluvia.app;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.data.Dataset;
 import dev.fluvia.data.Splits;
 import dev.fluvia.data.Standardization;
 import dev.fluvia.flow.ConditionalFlows;
 import dev.fluvia.flow.Flow;
-import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.train.InvalidConfigException;
 import dev.fluvia.train.TrainData;
 import dev.fluvia.train.TrainListener;
 import dev.fluvia.train.TrainResult;
-import dev.fluvia.transforms.RqSplineCoupling;
 import java.util.Arrays;
 
 /**
  * {@code fluvia train --context-columns …}: fits a conditional flow {@code p(x | c)} ({@link ConditionalFlows}) where
  * the given columns of the data are the context {@code c} and the rest are {@code x}. Rows are stored as {@code [x | c]}
  * (x columns in their file order, then the context columns in the order given); NLLs are conditional, in nats per row.
- * Only the spline coupling flow takes a context in this step; resuming and plots are not offered for conditional runs.
+ * Every tabular preset with a conditioner takes a context ({@link ConditionalFlows#NAMES}); the others are refused with
+ * {@link ConditionalFlows.NoConditionerException} naming the flow. Resuming and plots are not offered for conditional runs.
  */
 public final class ConditionalTrainJob {
     private ConditionalTrainJob() {}
@@ -66,8 +64,9 @@ public final class ConditionalTrainJob {
     }
 
     public static TrainJob.Outcome run(TrainJob.Spec spec, String contextColumns, Backend be, TrainListener listener) {
-        if (!spec.flow().equals("spline"))
-            throw new InvalidConfigException("--context-columns: conditional flows are built with --flow spline in this version, not '" + spec.flow() + "'");
+        if (!ConditionalFlows.NAMES.contains(spec.flow()) && dev.fluvia.flow.Presets.NAMES.contains(spec.flow()))
+            throw new ConditionalFlows.NoConditionerException("--context-columns: flow '" + spec.flow() + "' has no conditioner to take a context"
+                    + " (conditional flows: " + String.join(", ", ConditionalFlows.NAMES) + ")");
         if (spec.resume() != null) throw new InvalidConfigException("--context-columns: --resume is not supported for conditional runs");
         long seed = spec.train().seed();
         Dataset raw = DataSource.load(spec.data(), spec.generatedSamples(), seed);
@@ -88,13 +87,7 @@ public final class ConditionalTrainJob {
             mean = s.mean();
             std = s.std();
         }
-        PresetOptions o = spec.preset();
-        int layers = o.layers() > 0 ? o.layers() : 4, width = o.hidden() > 0 ? o.hidden() : 64, depth = o.depth() > 0 ? o.depth() : 2;
-        int[] hidden = new int[depth];
-        Arrays.fill(hidden, width);
-        Activation act = o.activation() != null ? o.activation() : Activation.RELU;
-        Flow flow = ConditionalFlows.splineCoupling(be, xDim, ctx.length, layers, hidden, act, RqSplineCoupling.DEFAULT_BINS,
-                RqSplineCoupling.DEFAULT_BOUND, o.seed(), mean, std);
+        Flow flow = ConditionalFlows.build(spec.flow(), be, xDim, ctx.length, spec.preset(), mean, std);
 
         ObjectNode provenance = JsonNodeFactory.instance.objectNode();
         provenance.put("data_fingerprint", TrainJob.fingerprint(raw));
@@ -108,7 +101,7 @@ public final class ConditionalTrainJob {
         double trainNll = TrainJob.meanNll(flow, train), valNll = TrainJob.meanNll(flow, val), testNll = TrainJob.meanNll(flow, test);
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("data", spec.data());
-        m.put("flow", "conditional spline");
+        m.put("flow", "conditional " + spec.flow());
         m.put("backend", be.name());
         m.put("threads", be.threads());
         m.put("dim", xDim);

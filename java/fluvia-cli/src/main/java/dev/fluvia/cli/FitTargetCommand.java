@@ -15,8 +15,6 @@ import dev.fluvia.plot.SideBySide;
 import dev.fluvia.train.ReverseKl;
 import dev.fluvia.train.targets.Target;
 import dev.fluvia.train.targets.Targets;
-import dev.fluvia.transforms.InverseBackward;
-import dev.fluvia.transforms.Transform;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -32,15 +30,15 @@ import picocli.CommandLine.Option;
                 + "writes model.safetensors, metrics.json (loss, ELBO, importance-sampled log Z and its effective sample size) and, "
                 + "for 2-D targets, density.png (the learned density beside the target's)."})
 final class FitTargetCommand implements Callable<Integer> {
-    static final List<String> FLOWS = List.of("planar", "radial", "sylvester", "realnvp", "iaf", "maf");
+    static final List<String> FLOWS = List.of("planar", "radial", "sylvester", "realnvp", "iaf", "maf", "spline", "spline-ar");
 
     @Option(names = "--target", required = true, description = "u1, u2, u3, u4 (Rezende & Mohamed 2015), banana, mixture, or gauss:D (a D-dim Gaussian with exact log Z).")
     String target;
-    @Option(names = "--flow", defaultValue = "planar", description = "planar, radial, sylvester, realnvp, iaf or maf. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--flow", defaultValue = "planar", description = "planar, radial, sylvester, realnvp, iaf, maf, spline or spline-ar. Default: ${DEFAULT-VALUE}.")
     String flow;
-    @Option(names = "--layers", defaultValue = "0", description = "Layers (0 = preset default: planar/radial 16, sylvester 8, realnvp 8, iaf/maf 5).")
+    @Option(names = "--layers", defaultValue = "0", description = "Layers (0 = preset default: planar/radial 16, sylvester 8, realnvp 8, iaf/maf 5, spline/spline-ar 4).")
     int layers;
-    @Option(names = "--hidden", defaultValue = "0", description = "Conditioner width for realnvp/iaf/maf (0 = preset default).")
+    @Option(names = "--hidden", defaultValue = "0", description = "Conditioner width for realnvp/iaf/maf/spline/spline-ar (0 = preset default).")
     int hidden;
     @Option(names = "--depth", defaultValue = "0", description = "Conditioner hidden layers (0 = preset default).")
     int depth;
@@ -60,6 +58,8 @@ final class FitTargetCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--resolution", defaultValue = "200", description = "Plot grid per axis. Default: ${DEFAULT-VALUE}.")
     int resolution;
+    @Option(names = "--implicit-backward", description = "Differentiate every layer's generative direction by the implicit-function path, also those with a closed-form backward (the slower path, for comparisons).")
+    boolean implicitBackward;
     @Option(names = "--no-plots", description = "Skip density.png.")
     boolean noPlots;
     @Option(names = "--out", defaultValue = "runs/fit-target", description = "Output folder. Default: ${DEFAULT-VALUE}.")
@@ -91,7 +91,7 @@ final class FitTargetCommand implements Callable<Integer> {
                 .withActivation(Activation.parse(activation)).withSeed(seed);
         try (Backend be = common.open()) {
             Flow model = Presets.build(f, be, t.dim(), preset, null, null);
-            ReverseKl rk = new ReverseKl(model, t);
+            ReverseKl rk = new ReverseKl(model, t).implicitBackward(implicitBackward);
             if (!common.quiet) System.err.printf(Locale.ROOT, "fluvia fit-target: %s on %s (D = %d), %d parameters, backend %s%n",
                     f, t.name(), t.dim(), model.parameterCount(), be.name());
             long t0 = System.nanoTime();
@@ -133,9 +133,10 @@ final class FitTargetCommand implements Callable<Integer> {
             m.put("grid_log_z", grid);
             m.put("kl_q_p", logZRef - e.elbo());
             m.put("wall_seconds", wall);
+            m.put("steps_per_second", steps / Math.max(wall, 1e-9));
             m.put("units", "nats");
             var implicit = m.putArray("layers_with_implicit_inverse_backward");
-            model.transforms().stream().filter(tr -> !(tr instanceof InverseBackward)).map(Transform::kind).distinct().forEach(implicit::add);
+            rk.implicitLayers().stream().distinct().forEach(implicit::add);
             var arr = m.putArray("train_loss");
             for (double v : losses) arr.add(v);
             Path metrics = out.resolve("metrics.json");

@@ -1,15 +1,24 @@
 package dev.fluvia.flow;
 
+import dev.fluvia.FluviaException;
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
+import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.distributions.ContextStandardNormal;
+import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
+import dev.fluvia.transforms.AdditiveCoupling;
+import dev.fluvia.transforms.AffineCoupling;
+import dev.fluvia.transforms.Iaf;
+import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
+import dev.fluvia.transforms.RqSplineAutoregressive;
 import dev.fluvia.transforms.RqSplineCoupling;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -17,11 +26,119 @@ import java.util.SplittableRandom;
  * Conditional flows {@code p(x | c)} (docs/FLOWS.md "Conditional flows in Fluvia"): a {@link Flow} over the concatenation
  * {@code [x | c]} whose layers transform only the {@code x} entries, with the context {@code c} among every conditioner's
  * inputs, on the {@link ContextStandardNormal} base (no density on {@code c}). Its log-prob is {@code log p(x | c)}; it
- * trains with the ordinary NLL on the concatenated rows. This class builds such flows (spline coupling) and scores and
- * samples them from separate data and context arrays.
+ * trains with the ordinary NLL on the concatenated rows. This class builds such flows ({@link #build}: every tabular
+ * preset with a conditioner) and scores and samples them from separate data and context arrays.
+ *
+ * <p>How each conditioner takes {@code c}: a coupling layer ({@code realnvp}, {@code nice}, {@code spline}) has the
+ * context among its conditioning dims {@code a} (so its MLP sees {@code [x_a | c]}) and transforms only x dims;
+ * an autoregressive layer ({@code maf}, {@code iaf}, {@code spline-ar}) has a MADE with {@code c} as inputs of degree 0
+ * (seen by every hidden unit, never transformed). Conditional {@code nice} ends with an affine coupling whose conditioner
+ * sees only {@code c} (a context-dependent diagonal scale) in place of NICE's fixed diagonal scale, which would scale
+ * {@code c} too. Presets without a conditioner (planar, radial, sylvester, mixcdf, the element-wise layers), and glow
+ * (whose ActNorm and invertible linear layers mix every entry of the row), are refused with {@link NoConditionerException}.
  */
 public final class ConditionalFlows {
     private ConditionalFlows() {}
+
+    /** The presets {@link #build} makes conditional. */
+    public static final List<String> NAMES = List.of("realnvp", "nice", "maf", "iaf", "spline", "spline-ar");
+
+    /** A conditional flow was asked of a preset whose layers have no conditioner to feed the context to. */
+    public static final class NoConditionerException extends FluviaException {
+        /** @param message what went wrong, naming the flow */
+        public NoConditionerException(String message) { super(message); }
+    }
+
+    /**
+     * A conditional flow {@code p(x | c)} of the named preset (sizes and defaults as {@link Presets#build}; the base is
+     * always {@link ContextStandardNormal}).
+     * @param dim     dims of x (≥ 1; ≥ 2 for the coupling presets, whose masks split x)
+     * @param context dims of c (≥ 1)
+     * @param mean    per-dim mean of x for a standardisation layer on x (c is left as given), or null
+     * @throws NoConditionerException for a preset without a conditioner
+     */
+    public static Flow build(String name, Backend be, int dim, int context, PresetOptions o, float[] mean, float[] std) {
+        if (!NAMES.contains(name)) {
+            if (Presets.NAMES.contains(name))
+                throw new NoConditionerException("flow '" + name + "' has no conditioner to take a context"
+                        + (name.equals("glow") ? " on its every layer (its ActNorm and invertible linear layers mix the whole row)" : "")
+                        + "; conditional flows: " + String.join(", ", NAMES));
+            throw Presets.unknown(name);
+        }
+        if (dim < 1 || context < 1) throw new ShapeException("conditional flow: needs dim >= 1 and context >= 1, got " + dim + ", " + context);
+        if (o.base() != null && !Arrays.asList("normal", "std", "std_normal").contains(o.base()))
+            throw new NoConditionerException("conditional flow: the base is N(0, I) on x (" + ContextStandardNormal.KIND + "), not '" + o.base() + "'");
+        int[] d = Presets.defaults(name);
+        int layers = o.layers() > 0 ? o.layers() : d[0];
+        int width = o.hidden() > 0 ? o.hidden() : d[1];
+        int depth = o.depth() > 0 ? o.depth() : d[2];
+        Activation act = o.activation() != null ? o.activation() : Activation.RELU;
+        CouplingScale scale = o.scale() != null ? o.scale() : CouplingScale.SOFTCLAMP;
+        float clamp = o.clamp() > 0 ? o.clamp() : 2f;
+        int[] hidden = new int[depth];
+        Arrays.fill(hidden, width);
+        if (name.equals("spline"))
+            return splineCoupling(be, dim, context, layers, hidden, act, RqSplineCoupling.DEFAULT_BINS, RqSplineCoupling.DEFAULT_BOUND, o.seed(), mean, std);
+        SplittableRandom rng = new SplittableRandom(o.seed());
+        int w = dim + context;
+        List<Transform> ts = new ArrayList<>();
+        Standardize st = standardizeX(be, dim, context, mean, std);
+        if (st != null) ts.add(st);
+        int[] ctx = new int[context], all = new int[dim];
+        for (int j = 0; j < context; j++) ctx[j] = dim + j;
+        for (int j = 0; j < dim; j++) all[j] = j;
+        switch (name) {
+            case "realnvp", "nice" -> {
+                for (int l = 0; l < layers; l++) {
+                    int[][] ab = couplingSplit(dim, context, l);
+                    ts.add(name.equals("realnvp") ? new AffineCoupling(be, w, ab[0], ab[1], hidden, act, scale, clamp, rng)
+                                                  : new AdditiveCoupling(be, w, ab[0], ab[1], hidden, act, rng));
+                }
+                if (name.equals("nice")) ts.add(new AffineCoupling(be, w, ctx, all, hidden, act, CouplingScale.SOFTCLAMP, clamp, rng));
+            }
+            case "maf", "iaf" -> {
+                int[] order = Maf.naturalOrder(dim);
+                for (int l = 0; l < layers; l++) {
+                    Maf maf = new Maf(ParamSource.fresh(be), be, order, context, hidden, act, clamp, null, rng);
+                    ts.add(name.equals("maf") ? maf : new Iaf(be, maf));
+                    order = Maf.reversedOrder(order);
+                }
+            }
+            case "spline-ar" -> {
+                int[] order = Maf.naturalOrder(dim);
+                for (int l = 0; l < layers; l++) {
+                    ts.add(new RqSplineAutoregressive(ParamSource.fresh(be), be, order, context, hidden, act, RqSplineCoupling.DEFAULT_BINS,
+                            RqSplineCoupling.DEFAULT_BOUND, null, rng));
+                    order = Maf.reversedOrder(order);
+                }
+            }
+            default -> throw Presets.unknown(name);
+        }
+        return new Flow(be, new ContextStandardNormal(be, dim, context), ts);
+    }
+
+    /** Coupling layer l's split of a row {@code [x | c]}: conditioning dims {@code x_a ∪ c}, transformed dims {@code x_b}. */
+    public static int[][] couplingSplit(int dim, int context, int l) {
+        int[] xa, xb;
+        if (dim == 1) { xa = new int[0]; xb = new int[] {0}; }
+        else { int[][] m = Masks.alternating(dim, l); xa = m[0]; xb = m[1]; }
+        int[] a = new int[xa.length + context];
+        System.arraycopy(xa, 0, a, 0, xa.length);
+        for (int j = 0; j < context; j++) a[xa.length + j] = dim + j;
+        return new int[][] {a, xb};
+    }
+
+    private static Standardize standardizeX(Backend be, int dim, int context, float[] mean, float[] std) {
+        if (mean == null) return null;
+        if (mean.length != dim || std == null || std.length != dim)
+            throw new ShapeException("conditional flow: mean/std need " + dim + " entries");
+        int w = dim + context;
+        float[] m = new float[w], s = new float[w];
+        Arrays.fill(s, 1f);
+        System.arraycopy(mean, 0, m, 0, dim);
+        System.arraycopy(std, 0, s, 0, dim);
+        return new Standardize(be, m, s);
+    }
 
     /**
      * A conditional rational-quadratic spline coupling flow.
@@ -36,23 +153,11 @@ public final class ConditionalFlows {
         SplittableRandom rng = new SplittableRandom(seed);
         int w = dim + context;
         List<Transform> ts = new ArrayList<>();
-        if (mean != null) {
-            if (mean.length != dim || std == null || std.length != dim)
-                throw new ShapeException("conditional flow: mean/std need " + dim + " entries");
-            float[] m = new float[w], s = new float[w];
-            java.util.Arrays.fill(s, 1f);
-            System.arraycopy(mean, 0, m, 0, dim);
-            System.arraycopy(std, 0, s, 0, dim);
-            ts.add(new Standardize(be, m, s));
-        }
+        Standardize st = standardizeX(be, dim, context, mean, std);
+        if (st != null) ts.add(st);
         for (int l = 0; l < layers; l++) {
-            int[] xa, xb;
-            if (dim == 1) { xa = new int[0]; xb = new int[] {0}; }
-            else { int[][] m = Masks.alternating(dim, l); xa = m[0]; xb = m[1]; }
-            int[] a = new int[xa.length + context];
-            System.arraycopy(xa, 0, a, 0, xa.length);
-            for (int j = 0; j < context; j++) a[xa.length + j] = dim + j;
-            ts.add(new RqSplineCoupling(be, w, a, xb, hidden, act, bins, bound, rng));
+            int[][] ab = couplingSplit(dim, context, l);
+            ts.add(new RqSplineCoupling(be, w, ab[0], ab[1], hidden, act, bins, bound, rng));
         }
         return new Flow(be, new ContextStandardNormal(be, dim, context), ts);
     }

@@ -29,9 +29,15 @@ import java.util.SplittableRandom;
  *       (strict); with no hidden layer they see input {@code i} iff {@code m_in(d) > m_in(i)}.</li>
  * </ul>
  * The output layer is zero-initialised, so a MAF built on it starts as the identity.
+ *
+ * <p><b>Context</b> (conditional flows, docs/FLOWS.md "Conditional flows in Fluvia"): with {@code context = C > 0} the input
+ * is {@code [x | c]}, {@code [N, D + C]}, and the {@code C} context inputs get degree 0: every hidden unit (degree ≥ 0)
+ * and, with no hidden layer, every output sees them; they have no output rows (they are never transformed). The output
+ * is still {@code [N, 2D]}. With a context a single dim ({@code D = 1}) is allowed: its hidden units get degree 0 (they
+ * see only the context), and hidden degrees may be 0 in general.
  */
 public final class Made {
-    private final int dim;
+    private final int dim, context;
     private final int[] order, inDegree, hidden;
     private final int[][] degrees;
     private final List<float[]> masks;
@@ -45,22 +51,32 @@ public final class Made {
      * @throws ShapeException when D &lt; 2 (a one-dimensional autoregressive layer has nothing to condition on) or lengths disagree
      */
     public Made(Backend be, String prefix, int[] order, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
-        this(ParamSource.fresh(be), be, prefix, order, hidden, act, degrees, rng);
+        this(ParamSource.fresh(be), be, prefix, order, 0, hidden, act, degrees, rng);
     }
 
     /** @param src where the weights come from (a stored source draws nothing from {@code rng}, which may then be null) */
     public Made(ParamSource src, Backend be, String prefix, int[] order, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
+        this(src, be, prefix, order, 0, hidden, act, degrees, rng);
+    }
+
+    /**
+     * A MADE with {@code context} context inputs of degree 0 after the {@code D} modelled inputs (see the class comment).
+     * @param context number of context inputs (≥ 0; 0 is the plain MADE)
+     */
+    public Made(ParamSource src, Backend be, String prefix, int[] order, int context, int[] hidden, Activation act, int[][] degrees, SplittableRandom rng) {
         this.dim = order.length;
-        if (dim < 2)
+        if (context < 0) throw new ShapeException("MADE: context width must be >= 0, got " + context);
+        this.context = context;
+        if (dim < 2 && !(dim == 1 && context > 0))
             throw new ShapeException("MADE: needs at least 2 dimensions, got D = " + dim + " (a 1-D autoregressive layer has no inputs to condition on)");
         this.order = order.clone();
         this.inDegree = inputDegrees(order);
         for (int w : hidden) if (w < 1) throw new ShapeException("MADE: hidden widths must be >= 1, got " + Arrays.toString(hidden));
         this.hidden = hidden.clone();
-        this.degrees = degrees == null ? cyclicDegrees(dim, hidden) : checkDegrees(dim, hidden, degrees);
-        this.masks = buildMasks(inDegree, this.degrees);
+        this.degrees = degrees == null ? cyclicDegrees(dim, context, hidden) : checkDegrees(dim, context, hidden, degrees);
+        this.masks = buildMasks(inDegree, context, this.degrees);
         int[] dims = new int[hidden.length + 2];
-        dims[0] = dim;
+        dims[0] = dim + context;
         System.arraycopy(hidden, 0, dims, 1, hidden.length);
         dims[dims.length - 1] = 2 * dim;
         this.net = new Mlp(src, be, prefix, dims, act, true, masks, rng);
@@ -80,7 +96,15 @@ public final class Made {
     }
 
     /** The default hidden degrees: unit {@code k} of every hidden layer gets {@code 1 + (k mod (D−1))}. */
-    public static int[][] cyclicDegrees(int dim, int[] hidden) {
+    public static int[][] cyclicDegrees(int dim, int[] hidden) { return cyclicDegrees(dim, 0, hidden); }
+
+    /** The default hidden degrees with {@code context} context inputs: as {@link #cyclicDegrees(int, int[])}, and all 0 when D = 1. */
+    public static int[][] cyclicDegrees(int dim, int context, int[] hidden) {
+        if (dim == 1 && context > 0) {
+            int[][] m = new int[hidden.length][];
+            for (int l = 0; l < hidden.length; l++) m[l] = new int[hidden[l]];
+            return m;
+        }
         if (dim < 2) throw new ShapeException("MADE: needs at least 2 dimensions, got D = " + dim);
         int[][] m = new int[hidden.length][];
         for (int l = 0; l < hidden.length; l++) {
@@ -90,7 +114,8 @@ public final class Made {
         return m;
     }
 
-    private static int[][] checkDegrees(int dim, int[] hidden, int[][] degrees) {
+    private static int[][] checkDegrees(int dim, int context, int[] hidden, int[][] degrees) {
+        int lo = context > 0 ? 0 : 1;
         if (degrees.length != hidden.length)
             throw new ShapeException("MADE: " + degrees.length + " degree lists for " + hidden.length + " hidden layers");
         int[][] m = new int[degrees.length][];
@@ -98,18 +123,24 @@ public final class Made {
             if (degrees[l].length != hidden[l])
                 throw new ShapeException("MADE: hidden layer " + l + " has width " + hidden[l] + " but " + degrees[l].length + " degrees");
             for (int v : degrees[l])
-                if (v < 1 || v > dim - 1)
-                    throw new IllegalArgumentException("MADE: hidden degree " + v + " in layer " + l + " outside [1, " + (dim - 1) + "]");
+                if (v < lo || v > dim - 1)
+                    throw new IllegalArgumentException("MADE: hidden degree " + v + " in layer " + l + " outside [" + lo + ", " + (dim - 1) + "]");
             m[l] = degrees[l].clone();
         }
         return m;
     }
 
     /** The 0/1 masks {@code [out, in]} per layer (row-major) for the given input and hidden degrees. */
-    public static List<float[]> buildMasks(int[] inDegree, int[][] degrees) {
+    public static List<float[]> buildMasks(int[] inDegree, int[][] degrees) { return buildMasks(inDegree, 0, degrees); }
+
+    /**
+     * The masks with {@code context} degree-0 inputs after the modelled ones: the input layer is {@code [out, D + C]};
+     * the output layer has the {@code 2D} rows of the modelled dims only.
+     */
+    public static List<float[]> buildMasks(int[] inDegree, int context, int[][] degrees) {
         int d = inDegree.length;
         List<float[]> ms = new ArrayList<>();
-        int[] prev = inDegree;
+        int[] prev = Arrays.copyOf(inDegree, d + context); // context inputs: degree 0
         for (int[] cur : degrees) { // hidden: unit k sees unit/input i iff m_k >= m_i
             float[] m = new float[cur.length * prev.length];
             for (int k = 0; k < cur.length; k++)
@@ -129,6 +160,8 @@ public final class Made {
     }
 
     public int dim() { return dim; }
+    /** Number of context inputs (degree 0) after the {@link #dim()} modelled inputs; 0 for a plain MADE. */
+    public int context() { return context; }
     public int[] order() { return order.clone(); }
     public int[] hidden() { return hidden.clone(); }
     public Activation activation() { return net.activation(); }

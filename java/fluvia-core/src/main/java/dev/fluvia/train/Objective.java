@@ -7,20 +7,60 @@ import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.tensor.Tensor;
 
 /**
- * What training minimises. The flow runs the mechanics ({@link Flow#forwardPass}, {@link Flow#backward}); the objective
- * turns a forward pass into the loss and the two gradients that seed the backward pass: {@code ∂L/∂z} and
- * {@code ∂L/∂ld} per sample. {@link Nll} is maximum likelihood (FLOWS.md); other objectives (reverse KL) plug in here.
+ * What training minimises. Two kinds of objective share this interface, told apart by {@link #usesData()}:
+ * <ul>
+ *   <li><b>data objectives</b> ({@link Nll}, maximum likelihood, FLOWS.md): the flow runs the mechanics
+ *       ({@link Flow#forwardPass}, {@link Flow#backward}) on a batch of data; the objective turns the forward pass into the
+ *       loss and the two gradients that seed the backward pass, {@code ∂L/∂z} and {@code ∂L/∂ld} per sample
+ *       ({@link #loss}); {@link #forwardBackward} runs the whole step;</li>
+ *   <li><b>sampling objectives</b> ({@link ReverseKl}, reverse KL to an unnormalised target): no data; each step draws its
+ *       own reparameterised samples from the flow's base, runs the generative direction and differentiates through it.
+ *       They implement {@link #step} and keep the default {@link #loss}, which refuses a data pass.</li>
+ * </ul>
+ * {@link #step} is the one entry point that serves both: a {@link Batch} carries the data rows for a data objective, or
+ * only a sample count and a seed for a sampling objective. The data-pass methods ({@link #loss}, {@link #lossInto},
+ * {@link #forwardBackward}) are what {@link Trainer} calls; they throw {@link InvalidConfigException} for a sampling objective.
  */
 public interface Objective {
 
     /** A batch's loss and the seeds of its backward pass. */
     record Loss(double value, Tensor gz, Tensor gLd) {}
 
-    /** Short name, as in logs and metrics ("nll"). */
+    /**
+     * What one step consumes: the data rows {@code x} (data objectives), or {@code n} fresh samples drawn with {@code seed}
+     * (sampling objectives, {@code x} null).
+     */
+    record Batch(Tensor x, int n, long seed) {
+        /** A batch of data rows. */
+        public static Batch data(Tensor x) { return new Batch(x, x.dim(0), 0L); }
+        /** n samples drawn by the objective itself with this seed. */
+        public static Batch samples(int n, long seed) { return new Batch(null, n, seed); }
+    }
+
+    /** Short name, as in logs and metrics ("nll", "reverse_kl"). */
     String name();
 
-    /** The loss of a forward pass and its gradients with respect to the pass's z and per-sample log-det. */
-    Loss loss(Flow flow, Flow.Pass pass);
+    /** True for a data objective (the default), false for a sampling objective that draws its own samples (see the class comment). */
+    default boolean usesData() { return true; }
+
+    /**
+     * The loss of a forward pass and its gradients with respect to the pass's z and per-sample log-det (data objectives).
+     * The default refuses: a sampling objective has no loss of a data pass.
+     */
+    default Loss loss(Flow flow, Flow.Pass pass) {
+        throw new InvalidConfigException("objective " + name() + " draws its own samples and does not score a forward pass of data; "
+                + "run it with step(flow, Objective.Batch.samples(n, seed), mode)");
+    }
+
+    /**
+     * One step: returns the loss and accumulates its gradient into the parameters' gradients (the caller zeroes them
+     * between steps, {@link Flow#zeroGrad()}). The default is the data step, {@link #forwardBackward(Flow, Tensor, MemoryMode)}
+     * on {@code batch.x()}; a sampling objective overrides it.
+     */
+    default double step(Flow flow, Batch batch, MemoryMode mode) {
+        if (batch.x() == null) throw new InvalidConfigException("objective " + name() + " needs data rows: Objective.Batch.data(x)");
+        return forwardBackward(flow, batch.x(), mode);
+    }
 
     /**
      * The loss written into {@code st[LOSS]} on the device (no host read) and the seeds of the backward pass; the default

@@ -4,6 +4,7 @@ import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.Scope;
 import dev.fluvia.flow.Flow;
+import dev.fluvia.flow.MemoryMode;
 import dev.fluvia.param.Param;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.train.targets.Target;
@@ -23,8 +24,14 @@ import java.util.Map;
  *
  * <p>The base distribution is held fixed (its samples are the reparameterisation noise): a base with trainable
  * parameters is refused.
+ *
+ * <p>An {@link Objective} of the sampling kind ({@link #usesData()} is false): {@link #step} with
+ * {@code Objective.Batch.samples(n, seed)} is one {@link #lossAndGradient}; {@link #fit} is Adam over such steps.
+ * Layers with a closed-form generative backward: {@code AffineCoupling}, {@code AdditiveCoupling}, {@code RqSplineCoupling}, {@code RqSplineAutoregressive}, {@code Maf}, {@code Iaf},
+ * {@code Planar}, {@code Radial}, {@code Sylvester} and the element-wise layers; {@link #implicitBackward(boolean)} forces
+ * the implicit path for every layer (for comparisons and benchmarks).
  */
-public final class ReverseKl {
+public final class ReverseKl implements Objective {
     /**
      * Monte-Carlo estimates from n fresh samples: {@code loss = mean(log q − log p̃) = −elbo}; the importance-sampled
      * {@code logZ = log mean(p̃/q)} and its effective sample size {@code ess = (Σw)²/Σw²} ({@code essFraction = ess/n}).
@@ -35,6 +42,7 @@ public final class ReverseKl {
     private final Target target;
     private final Backend be;
     private final int dim;
+    private boolean implicitOnly;
 
     /**
      * @throws ShapeException         unless the flow models vectors of the target's dimension
@@ -60,6 +68,32 @@ public final class ReverseKl {
 
     public Flow flow() { return flow; }
     public Target target() { return target; }
+
+    @Override public String name() { return "reverse_kl"; }
+
+    /** False: reverse KL draws its own samples (see {@link Objective}). */
+    @Override public boolean usesData() { return false; }
+
+    /**
+     * One reparameterised step on {@code batch.n()} samples drawn with {@code batch.seed()} ({@link #lossAndGradient}). The
+     * memory mode is not used: the generative pass keeps every layer's input, which its backward needs.
+     * @throws InvalidConfigException for another flow than this objective's, or a batch of data rows
+     */
+    @Override public double step(Flow f, Objective.Batch batch, MemoryMode mode) {
+        if (f != flow) throw new InvalidConfigException("reverse KL: this objective was built for another flow");
+        if (batch.x() != null)
+            throw new InvalidConfigException("reverse KL draws its own samples: pass Objective.Batch.samples(n, seed), not data rows");
+        return lossAndGradient(batch.n(), batch.seed());
+    }
+
+    /**
+     * When on, every layer is differentiated through {@link ImplicitInverseBackward}, also those with a closed-form
+     * {@link InverseBackward}: the slower path, kept for comparisons (tests, docs/BENCHMARKS.md). Off by default.
+     */
+    public ReverseKl implicitBackward(boolean on) {
+        this.implicitOnly = on;
+        return this;
+    }
 
     /** The generative pass with every layer's input (ys[k]) and output (xs[k]), k in forward order; x = xs[0]. */
     private record Pass(Tensor z, Tensor[] ys, Tensor[] xs, Tensor x, double[] logq) {}
@@ -111,7 +145,7 @@ public final class ReverseKl {
             Tensor g = be.fromHost(gx, flow.batchShape(n)), gLd = be.fromHost(gl, n);
             for (int i = 0; i < ts.size(); i++) {
                 Transform t = ts.get(i);
-                g = t instanceof InverseBackward ib ? ib.inverseBackward(p.ys()[i], p.xs()[i], g, gLd)
+                g = !implicitOnly && t instanceof InverseBackward ib ? ib.inverseBackward(p.ys()[i], p.xs()[i], g, gLd)
                                                     : ImplicitInverseBackward.backward(be, t, p.xs()[i], g, gLd);
             }
             return loss;
@@ -165,7 +199,7 @@ public final class ReverseKl {
         double[] losses = new double[steps];
         for (int s = 0; s < steps; s++) {
             flow.zeroGrad();
-            double loss = lossAndGradient(batch, seed * 1_000_003L + s);
+            double loss = step(flow, Objective.Batch.samples(batch, seed * 1_000_003L + s), MemoryMode.STORE);
             double norm = GradClip.globalNorm(be, trainable.values());
             double rate = lr * (0.01 + 0.99 * 0.5 * (1 + Math.cos(Math.PI * s / Math.max(1, steps))));
             if (!Double.isFinite(loss) || !Double.isFinite(norm)) {
@@ -183,7 +217,7 @@ public final class ReverseKl {
     /** The layers that fall back to {@link ImplicitInverseBackward} (for reports). */
     public List<String> implicitLayers() {
         List<String> out = new ArrayList<>();
-        for (Transform t : flow.transforms()) if (!(t instanceof InverseBackward)) out.add(t.kind());
+        for (Transform t : flow.transforms()) if (implicitOnly || !(t instanceof InverseBackward)) out.add(t.kind());
         return out;
     }
 }

@@ -14,8 +14,9 @@ import java.util.SplittableRandom;
 /**
  * Additive coupling (NICE), FLOWS.md: the dims {@code a} pass through and condition an MLP whose output {@code m [N, K]}
  * is added to the dims {@code b}: {@code y_b = x_b + m(x_a)}, log-det 0. The MLP's last layer is zero-initialised.
+ * The generative direction is differentiated in closed form ({@link InverseBackward}) as {@link AffineCoupling}'s with s = 1.
  */
-public final class AdditiveCoupling implements Transform {
+public final class AdditiveCoupling implements Transform, InverseBackward {
     public static final String KIND = "additive_coupling";
 
     private final Backend be;
@@ -100,4 +101,10 @@ public final class AdditiveCoupling implements Transform {
         return gx;
     }
 
+    /** Closed-form backward of {@link #inverse} ({@link AffineCoupling}'s with s = 1): returns ∂L/∂y, accumulates the parameter gradients. */
+    @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
+        Tensor w = be.alloc(y.shape());
+        be.copy(gx, w);
+        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, b.length, Stash.none());
+    }
 }

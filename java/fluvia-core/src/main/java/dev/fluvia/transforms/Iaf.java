@@ -3,11 +3,8 @@ package dev.fluvia.transforms;
 import dev.fluvia.param.Stash;
 import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
-import dev.fluvia.backend.Scope;
 import dev.fluvia.param.Param;
-import dev.fluvia.tensor.Index;
 import dev.fluvia.tensor.Tensor;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -41,34 +38,27 @@ import java.util.SplittableRandom;
  * (the rest zero), {@code r = B_y(v, gℓ)} has {@code r_j = Σ_{d after j} J_{dj} v_d + gℓ ∂ld_F/∂y_j}, and
  * {@code v_j = (gy_j − r_j)·exp(α_j)}.
  *
- * <p>Ops only: each step is one {@code mafBackward} + MADE backward (the MAF VJP, reusing one stored MADE pass at y);
+ * <p>Ops only ({@link Maf#inverseBackward} runs it, since this backward is the MAF's sampling-direction backward): each step
+ * is one {@code mafBackward} + MADE backward (the MAF VJP, reusing one stored MADE pass at y);
  * the multiplication by {@code exp(α)} is {@code mafForward} with {@code h⁻ = [0 | −raw]} (α is odd in raw);
  * column j is moved into v by {@code gather}/{@code scatterAdd}. The VJPs of the solve also accumulate parameter
  * gradients, so the gradient accumulators are copied aside before the solve and restored after it; the final
  * {@code B_θ(−v, −gℓ)} then accumulates the true parameter gradient. Cost: D + 1 MADE backward passes, like the
  * sequential forward's D conditioner evaluations.
+ *
+ * <p>The generative direction (y → x, one pass) is differentiated in closed form by the MAF's own backward
+ * ({@link InverseBackward}, reverse KL). A conditional IAF (rows {@code [x | c]}) is a conditional {@link Maf} mounted this way.
  */
-public final class Iaf implements Transform {
+public final class Iaf implements Transform, InverseBackward {
     public static final String KIND = "iaf";
 
     private final Backend be;
     private final Maf maf;
-    private final int dim;
-    private final Index[] single;
-    private final Index alphaCols;
 
     /** Mounts a MAF layer the other way round (the IAF shares its parameters). */
     public Iaf(Backend be, Maf maf) {
         this.be = be;
         this.maf = maf;
-        this.dim = maf.eventShape()[0];
-        this.single = new Index[dim];
-        int[] cols = new int[dim];
-        for (int d = 0; d < dim; d++) {
-            single[d] = be.index(new int[] {d});
-            cols[d] = dim + d;
-        }
-        this.alphaCols = be.index(cols);
     }
 
     /** An IAF layer over a fresh MADE; arguments as for {@link Maf#Maf(Backend, int[], int[], Activation, float, int[][], SplittableRandom)}. */
@@ -97,63 +87,13 @@ public final class Iaf implements Transform {
 
     /** Implicit-differentiation backward of {@link #forward} (see the class comment). */
     @Override public Tensor backward(Tensor x, Tensor gy, Tensor gLd, Stash stash) {
-        int n = x.dim(0);
         Tensor y = stash.get("y");
-        if (y == null) y = maf.inverse(x, be.alloc(n)); // recompute mode: the sequential pass again
-        Stash at = new Stash(true);                      // one MADE pass at y, reused by every VJP below
-        Tensor h = maf.made().forward(y, at, "made");
-        float clamp = maf.clamp();
-
-        Tensor hNeg = be.alloc(n, 2 * dim);              // [0 | −raw]: mafForward with it multiplies by exp(+α)
-        Tensor raw = be.alloc(n, dim);
-        be.coupling().gather(h, alphaCols, raw);
-        be.elementwise().scale(raw, -1f);
-        be.coupling().scatterAdd(raw, alphaCols, hNeg);
-
-        List<Param> ps = maf.params();
-        List<Tensor> saved = new ArrayList<>(ps.size()); // the solve's VJPs must not leave parameter gradients behind
-        for (Param p : ps) {
-            Tensor s = null;
-            if (p.grad() != null) { s = be.alloc(p.grad().shape()); be.copy(p.grad(), s); }
-            saved.add(s);
-        }
-
-        Tensor v = be.alloc(n, dim);
-        Tensor junkLd = be.alloc(n);
-        int[] order = maf.order();
-        for (int t = dim - 1; t >= 0; t--) {
-            int j = order[t];
-            try (Scope s = be.scope()) {
-                Tensor r = vjpInput(y, h, at, v, gLd, clamp);   // B_y(v, gℓ)
-                Tensor res = be.alloc(n, dim);
-                be.copy(gy, res);
-                be.elementwise().axpy(-1f, r, res);                          // gy − B_y
-                Tensor u = be.alloc(n, dim);
-                be.maf().mafForward(res, hNeg, clamp, u, junkLd);    // (gy − B_y)·exp(α)
-                Tensor col = be.alloc(n, 1);
-                be.coupling().gather(u, single[j], col);
-                be.coupling().scatterAdd(col, single[j], v);              // v_j (was 0)
-            }
-        }
-
-        for (int i = 0; i < ps.size(); i++) if (saved.get(i) != null) be.copy(saved.get(i), ps.get(i).grad());
-        try (Scope s = be.scope()) {                           // ∂L/∂θ += B_θ(−v, −gℓ)
-            Tensor negV = be.alloc(n, dim), negGLd = be.alloc(n);
-            be.copy(v, negV);
-            be.elementwise().scale(negV, -1f);
-            be.copy(gLd, negGLd);
-            be.elementwise().scale(negGLd, -1f);
-            vjpInput(y, h, at, negV, negGLd, clamp);
-        }
-        return v;
+        if (y == null) y = maf.inverse(x, be.alloc(x.dim(0))); // recompute mode: the sequential pass again
+        return maf.inverseBackward(x, y, gy, gLd);
     }
 
-    /** The MAF's full VJP at y: returns {@code Jᵀ·w + gℓ·∇_y ld_F} and accumulates {@code B_θ(w, gℓ)} into the parameter gradients. */
-    private Tensor vjpInput(Tensor y, Tensor h, Stash at, Tensor w, Tensor gLd, float clamp) {
-        Tensor gx = be.alloc(y.shape()), gh = be.alloc(h.shape());
-        be.maf().mafBackward(y, h, clamp, w, gLd, gx, gh);
-        Tensor gxc = maf.made().backward(y, gh, at, "made");
-        be.elementwise().axpy(1f, gxc, gx);
-        return gx;
+    /** Backward of {@link #inverse} (x = F(y)): the MAF's own backward at y. */
+    @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
+        return maf.backward(y, gx, gLd, Stash.none());
     }
 }

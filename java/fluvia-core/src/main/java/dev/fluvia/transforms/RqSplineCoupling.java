@@ -21,8 +21,13 @@ import java.util.SplittableRandom;
  * <p>Everything runs on the backend: the split by {@code gather}, the conditioner, the spline by the fused spline ops
  * ({@link Backend#spline()}: bin search, evaluation and log-det in one kernel on CUDA), the merge by {@code scatterAdd}
  * onto zeros (exact). {@link RqSpline} (float64, host) is the oracle the tests hold the layer to.
+ *
+ * <p>The generative direction is differentiated in closed form ({@link InverseBackward}, reverse KL) as
+ * {@link AffineCoupling}'s, with the spline's slope {@code g'(x_b)} in place of the scale and its log-det depending on
+ * {@code x_b}: {@code w_b = (gx_b − gℓ·∇_{x_b} ld) / g'(x_b)} (slope and {@code gℓ·∇_{x_b} ld} from two calls of the spline's
+ * backward op), {@code w_a = gx_a − B_a(w_b, gℓ)} from this layer's backward, which also accumulates the parameter gradient.
  */
-public final class RqSplineCoupling implements Transform {
+public final class RqSplineCoupling implements Transform, InverseBackward {
     public static final String KIND = "rq_spline_coupling";
     public static final int DEFAULT_BINS = 8;
     public static final double DEFAULT_BOUND = 3;
@@ -138,5 +143,26 @@ public final class RqSplineCoupling implements Transform {
         Tensor gx = assemble(n, gather(gy, aIdx, a.length), gxb);
         be.coupling().scatterAdd(gxa, aIdx, gx);
         return gx;
+    }
+
+    /** Closed-form backward of {@link #inverse} (see the class comment): returns ∂L/∂y, accumulates the parameter gradients. */
+    @Override public Tensor inverseBackward(Tensor y, Tensor x, Tensor gx, Tensor gLd) {
+        Events.check(KIND, "inverseBackward", y, eventShape());
+        int n = y.shape()[0], k = b.length;
+        Stash st = new Stash(true);                      // y_a = x_a: this conditioner pass is also the one backward needs
+        Tensor xa = gather(y, aIdx, a.length);
+        Tensor h = net.forward(xa, st, "net");
+        st.put("xa", xa);
+        st.put("h", h);
+        Tensor xb = gather(x, bIdx, k), junk = be.alloc(h.shape());
+        Tensor ones = be.alloc(n, k), slope = be.alloc(n, k), ldPath = be.alloc(n, k);
+        be.fill(ones, 1f);
+        be.spline().rqSplineBackward(xb, h, spec(), ones, be.alloc(n), slope, junk);            // g'(x_b)
+        be.spline().rqSplineBackward(xb, h, spec(), be.alloc(n, k), gLd, ldPath, junk);         // gℓ·∇_{x_b} ld
+        Tensor vb = gather(gx, bIdx, k), wb = be.alloc(n, k);
+        be.elementwise().axpy(-1f, ldPath, vb);
+        be.elementwise().map(dev.fluvia.backend.elementwise.Binary.DIV, vb, slope, wb);
+        Tensor w = assemble(n, gather(gx, aIdx, a.length), wb);
+        return CouplingInverseBackward.finish(be, this, x, w, gLd, aIdx, bIdx, k, st);
     }
 }

@@ -9,14 +9,18 @@ import dev.fluvia.backend.Backend;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.transforms.RqSplineAutoregressive;
 
-/** {@link RqSplineAutoregressive}: config {"dim", "order", "hidden", "degrees", "activation", "bins", "bound"} (the masks exactly). */
+/**
+ * {@link RqSplineAutoregressive}: config {"dim", "order", "hidden", "degrees", "activation", "bins", "bound"} (the masks
+ * exactly); a conditional layer adds {"context": C} (absent = 0); "dim" is the row width D + C.
+ */
 public final class RqSplineAutoregressiveCodec implements Codec<RqSplineAutoregressive> {
     @Override public String kind() { return RqSplineAutoregressive.KIND; }
     @Override public Class<RqSplineAutoregressive> type() { return RqSplineAutoregressive.class; }
 
     @Override public ObjectNode write(RqSplineAutoregressive t) {
         ObjectNode o = Json.object();
-        o.put("dim", t.eventShape()[0]);
+        o.put("dim", t.eventShape()[0]);   // the row width: modelled dims + context
+        if (t.context() > 0) o.put("context", t.context());
         o.set("order", Json.array(t.order()));
         o.set("hidden", Json.array(t.hidden()));
         ArrayNode deg = o.putArray("degrees");
@@ -35,9 +39,17 @@ public final class RqSplineAutoregressiveCodec implements Codec<RqSplineAutoregr
         int[][] degrees = new int[deg.size()][];
         for (int l = 0; l < degrees.length; l++) degrees[l] = Json.ints(deg.get(l));
         int[] order = Json.ints(c.get("order"));
-        if (c.has("dim") && c.get("dim").asInt() != order.length)
-            throw new CheckpointException(RqSplineAutoregressive.KIND + " config: dim " + c.get("dim").asInt() + " but the order has " + order.length + " entries");
-        return new RqSplineAutoregressive(params, be, order, Json.ints(c.get("hidden")), Activation.parse(c.get("activation").asText()),
+        int context = 0;
+        if (c.has("context")) {
+            JsonNode cx = c.get("context");
+            if (!cx.isIntegralNumber() || !cx.canConvertToInt() || cx.asInt() < 0)
+                throw new CheckpointException(RqSplineAutoregressive.KIND + " config: 'context' must be an integer >= 0, got " + cx);
+            context = cx.asInt();
+        }
+        if (c.has("dim") && c.get("dim").asInt() != order.length + context)
+            throw new CheckpointException(RqSplineAutoregressive.KIND + " config: dim " + c.get("dim").asInt() + " but the order has " + order.length
+                    + " entries" + (context > 0 ? " and the context " + context : ""));
+        return new RqSplineAutoregressive(params, be, order, context, Json.ints(c.get("hidden")), Activation.parse(c.get("activation").asText()),
                 c.get("bins").asInt(), c.get("bound").asDouble(), degrees, Json.rng());
     }
 }
