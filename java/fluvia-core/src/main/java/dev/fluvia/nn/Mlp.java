@@ -208,7 +208,9 @@ public final class Mlp {
             if (layout != null) { // MADE on the CPU: hidden units sorted by degree, the masked blocks skipped
                 if (pwSnap != null) synchronized (pw) { refreshPrefix(i, false); }
                 w = pwView[i];
-                if (i == 0) be.dense().linearForward(cur, w, pb[i], a, pre, y);
+                // the first layer (D inputs) and the output layer (its rows keep the natural order, so their extents
+                // are not sorted: a BLAS call per row) run dense; only the hidden x hidden products skip blocks
+                if (i == 0 || last) be.dense().linearForward(cur, w, pb[i], a, pre, y);
                 else be.dense().prefixLinearForward(cur, w, extents[i], pb[i], a, pre, y);
             } else {
                 w = weight(i);

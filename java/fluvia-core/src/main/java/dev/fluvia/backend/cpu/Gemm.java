@@ -116,8 +116,7 @@ final class Gemm {
         if (k == 0) { gemm(be, false, true, m, n, k, 1f, a, b, 0f, c, ep); return; }
         boolean vec = be.vectorized();
         int nr = vec ? GemmVec.NR : SCALAR_NR;
-        int[] stripExt = new int[(n + nr - 1) / nr];
-        for (int j = 0; j < n; j++) stripExt[j / nr] = Math.max(stripExt[j / nr], Math.min(k, Math.max(0, extent[j])));
+        int[] stripExt = stripExtents(extent, n, k, nr);
         if (vec && m <= SMALL_M && (be.blas() == null || b.isReadOnly())) {
             float[][] cached = be.packedWeights().transposed(b, k, n, GemmVec.NR);
             if (cached != null) { gemmSmallM(m, n, k, cached, stripExt, 1f, a, 0f, c, ep); return; }
@@ -133,6 +132,22 @@ final class Gemm {
         } finally {
             if (!nested) own.busy = false;
         }
+    }
+
+    /** Per-strip extents of an extent array (arrays compare by identity: a layer passes the same one every call). */
+    private static final java.util.Map<int[], int[]> STRIP_EXT = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The largest extent of each NR-wide strip of C's columns, cached per extent array (an extent array is not written). */
+    private static int[] stripExtents(int[] extent, int n, int k, int nr) {
+        int[] c = STRIP_EXT.get(extent);
+        if (c != null && c.length == (n + nr - 1) / nr + 2 && c[c.length - 2] == k && c[c.length - 1] == nr) return c;
+        int strips = (n + nr - 1) / nr;
+        c = new int[strips + 2];
+        for (int j = 0; j < n; j++) c[j / nr] = Math.max(c[j / nr], Math.min(k, Math.max(0, extent[j])));
+        c[strips] = k;
+        c[strips + 1] = nr;
+        STRIP_EXT.put(extent, c);
+        return c;
     }
 
     /**

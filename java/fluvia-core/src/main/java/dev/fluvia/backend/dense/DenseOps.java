@@ -85,9 +85,10 @@ public interface DenseOps {
             shape("prefixLinearForward", "y", y, n, out);
             if (pre != null) shape("prefixLinearForward", "pre", pre, n, out);
             if (bias != null) shape("prefixLinearForward", "bias", bias, out);
-            require(extent.size() == out, "prefixLinearForward", "extent has " + extent.size() + " entries, expected " + out, w);
+            if (extent.size() != out) // messages built only on failure: this runs on every single-row call
+                require(false, "prefixLinearForward", "extent has " + extent.size() + " entries, expected " + out, w);
             for (int e : extent.raw())
-                require(e >= 0 && e <= in, "prefixLinearForward", "extent entry " + e + " outside [0, " + in + "]", w);
+                if (e < 0 || e > in) require(false, "prefixLinearForward", "extent entry " + e + " outside [0, " + in + "]", w);
         }
 
         public static void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
