@@ -271,14 +271,15 @@ public final class Mlp {
                 bdst = dev.fluvia.backend.cpu.CpuBackend.h(biases.get(i).grad()).segment();
         java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT;
         int out = dims[i + 1], in = dims[i];
-        float[] mask = masksHost[i];
-        for (int o = 0; o < out; o++) {
-            int ro = layout.rowOf(i, o);
-            for (int c = 0; c < in; c++) {
-                int rc = layout.colOf(i, c);
-                long at = (long) ro * in + rc;
-                dst.setAtIndex(F, at, dst.getAtIndex(F, at) + gs.getAtIndex(F, (long) o * in + c) * mask[(int) at]);
-            }
+        float[] mask = masksHost[i], g = new float[in], acc = new float[in];
+        int[] cols = new int[in];
+        for (int c = 0; c < in; c++) cols[c] = layout.colOf(i, c);
+        for (int o = 0; o < out; o++) { // per row: bulk copies to the heap, the permuted columns there, one copy back
+            int ro = layout.rowOf(i, o), mb = ro * in;
+            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, in);
+            java.lang.foreign.MemorySegment.copy(dst, F, 4L * mb, acc, 0, in);
+            for (int c = 0; c < in; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
+            java.lang.foreign.MemorySegment.copy(acc, 0, dst, F, 4L * mb, in);
             bdst.setAtIndex(F, ro, bdst.getAtIndex(F, ro) + bs.getAtIndex(F, o));
         }
     }
