@@ -13,7 +13,9 @@ import java.util.Arrays;
  * machine shared with other work, wall time measures the queue for the CPU, CPU time the call's own cost. Warm-up calls
  * first (the JIT: the first sampling call costs seconds), then the median and best of the timed calls.
  *
- * <pre>java $FLUVIA_JVM_FLAGS [-Dfluvia.blas=java] -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.MafCpuTime [calls] [warmup]</pre>
+ * <p>With a third argument {@code steps}: training steps only, the mean CPU time of {@code calls} steps after {@code warmup}.
+ *
+ * <pre>java $FLUVIA_JVM_FLAGS [-Dfluvia.blas=java] -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.MafCpuTime [calls] [warmup] [steps]</pre>
  */
 public final class MafCpuTime {
     private MafCpuTime() {}
@@ -24,6 +26,15 @@ public final class MafCpuTime {
         try (CpuBackend be = new CpuBackend(1, true)) {
             Flow flow = TrainSetup.maf8(be, 1);
             TrainSetup.Trainer trainer = new TrainSetup.Trainer(be, flow, TrainSetup.batch(be, 512, 8, 2), MemoryMode.STORE);
+            if (args.length > 2 && args[2].equals("steps")) {
+                for (int i = 0; i < warm; i++) trainer.step();
+                long c0 = mx.getCurrentThreadCpuTime();
+                double sink = 0;
+                for (int i = 0; i < calls; i++) sink += trainer.step();
+                System.out.printf("cpu gemm=%s train step STORE b512: mean %.1f ms over %d steps (%s)%n", be.gemm().startsWith("Java") ? "java" : "openblas",
+                        (mx.getCurrentThreadCpuTime() - c0) / 1e6 / calls, calls, Double.isFinite(sink) ? "sink ok" : "sink NaN");
+                return;
+            }
             for (int i = 0; i < 2; i++) trainer.step(); // move the output layers off zero (the sampling then uses them)
             double[] sample = new double[calls], step = new double[calls];
             float sink = 0;
