@@ -113,6 +113,14 @@ public final class OpCheckCases {
         tb.bad(lf, "y [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
         tb.bad(lf, "pre [4, 3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), null, Activation.RELU, t(be, 4, 3), t(be, 4, 2)), "pre must have shape [4, 2]");
         tb.bad(lf, "bias [3]", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 3), Activation.RELU, null, t(be, 4, 2)), "bias must have shape [2]");
+        String plf = "prefixLinearForward";
+        tb.ok(plf, "bias and pre", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));
+        tb.ok(plf, "no bias, zero extent", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {0, 0}), null, Activation.RELU, null, t(be, 4, 2)));
+        tb.bad(plf, "w takes 4 inputs", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 4), be.index(new int[] {1, 3}), null, Activation.RELU, null, t(be, 4, 2)), "w must be [Out, 3]");
+        tb.bad(plf, "y [4, 3]", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), null, Activation.RELU, null, t(be, 4, 3)), "y must have shape [4, 2]");
+        tb.bad(plf, "extent of 3", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3, 3}), null, Activation.RELU, null, t(be, 4, 2)), "extent has 3 entries, expected 2");
+        tb.bad(plf, "extent past In", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 4}), null, Activation.RELU, null, t(be, 4, 2)), "extent entry 4 outside [0, 3]");
+        tb.bad(plf, "negative extent", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {-1, 2}), null, Activation.RELU, null, t(be, 4, 2)), "extent entry -1 outside [0, 3]");
 
         String ab = "activationBackward";
         tb.ok(ab, "tanh without pre", be -> be.dense().activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));

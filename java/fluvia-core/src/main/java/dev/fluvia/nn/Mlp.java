@@ -34,6 +34,13 @@ public final class Mlp {
     private final List<Tensor> masks; // null unless MADE
     private final Tensor[] folded;    // MADE on the CPU backend: w ⊙ mask per layer, for the raw values in snapshot
     private final float[][] snapshot; // raw values folded[i] was made from; null when the weights are fixed (scoring only)
+    // MADE on the CPU backend: the prefix-sparse form (hidden units sorted by degree, PrefixLayout) that forward and
+    // backward run; the natural-order fold above is then only built when effectiveWeights() asks for it
+    private final dev.fluvia.backend.dense.PrefixLayout layout;
+    private final Tensor[] pw, pwView, pb;  // permuted folded weights (writable, and the view the GEMM gets), permuted biases
+    private final dev.fluvia.tensor.Index[] extents;
+    private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
+    private final float[][] masksHost;
 
     /**
      * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
@@ -62,12 +69,31 @@ public final class Mlp {
         }
         boolean cpu = be instanceof dev.fluvia.backend.cpu.CpuBackend, fixed = true;
         for (Param w : weights) fixed &= w.grad() == null;
+        if (cpu && masks != null && dims.length > 2) {
+            int layers = weights.size();
+            layout = dev.fluvia.backend.dense.PrefixLayout.derive(masks, dims, null);
+            masksHost = masks.toArray(new float[0][]);
+            pw = new Tensor[layers]; pwView = new Tensor[layers]; pb = new Tensor[layers];
+            extents = new dev.fluvia.tensor.Index[layers];
+            pwSnap = fixed ? null : new float[layers][];
+            pbSnap = fixed ? null : new float[layers][];
+            for (int i = 0; i < layers; i++) {
+                // the model's own memory, not a scope's (a model may be built inside a caller's scope)
+                pw[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).wrap(java.lang.foreign.Arena.ofAuto().allocate(4L * dims[i + 1] * dims[i], 64), dims[i + 1], dims[i]);
+                pb[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).wrap(java.lang.foreign.Arena.ofAuto().allocate(4L * dims[i + 1], 64), dims[i + 1]);
+                pwView[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(pw[i]);
+                extents[i] = be.index(layout.extent(i));
+                refreshPrefix(i, true);
+            }
+        } else {
+            layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = null;
+        }
         boolean host = cpu && (masks != null || fixed);
         this.folded = host ? new Tensor[weights.size()] : null;
         this.snapshot = host && !fixed ? new float[weights.size()][] : null;
         if (host && masks == null) // fixed plain weights: read-only views, so the GEMM trusts their packing
             for (int i = 0; i < weights.size(); i++) folded[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(weights.get(i).value());
-        else if (host)
+        else if (host && layout == null)
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i).value();
                 folded[i] = be.alloc(w.shape());
@@ -111,7 +137,46 @@ public final class Mlp {
         return bs;
     }
 
+    /**
+     * Brings layer i's permuted fold ({@link #pw}, {@link #pb}) up to date with the raw weight and bias: refolds when their
+     * bytes differ from the snapshot (or {@code force}), and then tells the GEMM's packed-weight cache, which trusts the
+     * read-only view it is given.
+     */
+    private void refreshPrefix(int i, boolean force) {
+        dev.fluvia.backend.cpu.CpuBackend cpu = (dev.fluvia.backend.cpu.CpuBackend) be;
+        java.lang.foreign.MemorySegment raw = dev.fluvia.backend.cpu.CpuBackend.h(weights.get(i).value()).segment(),
+                braw = dev.fluvia.backend.cpu.CpuBackend.h(biases.get(i).value()).segment();
+        boolean wChanged = force || pwSnap != null && (pwSnap[i] == null || raw.asSlice(0, 4L * pwSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pwSnap[i])) != -1);
+        boolean bChanged = force || pbSnap != null && (pbSnap[i] == null || braw.asSlice(0, 4L * pbSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pbSnap[i])) != -1);
+        if (wChanged) {
+            float[] out = new float[dims[i + 1] * dims[i]];
+            layout.permuteWeight(i, raw, masksHost[i], out);
+            java.lang.foreign.MemorySegment.copy(out, 0, dev.fluvia.backend.cpu.CpuBackend.h(pw[i]).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, out.length);
+            dev.fluvia.backend.cpu.CpuGemm.invalidatePacked(cpu, dev.fluvia.backend.cpu.CpuBackend.h(pwView[i]).segment());
+            if (pwSnap != null) pwSnap[i] = be.toHost(weights.get(i).value());
+        }
+        if (bChanged) {
+            float[] b = be.toHost(biases.get(i).value()), out = new float[b.length];
+            layout.permuteBias(i, b, out);
+            be.upload(out, pb[i]);
+            if (pbSnap != null) pbSnap[i] = b;
+        }
+    }
+
     private Tensor weight(int i) {
+        if (layout != null && folded[i] == null) {
+            synchronized (folded) { // the natural-order fold, built on first use (effectiveWeights)
+                if (folded[i] == null) {
+                    Tensor w = weights.get(i).value();
+                    // built on first use, possibly inside a caller's scope: its memory must outlive that scope
+                    Tensor f = ((dev.fluvia.backend.cpu.CpuBackend) be).wrap(
+                            java.lang.foreign.Arena.ofAuto().allocate(4L * w.numel(), 64), w.shape());
+                    be.dense().applyMask(w, masks.get(i), f);
+                    if (snapshot != null) snapshot[i] = be.toHost(w);
+                    folded[i] = snapshot == null ? ((dev.fluvia.backend.cpu.CpuBackend) be).readOnly(f) : f;
+                }
+            }
+        }
         if (folded != null && snapshot == null) return folded[i];
         if (masks == null) return weights.get(i).value();
         Tensor w = weights.get(i).value();
@@ -137,10 +202,20 @@ public final class Mlp {
         for (int i = 0; i < weights.size(); i++) {
             boolean last = i + 1 == weights.size();
             Activation a = last ? Activation.IDENTITY : act;
-            Tensor w = weight(i);
             Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
             Tensor y = be.alloc(n, dims[i + 1]);
-            be.dense().linearForward(cur, w, biases.get(i).value(), a, pre, y);
+            Tensor w;
+            if (layout != null) { // MADE on the CPU: hidden units sorted by degree, the masked blocks skipped
+                if (pwSnap != null) synchronized (pw) { refreshPrefix(i, false); }
+                w = pwView[i];
+                // the first layer (D inputs) and the output layer (its rows keep the natural order, so their extents
+                // are not sorted: a BLAS call per row) run dense; only the hidden x hidden products skip blocks
+                if (i == 0 || last) be.dense().linearForward(cur, w, pb[i], a, pre, y);
+                else be.dense().prefixLinearForward(cur, w, extents[i], pb[i], a, pre, y);
+            } else {
+                w = weight(i);
+                be.dense().linearForward(cur, w, biases.get(i).value(), a, pre, y);
+            }
             if (stash.storing()) { // no key strings built when scoring
                 stash.put(key + ".in" + i, cur);
                 stash.put(key + ".pre" + i, pre);
@@ -170,6 +245,13 @@ public final class Mlp {
             Tensor w = stash.get(key + ".w" + i);
             if (a != Activation.IDENTITY) be.dense().activationBackward(a, pre, y, g, g);
             Tensor gx = be.alloc(in.shape());
+            if (layout != null) { // permuted layer: gradients in the new order, scattered back (mask folded in)
+                Tensor gwp = be.alloc(w.shape()), gbp = be.alloc(dims[i + 1]);
+                be.dense().linearBackward(in, w, g, gx, gwp, gbp);
+                scatterGrad(i, gwp, gbp);
+                g = gx;
+                continue;
+            }
             Tensor gw = masks == null ? weights.get(i).grad() : be.alloc(w.shape());
             be.dense().linearBackward(in, w, g, gx, gw, biases.get(i).grad());
             if (masks != null) { // gradient of w ⊙ mask w.r.t. w is the mask
@@ -179,5 +261,26 @@ public final class Mlp {
             g = gx;
         }
         return g;
+    }
+
+    /** grad_w[row(o), col(c)] += gwp[o, c]·mask; grad_b[row(o)] += gbp[o] (the permuted layer's gradients, back in place). */
+    private void scatterGrad(int i, Tensor gwp, Tensor gbp) {
+        java.lang.foreign.MemorySegment gs = dev.fluvia.backend.cpu.CpuBackend.h(gwp).segment(),
+                dst = dev.fluvia.backend.cpu.CpuBackend.h(weights.get(i).grad()).segment(),
+                bs = dev.fluvia.backend.cpu.CpuBackend.h(gbp).segment(),
+                bdst = dev.fluvia.backend.cpu.CpuBackend.h(biases.get(i).grad()).segment();
+        java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT;
+        int out = dims[i + 1], in = dims[i];
+        float[] mask = masksHost[i], g = new float[in], acc = new float[in];
+        int[] cols = new int[in];
+        for (int c = 0; c < in; c++) cols[c] = layout.colOf(i, c);
+        for (int o = 0; o < out; o++) { // per row: bulk copies to the heap, the permuted columns there, one copy back
+            int ro = layout.rowOf(i, o), mb = ro * in;
+            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, in);
+            java.lang.foreign.MemorySegment.copy(dst, F, 4L * mb, acc, 0, in);
+            for (int c = 0; c < in; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
+            java.lang.foreign.MemorySegment.copy(acc, 0, dst, F, 4L * mb, in);
+            bdst.setAtIndex(F, ro, bdst.getAtIndex(F, ro) + bs.getAtIndex(F, o));
+        }
     }
 }

@@ -64,6 +64,41 @@ final class BlasGemm {
         });
     }
 
+    /**
+     * The prefix-sparse {@code C = A·Wᵀ} ({@link Gemm#gemmPrefix}) through the library: one call per run of rows of W with
+     * the same extent (a MADE degree group), on the leading {@code extent} columns of A and W (strided, no copies), each
+     * split into row blocks of C like {@link #gemm}. More than {@link #MAX_RUNS} runs (an unsorted layout) is one dense
+     * call: the entries past the extents are zero, so the result is the same product.
+     */
+    static void gemmPrefix(CpuBackend be, Cblas lib, int m, int n, int k, MemorySegment a, MemorySegment b, int[] extent,
+                           MemorySegment c, Gemm.Epilogue ep) {
+        int[] start = new int[n + 1], ext = new int[n];
+        int runs = 0;
+        for (int j = 0; j < n; j++) {
+            int e = Math.min(k, Math.max(0, extent[j]));
+            if (runs == 0 || ext[runs - 1] != e) { start[runs] = j; ext[runs++] = e; }
+        }
+        start[runs] = n;
+        if (runs > MAX_RUNS) { gemm(be, lib, false, true, m, n, k, 1f, a, b, 0f, c, ep); return; }
+        int part = block(m);
+        int rowParts = 2L * m * n * k < SPLIT_MIN_FLOPS ? 1 : (m + part - 1) / part;
+        int rp = rowParts, nRuns = runs;
+        be.forChunks(nRuns * rp, 2L * m * n * k, t -> {
+            int r = t / rp, lo = rp == 1 ? 0 : (t % rp) * part, hi = rp == 1 ? m : Math.min(m, lo + part);
+            int j0 = start[r], j1 = start[r + 1], e = ext[r];
+            MemorySegment cp = c.asSlice(4L * ((long) lo * n + j0));
+            if (e == 0) { // no terms: C = 0
+                for (int i = lo; i < hi; i++) c.asSlice(4L * ((long) i * n + j0), 4L * (j1 - j0)).fill((byte) 0);
+            } else {
+                lib.sgemm(false, true, hi - lo, j1 - j0, e, 1f, a.asSlice(4L * lo * k), k, b.asSlice(4L * j0 * k), k, 0f, cp, n);
+            }
+            if (ep != null) epilogue(be, c, n, lo, hi, j0, j1, ep);
+        });
+    }
+
+    /** Most runs of equal extent {@link #gemmPrefix} calls the library for, per row block. */
+    static final int MAX_RUNS = 32;
+
     /** Applies the epilogue to C[r0..r1, j0..j1] (row stride ldc), vectorised where the backend is. */
     static void epilogue(CpuBackend be, MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
         for (int r = r0; r < r1; r++) {

@@ -3,6 +3,7 @@ package dev.fluvia.backend.cpu;
 import dev.fluvia.FluviaException.BackendUnavailableException;
 import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.blas.Cblas;
+import java.lang.foreign.MemorySegment;
 import java.util.Locale;
 
 /**
@@ -76,6 +77,25 @@ public final class CpuGemm {
     public static long[] packCacheCounts(CpuBackend be) {
         return new long[] {be.packedWeights().hits.sum(), be.packedWeights().packs.sum()};
     }
+
+    /**
+     * The prefix-sparse linear layer {@code y = act(x·wᵀ + bias)} (pre = the pre-activation, may be null) where row {@code j}
+     * of {@code w [n, k]} is zero past column {@code extent[j]} (the dense family's {@code prefixLinearForward}): the Java
+     * kernel skips the zero part strip by strip, bit-identical to the dense product of the same w for finite inputs; the BLAS
+     * provider calls the library per run of equal extents.
+     */
+    public static void linearPrefix(CpuBackend be, int m, int n, int k, MemorySegment x, MemorySegment w, int[] extent,
+                                    MemorySegment bias, dev.fluvia.backend.Activation act, MemorySegment pre, MemorySegment y) {
+        Gemm.Epilogue ep = act == null && bias == null && pre == null ? null
+                : new Gemm.Epilogue(bias, act == null ? dev.fluvia.backend.Activation.IDENTITY : act, pre);
+        Gemm.gemmPrefix(be, m, n, k, x, w, extent, y, ep);
+    }
+
+    /**
+     * Forgets the packed copy of {@code w} (a read-only operand whose owner has just rewritten its memory, e.g. a MADE's
+     * refolded weights): the next product repacks it.
+     */
+    public static void invalidatePacked(CpuBackend be, MemorySegment w) { be.packedWeights().invalidate(w); }
 
     /** True when the BLAS library loads in this process. */
     public static boolean blasAvailable() {

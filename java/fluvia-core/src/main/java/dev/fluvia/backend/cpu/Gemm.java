@@ -84,7 +84,7 @@ final class Gemm {
         // 513 µs CPU with OpenBLAS, see BENCHMARKS.md §6)
         if (vec && !ta && tb && m <= SMALL_M && (be.blas() == null || b.isReadOnly())) {
             float[][] cached = be.packedWeights().transposed(b, k, n, GemmVec.NR);
-            if (cached != null) { gemmSmallM(m, n, k, cached, alpha, a, beta, c, ep); return; }
+            if (cached != null) { gemmSmallM(m, n, k, cached, null, alpha, a, beta, c, ep); return; }
         }
         if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
@@ -96,14 +96,70 @@ final class Gemm {
         boolean nested = own.busy;
         own.busy = true;
         try {
-            gemmBlocked(be, vec, nr, ta, tb, m, n, k, lda, ldb, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, alpha, a, b, beta, c, ep);
+            gemmBlocked(be, vec, nr, ta, tb, m, n, k, lda, ldb, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, null, alpha, a, b, beta, c, ep);
         } finally {
             if (!nested) own.busy = false;
         }
     }
 
+    /**
+     * {@code C = A·Wᵀ} (then the epilogue) where row {@code j} of {@code W [n, k]} is zero past column {@code extent[j]}: the
+     * prefix-sparse product of a MADE layer whose units are sorted by degree ({@code dense.PrefixLayout}). The Java kernel
+     * runs the blocked (or few-row) product with, per NR-wide strip of C, the K range cut at the strip's largest extent: the
+     * skipped terms are exact zeros, so each element gets the same fma chain and write-back as the dense product of the same
+     * {@code W}, i.e. the same bits for finite inputs. The BLAS provider ({@link BlasGemm#gemmPrefix}) calls the library per run
+     * of equal extents (its own summation order).
+     */
+    static void gemmPrefix(CpuBackend be, int m, int n, int k, MemorySegment a, MemorySegment b, int[] extent,
+                           MemorySegment c, Epilogue ep) {
+        if (m == 0 || n == 0) return;
+        if (k == 0) { gemm(be, false, true, m, n, k, 1f, a, b, 0f, c, ep); return; }
+        boolean vec = be.vectorized();
+        int nr = vec ? GemmVec.NR : SCALAR_NR;
+        int[] stripExt = stripExtents(extent, n, k, nr);
+        if (vec && m <= SMALL_M && (be.blas() == null || b.isReadOnly())) {
+            float[][] cached = be.packedWeights().transposed(b, k, n, GemmVec.NR);
+            if (cached != null) { gemmSmallM(m, n, k, cached, stripExt, 1f, a, 0f, c, ep); return; }
+        }
+        if (be.blas() != null) { BlasGemm.gemmPrefix(be, be.blas(), m, n, k, a, b, extent, c, ep); return; }
+        int mc = rowBlock(m, be.threads());
+        int rowBlocks = (m + mc - 1) / mc;
+        BPack own = B_PACK.get();
+        boolean nested = own.busy;
+        own.busy = true;
+        try {
+            gemmBlocked(be, vec, nr, false, true, m, n, k, k, k, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, stripExt, 1f, a, b, 0f, c, ep);
+        } finally {
+            if (!nested) own.busy = false;
+        }
+    }
+
+    /** Per-strip extents of an extent array (arrays compare by identity: a layer passes the same one every call). */
+    private static final java.util.Map<int[], int[]> STRIP_EXT = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+    /** The largest extent of each NR-wide strip of C's columns, cached per extent array (an extent array is not written). */
+    private static int[] stripExtents(int[] extent, int n, int k, int nr) {
+        int[] c = STRIP_EXT.get(extent);
+        if (c != null && c.length == (n + nr - 1) / nr + 2 && c[c.length - 2] == k && c[c.length - 1] == nr) return c;
+        int strips = (n + nr - 1) / nr;
+        c = new int[strips + 2];
+        for (int j = 0; j < n; j++) c[j / nr] = Math.max(c[j / nr], Math.min(k, Math.max(0, extent[j])));
+        c[strips] = k;
+        c[strips + 1] = nr;
+        STRIP_EXT.put(extent, c);
+        return c;
+    }
+
+    /**
+     * The K range of strip {@code s} in the slice starting at {@code p0} of depth {@code kc}: {@code kc} for a dense product,
+     * else what remains of the strip's extent (0 when the slice is past it).
+     */
+    private static int stripDepth(int[] stripExt, int s, int p0, int kc) {
+        return stripExt == null ? kc : Math.max(0, Math.min(kc, stripExt[s] - p0));
+    }
+
     private static void gemmBlocked(CpuBackend be, boolean vec, int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb,
-                                    int mc, int rowBlocks, float[] bpBuf, float alpha, MemorySegment a, MemorySegment b, float beta,
+                                    int mc, int rowBlocks, float[] bpBuf, int[] stripExt, float alpha, MemorySegment a, MemorySegment b, float beta,
                                     MemorySegment c, Epilogue ep) {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
         float[][] cached = tb ? be.packedWeights().transposed(b, k, n, nr) : null; // weights: packed once per version
@@ -130,16 +186,20 @@ final class Gemm {
                     else for (int i = 0; i < panels; i++) packA(a, false, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                     for (int s = 0; s < strips; s++) {
                         int col = j0 + s * nr, cols = Math.min(nr, n - col);
+                        // prefix-sparse product: the strip's K range ends at its extent; a slice past it adds exact zeros,
+                        // so it is skipped unless it is the first (initialises C) or the last (the epilogue)
+                        int kcs = stripDepth(stripExt, col / nr, p0, kc);
+                        if (kcs == 0 && !first && !last) continue;
                         for (int i = 0; i < panels; i++) {
                             int row = ic + i * MR, rows = Math.min(MR, m - row);
                             long cOff = (long) row * n + col;
                             if (vec) {
-                                GemmVec.kernel(kc, ap, i * kc * MR, bp, s * kc * nr, tile);
+                                GemmVec.kernel(kcs, ap, i * kc * MR, bp, s * kc * nr, tile);
                                 if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
                                 else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
                                 continue;
                             } else {
-                                scalarKernel(kc, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
+                                scalarKernel(kcs, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
                             }
                             for (int r = 0; r < rows; r++)
                                 for (int q = 0; q < cols; q++)
@@ -161,7 +221,7 @@ final class Gemm {
      * no padding of the rows to MR. Every element is the same fma chain per K slice and the same write-back as in the
      * blocked path, so the result is bit-identical to it (and so to every thread count).
      */
-    private static void gemmSmallM(int m, int n, int k, float[][] cached, float alpha, MemorySegment a, float beta,
+    private static void gemmSmallM(int m, int n, int k, float[][] cached, int[] stripExt, float alpha, MemorySegment a, float beta,
                                    MemorySegment c, Epilogue ep) {
         int nr = GemmVec.NR;
         float[] row = SMALL_ROW.get(), tile = TILE.get();
@@ -175,8 +235,10 @@ final class Gemm {
                 for (int i = 0; i < m; i++) {
                     MemorySegment.copy(a, HostTensor.F, ((long) i * k + pc) * 4, row, 0, kc);
                     for (int s = 0; s < strips; s += 4) {
-                        int cnt = Math.min(4, strips - s);
-                        GemmVec.kernelRow(kc, row, 0, bp, s * kc * nr, cnt, tile);
+                        int cnt = Math.min(4, strips - s), kcs = 0;
+                        for (int t = 0; t < cnt; t++) kcs = Math.max(kcs, stripDepth(stripExt, jc / nr + s + t, pc, kc));
+                        if (kcs == 0 && !first && !last) continue; // prefix-sparse: only exact zeros in this slice
+                        GemmVec.kernelRow(kcs, row, 0, bp, s * kc * nr, cnt, tile, kc * nr);
                         for (int t = 0; t < cnt; t++) {
                             int col = jc + (s + t) * nr, cols = Math.min(nr, n - col);
                             GemmVec.writeRow(tile, t * nr, c, (long) i * n + col, col, cols, alpha, beta, first, last, ep);

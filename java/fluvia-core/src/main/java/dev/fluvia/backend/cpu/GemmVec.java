@@ -105,9 +105,13 @@ final class GemmVec {
      * Four strips give eight independent FMA chains (a single strip would be latency-bound on two).
      */
     static void kernelRow(int kc, float[] a, int ao, float[] bp, int bo, int strips, float[] tile) {
+        kernelRow(kc, a, ao, bp, bo, strips, tile, kc * NR);
+    }
+
+    /** {@link #kernelRow} over the first {@code kc} values of strips packed {@code step} floats apart (a shorter K range of a packed slice). */
+    static void kernelRow(int kc, float[] a, int ao, float[] bp, int bo, int strips, float[] tile, int step) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        int step = kc * NR;
         if (strips == 4) {
             for (int p = 0; p < kc; p++) {
                 FloatVector av = FloatVector.broadcast(S, a[ao + p]);

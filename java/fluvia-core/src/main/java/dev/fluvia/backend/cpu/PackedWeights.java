@@ -98,6 +98,13 @@ final class PackedWeights {
 
     private static int slices(int k, int n) { return ((k + Gemm.KC - 1) / Gemm.KC) * ((n + Gemm.NC - 1) / Gemm.NC); }
 
+    /** Marks every packing of the operand at {@code b}'s address stale (its owner rewrote a read-only operand). */
+    void invalidate(MemorySegment b) {
+        java.util.List<Entry> es = new java.util.ArrayList<>();
+        synchronized (map) { for (Map.Entry<Key, Entry> x : map.entrySet()) if (x.getKey().address() == b.address()) es.add(x.getValue()); }
+        for (Entry e : es) synchronized (e) { e.valid = false; }
+    }
+
     /** Drops every entry (the backend's close). */
     void clear() { synchronized (map) { map.clear(); total = 0; } }
 }

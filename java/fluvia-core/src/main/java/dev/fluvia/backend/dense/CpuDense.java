@@ -37,6 +37,13 @@ public final class CpuDense implements DenseOps {
                 bias == null ? null : h(bias).segment(), act, pre == null ? null : h(pre).segment());
     }
 
+    @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {
+        DenseOps.Checks.prefixLinearForward(x, w, extent, bias, pre, y);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        dev.fluvia.backend.cpu.CpuGemm.linearPrefix(cpu, n, out, in, h(x).segment(), h(w).segment(), ix(extent),
+                bias == null ? null : h(bias).segment(), act, pre == null ? null : h(pre).segment(), h(y).segment());
+    }
+
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
         DenseOps.Checks.activationBackward(act, pre, y, gy, gpre);
         MemorySegment ps = pre == null ? h(y).segment() : h(pre).segment(), ys = h(y).segment(), g = h(gy).segment(), o = h(gpre).segment();

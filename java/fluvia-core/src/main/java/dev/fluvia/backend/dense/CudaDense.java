@@ -47,6 +47,13 @@ public final class CudaDense implements DenseOps {
         linearForwardEpilogue(cx.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
     }
 
+    @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {
+        DenseOps.Checks.prefixLinearForward(x, w, extent, bias, pre, y);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        if (n == 0 || out == 0) return;
+        prefixLinearForward(cx.elementwise((long) n * out), p(x), p(w), p(extent), p(bias), p(pre), p(y), n, in, out, act.ordinal());
+    }
+
     @Override public void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
         DenseOps.Checks.activationBackward(act, pre, y, gy, gpre);
         activationBackward(cx.elementwise(gy.numel()), p(pre == null ? y : pre), p(y), p(gy), p(gpre), gy.numel(), act.ordinal());
@@ -77,6 +84,12 @@ public final class CudaDense implements DenseOps {
     /** {@code linearForwardEpilogue(float* y, float* bias, float* pre, int n, int out, int act)} */
     void linearForwardEpilogue(Launch launch, DeviceAddress y, DeviceAddress bias, DeviceAddress pre, int n, int out, int act) {
         cx.go("linearForwardEpilogue", launch, y, bias, pre, n, out, act);
+    }
+
+    /** {@code prefixLinearForward(float* x, float* w, int* extent, float* bias, float* pre, float* y, int n, int in, int out, int act)} */
+    void prefixLinearForward(Launch launch, DeviceAddress x, DeviceAddress w, DeviceAddress extent, DeviceAddress bias, DeviceAddress pre,
+                             DeviceAddress y, int n, int in, int out, int act) {
+        cx.go("prefixLinearForward", launch, x, w, extent, bias, pre, y, n, in, out, act);
     }
 
     /** {@code activationBackward(float* pre, float* y, float* gy, float* gpre, long long count, int act)} */

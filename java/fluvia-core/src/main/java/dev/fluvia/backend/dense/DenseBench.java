@@ -60,17 +60,41 @@ public final class DenseBench implements FamilyBench {
         return cs;
     }
 
+    /**
+     * prefixLinearForward on a weight zeroed past each row's extent (random extents, some 0 and some full, as a MADE layer
+     * with its units sorted by degree would have them), every activation.
+     */
+    private static List<KernelCase> prefix(SplittableRandom rng, int n, int in, int out, Activation[] acts, double f) {
+        List<KernelCase> cs = new ArrayList<>();
+        int[] ext = new int[out];
+        for (int o = 0; o < out; o++) ext[o] = o == 0 ? 0 : o == out - 1 ? in : rng.nextInt(in + 1);
+        java.util.Arrays.sort(ext);
+        float[] x = rand(rng, n * in, -2, 2), w = rand(rng, out * in, -0.5, 0.5), b = rand(rng, out, -1, 1);
+        long nz = 0;
+        for (int o = 0; o < out; o++) { nz += ext[o]; for (int k = ext[o]; k < in; k++) w[o * in + k] = 0f; }
+        String size = n + "x" + in + "->" + out;
+        for (Activation act : acts)
+            cs.add(KernelCase.of("prefixLinearForward " + act, size).matmul().index("extent", ext).in("x", x, n, in).in("w", w, out, in).in("bias", b, out)
+                    .out("pre", n, out).out("y", n, out)
+                    .traffic(f * (n * in + (double) nz + 3.0 * n * out), f > 0 ? 2.0 * n * nz : 0)
+                    .run((be, a) -> be.dense().prefixLinearForward(a.t("x"), a.t("w"), a.ix("extent"), a.t("bias"), act, a.t("pre"), a.t("y"))));
+        return cs;
+    }
+
     @Override public List<KernelCase> parity(SplittableRandom rng) {
         List<KernelCase> cs = new ArrayList<>();
         for (int[] s : new int[][] {{1, 1, 1}, {37, 63, 3}, {333, 2, 784}, {65, 129, 33}})
             for (boolean ta : new boolean[] {false, true}) for (boolean tb : new boolean[] {false, true}) cs.addAll(gemms(rng, s[0], s[1], s[2], ta, tb, false));
         for (int in : DIMS) for (int n : BATCHES) cs.addAll(linear(rng, n, in, in == 784 ? 65 : 2 * in + 1, Activation.values(), 0));
+        for (int[] s : new int[][] {{1, 64, 70}, {5, 33, 17}, {37, 300, 40}})
+            cs.addAll(prefix(rng, s[0], s[1], s[2], s[0] == 37 ? Activation.values() : new Activation[] {Activation.RELU, Activation.IDENTITY}, 0));
         return cs;
     }
 
     @Override public List<KernelCase> bench(int n, SplittableRandom rng) {
         List<KernelCase> cs = new ArrayList<>(gemms(rng, 1024, 1024, 1024, false, false, true).subList(0, 1));
         cs.addAll(linear(rng, n, 784, 1024, new Activation[] {Activation.SILU}, 4.0));
+        cs.addAll(prefix(rng, n, 512, 512, new Activation[] {Activation.RELU}, 4.0)); // a MADE hidden layer's shape
         return cs;
     }
 }

@@ -32,6 +32,15 @@ public interface DenseOps {
      */
     void linearForward(Tensor x, Tensor w, Tensor bias, Activation act, Tensor pre, Tensor y);
 
+    /**
+     * {@link #linearForward} for a weight whose row {@code o} is zero past column {@code extent[o]} (a prefix-sparse weight:
+     * MADE's masked weights with the hidden units sorted by degree, {@link PrefixLayout}): {@code pre[n, o] = Σ_{k < extent[o]}
+     * x[n, k]·w[o, k] + bias[o]}, {@code y = act(pre)}. Entries of w past a row's extent are not read. Backends skip the
+     * zero blocks; the CPU's Java kernel gives the bits of {@link #linearForward} on the same (zero-padded) w.
+     * extent {@code [Out]}, each in {@code [0, In]}.
+     */
+    void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y);
+
     /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
     void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
 
@@ -67,6 +76,19 @@ public interface DenseOps {
             shape("linearForward", "y", y, n, out);
             if (pre != null) shape("linearForward", "pre", pre, n, out);
             if (bias != null) shape("linearForward", "bias", bias, out);
+        }
+
+        public static void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Tensor pre, Tensor y) {
+            rank("prefixLinearForward", "x", x, 2); rank("prefixLinearForward", "w", w, 2);
+            int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+            require(w.dim(1) == in, "prefixLinearForward", "w must be [Out, " + in + "]", x, w);
+            shape("prefixLinearForward", "y", y, n, out);
+            if (pre != null) shape("prefixLinearForward", "pre", pre, n, out);
+            if (bias != null) shape("prefixLinearForward", "bias", bias, out);
+            if (extent.size() != out) // messages built only on failure: this runs on every single-row call
+                require(false, "prefixLinearForward", "extent has " + extent.size() + " entries, expected " + out, w);
+            for (int e : extent.raw())
+                if (e < 0 || e > in) require(false, "prefixLinearForward", "extent entry " + e + " outside [0, " + in + "]", w);
         }
 
         public static void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
