@@ -42,8 +42,8 @@ public final class ConditionalTrainJob {
         return cols;
     }
 
-    /** The data's columns reordered to {@code [x | c]}. */
-    static Dataset reorder(Dataset d, int[] context) {
+    /** The data's columns reordered to {@code [x | c]} (x columns in file order, then the context columns as given). */
+    public static Dataset reorder(Dataset d, int[] context) {
         int dim = d.dim();
         boolean[] isC = new boolean[dim];
         for (int c : context) isC[c] = true;
