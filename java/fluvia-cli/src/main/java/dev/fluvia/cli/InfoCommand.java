@@ -42,11 +42,15 @@ final class InfoCommand implements Callable<Integer> {
             if (cb != null) {
                 int[] cols = ConditionalCli.storedColumns(ck, model, cb.context());
                 System.out.println("conditional model p(x | c): x has " + cb.dim() + " dims, the context c has " + cb.context()
-                        + (cols == null ? " (no training columns stored: give logprob --context-columns or --context)"
+                        + (cols == null ? (ck.training() != null && ck.training().has("conditional_on")
+                                ? "; conditioned on the " + ck.training().get("conditional_on").asText()
+                                : " (no training columns stored: give logprob --context-columns or --context)")
                                 : "; training data columns: x = " + ConditionalCli.list(ConditionalCli.xColumns(cb.dim() + cb.context(), cols))
                                   + ", c = " + ConditionalCli.list(cols)));
-                System.out.println("  score: fluvia logprob --model M --input rows.csv (same columns as the training data)");
-                System.out.println("  sample: fluvia sample --model M --context " + "0,".repeat(cb.context() - 1) + "0 -n 100 -o x.csv");
+                String c0 = "0,".repeat(cb.context() - 1) + "0";
+                System.out.println(cols != null ? "  score: fluvia logprob --model M --input rows.csv -o logp.csv (rows with the training data's columns)"
+                        : "  score: fluvia logprob --model M --input x.csv --context " + c0 + " -o logp.csv (rows of x only)");
+                System.out.println("  sample: fluvia sample --model M --context " + c0 + " -n 100 -o x.csv");
             }
             for (Transform t : flow.transforms()) {
                 if (!(t instanceof Standardize)) continue;
