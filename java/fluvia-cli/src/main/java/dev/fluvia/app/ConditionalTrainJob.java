@@ -20,6 +20,12 @@ import java.util.Arrays;
  * (x columns in their file order, then the context columns in the order given); NLLs are conditional, in nats per row.
  * Every tabular preset with a conditioner takes a context ({@link ConditionalFlows#NAMES}); the others are refused with
  * {@link ConditionalFlows.NoConditionerException} naming the flow. Resuming and plots are not offered for conditional runs.
+ *
+ * <p>The model file's training metadata (and the checkpoint's) stores the context columns as {@code "context_columns"}
+ * (0-based indices of the data file, in the context's order); {@code fluvia logprob} reads a file of the same layout with
+ * them, and {@code fluvia sample} and {@code fluvia info} name them. The standardisation of x (mean and standard deviation
+ * of the training split's x columns) is the flow's first layer, identity on the context, so scoring and sampling apply it
+ * with the rest of the flow.
  */
 public final class ConditionalTrainJob {
     private ConditionalTrainJob() {}
@@ -42,8 +48,8 @@ public final class ConditionalTrainJob {
         return cols;
     }
 
-    /** The data's columns reordered to {@code [x | c]}. */
-    static Dataset reorder(Dataset d, int[] context) {
+    /** The data's columns reordered to {@code [x | c]} (x columns in file order, then the context columns as given). */
+    public static Dataset reorder(Dataset d, int[] context) {
         int dim = d.dim();
         boolean[] isC = new boolean[dim];
         for (int c : context) isC[c] = true;

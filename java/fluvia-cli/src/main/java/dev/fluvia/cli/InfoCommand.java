@@ -3,6 +3,7 @@ package dev.fluvia.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cpu.CpuGemm;
+import dev.fluvia.distributions.ContextStandardNormal;
 import dev.fluvia.flow.Flow;
 import dev.fluvia.io.Checkpoint;
 import dev.fluvia.io.ModelDescription;
@@ -37,10 +38,28 @@ final class InfoCommand implements Callable<Integer> {
             Checkpoint.Loaded ck = Checkpoint.load(model, be, allowUnverified, Checkpoint.Use.SCORE);
             Flow flow = ck.flow();
             System.out.printf(Locale.ROOT, "trainable parameters: %,d%n", flow.parameterCount());
+            ContextStandardNormal cb = ConditionalCli.base(flow);
+            if (cb != null) {
+                int[] cols = ConditionalCli.storedColumns(ck, model, cb.context());
+                System.out.println("conditional model p(x | c): x has " + cb.dim() + " dims, the context c has " + cb.context()
+                        + (cols == null ? (ck.training() != null && ck.training().has("conditional_on")
+                                ? "; conditioned on the " + ck.training().get("conditional_on").asText()
+                                : " (no training columns stored: give logprob --context-columns or --context)")
+                                : "; training data columns: x = " + ConditionalCli.list(ConditionalCli.xColumns(cb.dim() + cb.context(), cols))
+                                  + ", c = " + ConditionalCli.list(cols)));
+                String c0 = "0,".repeat(cb.context() - 1) + "0";
+                System.out.println(cols != null ? "  score: fluvia logprob --model M --input rows.csv -o logp.csv (rows with the training data's columns)"
+                        : "  score: fluvia logprob --model M --input x.csv --context " + c0 + " -o logp.csv (rows of x only)");
+                System.out.println("  sample: fluvia sample --model M --context " + c0 + " -n 100 -o x.csv");
+            }
             for (Transform t : flow.transforms()) {
                 if (!(t instanceof Standardize)) continue;
-                for (Param p : t.params())
-                    System.out.println("data " + p.name() + " (training split): " + fmt(be.toHost(p.value())));
+                for (Param p : t.params()) {
+                    float[] v = be.toHost(p.value());
+                    // a conditional flow standardises x only (its context entries are the identity): show x's statistics
+                    if (cb != null && v.length == cb.dim() + cb.context()) v = Arrays.copyOf(v, cb.dim());
+                    System.out.println("data " + p.name() + (cb != null ? " of x" : "") + " (training split): " + fmt(v));
+                }
             }
             ObjectNode tr = ck.training();
             if (tr != null) {

@@ -9,18 +9,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.fluvia.data.Dataset;
+import dev.fluvia.distributions.ContextStandardNormal;
+import dev.fluvia.flow.ConditionalFlows;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "sample", mixinStandardHelpOptions = true,
-        description = "Draw samples x = f⁻¹(z), z ~ N(0, T²I), and write them as CSV, or, for an image model and an --output ending in .png, as an image grid.")
+        description = {"Draw samples x = f⁻¹(z), z ~ N(0, T²I), and write them as CSV, or, for an image model and an --output ending in .png, as an image grid.",
+                "A conditional model (fluvia train --context-columns) draws x ~ p(x | c) and needs the context: --context (one vector for",
+                "all -n samples) or --context-file (one sample per row); only the x columns are written."})
 final class SampleCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, required = true, description = "A model.safetensors written by fluvia train.") Path model;
     @Option(names = "-n", defaultValue = "1000", description = "Number of samples. Default: ${DEFAULT-VALUE}.") int n;
     @Option(names = {"-t", "--temperature"}, defaultValue = "1.0", description = "Base standard deviation multiplier. Default: ${DEFAULT-VALUE}.") float temperature;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the base samples (the same seed gives the same samples). Default: ${DEFAULT-VALUE}.") long seed;
     @Option(names = {"-o", "--output"}, required = true, description = "CSV file (one sample per row, header x0, x1, …), or a .png grid for an image model.") Path output;
+    @Option(names = "--context", paramLabel = "C", description = "Conditional model: the context vector c (e.g. 1,0,0: as many numbers as "
+            + "the model's context columns, in their order) for all -n samples.") String context;
+    @Option(names = "--context-file", paramLabel = "FILE", description = "Conditional model: a CSV or .npy of context rows (the model's "
+            + "context columns only, header optional); one sample per row (-n, when given, must match the row count).") Path contextFile;
+    @Spec CommandSpec spec;
     @Mixin Common common = new Common();
 
     /** Samples drawn and written at a time. */
@@ -28,11 +40,44 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override public Integer call() {
         Checks.range("-n", n, 1, Integer.MAX_VALUE);
-        Checks.output("-o", output, model);
+        Checks.output("-o", output, model, contextFile);
+        if (context != null && contextFile != null) throw new IllegalArgumentException("--context and --context-file: give one");
         if (!(temperature > 0) || !Float.isFinite(temperature)) throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
         try (Backend be = common.open()) {
             Checkpoint.Loaded ck = Checkpoint.load(model, be, common.allowUnverified, Checkpoint.Use.SCORE);
             Flow flow = ck.flow();
+            ContextStandardNormal cb = ConditionalCli.base(flow);
+            float[] ctx = null; // one context row per sample (or one for all, ctxAll)
+            boolean ctxAll = false;
+            if (cb == null) {
+                if (context != null) throw ConditionalCli.notConditional("--context", model);
+                if (contextFile != null) throw ConditionalCli.notConditional("--context-file", model);
+            } else {
+                int k = cb.context();
+                int[] cols = ConditionalCli.storedColumns(ck, model, k);
+                String which = cols == null ? "" : " (training columns " + ConditionalCli.list(cols) + ")";
+                if (context == null && contextFile == null)
+                    throw new IllegalArgumentException(model + " is a conditional model p(x | c) with a context of " + k + which
+                            + "; give the context with --context (e.g. " + "0,".repeat(k - 1) + "0) or --context-file");
+                if (context != null) {
+                    ctx = ConditionalCli.parseVector("--context", context, k);
+                    ctxAll = true;
+                } else {
+                    Dataset c = dev.fluvia.app.DataSource.readFile(contextFile);
+                    if (c.dim() != k)
+                        throw new dev.fluvia.FluviaException.ShapeException(contextFile + ": rows have " + c.dim() + " columns but the model's context has "
+                                + k + which);
+                    for (int i = 0; i < c.data().length; i++)
+                        if (!Float.isFinite(c.data()[i]))
+                            throw new dev.fluvia.FluviaException.NonFiniteException(contextFile + ": row " + (i / k + 1) + " has a non-finite value");
+                    if (spec.commandLine().getParseResult().hasMatchedOption("-n") && n != c.n())
+                        throw new IllegalArgumentException("-n " + n + ": --context-file " + contextFile + " has " + c.n() + " rows (one sample per row)");
+                    n = c.n();
+                    ctx = c.data();
+                }
+                if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png"))
+                    throw new IllegalArgumentException("-o " + output + ": a conditional model's samples are written as CSV, not as a .png grid");
+            }
             if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
                 Checks.range("-n (for a .png grid)", n, 1, 4096);
                 ImageFlowOps.ImageInfo info = ImageCli.info(ck, model);
@@ -43,7 +88,7 @@ final class SampleCommand implements Callable<Integer> {
                 System.out.println(output.toAbsolutePath());
                 return 0;
             }
-            int d = flow.eventSize();
+            int d = cb == null ? flow.eventSize() : cb.dim();
             List<String> header = new ArrayList<>();
             for (int j = 0; j < d; j++) header.add("x" + j);
             // at least "0.0," per value: refuse what the disk cannot hold before sampling anything
@@ -59,7 +104,18 @@ final class SampleCommand implements Callable<Integer> {
             // samples are drawn and written CHUNK rows at a time (memory bounded by the chunk); chunk k uses seed + k,
             // so up to CHUNK samples are exactly those of one sampleHost(n, T, seed) call
             int chunk = Math.max(1, Math.min(CHUNK, (1 << 22) / Math.max(1, d)));
-            CsvWriter.writeStreaming(output, n, d, chunk, header, (first, count) -> flow.sampleHost(count, temperature, seed + first / chunk));
+            if (cb == null) {
+                CsvWriter.writeStreaming(output, n, d, chunk, header, (first, count) -> flow.sampleHost(count, temperature, seed + first / chunk));
+            } else {
+                int k = cb.context();
+                float[] c = ctx;
+                boolean all = ctxAll;
+                CsvWriter.writeStreaming(output, n, d, chunk, header, (first, count) -> {
+                    float[] cc = new float[count * k];
+                    for (int i = 0; i < count; i++) System.arraycopy(c, all ? 0 : (int) (first + i) * k, cc, i * k, k);
+                    return ConditionalFlows.sample(flow, cc, count, temperature, seed + first / chunk);
+                });
+            }
         }
         System.out.println(output.toAbsolutePath());
         return 0;
