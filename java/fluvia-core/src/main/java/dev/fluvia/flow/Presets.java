@@ -58,7 +58,9 @@ public final class Presets {
     }
 
     /**
-     * @param standardize mean/std fitted on the training data (becomes the first, fixed layer) or null
+     * Builds the preset {@code name} over {@code dim} dimensions.
+     * @param mean per-dim mean fitted on the training data (with {@code std}: the first, fixed standardisation layer), or null
+     * @param std  per-dim standard deviation fitted on the training data, or null
      */
     public static Flow build(String name, Backend be, int dim, PresetOptions o, float[] mean, float[] std) {
         if (!NAMES.contains(name)) throw unknown(name);

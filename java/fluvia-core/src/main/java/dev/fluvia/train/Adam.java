@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * Adam (Kingma &amp; Ba 2015) with bias correction; with {@code weightDecay > 0} the decay is decoupled (AdamW, Loshchilov &amp; Hutter):
  * {@code m = β1·m + (1−β1)·g}, {@code v = β2·v + (1−β2)·g²},
- * {@code p −= lr·( (m/(1−β1^t)) / (√(v/(1−β2^t)) + eps) + weightDecay·p )}. One {@link Backend#adamUpdate} per parameter.
+ * {@code p −= lr·( (m/(1−β1^t)) / (√(v/(1−β2^t)) + eps) + weightDecay·p )}. One {@link dev.fluvia.backend.optim.OptimOps#adamUpdate} per parameter.
  */
 public final class Adam extends Optimizer {
     public static final String KIND = "adam";

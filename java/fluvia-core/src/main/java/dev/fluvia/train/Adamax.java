@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Adamax (Kingma &amp; Ba 2015, §7.1), the infinity-norm variant: {@code m = β1·m + (1−β1)·g}, {@code u = max(β2·u, |g|)},
- * {@code p −= lr/(1−β1^t) · m/(u + eps)}. One {@link Backend#adamaxUpdate} per parameter.
+ * {@code p −= lr/(1−β1^t) · m/(u + eps)}. One {@link dev.fluvia.backend.optim.OptimOps#adamaxUpdate} per parameter.
  */
 public final class Adamax extends Optimizer {
     public static final String KIND = "adamax";

@@ -19,7 +19,7 @@ final class ConvVec {
     /** Output positions per forward block, output channels per weight-gradient block. */
     static final int QB = 2 * L;
 
-    /** out[r·ldo + q + v] = Σ_t fma(wr[wo + t·OB + r], xp[off[t] + q + v]) over the taps t in order (r < 6, v < QB). */
+    /** out[r·ldo + q + v] = Σ_t fma(wr[wo + t·OB + r], xp[off[t] + q + v]) over the taps t in order (r &lt; 6, v &lt; QB). */
     static void block(float[] xp, int[] off, int taps, float[] wr, int wo, int q, float[] out, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
@@ -89,7 +89,7 @@ final class ConvVec {
 
     /**
      * acc[ao + r·ars + v] += Σ over the pixels p in order of {@code fma(xp[xo + r·plane + pix[p]], gyn[go + p·gs + v], ·)}
-     * for r < 6 (input channels, one padded plane apart) and v < QB (output channels): one 6 × 2L tile of a weight
+     * for r &lt; 6 (input channels, one padded plane apart) and v &lt; QB (output channels): one 6 × 2L tile of a weight
      * gradient, continuing the accumulators stored in acc. pix[p] is pixel p's offset in a padded plane, gs the stride of
      * gy between pixels.
      */

@@ -5,7 +5,7 @@ import java.util.Arrays;
 
 /**
  * Direct k × k "same" convolution (k = 1 or 3, stride 1, zero padding) for the CPU backend: the forward pass and the
- * weight gradient; the input gradient is a forward pass of gy with transposed, flipped weights (see {@link ImageOps}).
+ * weight gradient; the input gradient is a forward pass of gy with transposed, flipped weights (see {@link dev.fluvia.backend.conv.ConvOps}).
  *
  * <p><b>Why not im2col + GEMM.</b> The column matrix is ci·k² times the image and every element of it has to be written,
  * then packed by the GEMM, for only co multiply-adds; with the few output channels of a coupling's last convolution, or the

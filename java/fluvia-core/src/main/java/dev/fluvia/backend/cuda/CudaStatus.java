@@ -10,8 +10,8 @@ package dev.fluvia.backend.cuda;
  * @param fatbin  the kernel fatbin resource
  * @param cublas  where libcublas was loaded from, or every place tried
  * @param curand  where libcurand was loaded from, or every place tried
- * @param missing the first missing piece ("libcuda", "device", "compute capability 7.5 < 8.0",
- *                "driver 12040 < 13000 (CUDA 13)", "fatbin", "cuBLAS", "cuRAND") or null
+ * @param missing the first missing piece ("libcuda", "device", "compute capability 7.5 &lt; 8.0",
+ *                "driver 12040 &lt; 13000 (CUDA 13)", "fatbin", "cuBLAS", "cuRAND") or null
  */
 public record CudaStatus(String libcuda, String driver, String device, String fatbin, String cublas, String curand, String missing) {
     /** The oldest driver the kernels run on: the fatbin is built with CUDA 13 (cuDriverGetVersion's 1000·major + 10·minor). */

@@ -97,7 +97,7 @@ public interface DistOps {
     /**
      * z = G_α/(G_α + G_β) per element from pre-drawn normals {@code [N, D·BETA_NORMALS]} and uniforms
      * {@code [N, D·BETA_UNIFORMS]} (element i = n·D + d owns the draws [i·BETA_NORMALS, …) and [i·BETA_UNIFORMS, …)).
-     * G_a: Marsaglia–Tsang with at most {@link #BETA_TRIES} tries (shape a < 1: Gamma(a+1)·U^{1/a}); when every try is
+     * G_a: Marsaglia–Tsang with at most {@link #BETA_TRIES} tries (shape a &lt; 1: Gamma(a+1)·U^{1/a}); when every try is
      * rejected the draw is d = a' − ⅓ (the candidate at x = 0). Computed in log space (z = σ(log G_α − log G_β)) and
      * kept inside (0, 1) in float32: [Float.MIN_NORMAL, 1 − 2⁻²⁴] (docs/FLOWS.md "Beta sampling").
      */

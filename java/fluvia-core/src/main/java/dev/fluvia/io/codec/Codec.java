@@ -7,7 +7,7 @@ import dev.fluvia.param.ParamSource;
 /**
  * How one kind of layer (or base distribution) is written to and read from a checkpoint's model description: its
  * {@code config} (hyperparameters and fixed structure: masks, orders, permutations, flags) and, on reading, the layer
- * built straight from its stored parameters ({@link ParamSource}). One codec per kind; {@link Codecs} lists them.
+ * built straight from its stored parameters ({@link ParamSource}). One codec per kind; {@link dev.fluvia.io.Registry} lists them.
  * Layers know nothing of this: io reads and writes layers, never the reverse.
  *
  * @param <T> the layer (or base distribution) class

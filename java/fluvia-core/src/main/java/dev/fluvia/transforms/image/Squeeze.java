@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Squeeze (RealNVP / Glow), FLOWS.md: {@code [C, H, W] → [4C, H/2, W/2]}, each 2×2 block into channels in the order of
- * {@link Backend#squeeze} ({@code y[4c + 2i + j, h, w] = x[c, 2h + i, 2w + j]}); log-det 0.
+ * {@link dev.fluvia.backend.image.ImageOps#squeeze} ({@code y[4c + 2i + j, h, w] = x[c, 2h + i, 2w + j]}); log-det 0.
  */
 public final class Squeeze implements Transform {
     public static final String KIND = "squeeze";
