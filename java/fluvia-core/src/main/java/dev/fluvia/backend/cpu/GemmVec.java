@@ -172,8 +172,8 @@ final class GemmVec {
             if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) col * 4, NATIVE, m));
             if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE, m);
             Activation act = ep.act();
-            if (act == Activation.RELU) v = relu(v);
-            else if (act != Activation.IDENTITY) {
+            if (ActivationVec.vectorizes(act)) v = ActivationVec.apply(act, v);
+            else { // ELU, SiLU: scalar, exactly as Activation.apply
                 v.intoMemorySegment(c, off, NATIVE, m);
                 for (int q = 0, e = m.trueCount(); q < e; q++) c.setAtIndex(HostTensor.F, idx + q, act.apply(c.getAtIndex(HostTensor.F, idx + q)));
                 return;
@@ -193,8 +193,8 @@ final class GemmVec {
             if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) col * 4, NATIVE));
             if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
             Activation act = ep.act();
-            if (act == Activation.RELU) v = relu(v);
-            else if (act != Activation.IDENTITY) { // transcendental activations: scalar, exactly as Activation.apply
+            if (ActivationVec.vectorizes(act)) v = ActivationVec.apply(act, v); // tanh: the same bits as Activation.apply
+            else { // ELU, SiLU: scalar, exactly as Activation.apply
                 v.intoMemorySegment(c, off, NATIVE);
                 for (int q = 0; q < L; q++) c.setAtIndex(HostTensor.F, idx + q, act.apply(c.getAtIndex(HostTensor.F, idx + q)));
                 return;
@@ -205,18 +205,18 @@ final class GemmVec {
 
     /**
      * The epilogue alone on C[row + j0 .. row + j1) (already holding alpha·A·B + beta·C): {@code v = c + bias[j]; pre = v;
-     * c = act(v)}, whole vectors only, for identity and ReLU (other activations: none). Returns the column where it stopped.
+     * c = act(v)}, whole vectors only, for identity, ReLU and tanh (other activations: none). Returns the column where it stopped.
      */
     static int epilogue(MemorySegment c, long row, int j0, int j1, Gemm.Epilogue ep) {
         Activation act = ep.act();
-        if (act != Activation.IDENTITY && act != Activation.RELU) return j0;
+        if (!ActivationVec.vectorizes(act)) return j0;
         int j = j0;
         for (; j + L <= j1; j += L) {
             long off = (row + j) * 4;
             FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
             if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) j * 4, NATIVE));
             if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
-            if (act == Activation.RELU) v = relu(v);
+            v = ActivationVec.apply(act, v);
             v.intoMemorySegment(c, off, NATIVE);
         }
         return j;

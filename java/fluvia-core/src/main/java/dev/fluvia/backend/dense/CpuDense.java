@@ -85,8 +85,9 @@ public final class CpuDense implements DenseOps {
         DenseOps.Checks.activate(x, y);
         MemorySegment xs = h(x).segment(), ys = h(y).segment();
         cpu.forFlat(x.numel(), (lo, hi) -> {
-            if (act == Activation.RELU) for (long i = lo; i < hi; i++) { float v = get(xs, i); set(ys, i, v > 0 ? v : 0f); }
-            else for (long i = lo; i < hi; i++) set(ys, i, act.apply(get(xs, i)));
+            long i = cpu.vectorized() ? dev.fluvia.backend.cpu.ActivationVec.apply(act, xs, ys, lo, hi) : lo;
+            if (act == Activation.RELU) for (; i < hi; i++) { float v = get(xs, i); set(ys, i, v > 0 ? v : 0f); }
+            else for (; i < hi; i++) set(ys, i, act.apply(get(xs, i)));
         });
     }
 }
