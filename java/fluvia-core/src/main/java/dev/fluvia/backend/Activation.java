@@ -51,7 +51,7 @@ public enum Activation {
     /** exp(y) = 2ⁿ·exp(r): n = rint(y·log₂e) by the 1.5·2²³ shifter, r = y − n·ln2 in two parts (Cody–Waite). */
     public static final float LOG2E = 1.4426950216293335f, SHIFTER = 12582912f,
             LN2_HI = 0.693145751953125f, LN2_LO = 1.428606765330187e-06f;
-    /** Taylor coefficients of exp(r) − 1 − r on |r| ≤ ln2/2 (degree 7: truncation error < 6e-9 relative). */
+    /** Taylor coefficients of exp(r) − 1 − r on |r| ≤ ln2/2 (degree 7: truncation error &lt; 6e-9 relative). */
     public static final float E2 = 0.5f, E3 = 1f / 6, E4 = 1f / 24, E5 = 1f / 120, E6 = 1f / 720, E7 = 1f / 5040;
 
     /**
