@@ -77,6 +77,15 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled tensor. Inside an open {@link #scope()} on this thread it comes from the backend's pool and goes back when the scope closes. */
     Tensor alloc(int... shape);
 
+    /**
+     * A tensor whose contents are <b>undefined</b> (not zero-filled): allocated like {@link #alloc} (pooled inside an open
+     * {@link #scope()}), but without the fill. Use it only for an output that the op writing it next overwrites entirely
+     * (docs/OPS.md conventions: {@code y, pre} of {@code linearForward}); never for an output that an op accumulates into
+     * ({@code ld}, log-probs, parameter gradients) nor one read before it is written. The CPU backend can poison these
+     * allocations with NaN for tests ({@code CpuBackend.poisonUninitialized}). The default is {@link #alloc}.
+     */
+    default Tensor allocUninitialized(int... shape) { return alloc(shape); }
+
     /** Opens an allocation scope on the calling thread; tensors allocated until it closes are returned to the pool at close. */
     Scope scope();
 

@@ -202,8 +202,9 @@ public final class Mlp {
         for (int i = 0; i < weights.size(); i++) {
             boolean last = i + 1 == weights.size();
             Activation a = last ? Activation.IDENTITY : act;
-            Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.alloc(n, dims[i + 1]);
-            Tensor y = be.alloc(n, dims[i + 1]);
+            // not zero-filled: linearForward / prefixLinearForward overwrite every element of pre and y (docs/OPS.md)
+            Tensor pre = a == Activation.IDENTITY || a == Activation.RELU || a == Activation.TANH ? null : be.allocUninitialized(n, dims[i + 1]);
+            Tensor y = be.allocUninitialized(n, dims[i + 1]);
             Tensor w;
             if (layout != null) { // MADE on the CPU: hidden units sorted by degree, the masked blocks skipped
                 if (pwSnap != null) synchronized (pw) { refreshPrefix(i, false); }

@@ -207,12 +207,34 @@ public final class CpuBackend implements Backend {
         return s;
     }
 
-    @Override public Tensor alloc(int... shape) {
+    @Override public Tensor alloc(int... shape) { return allocate(true, shape); }
+
+    /**
+     * A tensor with undefined contents ({@link Backend#allocUninitialized}): inside a scope a reused pooled segment is
+     * handed out without the zero fill (a fresh one comes zeroed from the arena); with {@link #poisonUninitialized} set
+     * it is filled with NaN instead, so a reader of an element the op did not write shows up.
+     */
+    @Override public Tensor allocUninitialized(int... shape) { return allocate(false, shape); }
+
+    private volatile boolean poison;
+
+    /**
+     * Test hook: when on, every {@link #allocUninitialized} tensor is filled with NaN (bits {@code 0xffffffff}),
+     * so a test can check that whatever follows such an allocation overwrites every element (its results must equal
+     * those of the zero-filled run bit for bit). Off by default; costs a fill per allocation when on.
+     */
+    public void poisonUninitialized(boolean on) { poison = on; }
+
+    private Tensor allocate(boolean zero, int... shape) {
         long n = 1;
         for (int s : shape) n *= s;
         long bytes = Math.max(4, n * 4);
         CpuScope sc = scopes.get().peek();
-        if (sc == null) return new HostTensor(Arena.ofAuto().allocate(bytes, 64), shape);
+        if (sc == null) {
+            MemorySegment own = Arena.ofAuto().allocate(bytes, 64);
+            if (!zero && poison) own.fill((byte) 0xff); // 0xffffffff: a float NaN
+            return new HostTensor(own, shape);
+        }
         MemorySegment seg;
         synchronized (free) {
             ArrayDeque<MemorySegment> q = free.get(bytes);
@@ -221,7 +243,8 @@ public final class CpuBackend implements Backend {
             peakBytes = Math.max(peakBytes, bytesInUse);
         }
         if (seg == null) seg = poolArena.allocate(bytes, 64);
-        else seg.fill((byte) 0);
+        else if (zero) seg.fill((byte) 0);
+        if (!zero && poison) seg.fill((byte) 0xff); // 0xffffffff: a float NaN
         HostTensor t = new HostTensor(seg, shape);
         sc.owned.add(t);
         return t;

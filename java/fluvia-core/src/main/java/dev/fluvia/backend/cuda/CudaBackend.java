@@ -212,13 +212,18 @@ public final class CudaBackend implements Backend {
         for (CudaScope s : scopes.get()) if (s.owned.remove(dt)) { pool.release(dt.block); return; }
     }
 
-    @Override public Tensor alloc(int... shape) {
+    @Override public Tensor alloc(int... shape) { return allocate(true, shape); }
+
+    /** {@link Backend#allocUninitialized}: a block of the caching pool without the {@code cuMemsetD32Async} (contents undefined). */
+    @Override public Tensor allocUninitialized(int... shape) { return allocate(false, shape); }
+
+    private Tensor allocate(boolean zero, int... shape) {
         rt.makeCurrent();
         long n = 1;
         for (int s : shape) n *= s;
         DeviceBlock b = pool.acquire(Math.max(4, n * 4));
         DeviceTensor t = new DeviceTensor(b, shape);
-        if (n > 0) cuMemsetD32Async(b.ptr, 0, n, rt.compute);
+        if (zero && n > 0) cuMemsetD32Async(b.ptr, 0, n, rt.compute);
         CudaScope sc = scopes.get().peek();
         if (sc == null) registerCleaner(t);
         else sc.owned.add(t);
