@@ -59,7 +59,7 @@ class OpChecksTest {
 
     /** Backend methods that take no shape-constrained arguments, so OpChecks has nothing for them. */
     static final Set<String> UNCHECKED = Set.of(
-            "name", "threads", "alloc", "scope", "release", "fromHost", "index", "fill", "synchronize",
+            "name", "threads", "alloc", "allocUninitialized", "scope", "release", "fromHost", "index", "fill", "synchronize",
             "sum", "sumSquares", "allFinite", "gradStatus", "scale", "randomNormal", "randomUniform", "close",
             "stepStatus", "sumInto", "gradStatusInto", "clipScale");  // the step status: slots, not shapes
 
