@@ -51,16 +51,20 @@ public final class ConditionalTrainJob {
     /** The data's columns reordered to {@code [x | c]} (x columns in file order, then the context columns as given). */
     public static Dataset reorder(Dataset d, int[] context) {
         int dim = d.dim();
-        boolean[] isC = new boolean[dim];
-        for (int c : context) isC[c] = true;
-        int[] order = new int[dim];
-        int k = 0;
-        for (int j = 0; j < dim; j++) if (!isC[j]) order[k++] = j;
-        for (int c : context) order[k++] = c;
+        int[] xs = xColumns(dim, context), order = new int[dim];
+        System.arraycopy(xs, 0, order, 0, xs.length);
+        System.arraycopy(context, 0, order, xs.length, context.length);
         float[] out = new float[d.n() * dim];
         for (int i = 0; i < d.n(); i++)
             for (int j = 0; j < dim; j++) out[i * dim + j] = d.data()[i * dim + order[j]];
         return new Dataset(d.name(), out, d.n(), dim);
+    }
+
+    /** The x columns: those of a row of {@code width} columns that are not context columns, in file order. */
+    public static int[] xColumns(int width, int[] context) {
+        boolean[] isC = new boolean[width];
+        for (int c : context) if (c < width) isC[c] = true;
+        return java.util.stream.IntStream.range(0, width).filter(j -> !isC[j]).toArray();
     }
 
     private static Dataset xColumns(Dataset d, int xDim) {

@@ -45,13 +45,6 @@ final class ConditionalCli {
         return Arrays.stream(cols).mapToObj(Integer::toString).collect(Collectors.joining(","));
     }
 
-    /** The x columns: those of a row of {@code width} columns that are not context columns, in file order. */
-    static int[] xColumns(int width, int[] context) {
-        boolean[] isC = new boolean[width];
-        for (int c : context) if (c < width) isC[c] = true;
-        return java.util.stream.IntStream.range(0, width).filter(j -> !isC[j]).toArray();
-    }
-
     /** A context vector given on the command line ("1,0,0"): exactly {@code context} finite numbers. */
     static float[] parseVector(String option, String spec, int context) {
         String[] parts = spec.split(",", -1);

@@ -45,7 +45,7 @@ final class InfoCommand implements Callable<Integer> {
                         + (cols == null ? (ck.training() != null && ck.training().has("conditional_on")
                                 ? "; conditioned on the " + ck.training().get("conditional_on").asText()
                                 : " (no training columns stored: give logprob --context-columns or --context)")
-                                : "; training data columns: x = " + ConditionalCli.list(ConditionalCli.xColumns(cb.dim() + cb.context(), cols))
+                                : "; training data columns: x = " + ConditionalCli.list(dev.fluvia.app.ConditionalTrainJob.xColumns(cb.dim() + cb.context(), cols))
                                   + ", c = " + ConditionalCli.list(cols)));
                 String c0 = "0,".repeat(cb.context() - 1) + "0";
                 System.out.println(cols != null ? "  score: fluvia logprob --model M --input rows.csv -o logp.csv (rows with the training data's columns)"
