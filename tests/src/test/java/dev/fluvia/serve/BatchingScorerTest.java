@@ -59,13 +59,15 @@ class BatchingScorerTest {
     }
 
     @Test void aFullQueueRefusesAtOnceAndEveryAcceptedRowCompletes() throws Exception {
-        // a long delay and a large batch keep the worker waiting, so the queue of 8 fills
+        // The worker moves up to 1000 queued rows into its batch before it scores them, so 50 rows alone may all be taken
+        // from the queue of 8 as fast as they arrive (it happened under load). 10,000 rows make the worker score at least
+        // ten full batches, and the submitting thread fills the queue of 8 during them.
         try (BatchingScorer s = new BatchingScorer(model, 1000, Duration.ofSeconds(1), 8)) {
             List<CompletableFuture<Float>> accepted = new ArrayList<>();
             int refused = 0;
-            for (int i = 0; i < 50; i++) {
+            for (int i = 0; i < 10_000; i++) {
                 try {
-                    accepted.add(s.submit(FlowModelTest.row(i)));
+                    accepted.add(s.submit(FlowModelTest.row(i % 500)));
                 } catch (BatchingScorer.QueueFullException e) {
                     refused++;
                     assertTrue(e.getMessage().contains("queue is full"), e.getMessage());
