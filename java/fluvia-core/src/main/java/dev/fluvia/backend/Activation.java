@@ -16,6 +16,13 @@ public enum Activation {
     /** y = a·sigmoid(a) */
     SILU;
 
+    /**
+     * The activation named {@code s} (checkpoint configs and the CLI's {@code --activation}).
+     *
+     * @param s identity, relu, tanh, elu or silu; case-insensitive, surrounding blanks ignored
+     * @return the activation
+     * @throws UnknownNameException for any other name
+     */
     public static Activation parse(String s) {
         try { return valueOf(s.trim().toUpperCase(Locale.ROOT)); }
         catch (IllegalArgumentException e) {
@@ -23,9 +30,15 @@ public enum Activation {
         }
     }
 
+    /** {@return the lower-case name {@link #parse} reads back} */
     public String id() { return name().toLowerCase(Locale.ROOT); }
 
-    /** Scalar reference of the forward map. */
+    /**
+     * Scalar reference of the forward map.
+     *
+     * @param a the pre-activation
+     * @return {@code y = f(a)} (TANH: {@link #tanh32})
+     */
     public float apply(float a) {
         return switch (this) {
             case IDENTITY -> a;
@@ -60,6 +73,9 @@ public enum Activation {
      * otherwise {@code 1 − 2/(e + 1)}, {@code e = exp(2·min(|x|, 10))} by range reduction and a degree-7 polynomial; the sign of x is
      * put back last (so tanh(−0) = −0, NaN stays NaN, ±∞ → ±1). Every operation is IEEE float32 with one rounding, so
      * {@code backend.cpu.ActivationVec}'s lane-wise copy gives the same bits.
+     *
+     * @param x the argument
+     * @return tanh(x) in float32, in [−1, 1]
      */
     public static float tanh32(float x) {
         float a = Math.abs(x);
@@ -78,7 +94,13 @@ public enum Activation {
         return Float.intBitsToFloat(Float.floatToRawIntBits(t) | (Float.floatToRawIntBits(x) & 0x80000000));
     }
 
-    /** Scalar reference of dy/da given pre-activation a and output y. */
+    /**
+     * Scalar reference of dy/da given pre-activation a and output y.
+     *
+     * @param a the pre-activation
+     * @param y the output {@code apply(a)} (TANH and ELU use it instead of recomputing)
+     * @return the derivative dy/da at {@code a}
+     */
     public float derivative(float a, float y) {
         return switch (this) {
             case IDENTITY -> 1f;

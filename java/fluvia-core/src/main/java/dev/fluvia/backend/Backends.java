@@ -14,8 +14,11 @@ public final class Backends {
     private Backends() {}
 
     /**
+     * Creates the named backend; "auto" writes a one-line notice to {@code System.err} when it falls back to the CPU.
+     *
      * @param name    "cpu", "cuda" or "auto"
      * @param threads CPU worker threads (ignored by CUDA); {@code <= 0} means all processors
+     * @return the new backend; the caller closes it
      * @throws BackendUnavailableException for "cuda" when a piece is missing (the message names it)
      * @throws UnknownNameException for any other name
      */
@@ -23,7 +26,16 @@ public final class Backends {
         return create(name, threads, System.err);
     }
 
-    /** As {@link #create(String, int)}, writing the auto fallback notice to {@code notices}. */
+    /**
+     * As {@link #create(String, int)}, writing the auto fallback notice to {@code notices}.
+     *
+     * @param name    "cpu", "cuda" (or "gpu") or "auto", case-insensitive, surrounding blanks ignored
+     * @param threads CPU worker threads (ignored by CUDA); {@code <= 0} means all processors
+     * @param notices where "auto" writes why it chose the CPU backend
+     * @return the new backend; the caller closes it
+     * @throws BackendUnavailableException for "cuda" when a piece is missing or CUDA fails to start (the message names it)
+     * @throws UnknownNameException for any other name
+     */
     public static Backend create(String name, int threads, PrintStream notices) {
         return create(name, threads, notices, CudaBackend::probe, CudaBackend::create);
     }

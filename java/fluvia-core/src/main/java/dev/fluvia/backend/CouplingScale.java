@@ -8,8 +8,18 @@ import dev.fluvia.FluviaException.UnknownNameException;
  * SIGMOID (Glow): {@code s = sigmoid(h + 2)}, {@code y = (x + t)·s}.
  */
 public enum CouplingScale {
-    SOFTCLAMP, SIGMOID;
+    /** {@code log s = c·tanh(h/c)}, {@code y = x·exp(log s) + t}: the scale is bounded in {@code [e^−c, e^c]}. */
+    SOFTCLAMP,
+    /** Glow's {@code s = sigmoid(h + 2)}, {@code y = (x + t)·s}: the scale is in (0, 1), shift before scale. */
+    SIGMOID;
 
+    /**
+     * The scale named {@code s} (checkpoint configs, the CLI's {@code --coupling-scale}).
+     *
+     * @param s softclamp (or exp, tanh) or sigmoid (or glow); case-insensitive, surrounding blanks ignored
+     * @return the scale
+     * @throws UnknownNameException for any other name
+     */
     public static CouplingScale parse(String s) {
         return switch (s.trim().toLowerCase()) {
             case "softclamp", "exp", "tanh" -> SOFTCLAMP;
@@ -18,5 +28,6 @@ public enum CouplingScale {
         };
     }
 
+    /** {@return the canonical name, {@code "softclamp"} or {@code "sigmoid"}, that {@link #parse} reads back} */
     public String id() { return this == SOFTCLAMP ? "softclamp" : "sigmoid"; }
 }
