@@ -18,6 +18,7 @@ import java.util.List;
  * {@link Sigmoid} layer is appended as the last layer (x → z ∈ (0, 1)^D), its log-det counted in the density.
  */
 public final class Bases {
+    /** The base names {@link PresetOptions#base()} accepts ({@code gmm:K}: K a component count in [1, 4096], e.g. {@code gmm:8}). */
     public static final List<String> NAMES = List.of("normal", "diag", "uniform", "logistic", "beta", "gmm", "gmm:K");
 
     private Bases() {}

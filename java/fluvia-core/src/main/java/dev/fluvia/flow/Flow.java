@@ -32,13 +32,34 @@ public final class Flow {
     /**
      * An output, the per-sample log-det {@code [N]} of the direction that produced it, and (forward direction) the latents
      * that the flow's split layers factored out, in layer order (empty for a flow without split layers).
+     *
+     * @param out      the output batch: z {@code [N, ...latentShape()]} (forward) or x {@code [N, ...eventShape()]} (inverse)
+     * @param logdet   Σ log-dets per sample, {@code [N]}: Σ log|det ∂f/∂x| forward, Σ log|det ∂f⁻¹/∂z| inverse
+     * @param factored the split layers' latents in layer order (forward direction; empty otherwise)
      */
     public record Result(Tensor out, Tensor logdet, List<Tensor> factored) {
+        /**
+         * A result without factored-out latents.
+         *
+         * @param out    the output batch
+         * @param logdet Σ log-dets per sample, {@code [N]}
+         */
         public Result(Tensor out, Tensor logdet) { this(out, logdet, List.of()); }
     }
 
-    /** One scale of a multi-scale flow: its steps, then the layer that factors part of the sample out (null at the top). */
+    /**
+     * One scale of a multi-scale flow: its steps, then the layer that factors part of the sample out (null at the top).
+     *
+     * @param steps the level's layers in forward order (copied)
+     * @param exit  the split layer that ends the level, or {@code null} for the top level
+     */
     public record Level(List<Transform> steps, FactorOut exit) {
+        /**
+         * Copies {@code steps}.
+         *
+         * @param steps the level's layers in forward order
+         * @param exit  the split layer that ends the level, or {@code null}
+         */
         public Level { steps = List.copyOf(steps); }
     }
 
@@ -51,6 +72,10 @@ public final class Flow {
     private final int[] latent;
 
     /**
+     * A flow of the given layers over a base distribution.
+     *
+     * @param be         the backend every layer and the base live on
+     * @param base       the base distribution p_Z of the final latent z
      * @param transforms every layer in order; each {@link FactorOut} layer ends a level
      * @throws ShapeException unless the layers chain: each layer's input shape is the previous layer's output shape
      *                        ({@link Transform#outputShape}) and the last output is the base distribution's event shape
@@ -83,7 +108,15 @@ public final class Flow {
         this.exits = ls.size() - 1;
     }
 
-    /** A flow of levels (the exits of all but the last level are set, the last level's exit is null). */
+    /**
+     * A flow of levels (the exits of all but the last level are set, the last level's exit is null).
+     *
+     * @param be     the backend every layer and the base live on
+     * @param base   the base distribution of the final latent z
+     * @param levels the levels, bottom (data side) first
+     * @return the flow of the levels' steps and exits, flattened
+     * @throws ShapeException when a level but the last has no exit, the last has one, or the layers do not chain
+     */
     public static Flow ofLevels(Backend be, BaseDistribution base, List<Level> levels) {
         List<Transform> ts = new ArrayList<>();
         for (int i = 0; i < levels.size(); i++) {
@@ -96,19 +129,22 @@ public final class Flow {
         return new Flow(be, base, ts);
     }
 
+    /** {@return the backend the flow's tensors live on} */
     public Backend backend() { return be; }
+    /** {@return the base distribution p_Z of the final latent} */
     public BaseDistribution base() { return base; }
-    /** Every layer in order: the levels' steps and exits, flattened (the checkpoint's layer list). */
+    /** {@return every layer in order: the levels' steps and exits, flattened (the checkpoint's layer list)} Immutable. */
     public List<Transform> transforms() { return transforms; }
-    /** The levels: one for a flow without split layers. */
+    /** {@return the levels, bottom first: one for a flow without split layers} Immutable. */
     public List<Level> levels() { return levels; }
-    /** Shape of one data sample (the first layer's input). */
+    /** {@return the shape of one data sample (the first layer's input), without the batch extent} A copy. */
     public int[] eventShape() { return event.clone(); }
-    /** Shape of one sample of the base distribution (the last layer's output); differs from the data's with squeeze / split layers. */
+    /** {@return the shape of one sample of the base distribution (the last layer's output)} It differs from the data's with squeeze / split layers. A copy. */
     public int[] latentShape() { return latent.clone(); }
+    /** {@return the number of values in one data sample: the product of {@link #eventShape()}} */
     public int eventSize() { int d = 1; for (int s : event) d *= s; return d; }
 
-    /** Shapes of one sample's latents in {@link #encode} order: each split layer's factored-out part, then the final z. */
+    /** {@return the shapes of one sample's latents in {@link #encode} order: each split layer's factored-out part, then the final z} */
     public List<int[]> latentShapes() {
         List<int[]> out = new ArrayList<>();
         for (Level l : levels) if (l.exit() != null) out.add(l.exit().factoredShape());
@@ -116,13 +152,14 @@ public final class Flow {
         return out;
     }
 
-    /** All parameters, base distribution first, then layer by layer. */
+    /** {@return all parameters, base distribution first, then layer by layer} A new list on every call. */
     public List<Param> params() {
         List<Param> ps = new ArrayList<>(base.params());
         for (Transform t : transforms) ps.addAll(t.params());
         return ps;
     }
 
+    /** {@return the number of trainable scalars: the summed element counts of the trainable parameters} */
     public long parameterCount() {
         long n = 0;
         for (Param p : params()) if (p.trainable()) n += p.value().numel();
@@ -140,6 +177,10 @@ public final class Flow {
     /**
      * Normalizing direction returning every latent: the part each split layer factored out, in layer order, then the
      * final z (the base distribution's sample). For a flow without split layers the list is just {@code [z]}.
+     *
+     * @param x a batch of data {@code [N, ...eventShape()]}
+     * @return the latents, each {@code [N, ...]} with the shapes of {@link #latentShapes()}
+     * @throws ShapeException when {@code x} is not a batch of samples of {@link #eventShape()}
      */
     public List<Tensor> encode(Tensor x) {
         checkInput("encode", x);
@@ -149,14 +190,27 @@ public final class Flow {
         return out;
     }
 
-    /** The inverse of {@link #encode}: the data x from every split layer's latent (in layer order) and the final z. */
+    /**
+     * The inverse of {@link #encode}: the data x from every split layer's latent (in layer order) and the final z.
+     *
+     * @param latents the split layers' latents in layer order, then z; all with the same batch {@code N}
+     * @return x, {@code [N, ...eventShape()]}
+     * @throws ShapeException when the number of latents is not the number of split layers + 1, or a shape does not fit
+     */
     public Tensor decode(List<Tensor> latents) {
         if (latents.size() != exits + 1)
             throw new ShapeException("Flow.decode: expected " + (exits + 1) + " latents (" + exits + " split layers + z) but got " + latents.size());
         return inverse(latents.get(exits), latents.subList(0, exits)).out();
     }
 
-    /** Normalizing direction x → z with Σ log-dets, and the latents the split layers factored out. */
+    /**
+     * Normalizing direction x → z with Σ log-dets, and the latents the split layers factored out.
+     *
+     * @param x a batch of data {@code [N, ...eventShape()]}
+     * @return z {@code [N, ...latentShape()]}, Σ_k log|det ∂f_k| per sample {@code [N]} (split layers add their prior's
+     *         log-density), and the factored-out latents
+     * @throws ShapeException when {@code x} is not a batch of samples of {@link #eventShape()}
+     */
     public Result forward(Tensor x) {
         checkInput("forward", x);
         return run(x);
@@ -175,10 +229,23 @@ public final class Flow {
         return new Result(cur, ld, List.copyOf(factored));
     }
 
-    /** Generative direction z → x with Σ inverse log-dets, for a flow without split layers (else {@link #inverse(Tensor, List)}). */
+    /**
+     * Generative direction z → x with Σ inverse log-dets, for a flow without split layers (else {@link #inverse(Tensor, List)}).
+     *
+     * @param z a batch of latents {@code [N, ...latentShape()]}
+     * @return x {@code [N, ...eventShape()]} and Σ log|det ∂f⁻¹/∂z| per sample {@code [N]}
+     * @throws ShapeException when {@code z} does not fit, or the flow has split layers
+     */
     public Result inverse(Tensor z) { return inverse(z, List.of()); }
 
-    /** Generative direction z → x with Σ inverse log-dets; {@code factored} are the split layers' latents, in layer order. */
+    /**
+     * Generative direction z → x with Σ inverse log-dets; {@code factored} are the split layers' latents, in layer order.
+     *
+     * @param z        a batch of final latents {@code [N, ...latentShape()]}
+     * @param factored one latent per split layer, in layer order (as {@link Result#factored} of {@link #forward})
+     * @return x {@code [N, ...eventShape()]} and Σ log|det ∂f⁻¹/∂z| per sample {@code [N]}
+     * @throws ShapeException when {@code z} does not fit or {@code factored} has the wrong length
+     */
     public Result inverse(Tensor z, List<Tensor> factored) {
         checkShape("inverse", z, latent);
         if (factored.size() != exits)
@@ -193,14 +260,28 @@ public final class Flow {
         return new Result(cur, ld);
     }
 
-    /** log p(x) per sample, {@code [N]}. */
+    /**
+     * log p(x) per sample, {@code [N]}: {@code log p_Z(f(x)) + Σ_k ld_k} in nats.
+     *
+     * @param x a batch of data {@code [N, ...eventShape()]}
+     * @return a new tensor {@code [N]} of log-densities (−∞ where the base density is 0)
+     * @throws ShapeException when {@code x} is not a batch of samples of {@link #eventShape()}
+     */
     public Tensor logProb(Tensor x) {
         Result r = forward(x);
         base.logProb(r.out(), r.logdet());
         return r.logdet();
     }
 
-    /** Host convenience: log p for n samples stored row-major in {@code x}. */
+    /**
+     * Host convenience: log p for n samples stored row-major in {@code x}.
+     *
+     * @param x n samples of {@link #eventSize()} values each, row-major
+     * @param n the number of samples
+     * @return log p(x) per sample in nats, length {@code n}
+     * @throws NonFiniteException when an element of {@code x} is NaN or infinite (the message gives its index)
+     * @throws ShapeException when {@code x.length != n · eventSize()}
+     */
     public float[] logProb(float[] x, int n) {
         requireFinite(x, "logProb input");
         try (Scope s = be.scope()) {
@@ -211,6 +292,11 @@ public final class Flow {
     /**
      * n samples x = f⁻¹(z), z ~ p_Z at the given temperature; reproducible for a seed. Each split layer draws its latent
      * at the same temperature from a seed derived from {@code seed} and the layer's index ({@link #latentSeed}).
+     *
+     * @param n           the number of samples
+     * @param temperature the base's scale factor: z ~ p_Z with its spread multiplied by it (1: the model's density)
+     * @param seed        the seed; the same seed, n, temperature and backend give the same samples
+     * @return x, a new tensor {@code [n, ...eventShape()]}
      */
     public Tensor sample(int n, float temperature, long seed) {
         Tensor cur = base.sample(n, temperature, seed);
@@ -235,6 +321,12 @@ public final class Flow {
      * normalizing pass): {@code log q(x) = log p_Z(z) − Σ_k ld⁻¹_k}, the flow's density at x as {@link #logProb} gives it (at any
      * temperature, the untempered density). Returns {@code Result(x, log q)}. Not for multi-scale flows
      * (split layers): they are refused.
+     *
+     * @param n           the number of samples
+     * @param temperature the base's scale factor for drawing z (the returned density is the untempered one)
+     * @param seed        the seed, as for {@link #sample}
+     * @return x {@code [n, ...eventShape()]} and log q(x) {@code [n]} in nats
+     * @throws FluviaException for a flow with split layers
      */
     public Result sampleWithLogProb(int n, float temperature, long seed) {
         if (exits > 0)
@@ -249,14 +341,26 @@ public final class Flow {
         return new Result(r.out(), be.fromHost(lq, n));
     }
 
-    /** Host convenience: n samples, row-major. */
+    /**
+     * Host convenience: n samples, row-major.
+     *
+     * @param n           the number of samples
+     * @param temperature the base's scale factor (1: the model's density)
+     * @param seed        the seed, as for {@link #sample}
+     * @return {@code n · eventSize()} values, sample after sample
+     */
     public float[] sampleHost(int n, float temperature, long seed) {
         try (Scope s = be.scope()) {
             return be.toHost(sample(n, temperature, seed));
         }
     }
 
-    /** Data-dependent initialisation of layers that need it (ActNorm), running the batch through the flow in order. */
+    /**
+     * Data-dependent initialisation of layers that need it (ActNorm), running the batch through the flow in order.
+     *
+     * @param x the first training batch {@code [N, ...eventShape()]}
+     * @throws ShapeException when {@code x} is not a batch of samples of {@link #eventShape()}
+     */
     public void initialize(Tensor x) {
         checkInput("initialize", x);
         try (Scope s = be.scope()) {
@@ -287,17 +391,25 @@ public final class Flow {
             this.x = x; this.mode = mode; this.inputs = inputs; this.stashes = stashes; this.latents = latents; this.z = z; this.ld = ld;
         }
 
-        /** The batch. */
+        /** {@return the batch the pass ran on, {@code [N, ...eventShape()]}} */
         public Tensor input() { return x; }
-        /** Samples in the batch. */
+        /** {@return the number of samples N in the batch} */
         public int batch() { return x.dim(0); }
-        /** The final latent (the base distribution's argument). */
+        /** {@return the final latent z (the base distribution's argument), {@code [N, ...latentShape()]}} */
         public Tensor z() { return z; }
-        /** Σ log-dets per sample {@code [N]} (split layers add their prior's log-density). */
+        /** {@return the Σ log-dets per sample {@code [N]}} Split layers add their prior's log-density. */
         public Tensor logdet() { return ld; }
     }
 
-    /** The forward half of a training step on batch x (call inside an allocation scope that outlives {@link #backward}). */
+    /**
+     * The forward half of a training step on batch x (call inside an allocation scope that outlives {@link #backward}).
+     *
+     * @param x    the batch {@code [N, ...eventShape()]}
+     * @param mode what the pass keeps for the backward: every layer's input and stash, or only the output
+     * @return the pass, to give to {@link #backward} once
+     * @throws ShapeException when {@code x} is not a batch of samples of {@link #eventShape()}
+     * @throws FluviaException when a trainable parameter has no gradient buffer (a flow loaded for scoring only)
+     */
     public Pass forwardPass(Tensor x, MemoryMode mode) {
         checkInput("forwardPass", x);
         for (Param p : params())
@@ -341,6 +453,12 @@ public final class Flow {
      * The backward half: given gz = ∂L/∂z and gLd = ∂L/∂ld per sample, accumulates ∂L/∂θ into the parameters' gradients
      * (the caller zeroes them between steps, {@link #zeroGrad()}) and returns ∂L/∂x. In {@link MemoryMode#RECOMPUTE} each
      * layer's input is recomputed by inverting its output (a split layer merges the latent its forward factored out).
+     *
+     * @param p   the pass {@link #forwardPass} returned, not yet run backward
+     * @param gz  ∂L/∂z, {@code [N, ...latentShape()]}
+     * @param gLd ∂L/∂ld per sample, {@code [N]} (−1/N for the mean negative log-likelihood)
+     * @return ∂L/∂x, {@code [N, ...eventShape()]}
+     * @throws IllegalStateException when {@code p} has already been run backward
      */
     public Tensor backward(Pass p, Tensor gz, Tensor gLd) {
         if (p.consumed) throw new IllegalStateException("Flow.backward: this pass has already been run backward");
@@ -370,10 +488,17 @@ public final class Flow {
         return g;
     }
 
+    /** Sets every parameter's gradient buffer to 0 (parameters without one are skipped). */
     public void zeroGrad() {
         for (Param p : params()) if (p.grad() != null) be.fill(p.grad(), 0f);
     }
 
+    /**
+     * The shape of a batch of n data samples.
+     *
+     * @param n the batch size
+     * @return {@code [n, ...eventShape()]}
+     */
     public int[] batchShape(int n) {
         int[] s = new int[event.length + 1];
         s[0] = n;

@@ -7,6 +7,13 @@ public enum MemoryMode {
     /** Keep only the output; recompute each layer's input by inverting it during backward (reversible backprop: activation memory independent of depth). */
     RECOMPUTE;
 
+    /**
+     * The mode named {@code s} (the CLI's {@code --memory}, {@code TrainConfig}).
+     *
+     * @param s store, or recompute (also: reversible); case-insensitive, surrounding blanks ignored
+     * @return the mode
+     * @throws dev.fluvia.FluviaException.UnknownNameException for any other name
+     */
     public static MemoryMode parse(String s) {
         return switch (s.trim().toLowerCase()) {
             case "store" -> STORE;

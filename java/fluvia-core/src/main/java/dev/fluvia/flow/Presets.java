@@ -34,6 +34,7 @@ import java.util.SplittableRandom;
  * becomes the first layer, so {@code logProb} on raw data is the density in the data's own units.
  */
 public final class Presets {
+    /** The preset names {@link #build} accepts, in the order the CLI's help lists them. */
     public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "planar", "radial", "sylvester", "mixcdf", "spline", "spline-ar");
 
     private Presets() {}
@@ -59,8 +60,16 @@ public final class Presets {
 
     /**
      * Builds the preset {@code name} over {@code dim} dimensions.
+     *
+     * @param name the preset, one of {@link #NAMES}
+     * @param be   the backend the layers are allocated on
+     * @param dim  the data dimension D (at least 2; mixcdf: at least 1)
+     * @param o    sizes and choices; {@link PresetOptions#defaults()} for the preset's own
      * @param mean per-dim mean fitted on the training data (with {@code std}: the first, fixed standardisation layer), or null
      * @param std  per-dim standard deviation fitted on the training data, or null
+     * @return a freshly initialised flow on vectors {@code [D]}
+     * @throws UnknownNameException for an unknown preset or base name
+     * @throws IllegalArgumentException when {@code dim} is too small
      */
     public static Flow build(String name, Backend be, int dim, PresetOptions o, float[] mean, float[] std) {
         if (!NAMES.contains(name)) throw unknown(name);
