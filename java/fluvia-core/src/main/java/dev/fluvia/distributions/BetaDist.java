@@ -16,14 +16,27 @@ import java.util.List;
  * {@code betaLogProbBackward}, {@code betaSample}.
  */
 public final class BetaDist implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "beta";
     private final Backend be;
     private final int[] event;
     private final Param logAlpha, logBeta;
 
+    /**
+     * A Beta base with α = β = 1 (uniform on (0, 1)) to start.
+     *
+     * @param be    the backend
+     * @param event the shape of one sample
+     */
     public BetaDist(Backend be, int... event) { this(ParamSource.fresh(be), be, event); }
 
-    /** @param src where log α and log β come from */
+    /**
+     * A Beta base whose parameters come from {@code src} (fresh: 0; stored: a checkpoint's tensors).
+     *
+     * @param src   where log α and log β come from
+     * @param be    the backend
+     * @param event the shape of one sample
+     */
     public BetaDist(ParamSource src, Backend be, int... event) {
         this.be = be;
         this.event = event.clone();

@@ -13,12 +13,19 @@ import java.util.SplittableRandom;
  * Sampling draws {@code z_x} and leaves the context entries 0 for the caller to fill in. Runs on the host in float64.
  */
 public final class ContextStandardNormal implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "context_std_normal";
     private static final double HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
     private final Backend be;
     private final int dim, context;
 
-    /** @param dim modelled entries (≥ 1), @param context context entries that follow them (≥ 1) */
+    /**
+     * The base over {@code [x | c]}.
+     *
+     * @param be      the backend
+     * @param dim     modelled entries (≥ 1)
+     * @param context context entries that follow them (≥ 1)
+     */
     public ContextStandardNormal(Backend be, int dim, int context) {
         if (dim < 1 || context < 1) throw new IllegalArgumentException(KIND + ": needs dim >= 1 and context >= 1, got " + dim + ", " + context);
         this.be = be;
@@ -26,7 +33,9 @@ public final class ContextStandardNormal implements BaseDistribution {
         this.context = context;
     }
 
+    /** {@return the number of modelled entries (the first ones of a sample)} */
     public int dim() { return dim; }
+    /** {@return the number of context entries that follow the modelled ones} */
     public int context() { return context; }
 
     @Override public String kind() { return KIND; }

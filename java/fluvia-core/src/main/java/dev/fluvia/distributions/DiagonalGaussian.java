@@ -8,14 +8,27 @@ import java.util.List;
 
 /** Learnable diagonal Gaussian: per element μ and log σ (initialised to 0 and 0, i.e. N(0, I)). */
 public final class DiagonalGaussian implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "diag_normal";
     private final Backend be;
     private final int[] event;
     private final Param mu, logSigma;
 
+    /**
+     * A learnable diagonal Gaussian starting at N(0, I).
+     *
+     * @param be         the backend
+     * @param eventShape the shape of one sample
+     */
     public DiagonalGaussian(Backend be, int... eventShape) { this(ParamSource.fresh(be), be, eventShape); }
 
-    /** @param src where μ and log σ come from */
+    /**
+     * A diagonal Gaussian whose parameters come from {@code src}.
+     *
+     * @param src        where μ and log σ come from (fresh: 0 and 0; stored: a checkpoint's tensors)
+     * @param be         the backend
+     * @param eventShape the shape of one sample
+     */
     public DiagonalGaussian(ParamSource src, Backend be, int... eventShape) {
         this.be = be;
         this.event = eventShape.clone();

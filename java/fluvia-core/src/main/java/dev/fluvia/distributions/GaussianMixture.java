@@ -18,15 +18,34 @@ import java.util.SplittableRandom;
  * {@code gaussianMixtureSample}.
  */
 public final class GaussianMixture implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "gaussian_mixture";
     private final Backend be;
     private final int[] event;
     private final int k, d;
     private final Param logits, means, logScales;
 
+    /**
+     * A freshly initialised mixture.
+     *
+     * @param be         the backend
+     * @param components K, the number of components (≥ 1)
+     * @param seed       the seed of the initial means
+     * @param event      the shape of one sample (flattened to D)
+     * @throws IllegalArgumentException when {@code components < 1}
+     */
     public GaussianMixture(Backend be, int components, long seed, int... event) { this(ParamSource.fresh(be), be, components, seed, event); }
 
-    /** @param src where the logits, means and log scales come from (a stored source draws no means from {@code seed}) */
+    /**
+     * A mixture whose parameters come from {@code src}.
+     *
+     * @param src        where the logits, means and log scales come from (a stored source draws no means from {@code seed})
+     * @param be         the backend
+     * @param components K, the number of components (≥ 1)
+     * @param seed       the seed of the initial means (fresh source only)
+     * @param event      the shape of one sample (flattened to D)
+     * @throws IllegalArgumentException when {@code components < 1}
+     */
     public GaussianMixture(ParamSource src, Backend be, int components, long seed, int... event) {
         if (components < 1) throw new IllegalArgumentException(KIND + ": components must be >= 1, got " + components);
         this.be = be;
@@ -47,6 +66,7 @@ public final class GaussianMixture implements BaseDistribution {
     @Override public String kind() { return KIND; }
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(logits, means, logScales); }
+    /** {@return K, the number of mixture components} */
     public int components() { return k; }
 
     @Override public void logProb(Tensor z, Tensor out) {

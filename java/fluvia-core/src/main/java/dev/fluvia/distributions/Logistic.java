@@ -11,10 +11,17 @@ import java.util.List;
  * for a Gaussian's std). Runs on the dist ops {@code logisticLogProb}, {@code logisticLogProbBackward}, {@code logisticSample}.
  */
 public final class Logistic implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "logistic";
     private final Backend be;
     private final int[] event;
 
+    /**
+     * The standard logistic base.
+     *
+     * @param be    the backend
+     * @param event the shape of one sample
+     */
     public Logistic(Backend be, int... event) { this.be = be; this.event = event.clone(); }
 
     @Override public String kind() { return KIND; }

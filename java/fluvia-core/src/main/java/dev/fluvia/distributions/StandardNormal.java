@@ -7,10 +7,17 @@ import java.util.List;
 
 /** N(0, I): log p = −½‖z‖² − (D/2)·log 2π. */
 public final class StandardNormal implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "std_normal";
     private final Backend be;
     private final int[] event;
 
+    /**
+     * N(0, I) over samples of the given shape.
+     *
+     * @param be         the backend
+     * @param eventShape the shape of one sample ({@code [D]} or {@code [C, H, W]})
+     */
     public StandardNormal(Backend be, int... eventShape) { this.be = be; this.event = eventShape.clone(); }
 
     @Override public String kind() { return KIND; }

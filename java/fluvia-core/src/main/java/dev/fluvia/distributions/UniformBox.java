@@ -12,6 +12,7 @@ import java.util.List;
  * that compare with a float32 z exactly as the float64 box does (smallest float ≥ low, largest float ≤ high).
  */
 public final class UniformBox implements BaseDistribution {
+    /** The kind written in checkpoints. */
     public static final String KIND = "uniform";
     private final Backend be;
     private final int[] event;
@@ -19,6 +20,15 @@ public final class UniformBox implements BaseDistribution {
     private final double logVolume;
     private final Tensor lowF, highF;
 
+    /**
+     * The uniform distribution on a box.
+     *
+     * @param be    the backend
+     * @param event the shape of one sample (flattened to D)
+     * @param low   the lower corner, D values
+     * @param high  the upper corner, D values, each greater than its {@code low}
+     * @throws IllegalArgumentException when a corner does not have D values, or a side is empty or not finite
+     */
     public UniformBox(Backend be, int[] event, double[] low, double[] high) {
         int d = HostDists.size(event);
         if (low.length != d || high.length != d)
@@ -44,7 +54,13 @@ public final class UniformBox implements BaseDistribution {
         this.highF = be.fromHost(hf, d);
     }
 
-    /** The unit cube [0, 1]^D. */
+    /**
+     * The unit cube [0, 1]^D (log p = 0 inside).
+     *
+     * @param be    the backend
+     * @param event the shape of one sample
+     * @return the box with {@code low = 0}, {@code high = 1} in every dimension
+     */
     public static UniformBox unit(Backend be, int... event) {
         int d = HostDists.size(event);
         double[] hi = new double[d];
@@ -53,9 +69,9 @@ public final class UniformBox implements BaseDistribution {
     }
 
     @Override public String kind() { return KIND; }
-    /** The box's lower corner. */
+    /** {@return the box's lower corner (a copy)} */
     public double[] low() { return low.clone(); }
-    /** The box's upper corner. */
+    /** {@return the box's upper corner (a copy)} */
     public double[] high() { return high.clone(); }
     @Override public int[] eventShape() { return event.clone(); }
     @Override public List<Param> params() { return List.of(); }
