@@ -25,12 +25,23 @@ public final class AtomicFiles {
     /** Writes the file's content to an open channel. */
     @FunctionalInterface
     public interface Body {
+        /**
+         * Writes the whole content.
+         *
+         * @param out the temporary file's channel, positioned at 0
+         * @throws IOException on a write error (the target is left unchanged)
+         */
         void write(FileChannel out) throws IOException;
     }
 
     /**
      * Replaces {@code target} with what {@code body} writes. IO errors propagate as {@link IOException}; any exception
      * thrown by {@code body} propagates unchanged. In every failure case the target is unchanged and no temporary file remains.
+     *
+     * @param target the file to replace or create; its directory must exist
+     * @param body   what writes the content
+     * @throws IOException when the target is refused ({@link #checkTarget}) or the write, sync or rename fails; the message
+     *                     names the target and the reason
      */
     public static void write(Path target, Body body) throws IOException {
         Path abs = target.toAbsolutePath();
@@ -72,6 +83,9 @@ public final class AtomicFiles {
      * Refuses a target that must not be replaced: a directory, a symbolic link (renaming over it would replace the
      * link, not the file it points to), or anything that is not a regular file (a device such as /dev/null, a FIFO,
      * a socket). A target that does not exist yet is fine.
+     *
+     * @param target the path to check (links are not followed)
+     * @throws IOException naming why the target is refused, or when its attributes cannot be read
      */
     public static void checkTarget(Path target) throws IOException {
         BasicFileAttributes a;
@@ -124,7 +138,12 @@ public final class AtomicFiles {
         }
     }
 
-    /** The operating system's reason for an IO error, without Java class names. */
+    /**
+     * The operating system's reason for an IO error, without Java class names.
+     *
+     * @param e the error
+     * @return "permission denied", "no such file or directory", the file system's reason, or the message
+     */
     public static String reason(IOException e) {
         if (e instanceof java.nio.file.AccessDeniedException) return "permission denied";
         if (e instanceof java.nio.file.NoSuchFileException) return "no such file or directory";

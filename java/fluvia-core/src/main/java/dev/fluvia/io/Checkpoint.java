@@ -36,7 +36,9 @@ import java.util.Set;
  * for bit, so {@code logProb} is bit-identical on the same backend.
  */
 public final class Checkpoint {
+    /** The {@code format} metadata value of a Fluvia checkpoint. */
     public static final String FORMAT = "fluvia-flow";
+    /** The {@code format_version} metadata value this version writes and reads. */
     public static final String FORMAT_VERSION = "1";
     /** Allowed prefixes of extra tensor names. */
     public static final List<String> EXTRA_PREFIXES = List.of("optim.", "extra.");
@@ -53,14 +55,25 @@ public final class Checkpoint {
         SCORE
     }
 
-    /** A loaded checkpoint: the rebuilt flow, its model description, the training state (or null) and the extra tensors. */
+    /**
+     * A loaded checkpoint: the rebuilt flow, its model description, the training state (or null) and the extra tensors.
+     *
+     * @param flow     the flow rebuilt from the stored tensors, on the backend given to {@code load}
+     * @param model    the model description JSON ({@link ModelDescription})
+     * @param training the free-form training state saved with the flow, or null
+     * @param extra    the {@code optim.} and {@code extra.} tensors by name, as flat arrays (empty when none)
+     */
     public record Loaded(Flow flow, ObjectNode model, ObjectNode training, Map<String, float[]> extra) {}
 
     /**
      * Writes the flow atomically (the previous file survives any failure).
      *
+     * @param file          the target file (conventionally {@code *.safetensors}); replaced when it exists
+     * @param flow          the flow whose base and layer parameters are saved
      * @param training      free-form JSON saved under the {@code training} metadata key, or null
      * @param extraTensors  tensors saved as 1-D arrays (optimizer moments, ...), names starting with {@code optim.} or {@code extra.}; or null
+     * @throws dev.fluvia.FluviaException.CheckpointException on a bad extra tensor name, a duplicate parameter name or an IO error
+     * @throws dev.fluvia.FluviaException.NonFiniteException when a value is NaN or infinite (nothing is written)
      */
     public static void save(Path file, Flow flow, ObjectNode training, Map<String, float[]> extraTensors) {
         Backend be = flow.backend();
@@ -95,17 +108,38 @@ public final class Checkpoint {
     /** Name of the command-line flag that reads checkpoints without checksums ({@link #load(Path, Backend, boolean)}). */
     public static final String ALLOW_UNVERIFIED_FLAG = "--allow-unverified";
 
-    /** Reads, validates and rebuilds a checkpoint on the given backend, for training; the header and data checksums must be present. */
+    /**
+     * Reads, validates and rebuilds a checkpoint on the given backend, for training; the header and data checksums must be present.
+     *
+     * @param file the checkpoint file
+     * @param be   the backend the flow is built on
+     * @return the flow (with gradient buffers), its description, training state and extra tensors
+     * @throws dev.fluvia.FluviaException.CheckpointException naming what is wrong with the file
+     */
     public static Loaded load(Path file, Backend be) { return load(file, be, false); }
 
-    /** As {@link #load(Path, Backend, boolean, Use)} for {@link Use#TRAIN}. */
+    /**
+     * As {@link #load(Path, Backend, boolean, Use)} for {@link Use#TRAIN}.
+     *
+     * @param file            the checkpoint file
+     * @param be              the backend the flow is built on
+     * @param allowUnverified accept a file without the header or data checksum
+     * @return the flow (with gradient buffers), its description, training state and extra tensors
+     * @throws dev.fluvia.FluviaException.CheckpointException naming what is wrong with the file
+     */
     public static Loaded load(Path file, Backend be, boolean allowUnverified) { return load(file, be, allowUnverified, Use.TRAIN); }
 
     /**
      * Reads, validates and rebuilds a checkpoint on the given backend.
      *
+     * @param file             the checkpoint file
+     * @param be               the backend the flow is built on
      * @param allowUnverified  accept a file that lacks the header or data checksum (files written before the header
      *                         checksum existed, or produced by other tools). Checksums that are present are always verified.
+     * @param use              {@link Use#TRAIN} (gradient buffers) or {@link Use#SCORE} (none)
+     * @return the flow, its description, training state and extra tensors
+     * @throws dev.fluvia.FluviaException.CheckpointException naming what is wrong with the file: unreadable, unknown kind,
+     *                                                        missing, unexpected or misshaped tensor, bad metadata or checksum
      */
     public static Loaded load(Path file, Backend be, boolean allowUnverified, Use use) {
         SafeTensors.Index idx = SafeTensors.readIndex(file);

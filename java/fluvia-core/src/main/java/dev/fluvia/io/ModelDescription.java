@@ -25,8 +25,15 @@ import java.util.Map;
  */
 public record ModelDescription(ObjectNode model, List<Part> layers, long values, long trainable) {
 
-    /** One part of the model: "base" or "layer i", its kind, and its parameters as name → shape. */
+    /**
+     * One part of the model.
+     *
+     * @param label  "base" or "layer i"
+     * @param kind   the base's or layer's kind
+     * @param params parameter name → shape, in stored order
+     */
     public record Part(String label, String kind, Map<String, int[]> params) {
+        /** {@return the number of stored values of this part: the summed element counts of its parameters} */
         public long values() {
             long n = 0;
             for (int[] s : params.values()) n += HostArray.numel(s);
@@ -34,7 +41,13 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         }
     }
 
-    /** The description JSON of a flow (what {@link Checkpoint#save} writes). */
+    /**
+     * The description JSON of a flow (what {@link Checkpoint#save} writes).
+     *
+     * @param flow the flow
+     * @return {@code {"event_shape", "base": {kind, config}, "layers": [{index, kind, config}]}}
+     * @throws dev.fluvia.FluviaException.UnknownNameException when a layer or base has no codec in {@link Registry}
+     */
     public static ObjectNode describe(Flow flow) {
         JsonNodeFactory f = JsonNodeFactory.instance;
         ObjectNode o = f.objectNode();
@@ -54,7 +67,12 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         return o;
     }
 
-    /** Summary of an in-memory flow. */
+    /**
+     * Summary of an in-memory flow.
+     *
+     * @param flow the flow
+     * @return its description, parts, stored value count and trainable parameter count
+     */
     public static ModelDescription of(Flow flow) {
         List<Part> parts = new ArrayList<>();
         parts.add(part("base", flow.base().kind(), flow.base().params()));
@@ -71,7 +89,13 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         return new Part(label, kind, m);
     }
 
-    /** Summary from a checkpoint file's header alone (no tensor data is read, nothing is built). */
+    /**
+     * Summary from a checkpoint file's header alone (no tensor data is read, nothing is built).
+     *
+     * @param file the checkpoint file
+     * @return its description and parts; {@code trainable} is −1 (unknown from the header)
+     * @throws dev.fluvia.FluviaException.CheckpointException when the header is unreadable or its model description is bad
+     */
     public static ModelDescription read(Path file) {
         SafeTensors.Index idx = SafeTensors.readIndex(file);
         ObjectNode model = Checkpoint.parseModel(file, idx.metadata());
@@ -105,6 +129,7 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         return s;
     }
 
+    /** {@return the shape of one data sample, from {@code event_shape}} */
     public int[] eventShape() {
         JsonNode ev = model.get("event_shape");
         int[] s = new int[ev.size()];
@@ -112,7 +137,7 @@ public record ModelDescription(ObjectNode model, List<Part> layers, long values,
         return s;
     }
 
-    /** A few lines for humans: event shape, base, each layer with its parameter shapes, totals. */
+    /** {@return a few lines for humans: event shape, base, each layer with its parameter shapes, totals} */
     public String summary() {
         StringBuilder sb = new StringBuilder();
         sb.append("event shape ").append(Arrays.toString(eventShape())).append(", ").append(layers.size() - 1).append(" layers\n");

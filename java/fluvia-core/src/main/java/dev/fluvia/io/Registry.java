@@ -78,27 +78,73 @@ public final class Registry {
         throw new UnknownNameException("no codec writes " + x.getClass().getName() + " (kind '" + kind + "'): add one to io.Registry");
     }
 
-    /** A layer built from its kind and config with its parameters from {@code params} (a checkpoint's tensors). */
+    /**
+     * A layer built from its kind and config with its parameters from {@code params} (a checkpoint's tensors).
+     *
+     * @param be     the backend the layer is built on
+     * @param kind   the layer's kind ({@link Transform#kind()})
+     * @param config the layer's config as its codec writes it
+     * @param params where the parameters come from
+     * @return the layer
+     * @throws UnknownNameException for an unknown kind (a bad config raises the codec's typed error)
+     */
     public static Transform transform(Backend be, String kind, ObjectNode config, ParamSource params) {
         return byKind(LAYERS, kind, "layer kind").read(be, config, params);
     }
 
-    /** A layer rebuilt from its kind and config alone: parameters initialised as the layer's constructor does, with a fixed seed. */
+    /**
+     * A layer rebuilt from its kind and config alone: parameters initialised as the layer's constructor does, with a fixed seed.
+     *
+     * @param be     the backend the layer is built on
+     * @param kind   the layer's kind ({@link Transform#kind()})
+     * @param config the layer's config as its codec writes it
+     * @return the layer
+     * @throws UnknownNameException for an unknown kind
+     */
     public static Transform transform(Backend be, String kind, ObjectNode config) {
         return transform(be, kind, config, ParamSource.fresh(be));
     }
 
-    /** A base distribution built from its kind and config with its parameters from {@code params}. */
+    /**
+     * A base distribution built from its kind and config with its parameters from {@code params}.
+     *
+     * @param be     the backend
+     * @param kind   the base's kind ({@link BaseDistribution#kind()})
+     * @param config its config as its codec writes it
+     * @param params where the parameters come from
+     * @return the base distribution
+     * @throws UnknownNameException for an unknown kind
+     */
     public static BaseDistribution base(Backend be, String kind, ObjectNode config, ParamSource params) {
         return byKind(BASES, kind, "base distribution").read(be, config, params);
     }
 
-    /** A base distribution rebuilt from its kind and config alone (fresh parameters). */
+    /**
+     * A base distribution rebuilt from its kind and config alone (fresh parameters).
+     *
+     * @param be     the backend
+     * @param kind   the base's kind
+     * @param config its config as its codec writes it
+     * @return the base distribution
+     * @throws UnknownNameException for an unknown kind
+     */
     public static BaseDistribution base(Backend be, String kind, ObjectNode config) { return base(be, kind, config, ParamSource.fresh(be)); }
 
-    /** The config of a layer (its codec's {@link Codec#write}). */
+    /**
+     * The config of a layer (its codec's {@link Codec#write}).
+     *
+     * @param t the layer
+     * @return its config JSON
+     * @throws UnknownNameException when no codec writes the layer's class
+     */
     public static ObjectNode config(Transform t) { return write(LAYERS, t, t.kind()); }
 
-    /** The config of a base distribution. */
+    /**
+     * The config of a base distribution.
+     *
+     * @param d the base distribution
+     * @return its config JSON
+     * @throws UnknownNameException when no codec writes its class
+     */
     public static ObjectNode config(BaseDistribution d) { return write(BASES, d, d.kind()); }
 }

@@ -59,12 +59,26 @@ public final class SafeTensors {
     /**
      * The contents of a file: metadata (without {@value #CRC_KEY} and {@value #HEADER_CRC_KEY}), tensors in file order,
      * and whether the file carried (and passed) the data and header checksums.
+     *
+     * @param metadata      the {@code __metadata__} entries, checksum keys removed
+     * @param tensors       tensor name → array, in file order
+     * @param dataChecked   whether a data checksum was present (and matched)
+     * @param headerChecked whether a header checksum was present (and matched)
      */
     public record Contents(Map<String, String> metadata, Map<String, HostArray> tensors, boolean dataChecked, boolean headerChecked) {}
 
     private SafeTensors() {}
 
-    /** Writes the tensors (in iteration order) and metadata to {@code file}, atomically. */
+    /**
+     * Writes the tensors (in iteration order) and metadata to {@code file}, atomically, with both checksums.
+     *
+     * @param file     the target; replaced when it exists, unchanged on any failure
+     * @param tensors  tensor name → array
+     * @param metadata string metadata, or null
+     * @throws IllegalArgumentException for an empty, null or reserved ({@code __metadata__}) tensor name
+     * @throws dev.fluvia.FluviaException.NonFiniteException when a value is NaN or infinite
+     * @throws dev.fluvia.FluviaException.CheckpointException on an IO error
+     */
     public static void write(Path file, Map<String, HostArray> tensors, Map<String, String> metadata) {
         for (String name : tensors.keySet())
             if (name == null || name.isEmpty() || name.equals("__metadata__"))
@@ -145,7 +159,13 @@ public final class SafeTensors {
         while (b.hasRemaining()) ch.write(b);
     }
 
-    /** Reads and validates the whole file. */
+    /**
+     * Reads and validates the whole file.
+     *
+     * @param file the safetensors file
+     * @return its metadata and tensors
+     * @throws dev.fluvia.FluviaException.CheckpointException naming the problem (unreadable, malformed, checksum mismatch)
+     */
     public static Contents read(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
@@ -185,10 +205,21 @@ public final class SafeTensors {
     /**
      * What the header says: metadata (without {@value #CRC_KEY} and {@value #HEADER_CRC_KEY}), each tensor's shape in
      * header order, whether the header carried (and passed) its checksum, and whether a data checksum is declared.
+     *
+     * @param metadata        the {@code __metadata__} entries, checksum keys removed
+     * @param shapes          tensor name → shape, in header order
+     * @param headerChecked   whether a header checksum was present (and matched)
+     * @param dataCrcDeclared whether a data checksum is declared (not verified by {@link #readIndex})
      */
     public record Index(Map<String, String> metadata, Map<String, int[]> shapes, boolean headerChecked, boolean dataCrcDeclared) {}
 
-    /** Reads and validates only the header (cheap: the tensor data is not read, and its checksum not verified; the header checksum is). */
+    /**
+     * Reads and validates only the header (cheap: the tensor data is not read, and its checksum not verified; the header checksum is).
+     *
+     * @param file the safetensors file
+     * @return what the header says
+     * @throws dev.fluvia.FluviaException.CheckpointException naming the problem with the header
+     */
     public static Index readIndex(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             Header h = readHeader(file, ch);
