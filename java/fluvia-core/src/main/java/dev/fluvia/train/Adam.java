@@ -13,9 +13,22 @@ import java.util.Map;
  * {@code p −= lr·( (m/(1−β1^t)) / (√(v/(1−β2^t)) + eps) + weightDecay·p )}. One {@link dev.fluvia.backend.optim.OptimOps#adamUpdate} per parameter.
  */
 public final class Adam extends Optimizer {
+    /** The optimizer name in configs and optimizer state. */
     public static final String KIND = "adam";
     private final float beta1, beta2, eps, weightDecay;
 
+    /**
+     * An Adam (AdamW with {@code weightDecay > 0}) optimizer; allocates its m and v state (zero) for every parameter.
+     *
+     * @param be          the backend the parameters live on
+     * @param params      the trainable parameters by {@link ParamKeys} key (a fixed one is refused)
+     * @param beta1       β1, the first-moment decay, in [0, 1)
+     * @param beta2       β2, the second-moment (Adamax: infinity-norm) decay, in [0, 1)
+     * @param eps         ε added to the denominator, &gt; 0
+     * @param weightDecay the decoupled decay per unit of learning rate, ≥ 0 (0: plain Adam)
+     * @throws InvalidConfigException when a hyperparameter is out of range
+     * @throws IllegalArgumentException when a parameter is not trainable
+     */
     public Adam(Backend be, Map<String, Param> params, float beta1, float beta2, float eps, float weightDecay) {
         super(be, params, List.of("m", "v"));
         checkBetas(beta1, beta2, eps);

@@ -14,19 +14,39 @@ import dev.fluvia.tensor.Tensor;
  */
 public interface BatchUploader extends AutoCloseable {
 
-    /** Called on the loader thread; returns the batch, possibly with {@link HostBatch#staged()} set. Must not use allocation scopes. */
+    /**
+     * Called on the loader thread; returns the batch, possibly with {@link HostBatch#staged()} set. Must not use allocation scopes.
+     *
+     * @param batch the assembled batch
+     * @return the batch to queue for the training thread (the default: {@code batch} itself)
+     */
     default HostBatch stage(HostBatch batch) { return batch; }
 
-    /** Called on the training thread inside an open scope: a tensor of the given shape holding the batch's rows. */
+    /**
+     * Called on the training thread inside an open scope: a tensor of the given shape holding the batch's rows.
+     *
+     * @param batch the batch {@link #stage} returned
+     * @param shape the tensor's shape, {@code [n, ...eventShape]}
+     * @return a tensor of the step's backend holding {@code batch.rows()}
+     */
     Tensor upload(HostBatch batch, int[] shape);
 
-    /** Called on the training thread when the step that used the batch has finished. */
+    /**
+     * Called on the training thread when the step that used the batch has finished.
+     *
+     * @param batch the batch whose staging resources may be reused
+     */
     default void recycle(HostBatch batch) {}
 
     /** Frees staging resources. */
     @Override default void close() {}
 
-    /** Plain synchronous upload through {@link Backend#fromHost} (the CPU path). */
+    /**
+     * Plain synchronous upload through {@link Backend#fromHost} (the CPU path).
+     *
+     * @param be the backend to upload to
+     * @return an uploader that stages nothing
+     */
     static BatchUploader host(Backend be) {
         return (batch, shape) -> be.fromHost(batch.rows(), shape);
     }

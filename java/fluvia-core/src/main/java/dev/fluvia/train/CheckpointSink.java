@@ -8,5 +8,11 @@ import dev.fluvia.flow.Flow;
  */
 @FunctionalInterface
 public interface CheckpointSink {
+    /**
+     * Saves one periodic checkpoint.
+     *
+     * @param flow  the flow being trained (its parameters as of the end of the step)
+     * @param state the training state to store alongside (step, losses, optimizer state, ...)
+     */
     void save(Flow flow, TrainState state);
 }

@@ -12,6 +12,11 @@ package dev.fluvia.train;
  * @param staged      whatever {@link BatchUploader#stage} attached (a pinned buffer, a copy event), or null
  */
 public record HostBatch(float[] rows, int n, int dim, int epoch, int index, boolean lastInEpoch, Object staged) {
-    /** The same batch with {@code staged} attached. */
+    /**
+     * The same batch with {@code staged} attached.
+     *
+     * @param s the staging object (a pinned buffer, a copy event), or null
+     * @return a new record, rows shared
+     */
     public HostBatch withStaged(Object s) { return new HostBatch(rows, n, dim, epoch, index, lastInEpoch, s); }
 }

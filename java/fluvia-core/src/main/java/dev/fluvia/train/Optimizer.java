@@ -16,12 +16,21 @@ import java.util.Map;
  * the optimizer), a step counter starting at 0, and applies one fused backend update per parameter per {@link #step}.
  */
 public abstract class Optimizer {
+    /** The backend the parameters and state tensors live on. */
     protected final Backend be;
     private final Map<String, Param> params;
     private final Map<String, Tensor[]> slots = new LinkedHashMap<>();
     private final List<String> slotNames;
     private int step;
 
+    /**
+     * Allocates the state tensors (zero) of every parameter.
+     *
+     * @param be        the backend
+     * @param params    the trainable parameters by {@link ParamKeys} key (copied, order kept)
+     * @param slotNames the state tensors per parameter, e.g. {@code m, v}; they name the exported state
+     * @throws IllegalArgumentException when a parameter is not trainable
+     */
     protected Optimizer(Backend be, Map<String, Param> params, List<String> slotNames) {
         this.be = be;
         this.params = new LinkedHashMap<>(params);
@@ -34,7 +43,16 @@ public abstract class Optimizer {
         }
     }
 
-    /** Builds "adam" or "adamax" from the config's hyperparameters. */
+    /**
+     * Builds "adam" or "adamax" from the config's hyperparameters.
+     *
+     * @param cfg    the training config (optimizer, β1, β2, ε, weight decay)
+     * @param be     the backend
+     * @param params the trainable parameters by {@link ParamKeys} key
+     * @return the optimizer, at step 0
+     * @throws UnknownNameException for an unknown optimizer name
+     * @throws InvalidConfigException for an out-of-range hyperparameter, or weight decay with adamax
+     */
     public static Optimizer create(TrainConfig cfg, Backend be, Map<String, Param> params) {
         return switch (cfg.optimizer()) {
             case "adam" -> new Adam(be, params, cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
@@ -46,25 +64,44 @@ public abstract class Optimizer {
         };
     }
 
-    /** "adam" or "adamax". */
+    /** {@return the optimizer's name: "adam" or "adamax"} */
     public abstract String kind();
 
-    /** Applies one fused update to parameter {@code p} with gradient already in {@code p.grad()}; {@code t ≥ 1}. */
+    /**
+     * Applies one fused update to parameter {@code p} with gradient already in {@code p.grad()}; {@code t ≥ 1}.
+     *
+     * @param p     the parameter, updated in place
+     * @param slots its state tensors, in {@code slotNames} order, updated in place
+     * @param lr    the learning rate of this step
+     * @param t     the step number (1 for the first update), for bias correction
+     */
     protected abstract void update(Param p, Tensor[] slots, float lr, int t);
 
-    /** Increments the step counter and updates every parameter with the gradients they hold. */
+    /**
+     * Increments the step counter and updates every parameter with the gradients they hold.
+     *
+     * @param lr the learning rate of this step
+     */
     public void step(double lr) {
         step++;
         for (Map.Entry<String, Param> e : params.entrySet()) update(e.getValue(), slots.get(e.getKey()), (float) lr, step);
     }
 
-    /** Applies one update per parameter driven by the step status (skip flag, clip factor, lr and t = stepCount()+1 read on the device). */
+    /**
+     * Applies one update per parameter driven by the step status (skip flag, clip factor, lr and t = stepCount()+1 read on the device).
+     *
+     * @param p     the parameter, updated in place
+     * @param slots its state tensors, updated in place
+     * @param st    the step's status on the device
+     */
     protected abstract void update(Param p, Tensor[] slots, StepStatus st);
 
     /**
      * Queues the device-side step: every parameter updated from the status written by the step ({@code st[LR], st[T]} set by
      * {@link StepStatus#begin} with {@code t = stepCount() + 1}), nothing changed when {@code st[SKIP]} is set. The host
      * counter is advanced by {@link #countStep} once the step is known to be good.
+     *
+     * @param st the step's status on the device
      */
     public void step(StepStatus st) {
         for (Map.Entry<String, Param> e : params.entrySet()) update(e.getValue(), slots.get(e.getKey()), st);
@@ -73,12 +110,13 @@ public abstract class Optimizer {
     /** Counts an update applied through {@link #step(StepStatus)} (after reading that the step was not skipped). */
     public void countStep() { step++; }
 
-    /** Updates applied so far. */
+    /** {@return the updates applied so far (the bias-correction counter)} */
     public int stepCount() { return step; }
 
+    /** {@return the optimized parameters by key, unmodifiable} */
     public Map<String, Param> params() { return java.util.Collections.unmodifiableMap(params); }
 
-    /** Host copy of the state. */
+    /** {@return a host copy of the state: kind, step count and every state tensor} */
     public OptimizerState exportState() {
         Map<String, float[]> m = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor[]> e : slots.entrySet())
@@ -86,7 +124,13 @@ public abstract class Optimizer {
         return new OptimizerState(kind(), step, m);
     }
 
-    /** Restores a state exported by an optimizer of the same kind over the same parameters. */
+    /**
+     * Restores a state exported by an optimizer of the same kind over the same parameters.
+     *
+     * @param st the state, as {@link #exportState} gave it
+     * @throws CheckpointException when the kind differs, the step is negative, or a tensor is missing or of the wrong size
+     *                             (nothing is changed then)
+     */
     public void importState(OptimizerState st) {
         if (!kind().equals(st.kind())) throw new CheckpointException("optimizer state is for " + st.kind() + ", this run uses " + kind());
         if (st.step() < 0) throw new CheckpointException("optimizer state has a negative step " + st.step());

@@ -10,5 +10,12 @@ import java.util.Map;
  * @param tensors moment tensors keyed {@code <paramKey>.m}, {@code <paramKey>.v} (Adam) or {@code <paramKey>.u} (Adamax)
  */
 public record OptimizerState(String kind, int step, Map<String, float[]> tensors) {
+    /**
+     * Copies the tensor map (the arrays themselves are shared).
+     *
+     * @param kind    "adam" or "adamax"
+     * @param step    updates applied so far
+     * @param tensors moment tensors by key
+     */
     public OptimizerState { tensors = Map.copyOf(tensors); }
 }

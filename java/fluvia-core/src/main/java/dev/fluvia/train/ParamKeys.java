@@ -16,7 +16,13 @@ import java.util.Map;
 public final class ParamKeys {
     private ParamKeys() {}
 
-    /** Every parameter of the flow (trainable and fixed), in {@link Flow#params()} order. */
+    /**
+     * Every parameter of the flow (trainable and fixed), in {@link Flow#params()} order.
+     *
+     * @param flow the flow
+     * @return key → parameter, in order
+     * @throws IllegalStateException when two parameters share a key (a layer with duplicate names)
+     */
     public static Map<String, Param> all(Flow flow) {
         Map<String, Param> m = new LinkedHashMap<>();
         for (Param p : flow.base().params()) put(m, "base." + p.name(), p);
@@ -25,7 +31,12 @@ public final class ParamKeys {
         return m;
     }
 
-    /** The trainable parameters only. */
+    /**
+     * The trainable parameters only.
+     *
+     * @param flow the flow
+     * @return key → trainable parameter, in {@link #all} order
+     */
     public static Map<String, Param> trainable(Flow flow) {
         Map<String, Param> m = new LinkedHashMap<>();
         all(flow).forEach((k, p) -> { if (p.trainable()) m.put(k, p); });
@@ -36,7 +47,12 @@ public final class ParamKeys {
         if (m.put(key, p) != null) throw new IllegalStateException("two parameters share the key " + key);
     }
 
-    /** Host copies of every parameter's value. */
+    /**
+     * Host copies of every parameter's value.
+     *
+     * @param flow the flow
+     * @return key → values (row-major), in {@link #all} order
+     */
     public static Map<String, float[]> export(Flow flow) {
         Backend be = flow.backend();
         Map<String, float[]> out = new LinkedHashMap<>();
@@ -44,7 +60,13 @@ public final class ParamKeys {
         return out;
     }
 
-    /** Uploads values into the flow's parameters; every parameter must be present with its exact size. */
+    /**
+     * Uploads values into the flow's parameters; every parameter must be present with its exact size.
+     *
+     * @param flow the flow
+     * @param values key → values, as {@link #export} gives them (extra keys are ignored)
+     * @throws dev.fluvia.FluviaException.CheckpointException when a parameter is missing or has the wrong size
+     */
     public static void load(Flow flow, Map<String, float[]> values) {
         Backend be = flow.backend();
         for (Map.Entry<String, Param> e : all(flow).entrySet()) {
