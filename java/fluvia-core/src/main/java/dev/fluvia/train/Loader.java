@@ -31,9 +31,18 @@ public final class Loader implements AutoCloseable {
     private boolean failed;
 
     /**
+     * Starts the loader thread, which fills the queue from {@code (startEpoch, startBatch)} on.
+     *
+     * @param data       the training rows (validation rows are not used)
+     * @param batchSize  rows per batch (≥ 1)
+     * @param dropLast   skip each epoch's final short batch
+     * @param seed       the seed of the epochs' permutations
      * @param startEpoch the epoch of the first batch produced
      * @param startBatch the position within that epoch (0-based batch number) of the first batch produced
      * @param prefetch   how many batches may wait in the queue (≥ 1)
+     * @param uploader   whose {@link BatchUploader#stage} runs on the loader thread for each batch
+     * @throws InvalidConfigException when the batch size or prefetch is below 1, the start position is outside an epoch, or
+     *                                {@code dropLast} with more rows per batch than there are training rows
      */
     public Loader(TrainData data, int batchSize, boolean dropLast, long seed, int startEpoch, int startBatch, int prefetch, BatchUploader uploader) {
         if (batchSize < 1) throw new InvalidConfigException("Loader: batch size must be >= 1, got " + batchSize);
@@ -55,14 +64,29 @@ public final class Loader implements AutoCloseable {
         this.thread.start();
     }
 
-    /** Batches in one epoch. */
+    /**
+     * Batches in one epoch.
+     *
+     * @param nTrain    training rows
+     * @param batchSize rows per batch
+     * @param dropLast  whether the final short batch is skipped
+     * @return {@code ⌊nTrain/batchSize⌋} with {@code dropLast}, else {@code ⌈nTrain/batchSize⌉}
+     */
     public static int batchesPerEpoch(int nTrain, int batchSize, boolean dropLast) {
         return dropLast ? nTrain / batchSize : (nTrain + batchSize - 1) / batchSize;
     }
 
+    /** {@return the batches in one epoch of this loader} */
     public int batchesPerEpoch() { return batchesPerEpoch(data.nTrain(), batchSize, dropLast); }
 
-    /** The row order of an epoch: a Fisher–Yates shuffle of {@code 0..n−1} with a generator seeded from {@code (seed, epoch)}. */
+    /**
+     * The row order of an epoch: a Fisher–Yates shuffle of {@code 0..n−1} with a generator seeded from {@code (seed, epoch)}.
+     *
+     * @param n     the number of rows
+     * @param seed  the loader's seed
+     * @param epoch the epoch (0-based)
+     * @return a permutation of {@code 0..n−1}, the same for the same arguments
+     */
     public static int[] epochOrder(int n, long seed, int epoch) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
@@ -105,7 +129,14 @@ public final class Loader implements AutoCloseable {
         }
     }
 
-    /** The next batch, waiting for the loader thread if it is behind. */
+    /**
+     * The next batch, waiting for the loader thread if it is behind.
+     *
+     * @return the next batch in order
+     * @throws IllegalStateException after {@link #close()}
+     * @throws TrainingInterruptedException when the calling thread is interrupted while waiting
+     * @throws dev.fluvia.FluviaException when the loader thread failed (its error, or one wrapping it)
+     */
     public HostBatch next() {
         if (closed) throw new IllegalStateException("Loader: next() after close()");
         if (failed) throw new FluviaException("Loader: the loader thread has already failed");

@@ -9,8 +9,25 @@ import dev.fluvia.FluviaException.ShapeException;
  *
  * <p>The constructor checks the lengths and that every value is finite (a NaN in the data would otherwise surface
  * much later as a "non-finite gradient").
+ *
+ * @param train      {@code nTrain × dim} training values, row-major
+ * @param nTrain     training rows (≥ 1)
+ * @param validation {@code nVal × dim} validation values, row-major; null is read as empty
+ * @param nVal       validation rows (≥ 0)
+ * @param dim        values per row (≥ 1)
  */
 public record TrainData(float[] train, int nTrain, float[] validation, int nVal, int dim) {
+    /**
+     * Checks the lengths and values.
+     *
+     * @param train      training values
+     * @param nTrain     training rows
+     * @param validation validation values, or null
+     * @param nVal       validation rows
+     * @param dim        values per row
+     * @throws ShapeException when a count is out of range or an array's length is not rows × dim
+     * @throws NonFiniteException naming the row and column of the first NaN or infinite value
+     */
     public TrainData {
         if (dim < 1) throw new ShapeException("TrainData: dim must be >= 1, got " + dim);
         if (nTrain < 1) throw new ShapeException("TrainData: needs at least one training row, got " + nTrain);
@@ -24,10 +41,27 @@ public record TrainData(float[] train, int nTrain, float[] validation, int nVal,
         checkFinite(validation, dim, "validation");
     }
 
-    /** Training rows only. */
+    /**
+     * Training rows only.
+     *
+     * @param train {@code n × dim} values, row-major
+     * @param dim   values per row
+     * @return the data, without validation rows
+     * @throws ShapeException when {@code train.length} is not a positive multiple of {@code dim}
+     * @throws NonFiniteException when a value is NaN or infinite
+     */
     public static TrainData of(float[] train, int dim) { return new TrainData(train, train.length / Math.max(1, dim), new float[0], 0, dim); }
 
-    /** Training and validation rows. */
+    /**
+     * Training and validation rows.
+     *
+     * @param train      training values, row-major
+     * @param validation validation values, row-major
+     * @param dim        values per row
+     * @return the data
+     * @throws ShapeException when a length is not a multiple of {@code dim} (or there is no training row)
+     * @throws NonFiniteException when a value is NaN or infinite
+     */
     public static TrainData of(float[] train, float[] validation, int dim) {
         return new TrainData(train, train.length / Math.max(1, dim), validation, validation.length / Math.max(1, dim), dim);
     }
