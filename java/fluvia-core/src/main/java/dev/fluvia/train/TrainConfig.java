@@ -42,6 +42,36 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
                           long checkpointEvery, boolean dropLast, int prefetch,
                           int maxBadSteps, int maxRollbacks, int snapshotEvery, boolean keepBest, int patience) {
 
+    /**
+     * Normalises the optimizer name (trimmed, lower case) and checks every range.
+     *
+     * @param optimizer       "adam" or "adamax"
+     * @param lr              base learning rate
+     * @param beta1           first-moment decay
+     * @param beta2           second-moment / infinity-norm decay
+     * @param eps             denominator guard
+     * @param weightDecay     decoupled weight decay
+     * @param warmupSteps     warmup length
+     * @param schedule        shape after warmup
+     * @param minLr           floor of the cosine decay
+     * @param clipNorm        gradient-norm limit
+     * @param batchSize       rows per step
+     * @param steps           total steps, or 0
+     * @param epochs          epochs when {@code steps == 0}
+     * @param seed            data order seed
+     * @param memoryMode      STORE or RECOMPUTE
+     * @param valBatchSize    rows per validation batch
+     * @param checkpointEvery checkpoint interval, or 0
+     * @param dropLast        skip each epoch's final short batch
+     * @param prefetch        loader queue length
+     * @param maxBadSteps     non-finite steps before a rollback
+     * @param maxRollbacks    rollbacks allowed
+     * @param snapshotEvery   snapshot interval in good steps
+     * @param keepBest        keep the best parameters
+     * @param patience        early-stopping patience, or 0
+     * @throws UnknownNameException for an unknown optimizer
+     * @throws InvalidConfigException naming the first option out of its range
+     */
     public TrainConfig {
         optimizer = optimizer.trim().toLowerCase();
         if (!optimizer.equals(Adam.KIND) && !optimizer.equals(Adamax.KIND))
@@ -65,14 +95,22 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         if (patience < 0) throw new InvalidConfigException("patience must be >= 0 (0 = no early stopping), got " + patience);
     }
 
+    /** {@return a builder holding the defaults (see {@link Builder})} */
     public static Builder builder() { return new Builder(); }
 
-    /** A builder preset with this config's values. */
+    /** {@return a builder preset with this config's values} */
     public Builder toBuilder() { return Builder.from(this); }
 
-    /** The learning-rate schedule for a run of {@code totalSteps} steps. */
+    /**
+     * The learning-rate schedule for a run of {@code totalSteps} steps.
+     *
+     * @param totalSteps the run's step budget (where a cosine decay reaches {@code minLr})
+     * @return the schedule
+     * @throws InvalidConfigException for a cosine schedule with {@code totalSteps < 1}
+     */
     public LrSchedule lrSchedule(long totalSteps) { return new LrSchedule(schedule, lr, warmupSteps, minLr, totalSteps); }
 
+    /** {@return every option as JSON with snake_case keys} The CLI's train jobs store it in a checkpoint's {@code training} metadata under {@code config}. */
     public ObjectNode toJson() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("optimizer", optimizer); o.put("lr", lr); o.put("beta1", beta1); o.put("beta2", beta2); o.put("eps", eps);
@@ -85,7 +123,14 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
         return o;
     }
 
-    /** Reads {@link #toJson()}'s form; absent fields keep their defaults. */
+    /**
+     * Reads {@link #toJson()}'s form; absent fields keep their defaults.
+     *
+     * @param o the JSON object
+     * @return the checked config
+     * @throws UnknownNameException for an unknown optimizer, schedule or memory mode
+     * @throws InvalidConfigException naming the first option out of its range
+     */
     public static TrainConfig fromJson(JsonNode o) {
         Builder b = builder();
         if (o.has("optimizer")) b.optimizer(o.get("optimizer").asText());
@@ -117,6 +162,9 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
 
     /** Mutable builder; defaults: adam, lr 1e-3, β (0.9, 0.999), eps 1e-8, no decay, no warmup, constant, no clipping, batch 256, 10 epochs, seed 0, STORE, validation batch 1024, no checkpoints, drop-last, prefetch 3, 3 bad steps per rollback, 5 rollbacks, snapshot every 100 good steps, keep best, no early stopping. */
     public static final class Builder {
+        /** A builder with the defaults above; {@link TrainConfig#builder()} is the usual way to get one. */
+        public Builder() {}
+
         private String optimizer = Adam.KIND;
         private double lr = 1e-3;
         private float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f, weightDecay = 0f;
@@ -145,35 +193,178 @@ public record TrainConfig(String optimizer, double lr, float beta1, float beta2,
             return b;
         }
 
+        /**
+         * {@return this builder} Sets the optimizer; {@link #build()} checks the range.
+         *
+         * @param v "adam" or "adamax" (case-insensitive)
+         */
         public Builder optimizer(String v) { optimizer = v; return this; }
+        /**
+         * {@return this builder} Sets the base learning rate; {@link #build()} checks the range.
+         *
+         * @param v finite, &gt; 0
+         */
         public Builder lr(double v) { lr = v; return this; }
+        /**
+         * {@return this builder} Sets both decays.
+         *
+         * @param b1 β1, in [0, 1)
+         * @param b2 β2, in [0, 1)
+         */
         public Builder betas(float b1, float b2) { beta1 = b1; beta2 = b2; return this; }
+        /**
+         * {@return this builder} Sets β1, the first-moment decay; {@link #build()} checks the range.
+         *
+         * @param v in [0, 1)
+         */
         public Builder beta1(float v) { beta1 = v; return this; }
+        /**
+         * {@return this builder} Sets β2, the second-moment (Adam) or infinity-norm (Adamax) decay; {@link #build()} checks the range.
+         *
+         * @param v in [0, 1)
+         */
         public Builder beta2(float v) { beta2 = v; return this; }
+        /**
+         * {@return this builder} Sets ε, the denominator guard; {@link #build()} checks the range.
+         *
+         * @param v &gt; 0
+         */
         public Builder eps(float v) { eps = v; return this; }
+        /**
+         * {@return this builder} Sets the decoupled weight decay (AdamW); {@link #build()} checks the range.
+         *
+         * @param v ≥ 0; 0 = off; Adam only
+         */
         public Builder weightDecay(float v) { weightDecay = v; return this; }
+        /**
+         * {@return this builder} Sets the linear warmup length; {@link #build()} checks the range.
+         *
+         * @param v steps, ≥ 0
+         */
         public Builder warmupSteps(int v) { warmupSteps = v; return this; }
+        /**
+         * {@return this builder} Sets the schedule after warmup; {@link #build()} checks the range.
+         *
+         * @param v constant or cosine
+         */
         public Builder schedule(LrSchedule.Kind v) { schedule = v; return this; }
+        /**
+         * {@return this builder} Sets the schedule after warmup, by name; {@link #build()} checks the range.
+         *
+         * @param v "constant" or "cosine"
+         */
         public Builder schedule(String v) { schedule = LrSchedule.Kind.parse(v); return this; }
+        /**
+         * {@return this builder} Sets the floor of the cosine decay; {@link #build()} checks the range.
+         *
+         * @param v in [0, lr]
+         */
         public Builder minLr(double v) { minLr = v; return this; }
+        /**
+         * {@return this builder} Sets the global gradient-norm limit; {@link #build()} checks the range.
+         *
+         * @param v ≥ 0; 0 = no clipping
+         */
         public Builder clipNorm(double v) { clipNorm = v; return this; }
+        /**
+         * {@return this builder} Sets the training rows per step; {@link #build()} checks the range.
+         *
+         * @param v ≥ 1
+         */
         public Builder batchSize(int v) { batchSize = v; return this; }
+        /**
+         * {@return this builder} Sets the total optimisation steps; {@link #build()} checks the range.
+         *
+         * @param v ≥ 0; 0 = derive from the epochs
+         */
         public Builder steps(long v) { steps = v; return this; }
+        /**
+         * {@return this builder} Sets the epochs to run when steps is 0; {@link #build()} checks the range.
+         *
+         * @param v ≥ 1 when steps is 0
+         */
         public Builder epochs(int v) { epochs = v; return this; }
+        /**
+         * {@return this builder} Sets the data-order seed; {@link #build()} checks the range.
+         *
+         * @param v any value
+         */
         public Builder seed(long v) { seed = v; return this; }
+        /**
+         * {@return this builder} Sets how the backward pass gets each layer's input; {@link #build()} checks the range.
+         *
+         * @param v STORE or RECOMPUTE
+         */
         public Builder memoryMode(MemoryMode v) { memoryMode = v; return this; }
+        /**
+         * {@return this builder} Sets the rows per validation batch; {@link #build()} checks the range.
+         *
+         * @param v ≥ 1
+         */
         public Builder valBatchSize(int v) { valBatchSize = v; return this; }
+        /**
+         * {@return this builder} Sets the checkpoint interval; {@link #build()} checks the range.
+         *
+         * @param v steps, ≥ 0; 0 = never
+         */
         public Builder checkpointEvery(long v) { checkpointEvery = v; return this; }
+        /**
+         * {@return this builder} Sets whether each epoch's final short batch is skipped; {@link #build()} checks the range.
+         *
+         * @param v true to skip it
+         */
         public Builder dropLast(boolean v) { dropLast = v; return this; }
+        /**
+         * {@return this builder} Sets the batches the loader may prepare ahead; {@link #build()} checks the range.
+         *
+         * @param v ≥ 1
+         */
         public Builder prefetch(int v) { prefetch = v; return this; }
+        /**
+         * {@return this builder} Sets the consecutive non-finite steps before a rollback; {@link #build()} checks the range.
+         *
+         * @param v ≥ 1
+         */
         public Builder maxBadSteps(int v) { maxBadSteps = v; return this; }
+        /**
+         * {@return this builder} Sets the rollbacks allowed before the run stops; {@link #build()} checks the range.
+         *
+         * @param v ≥ 0
+         */
         public Builder maxRollbacks(int v) { maxRollbacks = v; return this; }
+        /**
+         * {@return this builder} Sets the rollback-snapshot interval; {@link #build()} checks the range.
+         *
+         * @param v good steps, ≥ 1
+         */
         public Builder snapshotEvery(int v) { snapshotEvery = v; return this; }
+        /**
+         * {@return this builder} Sets whether a host copy of the parameters at the best validation NLL is kept; {@link #build()} checks the range.
+         *
+         * @param v true to keep it
+         */
         public Builder keepBest(boolean v) { keepBest = v; return this; }
+        /**
+         * {@return this builder} Sets the early-stopping patience; {@link #build()} checks the range.
+         *
+         * @param v validations without improvement, ≥ 0; 0 = off
+         */
         public Builder patience(int v) { patience = v; return this; }
-        /** Applies {@code f} to this builder (for helpers that set several options). */
+        /**
+         * Applies {@code f} to this builder (for helpers that set several options).
+         *
+         * @param f the changes to apply
+         * @return what {@code f} returns (normally this builder)
+         */
         public Builder apply(java.util.function.UnaryOperator<Builder> f) { return f.apply(this); }
 
+        /**
+         * The config of the options set so far.
+         *
+         * @return a new, checked config
+         * @throws UnknownNameException for an unknown optimizer
+         * @throws InvalidConfigException naming the first option out of its range
+         */
         public TrainConfig build() {
             return new TrainConfig(optimizer, lr, beta1, beta2, eps, weightDecay, warmupSteps, schedule, minLr, clipNorm, batchSize,
                     steps, epochs, seed, memoryMode, valBatchSize, checkpointEvery, dropLast, prefetch, maxBadSteps, maxRollbacks,
