@@ -39,34 +39,41 @@ public final class TrainState {
     OptimizerState optimizer;
     Map<String, float[]> bestParams;
 
+    /** A fresh state: step 0, epoch 0, position 0, learning-rate multiplier 1, no best, no history, not initialised. */
     public TrainState() {}
 
+    /** {@return the completed optimisation steps (skipped non-finite steps included)} */
     public long step() { return step; }
+    /** {@return the epoch (0-based) of the next batch} */
     public int epoch() { return epoch; }
+    /** {@return the position (0-based batch number) of the next batch within its epoch} */
     public int position() { return position; }
+    /** {@return the factor the NaN guard applies to the scheduled learning rate (1, halved at each rollback)} */
     public double lrMultiplier() { return lrMultiplier; }
-    /** Best validation NLL so far (+∞ before the first validation). */
+    /** {@return the best validation NLL so far in nats (+∞ before the first validation)} */
     public double bestValNll() { return bestValNll; }
-    /** The step at which {@link #bestValNll()} was reached, or −1. */
+    /** {@return the step at which {@link #bestValNll()} was reached, or −1} */
     public long bestStep() { return bestStep; }
+    /** {@return the rollbacks to a snapshot so far (after too many non-finite steps in a row)} */
     public int rollbacks() { return rollbacks; }
+    /** {@return the non-finite steps in a row that end at the current step (0 after a good step)} */
     public int consecutiveBad() { return consecutiveBad; }
-    /** Whether the data-dependent initialisation has run (it runs once, on the first batch). */
+    /** {@return whether the data-dependent initialisation has run} It runs once, on the first batch. */
     public boolean initialized() { return initialized; }
-    /** Training rows consumed. */
+    /** {@return the training rows consumed} */
     public long samples() { return samples; }
-    /** Seconds spent in training steps, summed over resumed runs. */
+    /** {@return the seconds spent in training steps, summed over resumed runs} */
     public double trainSeconds() { return trainSeconds; }
-    /** Loss (mean NLL, nats) of every step; NaN for a step skipped as non-finite. */
+    /** {@return the loss (mean NLL, nats) of every step; NaN for a step skipped as non-finite} A copy. */
     public List<Double> losses() { return List.copyOf(losses); }
-    /** Validation NLL after each epoch. */
+    /** {@return the validation NLL (nats) after each epoch} A copy. */
     public List<Double> valNlls() { return List.copyOf(valNlls); }
-    /** Optimizer state as of the last export (null before). */
+    /** {@return the optimizer state as of the last export (null before)} */
     public OptimizerState optimizer() { return optimizer; }
-    /** Host copy of the parameters at the best validation NLL, keyed as in {@link ParamKeys}, or null. */
+    /** {@return a host copy of the parameters at the best validation NLL, keyed as in {@link ParamKeys}, or null} */
     public Map<String, float[]> bestParams() { return bestParams; }
 
-    /** The scalar part as JSON (non-finite numbers are written as null). */
+    /** {@return the scalar part as JSON (non-finite numbers are written as null)} */
     public ObjectNode toJson() {
         ObjectNode o = JsonNodeFactory.instance.objectNode();
         o.put("format", FORMAT);
@@ -96,7 +103,7 @@ public final class TrainState {
         return o;
     }
 
-    /** The tensor part: {@code optim.<key>} for optimizer moments, {@code best.<paramKey>} for the best parameters. */
+    /** {@return the tensor part: {@code optim.<key>} for optimizer moments, {@code best.<paramKey>} for the best parameters} */
     public Map<String, float[]> tensors() {
         Map<String, float[]> m = new LinkedHashMap<>();
         if (optimizer != null) optimizer.tensors().forEach((k, v) -> m.put("optim." + k, v));
@@ -104,7 +111,14 @@ public final class TrainState {
         return m;
     }
 
-    /** Reads what {@link #toJson()} and {@link #tensors()} wrote; a missing field or tensor is a {@link CheckpointException}. */
+    /**
+     * Reads what {@link #toJson()} and {@link #tensors()} wrote; a missing field or tensor is a {@link CheckpointException}.
+     *
+     * @param o       the JSON of {@link #toJson()}
+     * @param tensors the tensors of {@link #tensors()}, by name
+     * @return the state
+     * @throws CheckpointException when a field or tensor is missing, the format is unknown or the values are inconsistent
+     */
     public static TrainState fromJson(JsonNode o, Map<String, float[]> tensors) {
         if (o == null || !o.isObject()) throw new CheckpointException("train state: expected a JSON object, got " + o);
         int format = req(o, "format").asInt();

@@ -59,6 +59,16 @@ public final class Trainer {
     private long goodSinceSnapshot;
     private String stopReason;
 
+    /**
+     * A trainer at step 0 (use {@link #resume} to continue a run); creates the optimizer and its state tensors.
+     *
+     * @param flow the flow to train, loaded or built for training (every trainable parameter has a gradient buffer)
+     * @param data the training and validation rows, {@code flow.eventSize()} values each
+     * @param cfg  the run's options
+     * @throws ShapeException when the data's row width is not the flow's event size
+     * @throws InvalidConfigException when the flow has nothing to train or was loaded for scoring only, or drop-last with
+     *                                more rows per batch than training rows
+     */
     public Trainer(Flow flow, TrainData data, TrainConfig cfg) {
         if (flow.eventSize() != data.dim())
             throw new ShapeException("Trainer: the flow models samples of " + flow.eventSize() + " values " + Arrays.toString(flow.eventShape())
@@ -85,22 +95,58 @@ public final class Trainer {
         this.uploader = BatchUploader.host(be);
     }
 
+    /**
+     * Sets the progress callbacks (none by default).
+     *
+     * @param l the listener, called on the training thread
+     * @return this trainer
+     */
     public Trainer listener(TrainListener l) { this.listener = l; return this; }
-    /** What training minimises ({@link Nll}, maximum likelihood, by default). */
+    /**
+     * What training minimises ({@link Nll}, maximum likelihood, by default).
+     *
+     * @param o the objective, not null
+     * @return this trainer
+     * @throws NullPointerException when {@code o} is null
+     */
     public Trainer objective(Objective o) { this.objective = java.util.Objects.requireNonNull(o, "objective"); return this; }
+    /**
+     * Sets where periodic checkpoints go (every {@link TrainConfig#checkpointEvery()} steps; none by default).
+     *
+     * @param s the sink, or null for none
+     * @return this trainer
+     */
     public Trainer checkpointSink(CheckpointSink s) { this.sink = s; return this; }
-    /** Replaces the default {@link BatchUploader#host} (e.g. with a pinned-memory uploader on CUDA). */
+    /**
+     * Replaces the default {@link BatchUploader#host} (e.g. with a pinned-memory uploader on CUDA).
+     *
+     * @param u the uploader; the trainer does not close it
+     * @return this trainer
+     */
     public Trainer uploader(BatchUploader u) { this.uploader = u; return this; }
 
+    /** {@return the flow being trained} */
     public Flow flow() { return flow; }
+    /** {@return the run's options} */
     public TrainConfig config() { return cfg; }
+    /** {@return the optimizer over the flow's trainable parameters} */
     public Optimizer optimizer() { return optimizer; }
+    /** {@return what training minimises} */
     public Objective objective() { return objective; }
+    /** {@return the learning-rate schedule of the whole run} */
     public LrSchedule schedule() { return schedule; }
+    /** {@return the run's step budget: {@code steps}, or {@code epochs × batchesPerEpoch()} when steps is 0} */
     public long totalSteps() { return totalSteps; }
+    /** {@return the batches in one epoch of the training rows} */
     public int batchesPerEpoch() { return batchesPerEpoch; }
 
-    /** Continues from a saved state; the flow's parameters must already hold the values saved with it. */
+    /**
+     * Continues from a saved state; the flow's parameters must already hold the values saved with it.
+     *
+     * @param st the state {@link #exportState()} gave (or {@link TrainState#fromJson} read); copied
+     * @throws CheckpointException when its data position does not fit this configuration, or its optimizer state is
+     *                             missing or does not match
+     */
     public void resume(TrainState st) {
         if (st.position >= batchesPerEpoch)
             throw new CheckpointException("train state is at batch " + st.position + " of an epoch, but this configuration has "
@@ -111,31 +157,46 @@ public final class Trainer {
         this.good = null;
     }
 
-    /** Loads the parameters (keyed as in {@link ParamKeys}) into the flow, then {@link #resume(TrainState)}. */
+    /**
+     * Loads the parameters (keyed as in {@link ParamKeys}) into the flow, then {@link #resume(TrainState)}.
+     *
+     * @param st     the saved state
+     * @param params the saved parameters, as {@link ParamKeys#export} gave them
+     * @throws CheckpointException when a parameter is missing or misshaped, or the state does not fit
+     */
     public void resume(TrainState st, Map<String, float[]> params) {
         ParamKeys.load(flow, params);
         resume(st);
     }
 
-    /** A copy of the current state with the optimizer state freshly exported (what a checkpoint stores next to the parameters). */
+    /** {@return a copy of the current state with the optimizer state freshly exported} It is what a checkpoint stores next to the parameters. */
     public TrainState exportState() {
         state.optimizer = optimizer.exportState();
         return copy(state);
     }
 
-    /** Uploads the parameters kept at the best validation NLL; false when there are none (no validation yet or keepBest off). */
+    /** {@return whether parameters were restored} Uploads the parameters kept at the best validation NLL; false when there are none (no validation yet or keepBest off). */
     public boolean restoreBest() {
         if (state.bestParams == null) return false;
         ParamKeys.load(flow, state.bestParams);
         return true;
     }
 
-    /** Trains until the configured number of steps. */
+    /**
+     * Trains until the configured number of steps.
+     *
+     * @return the losses, validation history, best validation NLL and throughput
+     * @throws NonFiniteException when training stays non-finite after {@code maxRollbacks} rollbacks
+     */
     public TrainResult train() { return train(totalSteps); }
 
     /**
      * Trains until {@code stopAtStep} steps have been completed in total (at most the configured number); the schedule is
      * always that of the full run, so stopping early and resuming later continues the same run.
+     *
+     * @param stopAtStep the total step count to reach (values past {@link #totalSteps()} are capped)
+     * @return the losses, validation history, best validation NLL and throughput
+     * @throws NonFiniteException when training stays non-finite after {@code maxRollbacks} rollbacks
      */
     public TrainResult train(long stopAtStep) {
         long stop = Math.min(stopAtStep, totalSteps);
@@ -269,7 +330,7 @@ public final class Trainer {
                         since, state.step - state.bestStep, state.bestValNll, state.bestStep);
     }
 
-    /** Mean validation NLL in nats over the whole validation set (NaN when there is none), in batches of {@code valBatchSize}. */
+    /** {@return the mean validation NLL in nats over the whole validation set (NaN when there is none)} Runs in batches of {@code valBatchSize}. */
     public double validate() {
         if (data.nVal() == 0) return Double.NaN;
         double sum = 0;
