@@ -25,7 +25,16 @@ import java.util.List;
 public final class ImplicitInverseBackward {
     private ImplicitInverseBackward() {}
 
-    /** @return ∂L/∂y, {@code [N, D]}; accumulates the layer's parameter gradients. */
+    /**
+     * The backward of {@code t}'s generative direction at x = f⁻¹(y).
+     *
+     * @param be  the backend
+     * @param t   the layer, on vectors {@code [D]}
+     * @param x   the generative output x = f⁻¹(y), {@code [N, D]}
+     * @param gx  ∂L/∂x, {@code [N, D]}
+     * @param gLd ∂L/∂ld⁻¹ per sample, {@code [N]}
+     * @return ∂L/∂y, {@code [N, D]}; accumulates the layer's parameter gradients
+     */
     public static Tensor backward(Backend be, Transform t, Tensor x, Tensor gx, Tensor gLd) {
         int n = x.dim(0), d = (int) (x.numel() / n);
         List<Param> ps = t.params();

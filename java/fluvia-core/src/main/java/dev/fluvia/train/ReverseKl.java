@@ -35,6 +35,13 @@ public final class ReverseKl implements Objective {
     /**
      * Monte-Carlo estimates from n fresh samples: {@code loss = mean(log q − log p̃) = −elbo}; the importance-sampled
      * {@code logZ = log mean(p̃/q)} and its effective sample size {@code ess = (Σw)²/Σw²} ({@code essFraction = ess/n}).
+     *
+     * @param n           the number of samples
+     * @param loss        {@code mean(log q − log p̃)} in nats
+     * @param elbo        {@code −loss}, a lower bound on log Z
+     * @param logZ        the importance-sampled estimate of log Z, with weights {@code w = p̃/q}
+     * @param ess         the effective sample size of those weights, in [1, n]
+     * @param essFraction {@code ess / n}, in (0, 1]
      */
     public record Estimate(int n, double loss, double elbo, double logZ, double ess, double essFraction) {}
 
@@ -45,6 +52,10 @@ public final class ReverseKl implements Objective {
     private boolean implicitOnly;
 
     /**
+     * The objective of fitting {@code flow} to {@code target}.
+     *
+     * @param flow   the flow q, over vectors {@code [D]}, with a fixed base
+     * @param target the unnormalised target p̃ over {@code D} dimensions
      * @throws ShapeException         unless the flow models vectors of the target's dimension
      * @throws InvalidConfigException if the base has trainable parameters or a layer factors out part of its input
      */
@@ -66,7 +77,9 @@ public final class ReverseKl implements Objective {
         this.dim = target.dim();
     }
 
+    /** {@return the flow q being fitted} */
     public Flow flow() { return flow; }
+    /** {@return the unnormalised target p̃} */
     public Target target() { return target; }
 
     @Override public String name() { return "reverse_kl"; }
@@ -89,6 +102,9 @@ public final class ReverseKl implements Objective {
     /**
      * When on, every layer is differentiated through {@link ImplicitInverseBackward}, also those with a closed-form
      * {@link InverseBackward}: the slower path, kept for comparisons (tests, docs/BENCHMARKS.md). Off by default.
+     *
+     * @param on whether to force the implicit path
+     * @return this objective
      */
     public ReverseKl implicitBackward(boolean on) {
         this.implicitOnly = on;
@@ -126,6 +142,11 @@ public final class ReverseKl implements Objective {
     /**
      * One reparameterised step on n samples: returns the loss {@code mean(log q − log p̃)} and accumulates ∂L/∂θ into the
      * layers' gradients (the caller zeroes them between steps). A non-finite loss is returned as is, gradients untouched.
+     *
+     * @param n    the number of samples drawn from the base
+     * @param seed the seed of the base draws
+     * @return the loss in nats, {@code −ELBO}
+     * @throws InvalidConfigException when {@code n < 1}
      */
     public double lossAndGradient(int n, long seed) {
         if (n < 1) throw new InvalidConfigException("reverse KL: batch size must be >= 1, got " + n);
@@ -152,7 +173,14 @@ public final class ReverseKl implements Objective {
         }
     }
 
-    /** Loss, ELBO, importance-sampled log Z and its ESS from n samples (drawn in batches of at most 4096). */
+    /**
+     * Loss, ELBO, importance-sampled log Z and its ESS from n samples (drawn in batches of at most 4096).
+     *
+     * @param n    the number of samples
+     * @param seed the seed of the base draws
+     * @return the estimates; no gradient is touched
+     * @throws InvalidConfigException when {@code n < 1}
+     */
     public Estimate estimate(int n, long seed) {
         if (n < 1) throw new InvalidConfigException("reverse KL: the estimate needs n >= 1 samples, got " + n);
         double[] logw = new double[n];
@@ -183,6 +211,13 @@ public final class ReverseKl implements Objective {
 
     /** Per-step record of {@link #fit}. */
     public interface Listener {
+        /**
+         * After a step that was not skipped.
+         *
+         * @param step the step, from 0
+         * @param loss its loss in nats
+         * @param lr   the learning rate it used
+         */
         void step(long step, double loss, double lr);
     }
 
@@ -190,6 +225,15 @@ public final class ReverseKl implements Objective {
      * Adam on the reverse-KL loss: {@code steps} steps of {@code batch} samples at a cosine-decayed learning rate
      * (from {@code lr} to lr/100), global gradient norm clipped to {@code clip} (≤ 0: off). A step with a non-finite loss
      * or gradient is skipped. Returns the per-step losses (NaN for skipped steps).
+     *
+     * @param steps    the number of steps (≥ 0)
+     * @param batch    samples per step
+     * @param lr       the initial learning rate (&gt; 0)
+     * @param clip     the global gradient-norm limit (≤ 0: no clipping)
+     * @param seed     the seed; step s draws with a seed derived from it and s
+     * @param listener called after every step that was not skipped, or null
+     * @return the loss of every step in nats (NaN for skipped steps)
+     * @throws InvalidConfigException when {@code steps < 0} or {@code lr} is not &gt; 0
      */
     public double[] fit(int steps, int batch, double lr, double clip, long seed, Listener listener) {
         if (steps < 0) throw new InvalidConfigException("reverse KL: steps must be >= 0, got " + steps);
@@ -214,7 +258,7 @@ public final class ReverseKl implements Objective {
         return losses;
     }
 
-    /** The layers that fall back to {@link ImplicitInverseBackward} (for reports). */
+    /** {@return the kinds of the layers that fall back to {@link ImplicitInverseBackward}, in layer order (for reports)} */
     public List<String> implicitLayers() {
         List<String> out = new ArrayList<>();
         for (Transform t : flow.transforms()) if (implicitOnly || !(t instanceof InverseBackward)) out.add(t.kind());

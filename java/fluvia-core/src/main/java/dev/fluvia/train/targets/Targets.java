@@ -9,11 +9,18 @@ import java.util.List;
  * {@code gauss:D}, a correlated D-dimensional Gaussian with exact log Z.
  */
 public final class Targets {
+    /** The names {@link #byName} accepts ({@code gauss:D}: D an integer in [1, 4096]). */
     public static final List<String> NAMES = List.of("u1", "u2", "u3", "u4", "banana", "mixture", "gauss:D");
 
     private Targets() {}
 
-    /** @throws UnknownNameException for an unknown name or a bad {@code gauss:D} */
+    /**
+     * The built-in target of that name.
+     *
+     * @param name one of {@link #NAMES}, case-insensitive, surrounding blanks ignored
+     * @return the target
+     * @throws UnknownNameException for an unknown name or a bad {@code gauss:D}
+     */
     public static Target byName(String name) {
         String n = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);
         if (n.startsWith("gauss:")) {
@@ -37,6 +44,11 @@ public final class Targets {
     /**
      * log ∫ p̃ over the target's 2-D view box by the midpoint rule on a {@code g × g} grid, in float64 with log-sum-exp
      * (the reference for the log Z estimates of targets without a closed form).
+     *
+     * @param t a 2-D target
+     * @param g grid points per axis
+     * @return log Z over the view box
+     * @throws IllegalArgumentException when the target is not 2-D
      */
     public static double gridLogZ(Target t, int g) {
         if (t.dim() != 2) throw new IllegalArgumentException("gridLogZ: a 2-D target is needed, got D = " + t.dim());
