@@ -25,9 +25,21 @@ import java.util.regex.Pattern;
  */
 public final class CsvReader {
     /** How the first row is treated. */
-    public enum Header { AUTO, PRESENT, ABSENT }
+    public enum Header {
+        /** A header when any non-empty cell of the first row is not a number. */
+        AUTO,
+        /** The first row is always a header. */
+        PRESENT,
+        /** There is no header: the first row is data. */
+        ABSENT
+    }
 
-    /** The column names (empty without a header) and the data. */
+    /**
+     * The column names (empty without a header) and the data.
+     *
+     * @param columns the header's names, one per column, or empty
+     * @param data    the rows
+     */
     public record Table(List<String> columns, Dataset data) {}
 
     static final int MAX_REPORTED = 20;
@@ -36,12 +48,33 @@ public final class CsvReader {
 
     private CsvReader() {}
 
-    /** Reads with header auto-detection. */
+    /**
+     * Reads with header auto-detection.
+     *
+     * @param file a UTF-8 CSV file
+     * @return the rows, named after the file
+     * @throws DataFormatException listing the bad rows ({@code file:line:column: problem}), or when the file cannot be read
+     */
     public static Dataset read(Path file) { return read(file, Header.AUTO); }
 
+    /**
+     * Reads with the given header rule.
+     *
+     * @param file   a UTF-8 CSV file
+     * @param header how the first row is treated
+     * @return the rows, named after the file
+     * @throws DataFormatException listing the bad rows, or when the file cannot be read
+     */
     public static Dataset read(Path file, Header header) { return readTable(file, header).data(); }
 
-    /** Reads the file and returns column names along with the data. */
+    /**
+     * Reads the file and returns column names along with the data.
+     *
+     * @param file   a UTF-8 CSV file
+     * @param header how the first row is treated
+     * @return the column names (empty without a header) and the rows
+     * @throws DataFormatException listing the bad rows, or when the file cannot be read or is not UTF-8
+     */
     public static Table readTable(Path file, Header header) {
         List<String> lines;
         try (BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

@@ -20,6 +20,13 @@ public final class CsvWriter {
     /** Produces rows {@code first .. first + count − 1} (row-major, {@code count · dim} values). */
     @FunctionalInterface
     public interface RowSource {
+        /**
+         * The next chunk of rows.
+         *
+         * @param first the index of the chunk's first row
+         * @param count the rows in the chunk
+         * @return {@code count · dim} values, row-major
+         */
         float[] rows(long first, int count);
     }
 
@@ -27,6 +34,17 @@ public final class CsvWriter {
      * Writes {@code n} rows produced {@code chunk} at a time, so memory is bounded by the chunk and not by {@code n}.
      * The file is still replaced atomically; a non-finite value aborts the write (naming its row) and leaves any
      * previous file intact.
+     *
+     * @param file   the target, replaced atomically
+     * @param n      the total number of rows (≥ 0)
+     * @param dim    values per row (≥ 1)
+     * @param chunk  rows asked of {@code source} at a time (≥ 1)
+     * @param header column names, or null for no header row
+     * @param source produces the rows chunk by chunk
+     * @throws IllegalArgumentException when {@code n}, {@code dim} or {@code chunk} is out of range
+     * @throws ShapeException when a chunk has the wrong number of values
+     * @throws dev.fluvia.FluviaException.NonFiniteException naming the row and column of a NaN or infinite value
+     * @throws UncheckedIOException on an IO error
      */
     public static void writeStreaming(Path file, long n, int dim, int chunk, List<String> header, RowSource source) {
         if (dim < 1 || chunk < 1 || n < 0) throw new IllegalArgumentException("CsvWriter: bad streaming arguments");
@@ -61,15 +79,44 @@ public final class CsvWriter {
         }
     }
 
-    /** Writes the dataset without a header. */
+    /**
+     * Writes the dataset without a header.
+     *
+     * @param file the target, replaced atomically
+     * @param d    the rows
+     * @throws UncheckedIOException on an IO error
+     */
     public static void write(Path file, Dataset d) { write(file, d.data(), d.n(), d.dim(), null); }
 
     /**
+     * Writes {@code n} rows, refusing non-finite values.
+     *
+     * @param file   the target, replaced atomically
+     * @param rows   {@code n · dim} values, row-major
+     * @param n      the number of rows
+     * @param dim    values per row (≥ 1)
      * @param header column names ({@code dim} of them, no commas or line breaks), or null for no header row
+     * @throws ShapeException when the lengths do not fit
+     * @throws IllegalArgumentException when a column name contains a comma or line break
+     * @throws dev.fluvia.FluviaException.NonFiniteException naming the row and column of a NaN or infinite value
+     * @throws UncheckedIOException on an IO error
      */
     public static void write(Path file, float[] rows, int n, int dim, List<String> header) { write(file, rows, n, dim, header, false); }
 
-    /** @param allowNegativeInfinity write −∞ as {@code -Infinity} (a log-density that underflows) instead of refusing it */
+    /**
+     * Writes {@code n} rows, optionally letting −∞ through.
+     *
+     * @param file                  the target, replaced atomically
+     * @param rows                  {@code n · dim} values, row-major
+     * @param n                     the number of rows
+     * @param dim                   values per row (≥ 1)
+     * @param header                column names ({@code dim} of them), or null for no header row
+     * @param allowNegativeInfinity write −∞ as {@code -Infinity} (a log-density that underflows) instead of refusing it
+     * @throws ShapeException when the lengths do not fit
+     * @throws IllegalArgumentException when a column name contains a comma or line break
+     * @throws dev.fluvia.FluviaException.NonFiniteException naming the row and column of a refused value
+     * @throws UncheckedIOException on an IO error
+     */
     public static void write(Path file, float[] rows, int n, int dim, List<String> header, boolean allowNegativeInfinity) {
         if ((long) n * dim != rows.length || dim < 1)
             throw new ShapeException("CsvWriter: " + rows.length + " values do not make " + n + " rows of " + dim);

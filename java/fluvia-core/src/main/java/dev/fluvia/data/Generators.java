@@ -39,7 +39,16 @@ public final class Generators {
 
     private Generators() {}
 
-    /** {@code n} points of the named 2-D toy density; reproducible for a seed. Unknown names raise {@link UnknownNameException}. */
+    /**
+     * {@code n} points of the named 2-D toy density; reproducible for a seed. Unknown names raise {@link UnknownNameException}.
+     *
+     * @param name one of {@link #NAMES}, case-insensitive, surrounding blanks ignored
+     * @param n    the number of points (≥ 1)
+     * @param seed the seed
+     * @return n rows of 2 values, in shuffled order, named after the generator
+     * @throws UnknownNameException for an unknown name
+     * @throws IllegalArgumentException when {@code n < 1}
+     */
     public static Dataset generate(String name, int n, long seed) {
         if (n < 1) throw new IllegalArgumentException("Generators: need at least 1 point, got " + n);
         String key = name == null ? "" : name.trim().toLowerCase(java.util.Locale.ROOT);

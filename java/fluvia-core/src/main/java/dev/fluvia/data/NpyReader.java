@@ -40,6 +40,13 @@ public final class NpyReader {
         DType(int size) { this.size = size; }
     }
 
+    /**
+     * Reads a {@code .npy} file.
+     *
+     * @param file the file
+     * @return its rows, named after the file without its extension
+     * @throws DataFormatException naming the file and the problem, or when it cannot be read
+     */
     public static Dataset read(Path file) {
         byte[] bytes;
         try {
@@ -52,7 +59,15 @@ public final class NpyReader {
         return parse(bytes, file.toString(), dot > 0 ? name.substring(0, dot) : name);
     }
 
-    /** Parses the bytes of an .npy file; {@code where} names the source in messages. */
+    /**
+     * Parses the bytes of an .npy file; {@code where} names the source in messages.
+     *
+     * @param bytes the whole file
+     * @param where the source's name in messages (a path)
+     * @param label the dataset's name
+     * @return the rows: {@code (n,)} as n rows of 1 column, {@code (n, d)} as n rows of d
+     * @throws DataFormatException naming the problem
+     */
     public static Dataset parse(byte[] bytes, String where, String label) {
         if (bytes.length < 10) throw bad(where, "truncated: " + bytes.length + " bytes is shorter than the .npy preamble");
         for (int i = 0; i < MAGIC.length; i++)

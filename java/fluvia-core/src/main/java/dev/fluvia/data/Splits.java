@@ -11,9 +11,28 @@ import java.util.SplittableRandom;
 public final class Splits {
     private Splits() {}
 
-    /** The three parts, and the original row indices each was taken from. */
+    /**
+     * The three parts, and the original row indices each was taken from.
+     *
+     * @param train          the training rows (named {@code <name>/train})
+     * @param validation     the validation rows ({@code <name>/validation})
+     * @param test           the remaining rows ({@code <name>/test})
+     * @param trainRows      the original index of each training row
+     * @param validationRows the original index of each validation row
+     * @param testRows       the original index of each test row
+     */
     public record Split(Dataset train, Dataset validation, Dataset test, int[] trainRows, int[] validationRows, int[] testRows) {}
 
+    /**
+     * Splits {@code d} as described above.
+     *
+     * @param d                  the dataset
+     * @param trainFraction      the share of rows for training, ≥ 0
+     * @param validationFraction the share of rows for validation, ≥ 0 (with training: at most 1)
+     * @param seed               the shuffle's seed
+     * @return the three disjoint parts and their row indices
+     * @throws IllegalArgumentException when a fraction is negative or they sum to more than 1
+     */
     public static Split split(Dataset d, double trainFraction, double validationFraction, long seed) {
         if (!(trainFraction >= 0 && validationFraction >= 0 && trainFraction + validationFraction <= 1 + 1e-9))
             throw new IllegalArgumentException("Splits: fractions must be ≥ 0 and sum to at most 1, got train=" + trainFraction
@@ -29,7 +48,13 @@ public final class Splits {
                 d.subset(te).withName(d.name() + "/test"), tr, va, te);
     }
 
-    /** A uniformly random permutation of {@code 0..n−1}, reproducible for a seed. */
+    /**
+     * A uniformly random permutation of {@code 0..n−1}, reproducible for a seed.
+     *
+     * @param n    the length
+     * @param seed the seed of the Fisher–Yates shuffle
+     * @return the permutation
+     */
     public static int[] permutation(int n, long seed) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;
