@@ -8,5 +8,10 @@ import dev.fluvia.FluviaException;
  * run time.
  */
 public final class DatasetNotInstalledException extends FluviaException {
+    /**
+     * A missing data set.
+     *
+     * @param message names the data set, the places looked at, the providing package and the install command
+     */
     public DatasetNotInstalledException(String message) { super(message); }
 }

@@ -31,9 +31,13 @@ public final class Dequantization {
     private final SplittableRandom random;
 
     /**
+     * A dequantiser with its own noise stream.
+     *
      * @param sourceLevels the number of levels {@code L} in the input (256 for 8-bit)
      * @param bits target bit depth {@code b}, or 0 to keep all {@code sourceLevels} levels
      * @param seed seed of the noise stream
+     * @throws FluviaException when {@code sourceLevels < 2}, or a reduction is asked of a level count that is not a power
+     *                         of two or to a bit depth outside {@code 1..log2 L}
      */
     public Dequantization(int sourceLevels, int bits, long seed) {
         if (sourceLevels < 2) throw new FluviaException("Dequantization: need at least 2 levels, got " + sourceLevels);
@@ -54,28 +58,54 @@ public final class Dequantization {
         this.random = new SplittableRandom(seed);
     }
 
-    /** Dequantisation of {@code d}'s levels, no bit reduction. */
+    /**
+     * Dequantisation of {@code d}'s levels, no bit reduction.
+     *
+     * @param d    the data set whose level count is used
+     * @param seed seed of the noise stream
+     * @return the dequantiser
+     */
     public static Dequantization of(ImageDataset d, long seed) { return new Dequantization(d.levels(), 0, seed); }
 
-    /** Dequantisation of {@code d}'s levels reduced to {@code bits} bits (0 = keep). */
+    /**
+     * Dequantisation of {@code d}'s levels reduced to {@code bits} bits (0 = keep).
+     *
+     * @param d    the data set whose level count is used
+     * @param bits the target bit depth, or 0
+     * @param seed seed of the noise stream
+     * @return the dequantiser
+     * @throws FluviaException when the reduction is not possible for {@code d}'s levels
+     */
     public static Dequantization of(ImageDataset d, int bits, long seed) { return new Dequantization(d.levels(), bits, seed); }
 
-    /** Levels of the input data. */
+    /** {@return the levels of the input data} */
     public int sourceLevels() { return sourceLevels; }
 
-    /** Levels of the output, {@code 2^bits} with reduction, else {@link #sourceLevels()}: the {@code L} of bits/dim. */
+    /** {@return the levels of the output: {@code 2^bits} with reduction, else {@link #sourceLevels()}} It is the {@code L} of bits/dim. */
     public int levels() { return levels; }
 
-    /** Target bit depth, 0 when there is no reduction. */
+    /** {@return the target bit depth, 0 when there is no reduction} */
     public int bits() { return bits; }
 
-    /** The output level of input level {@code k}: {@code floor(k / 2^(B−b))}, or {@code k} without reduction. */
+    /**
+     * The output level of input level {@code k}: {@code floor(k / 2^(B−b))}, or {@code k} without reduction.
+     *
+     * @param k an input level in {@code 0 … sourceLevels−1}
+     * @return the output level
+     */
     public int reduce(int k) {
         if (k < 0 || k >= sourceLevels) throw new FluviaException("Dequantization: level " + k + " outside 0.." + (sourceLevels - 1));
         return k >> shift;
     }
 
-    /** Dequantises a batch of levels (any layout): a new array of {@code (reduce(k) + u) / levels()}. */
+    /**
+     * Dequantises a batch of levels (any layout): a new array of {@code (reduce(k) + u) / levels()}.
+     *
+     * @param k input levels (integers stored as floats)
+     * @return values in [0, 1), fresh noise per element
+     * @throws NonFiniteException when a value is not finite
+     * @throws FluviaException when a value is not an integer
+     */
     public float[] apply(float[] k) {
         float[] out = new float[k.length];
         for (int i = 0; i < k.length; i++) {
@@ -87,7 +117,14 @@ public final class Dequantization {
         return out;
     }
 
-    /** The dequantised images {@code rows} of {@code d}, NCHW, ready for a flow: {@code [rows.length, c, h, w]}. */
+    /**
+     * The dequantised images {@code rows} of {@code d}, NCHW, ready for a flow: {@code [rows.length, c, h, w]}.
+     *
+     * @param d    the data set, with {@link #sourceLevels()} levels
+     * @param rows the images, each in [0, n)
+     * @return {@code rows.length · c·h·w} values in [0, 1)
+     * @throws ShapeException when {@code d} has another level count
+     */
     public float[] batch(ImageDataset d, int[] rows) {
         if (d.levels() != sourceLevels)
             throw new ShapeException("Dequantization: built for " + sourceLevels + " levels, data set '" + d.name() + "' has " + d.levels());
@@ -106,6 +143,11 @@ public final class Dequantization {
     /**
      * The levels of continuous data {@code x ∈ [0, 1]} (e.g. model samples): {@code clamp(floor(x·L), 0, L−1)}, the
      * inverse of {@code (k + u)/L} for any {@code u ∈ [0, 1)}. NaN is an error.
+     *
+     * @param x      continuous values (±∞ clamp to the end levels)
+     * @param levels L, the number of levels
+     * @return the levels as floats, same length
+     * @throws NonFiniteException when a value is NaN
      */
     public static float[] quantize(float[] x, int levels) {
         float[] out = new float[x.length];
@@ -125,6 +167,12 @@ public final class Dequantization {
      * by {@code D·ln 2} turns nats into bits per value. {@code nllNats} must include every pre-processing log-det
      * (e.g. the logit transform's). A uniform density on {@code [0,1]^D} has NLL 0, hence {@code log2 L} bits/dim —
      * 8 for 8-bit data, {@code log2 17 ≈ 4.09} for the digits, 5 after 5-bit reduction.
+     *
+     * @param nllNats the per-sample negative log-likelihood in nats of the [0, 1) data
+     * @param dims    D, values per sample (≥ 1)
+     * @param levels  L, the number of levels (≥ 2)
+     * @return bits per dimension
+     * @throws FluviaException when {@code dims < 1} or {@code levels < 2}
      */
     public static double bitsPerDim(double nllNats, int dims, int levels) {
         if (dims < 1) throw new FluviaException("bitsPerDim: dims must be ≥ 1, got " + dims);

@@ -31,6 +31,13 @@ public final class DigitsReader {
 
     private DigitsReader() {}
 
+    /**
+     * Reads the digits file.
+     *
+     * @param file {@code digits.csv.gz}, or a plain CSV of the same form
+     * @return the 1×8×8 images with 17 levels and their classes
+     * @throws DataFormatException naming the file and line of the problem, or when it cannot be read
+     */
     public static ImageDataset read(Path file) {
         byte[] raw;
         try {

@@ -29,7 +29,13 @@ public final class IdxReader {
 
     private IdxReader() {}
 
-    /** The images of an IDX image file: {@code n} samples {@code [1, rows, cols]} with 256 levels, labels all −1. */
+    /**
+     * The images of an IDX image file: {@code n} samples {@code [1, rows, cols]} with 256 levels, labels all −1.
+     *
+     * @param file the file, plain or gzipped
+     * @return the images, named after the file
+     * @throws DataFormatException naming the file and the problem (magic, rank, size, unreadable)
+     */
     public static ImageDataset readImages(Path file) {
         Body b = parse(read(file), file, IMAGES_MAGIC, 3);
         int n = b.dims[0], h = b.dims[1], w = b.dims[2];
@@ -40,7 +46,13 @@ public final class IdxReader {
         return new ImageDataset(baseName(file), n, 1, h, w, 256, px, labels);
     }
 
-    /** The labels of an IDX label file, each 0..255. */
+    /**
+     * The labels of an IDX label file, each 0..255.
+     *
+     * @param file the file, plain or gzipped
+     * @return one label per sample
+     * @throws DataFormatException naming the file and the problem
+     */
     public static int[] readLabels(Path file) {
         Body b = parse(read(file), file, LABELS_MAGIC, 1);
         int[] out = new int[b.dims[0]];
@@ -48,7 +60,15 @@ public final class IdxReader {
         return out;
     }
 
-    /** An image file and its label file read together; the two counts must agree. */
+    /**
+     * An image file and its label file read together; the two counts must agree.
+     *
+     * @param images the IDX image file
+     * @param labels the IDX label file
+     * @param name   the data set's label
+     * @return the labelled images
+     * @throws DataFormatException when a file is bad or the counts differ
+     */
     public static ImageDataset read(Path images, Path labels, String name) {
         ImageDataset im = readImages(images);
         int[] lb = readLabels(labels);

@@ -16,10 +16,31 @@ import java.util.Arrays;
  * that every pixel is an integer level in range, and that every label is ≥ −1; the arrays are used as given, not
  * copied — callers must not modify them afterwards.
  *
- * @param name a label for messages and reports ("fashion-mnist/train", "digits", …)
+ * @param name   a label for messages and reports ("fashion-mnist/train", "digits", …)
+ * @param n      the number of images (≥ 0)
+ * @param c      channels per image (≥ 1)
+ * @param h      rows per image (≥ 1)
+ * @param w      columns per image (≥ 1)
+ * @param levels the number of quantisation levels (≥ 2): pixel values are integers in {@code 0 … levels−1}
+ * @param pixels {@code n·c·h·w} levels as floats, NCHW row-major (not copied)
+ * @param labels one class per image, or −1 for none (not copied)
  */
 public record ImageDataset(String name, int n, int c, int h, int w, int levels, float[] pixels, int[] labels) {
 
+    /**
+     * Checks shapes, levels and labels; a null name becomes empty.
+     *
+     * @param name   a label for messages
+     * @param n      the number of images
+     * @param c      channels
+     * @param h      rows
+     * @param w      columns
+     * @param levels quantisation levels
+     * @param pixels the levels, NCHW
+     * @param labels the classes, −1 for none
+     * @throws ShapeException when a count is out of range or an array's length does not fit
+     * @throws DataFormatException naming the image and value that is not an integer level in range, or a label below −1
+     */
     public ImageDataset {
         if (name == null) name = "";
         if (n < 0 || c < 1 || h < 1 || w < 1)
@@ -42,22 +63,34 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
             if (labels[i] < -1) throw new DataFormatException("ImageDataset '" + name + "': label of image " + i + " is " + labels[i] + " (must be ≥ −1)");
     }
 
-    /** Values per image, {@code c·h·w}. */
+    /** {@return the values per image, {@code c·h·w}} */
     public int dims() { return c * h * w; }
 
-    /** Whether any image carries a label (≥ 0). */
+    /** {@return whether any image carries a label (≥ 0)} */
     public boolean hasLabels() {
         for (int l : labels) if (l >= 0) return true;
         return false;
     }
 
-    /** A copy of image {@code i}'s levels, {@code [c, h, w]} row-major. */
+    /**
+     * A copy of image {@code i}'s levels, {@code [c, h, w]} row-major.
+     *
+     * @param i the image, in [0, n)
+     * @return its {@link #dims()} levels
+     * @throws IndexOutOfBoundsException when {@code i} is out of range
+     */
     public float[] image(int i) {
         checkIndex(i);
         return Arrays.copyOfRange(pixels, i * dims(), (i + 1) * dims());
     }
 
-    /** The label of image {@code i} (−1 if none). */
+    /**
+     * The label of image {@code i} (−1 if none).
+     *
+     * @param i the image, in [0, n)
+     * @return its class, or −1
+     * @throws IndexOutOfBoundsException when {@code i} is out of range
+     */
     public int label(int i) {
         checkIndex(i);
         return labels[i];
@@ -66,6 +99,9 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
     /**
      * Images {@code rows} scaled for display: level k becomes {@code k / (levels − 1)} in [0, 1], NCHW. Not the training
      * input — that is {@link Dequantization#batch}.
+     *
+     * @param rows the images, each in [0, n)
+     * @return {@code rows.length · dims()} values in [0, 1], NCHW
      */
     public float[] displayValues(int[] rows) {
         int d = dims();
@@ -78,7 +114,12 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
         return out;
     }
 
-    /** The indices of the images labelled {@code label}, ascending. */
+    /**
+     * The indices of the images labelled {@code label}, ascending.
+     *
+     * @param label the class
+     * @return the matching image indices (empty when none)
+     */
     public int[] classIndices(int label) {
         int count = 0;
         for (int l : labels) if (l == label) count++;
@@ -87,7 +128,13 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
         return out;
     }
 
-    /** A new data set holding the given images, in the given order (repeats allowed), with their labels. */
+    /**
+     * A new data set holding the given images, in the given order (repeats allowed), with their labels.
+     *
+     * @param rows the images, each in [0, n)
+     * @return the images copied, under the same name
+     * @throws IndexOutOfBoundsException when an index is out of range
+     */
     public ImageDataset subset(int[] rows) {
         int d = dims();
         float[] px = new float[rows.length * d];
@@ -101,7 +148,14 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
         return new ImageDataset(name, rows.length, c, h, w, levels, px, lb);
     }
 
-    /** Images {@code from … from+count−1}. */
+    /**
+     * Images {@code from … from+count−1}.
+     *
+     * @param from  the first image
+     * @param count the number of images
+     * @return those images copied, under the same name
+     * @throws IndexOutOfBoundsException when the range is not inside [0, n)
+     */
     public ImageDataset range(int from, int count) {
         if (from < 0 || count < 0 || from + count > n)
             throw new IndexOutOfBoundsException("ImageDataset '" + name + "': range [" + from + ", " + (from + count) + ") of " + n);
@@ -110,10 +164,24 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
         return subset(rows);
     }
 
-    /** The same images under another name. */
+    /**
+     * The same images under another name.
+     *
+     * @param newName the new label
+     * @return a data set sharing this one's arrays
+     */
     public ImageDataset withName(String newName) { return new ImageDataset(newName, n, c, h, w, levels, pixels, labels); }
 
-    /** The three parts of a {@link #split}, and the original indices each was taken from. */
+    /**
+     * The three parts of a {@link #split}, and the original indices each was taken from.
+     *
+     * @param train          the training images
+     * @param validation     the validation images
+     * @param test           the remaining images
+     * @param trainRows      the original index of each training image
+     * @param validationRows the original index of each validation image
+     * @param testRows       the original index of each test image
+     */
     public record Split(ImageDataset train, ImageDataset validation, ImageDataset test, int[] trainRows, int[] validationRows, int[] testRows) {}
 
     /**
@@ -121,6 +189,12 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
      * shuffled by {@link Splits#permutation}{@code (n, seed)}; train gets {@code round(n·trainFraction)} images,
      * validation {@code round(n·validationFraction)} (capped at what is left), test the rest. The parts are named
      * {@code name/train}, {@code name/validation}, {@code name/test}.
+     *
+     * @param trainFraction      the share of images for training, ≥ 0
+     * @param validationFraction the share for validation, ≥ 0 (with training: at most 1)
+     * @param seed               the shuffle's seed
+     * @return the three disjoint parts and their indices
+     * @throws IllegalArgumentException when a fraction is negative or they sum to more than 1
      */
     public Split split(double trainFraction, double validationFraction, long seed) {
         if (!(trainFraction >= 0 && validationFraction >= 0 && trainFraction + validationFraction <= 1 + 1e-9))
@@ -136,13 +210,28 @@ public record ImageDataset(String name, int n, int c, int h, int w, int levels, 
                 subset(te).withName(name + "/test"), tr, va, te);
     }
 
-    /** {@code k} images drawn without replacement by a seeded shuffle (all of them, shuffled, if {@code k ≥ n}). */
+    /**
+     * {@code k} images drawn without replacement by a seeded shuffle (all of them, shuffled, if {@code k ≥ n}).
+     *
+     * @param k    the number of images (≥ 0)
+     * @param seed the shuffle's seed
+     * @return {@code min(k, n)} images, under the same name
+     * @throws IllegalArgumentException when {@code k < 0}
+     */
     public ImageDataset sample(int k, long seed) {
         if (k < 0) throw new IllegalArgumentException("ImageDataset.sample: k must be ≥ 0, got " + k);
         return subset(Arrays.copyOf(Splits.permutation(n, seed), Math.min(k, n)));
     }
 
-    /** Concatenates data sets of the same image shape and levels, in order. */
+    /**
+     * Concatenates data sets of the same image shape and levels, in order.
+     *
+     * @param name  the result's label
+     * @param parts at least one data set
+     * @return the images and labels of all parts, in order
+     * @throws IllegalArgumentException when there is no part
+     * @throws ShapeException when the shapes or levels differ, or the result does not fit one array
+     */
     public static ImageDataset concat(String name, ImageDataset... parts) {
         if (parts.length == 0) throw new IllegalArgumentException("ImageDataset.concat: no parts");
         ImageDataset a = parts[0];

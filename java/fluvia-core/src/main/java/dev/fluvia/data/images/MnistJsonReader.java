@@ -32,7 +32,13 @@ public final class MnistJsonReader {
 
     private MnistJsonReader() {}
 
-    /** Reads {@code 0.json … 9.json} from {@code digitsDir}: all images in class order, labelled with their digit. */
+    /**
+     * Reads {@code 0.json … 9.json} from {@code digitsDir}: all images in class order, labelled with their digit.
+     *
+     * @param digitsDir the package's {@code src/digits} directory
+     * @return the 1×28×28 images with 256 levels, named {@code mnist}
+     * @throws DataFormatException when a file is missing or bad (naming it and the position)
+     */
     public static ImageDataset readDirectory(Path digitsDir) {
         ImageDataset[] parts = new ImageDataset[10];
         for (int d = 0; d < 10; d++) {
@@ -43,7 +49,14 @@ public final class MnistJsonReader {
         return ImageDataset.concat("mnist", parts);
     }
 
-    /** Reads one class file; every image gets {@code label} (−1 for none). */
+    /**
+     * Reads one class file; every image gets {@code label} (−1 for none).
+     *
+     * @param file  one {@code <digit>.json}
+     * @param label the class of every image in it, or −1
+     * @return its images
+     * @throws DataFormatException naming the file and the position of the problem
+     */
     public static ImageDataset readFile(Path file, int label) {
         float[] levels;
         try (JsonParser p = JSON.createParser(file.toFile())) {
