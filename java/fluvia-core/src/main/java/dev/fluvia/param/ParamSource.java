@@ -17,28 +17,50 @@ public interface ParamSource {
     /** Looks up a stored parameter's values; throws a typed error naming it when it is missing or has another shape. */
     @FunctionalInterface
     interface Stored {
+        /**
+         * The stored values of one parameter.
+         *
+         * @param name      the parameter's name within the layer
+         * @param trainable whether the layer declares it trainable
+         * @param shape     the shape the layer expects
+         * @return the values, row-major, {@code Π shape} of them
+         */
         float[] values(String name, boolean trainable, int[] shape);
     }
 
-    /** True when initial values are computed here; false when they come from stored tensors. */
+    /** {@return true when initial values are computed here; false when they come from stored tensors} */
     boolean fresh();
 
     /**
      * The parameter {@code name} of the given shape: {@code init}'s values (called only by a fresh source) or the stored
      * tensor. A trainable parameter gets a gradient buffer unless the source is a scoring-only one.
+     *
+     * @param name      the parameter's name within the layer
+     * @param trainable whether the optimizer updates it
+     * @param init      computes the initial values (row-major); not called by a stored source
+     * @param shape     the extents
+     * @return the parameter
      */
     Param param(String name, boolean trainable, Supplier<float[]> init, int... shape);
 
-    /** Parameters initialised fresh in this JVM so far (a diagnostic counter: loading a checkpoint adds none). */
+    /** {@return the parameters initialised fresh in this JVM so far} A diagnostic counter: loading a checkpoint adds none. */
     static long initialisations() { return Fresh.COUNT.get(); }
 
-    /** Initial values computed from each layer's init; trainable parameters get gradient buffers. */
+    /**
+     * Initial values computed from each layer's init; trainable parameters get gradient buffers.
+     *
+     * @param be the backend the parameters are allocated on
+     * @return the fresh source
+     */
     static ParamSource fresh(Backend be) { return new Fresh(be); }
 
     /**
      * Values taken from {@code stored}; no initialisation runs.
      *
+     * @param be     the backend the parameters are allocated on
+     * @param stored looks up each parameter's values
      * @param grads whether trainable parameters get gradient buffers (false for a model that only scores)
+     * @return the stored source
      */
     static ParamSource stored(Backend be, Stored stored, boolean grads) {
         return new ParamSource() {
