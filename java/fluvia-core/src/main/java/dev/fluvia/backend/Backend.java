@@ -219,6 +219,6 @@ public interface Backend extends AutoCloseable {
 
     // ---------------------------------------------------------------- optimizers (fused; step counts from 1)
 
-    /** Frees the backend's memory, pools and threads (CUDA: its context); tensors of this backend are invalid afterwards. */
+    /** Frees the backend's memory, pools and threads (CUDA: its context); tensors of this backend are invalid afterwards. A second close does nothing. */
     @Override void close();
 }

@@ -12,6 +12,11 @@ public interface Scope extends AutoCloseable {
      */
     Tensor keep(Tensor t);
 
-    /** Returns the tensors allocated in this scope (and not kept) to the backend's pool; they must not be used afterwards. */
+    /**
+     * Returns the tensors allocated in this scope (and not kept) to the backend's pool; they must not be used afterwards.
+     * A second close does nothing.
+     *
+     * @throws IllegalStateException when a scope opened later on this thread is still open (close in reverse order)
+     */
     @Override void close();
 }

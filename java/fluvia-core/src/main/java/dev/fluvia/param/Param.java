@@ -17,7 +17,7 @@ public final class Param {
      * A parameter; a trainable one gets a zero gradient buffer of its shape.
      *
      * @param be        the backend that allocates the gradient
-     * @param name      the name, unique within its layer (checkpoints store it as {@code layers.<i>.<name>})
+     * @param name      the name, unique within its layer (checkpoints store it as {@code layers.<i>.<name>} or {@code base.<name>})
      * @param value     the value tensor (kept, not copied)
      * @param trainable whether the optimizer updates it
      */

@@ -8,7 +8,7 @@ public interface TrainListener {
      * @param step          the step just taken, from 1
      * @param loss          its training loss in nats (mean NLL for maximum likelihood), or NaN
      * @param lr            the learning rate it used
-     * @param samplesPerSec training rows per second so far in this run
+     * @param samplesPerSec training rows per second since this {@code train} call began
      */
     default void onStep(long step, double loss, double lr, double samplesPerSec) {}
 
