@@ -5,10 +5,14 @@ import dev.fluvia.FluviaException.UnknownNameException;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.distributions.BaseDistribution;
+import dev.fluvia.distributions.ContextStandardNormal;
 import dev.fluvia.distributions.DiagonalGaussian;
 import dev.fluvia.distributions.StandardNormal;
 import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.image.ConditionalImageAffineCoupling;
+import dev.fluvia.transforms.image.ContextCarry;
+import dev.fluvia.transforms.image.ContextSplit;
 import dev.fluvia.transforms.image.ImageAffineCoupling;
 import dev.fluvia.transforms.image.InvertibleConv1x1;
 import dev.fluvia.transforms.image.LogitPreprocess;
@@ -87,7 +91,24 @@ public final class ImagePresets {
      * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name
      * @throws ShapeException when the image size does not allow the requested levels
      */
-    public static Flow build(String name, Backend be, int[] chw, Options o) {
+    public static Flow build(String name, Backend be, int[] chw, Options o) { return build(name, be, chw, o, 0); }
+
+    /**
+     * Builds the preset for images of shape {@code chw = [C, H, W]}, conditional on a context of {@code context} entries
+     * when {@code context ≥ 1} (docs/FLOWS.md "Conditional flows in Fluvia"): the flow runs over rows {@code [x | c]}
+     * ({@code C·H·W} image values, then the context), every coupling is a conditional one whose conditioner sees c as
+     * constant planes ({@link ConditionalImageAffineCoupling}), the layers without a conditioner (pre-processing, squeeze,
+     * ActNorm, invertible 1×1 convolution) act on x alone ({@link ContextCarry}), each split acts on x and carries c
+     * with the kept half ({@link ContextSplit}), and the base is {@link ContextStandardNormal} on the final x. Layer for
+     * layer and draw for draw it is the unconditional preset; {@code context = 0} is {@link #build(String, Backend, int[], Options)}.
+     *
+     * @param context entries of the context (0: unconditional)
+     * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name, or a base other than
+     *         the standard normal for a conditional flow
+     * @throws ShapeException when the image size does not allow the requested levels, or for a negative context
+     */
+    public static Flow build(String name, Backend be, int[] chw, Options o, int context) {
+        if (context < 0) throw new ShapeException("image presets: the context cannot have " + context + " entries");
         String preset = name == null ? "" : name.toLowerCase(Locale.ROOT);
         if (!NAMES.contains(preset))
             throw new UnknownNameException("unknown image flow preset '" + name + "' (known: " + String.join(", ", NAMES) + ")");
@@ -112,46 +133,60 @@ public final class ImagePresets {
         float clamp = o.clamp() > 0 ? o.clamp() : 2f;
         String pre = o.preprocess() != null ? o.preprocess().toLowerCase(Locale.ROOT) : "logit";
         float lambda = o.lambda() >= 0 ? o.lambda() : 0.05f;
-        String baseName = o.base() != null ? o.base().toLowerCase(Locale.ROOT) : (glow ? "diag" : "normal");
+        String baseName = o.base() != null ? o.base().toLowerCase(Locale.ROOT) : (glow && context == 0 ? "diag" : "normal");
+        if (context > 0 && !List.of("normal", "std", "std_normal").contains(baseName))
+            throw new UnknownNameException(preset + " conditional on a context: the base is N(0, I) on x (" + ContextStandardNormal.KIND
+                    + "), not '" + o.base() + "'");
         SplittableRandom rng = new SplittableRandom(o.seed());
 
         List<Transform> ts = new ArrayList<>();
         int[] shape = chw.clone();
         switch (pre) {
-            case "logit" -> ts.add(new LogitPreprocess(be, shape, lambda));
+            case "logit" -> ts.add(carry(be, new LogitPreprocess(be, shape, lambda), context));
             case "none" -> { }
             default -> throw new UnknownNameException("unknown image pre-processing '" + o.preprocess() + "' (known: logit, none)");
         }
         for (int l = 0; l < levels; l++) {
             if (glow) {
                 Squeeze sq = new Squeeze(be, shape);
-                ts.add(sq);
+                ts.add(carry(be, sq, context));
                 shape = sq.outputShape();
                 for (int s = 0; s < k; s++) {
-                    ts.add(new ActNorm(be, shape));
-                    ts.add(new InvertibleConv1x1(be, shape, rng.nextLong()));
-                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
+                    ts.add(carry(be, new ActNorm(be, shape), context));
+                    ts.add(carry(be, new InvertibleConv1x1(be, shape, rng.nextLong()), context));
+                    ts.add(coupling(be, shape, context, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
                 }
             } else {
                 for (int s = 0; s < k; s++)
-                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHECKERBOARD, s % 2, scale, clamp, cond, width, blocks, rng));
+                    ts.add(coupling(be, shape, context, ImageAffineCoupling.CHECKERBOARD, s % 2, scale, clamp, cond, width, blocks, rng));
                 Squeeze sq = new Squeeze(be, shape);
-                ts.add(sq);
+                ts.add(carry(be, sq, context));
                 shape = sq.outputShape();
                 for (int s = 0; s < k; s++)
-                    ts.add(new ImageAffineCoupling(be, shape, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
+                    ts.add(coupling(be, shape, context, ImageAffineCoupling.CHANNEL, s % 2, scale, clamp, cond, width, blocks, rng));
             }
             if (l < levels - 1) {
                 Split sp = new Split(be, shape, glow ? Split.CONDITIONAL : Split.STANDARD, rng);
-                ts.add(sp);
+                ts.add(context > 0 ? new ContextSplit(be, sp, context) : sp);
                 shape = sp.outputShape();
             }
         }
+        if (context > 0) return new Flow(be, new ContextStandardNormal(be, shape[0] * shape[1] * shape[2], context), ts);
         BaseDistribution base = switch (baseName) {
             case "normal", "std", "std_normal" -> new StandardNormal(be, shape);
             case "diag", "diag_normal" -> new DiagonalGaussian(be, shape);
             default -> throw new UnknownNameException("unknown base distribution '" + o.base() + "' (known: normal, diag)");
         };
         return new Flow(be, base, ts);
+    }
+
+    /** The layer itself, or, in a conditional flow, the layer on x with the context carried beside it. */
+    private static Transform carry(Backend be, Transform t, int context) { return context > 0 ? new ContextCarry(be, t, context) : t; }
+
+    /** An affine image coupling, conditional on the context when there is one. */
+    private static Transform coupling(Backend be, int[] shape, int context, String mask, int parity, CouplingScale scale, float clamp,
+                                      String cond, int width, int blocks, SplittableRandom rng) {
+        return context > 0 ? new ConditionalImageAffineCoupling(be, shape, context, mask, parity, scale, clamp, cond, width, blocks, rng)
+                           : new ImageAffineCoupling(be, shape, mask, parity, scale, clamp, cond, width, blocks, rng);
     }
 }
