@@ -42,6 +42,7 @@ import java.util.SplittableRandom;
  * (28 → 14 → 7; a third squeeze of 7×7 is impossible).
  */
 public final class ImagePresets {
+    /** The image presets {@link #build} knows. */
     public static final List<String> NAMES = List.of("glow", "realnvp");
 
     private ImagePresets() {}
@@ -63,18 +64,74 @@ public final class ImagePresets {
      */
     public record Options(int levels, int stepsPerLevel, int width, String conditioner, int blocks, CouplingScale scale,
                           float clamp, String preprocess, float lambda, String base, long seed) {
+        /** Every size and choice at the preset's default. */
         public static Options defaults() { return new Options(0, 0, 0, null, 0, null, 0f, null, -1f, null, 0L); }
 
+        /**
+         * These options with {@code levels} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withLevels(int v) { return new Options(v, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code stepsPerLevel} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withStepsPerLevel(int v) { return new Options(levels, v, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code width} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withWidth(int v) { return new Options(levels, stepsPerLevel, v, conditioner, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code conditioner} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withConditioner(String v) { return new Options(levels, stepsPerLevel, width, v, blocks, scale, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code blocks} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withBlocks(int v) { return new Options(levels, stepsPerLevel, width, conditioner, v, scale, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code scale} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withScale(CouplingScale v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, v, clamp, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code clamp} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withClamp(float v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, v, preprocess, lambda, base, seed); }
+        /**
+         * These options with {@code preprocess} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withPreprocess(String v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, v, lambda, base, seed); }
+        /**
+         * These options with {@code lambda} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withLambda(float v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, v, base, seed); }
+        /**
+         * These options with {@code base} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withBase(String v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, v, seed); }
+        /**
+         * These options with {@code seed} replaced.
+         * @param v the new value
+         * @return the changed copy
+         */
         public Options withSeed(long v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, v); }
     }
 
