@@ -152,6 +152,11 @@ final class ModelBounds {
         return null;
     }
 
+    private static int[] inputShapeOr(JsonNode c, int[] in) {
+        int[] s = c.has("shape") ? toInts(c.get("shape")) : null;
+        return s != null && s.length > 0 ? s : in;
+    }
+
     private static int[] outputShape(String kind, int[] in, JsonNode c) {
         // a conditional flow's split, on rows [x | c]: x's channels halve, the context stays
         if (kind.equals("context_split") && in.length == 1 && c.path("split").path("shape").size() == 3) {
@@ -177,11 +182,18 @@ final class ModelBounds {
             case "actnorm" -> 2 * ch + 1;
             case "linear", "conv1x1" -> ch * ch;
             case "lu_linear", "lu_conv1x1" -> 2 * ch * ch + 2 * ch;
+            case "context_split" -> c.path("split").path("shape").size() == 3 ? values("split", c.path("split"), toInts(c.path("split").get("shape"))) : 0;
+            case "context_carry" -> c.path("layer").path("config").isObject()
+                    ? values(c.path("layer").path("kind").asText(), c.path("layer").path("config"), inputShapeOr(c.path("layer").path("config"), in)) : 0;
             case "split" -> "conditional".equals(c.path("prior").asText())
                     ? 2 * (ch - Math.floor(ch / 2)) * Math.floor(ch / 2) * 9 + 2 * (ch - Math.floor(ch / 2)) : 0;
-            case "image_affine_coupling", "image_additive_coupling" -> {
-                boolean affine = kind.equals("image_affine_coupling");
-                double cin, cb;
+            case "image_affine_coupling", "image_additive_coupling", "conditional_image_affine_coupling", "conditional_image_additive_coupling" -> {
+                boolean affine = kind.endsWith("image_affine_coupling");
+                double cin, cb, k = 0;
+                if (kind.startsWith("conditional_")) {   // rows [x | c]: the image's channels, and K context planes into the conditioner
+                    ch = c.path("image_shape").path(0).asDouble();
+                    k = c.path("context").asDouble();
+                }
                 if ("channel".equals(c.path("mask").asText())) {
                     double s = Math.floor(ch / 2);
                     boolean p0 = c.path("parity").asInt() == 0;
@@ -191,7 +203,7 @@ final class ModelBounds {
                     cin = ch;
                     cb = ch;
                 }
-                yield conv(c.path("conditioner"), cin, affine ? 2 * cb : cb);
+                yield conv(c.path("conditioner"), cin + k, affine ? 2 * cb : cb);
             }
             default -> 0;
         };
