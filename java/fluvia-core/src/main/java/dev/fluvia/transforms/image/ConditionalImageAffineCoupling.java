@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
  * {@link ImageAffineCoupling}) with the context appended as {@code K} constant planes (channel {@code j} of them is
  * {@code c_j} at every pixel), so {@code y_b = x_b·s(x_a, c) + t(x_a, c)} (softclamp; sigmoid: {@code (x_b + t)·s}),
  * {@code y_a = x_a}, {@code c} unchanged, log-det {@code Σ_b log s}. The vector coupling ops run on the rows themselves
- * (the transformed positions are all < D); the backward returns {@code ∂L/∂c} too (through the planes).
+ * (the transformed positions are all {@code < D}); the backward returns {@code ∂L/∂c} too (through the planes).
  * The conditioner ends in a zero-initialised convolution, so the layer starts as the identity.
  */
 public final class ConditionalImageAffineCoupling implements Transform {

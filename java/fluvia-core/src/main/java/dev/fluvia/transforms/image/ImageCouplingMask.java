@@ -117,7 +117,7 @@ final class ImageCouplingMask {
     /** The conditioner's input: the conditioning channels (channel mask) or x ⊙ mask as a full image (checkerboard). */
     Tensor condInput(Tensor x) { return condInputFlat(flat(x)); }
 
-    /** {@link #condInput} from x flattened {@code [N, ≥ D]} (an image, or rows {@code [x | c]}: the a positions are all < D). */
+    /** {@link #condInput} from x flattened {@code [N, ≥ D]} (an image, or rows {@code [x | c]}: the a positions are all {@code < D}). */
     private Tensor condInputFlat(Tensor x) {
         int n = x.dim(0);
         Tensor xa = be.alloc(n, aPos.length);
