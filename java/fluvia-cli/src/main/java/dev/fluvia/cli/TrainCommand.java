@@ -35,7 +35,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--flow", defaultValue = "realnvp", completionCandidates = FlowPresetNames.class,
             description = "One of: ${COMPLETION-CANDIDATES} (docs/FLOWS.md and the README describe each). Default: ${DEFAULT-VALUE}.")
     String flow;
-    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow realnvp, nice, maf, iaf, spline, spline-ar).")
+    @Option(names = "--context-columns", description = "Conditional flow p(x | c): these 0-based columns of --data (e.g. 2,3) are the context c, the rest are x (--flow realnvp, nice, glow, maf, iaf, spline, spline-ar).")
     String contextColumns;
     @Option(names = "--condition-on-label", description = "Images: a class-conditional flow p(x | label) on the flattened images, the one-hot label as the context of every conditioner (--flow maf (default), iaf, realnvp, nice, spline, spline-ar on the flattened images; glow: the multi-scale Glow whose coupling convnets see the label as constant planes); writes samples.png with one row per class (--grid samples each) and the held-out conditional NLL and label accuracy in metrics.json.")
     boolean conditionOnLabel;

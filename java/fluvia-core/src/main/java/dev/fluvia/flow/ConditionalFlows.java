@@ -9,15 +9,18 @@ import dev.fluvia.distributions.ContextStandardNormal;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.AdditiveCoupling;
+import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.AffineCoupling;
 import dev.fluvia.transforms.FactorOut;
 import dev.fluvia.transforms.Iaf;
+import dev.fluvia.transforms.InvertibleLinear;
 import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.RqSplineAutoregressive;
 import dev.fluvia.transforms.RqSplineCoupling;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.image.ContextCarry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,8 +38,9 @@ import java.util.SplittableRandom;
  * an autoregressive layer ({@code maf}, {@code iaf}, {@code spline-ar}) has a MADE with {@code c} as inputs of degree 0
  * (seen by every hidden unit, never transformed). Conditional {@code nice} ends with an affine coupling whose conditioner
  * sees only {@code c} (a context-dependent diagonal scale) in place of NICE's fixed diagonal scale, which would scale
- * {@code c} too. Presets without a conditioner (planar, radial, sylvester, mixcdf, the element-wise layers), and the
- * tabular glow (whose ActNorm and invertible linear layers mix every entry of the row), are refused with
+ * {@code c} too. Conditional {@code glow} wraps its ActNorm and invertible linear layers, which would mix c into x, in
+ * {@link ContextCarry} (they act on x alone, c is carried beside it) and its affine couplings take c as above. Presets
+ * without a conditioner (planar, radial, sylvester, mixcdf, the element-wise layers) are refused with
  * {@link NoConditionerException}.
  *
  * <p>Images: {@link #image} makes the image presets ({@code glow}, {@code realnvp}) conditional on the same row
@@ -49,7 +53,7 @@ public final class ConditionalFlows {
     private ConditionalFlows() {}
 
     /** The presets {@link #build} makes conditional. */
-    public static final List<String> NAMES = List.of("realnvp", "nice", "maf", "iaf", "spline", "spline-ar");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "spline", "spline-ar");
 
     /** A conditional flow was asked of a preset whose layers have no conditioner to feed the context to. */
     public static final class NoConditionerException extends FluviaException {
@@ -69,8 +73,6 @@ public final class ConditionalFlows {
         if (!NAMES.contains(name)) {
             if (Presets.NAMES.contains(name))
                 throw new NoConditionerException("flow '" + name + "' has no conditioner to take a context"
-                        + (name.equals("glow") ? " on its every layer (its ActNorm and invertible linear layers mix the whole row; for images, "
-                                + "ConditionalFlows.image(\"glow\", ...) carries the context beside the image)" : "")
                         + "; conditional flows: " + String.join(", ", NAMES));
             throw Presets.unknown(name);
         }
@@ -104,6 +106,15 @@ public final class ConditionalFlows {
                                                   : new AdditiveCoupling(be, w, ab[0], ab[1], hidden, act, rng));
                 }
                 if (name.equals("nice")) ts.add(new AffineCoupling(be, w, ctx, all, hidden, act, CouplingScale.SOFTCLAMP, clamp, rng));
+            }
+            case "glow" -> {
+                // ActNorm and the invertible linear act on x alone, c carried beside it; the coupling's MLP sees [x_a | c]
+                int[][] ab = couplingSplit(dim, context, 0);  // the learned linear mixes dims; the split can stay fixed
+                for (int l = 0; l < layers; l++) {
+                    ts.add(new ContextCarry(be, new ActNorm(be, dim), context));
+                    ts.add(new ContextCarry(be, new InvertibleLinear(be, dim, rng.nextLong()), context));
+                    ts.add(new AffineCoupling(be, w, ab[0], ab[1], hidden, act, scale, clamp, rng));
+                }
             }
             case "maf", "iaf" -> {
                 int[] order = Maf.naturalOrder(dim);

@@ -95,6 +95,14 @@ class ConditionalImageLayersTest {
             cs.add(new Case("context split conditional k" + k, new ContextSplit(be, new Split(be, sh, Split.CONDITIONAL, r), k),
                     ContextImageOracles.carry(ImageOracles.split(sh, true), d, d / 2, k), 0.3, false));
         }
+        // the tabular conditional glow's carried layers: ActNorm and the LU linear on vectors x [D]
+        for (int k : new int[] {1, 2}) {
+            cs.add(new Case("carry actnorm [3] k" + k, new ContextCarry(be, new ActNorm(be, 3), k),
+                    ContextImageOracles.carry(ImageOracles.actNorm(new int[] {3, 1, 1}), 3, 3, k), 0.3, false));
+            dev.fluvia.transforms.InvertibleLinear lin = new dev.fluvia.transforms.InvertibleLinear(be, 4, 7 + k);
+            cs.add(new Case("carry lu_linear [4] k" + k, new ContextCarry(be, lin, k),
+                    ContextImageOracles.carry(dev.fluvia.oracle.LinearOracles.lu(Arrays.copyOf(lin.permutation(), 4)), 4, 4, k), 0.2, false));
+        }
         return cs;
     }
 
