@@ -225,6 +225,30 @@ class ConditionalImageLayersTest {
         assertArrayEquals(be.toHost(rows), back, 2e-5f);
     }
 
+    /** Reversible backprop (each layer's input recomputed by inverting its output, splits merging their latents) gives STORE's gradients. */
+    @Test void recomputeModeGivesTheStoredGradients() {
+        float[][] xc = unitImages(8, 16, 2, 12);
+        float[] rows = ConditionalFlows.join(xc[0], 16, xc[1], 2, 8);
+        float[][] grads = new float[2][];
+        double[] loss = new double[2];
+        MemoryMode[] modes = {MemoryMode.STORE, MemoryMode.RECOMPUTE};
+        for (int m = 0; m < 2; m++) {
+            Flow f = ConditionalFlows.image("glow", be, new int[] {1, 4, 4}, 2, small());
+            f.initialize(be.fromHost(rows, 8, 18));
+            jitter(f, 0.2, 8);
+            f.zeroGrad();
+            loss[m] = Nll.INSTANCE.forwardBackward(f, be.fromHost(rows, 8, 18), modes[m]);
+            List<Float> g = new ArrayList<>();
+            for (Param p : f.params()) if (p.trainable()) for (float v : be.toHost(p.grad())) g.add(v);
+            grads[m] = new float[g.size()];
+            for (int i = 0; i < g.size(); i++) grads[m][i] = g.get(i);
+        }
+        assertEquals(loss[0], loss[1], 1e-5 * Math.max(1, Math.abs(loss[0])));
+        double scale = 0;
+        for (float v : grads[0]) scale = Math.max(scale, Math.abs(v));
+        assertArrayEquals(grads[0], grads[1], (float) (2e-4 * Math.max(1, scale)), "recompute vs store gradients");
+    }
+
     /**
      * End to end: 4×4 images of two classes (class 0 bright on the left half, class 1 on the right, pixel noise); a
      * conditional Glow trained on them scores each image much higher under its own label, classifies by Bayes' rule, and
