@@ -294,7 +294,7 @@ final class TrainCommand implements Callable<Integer> {
         ImagePresets.Options image = !glow ? null : ImagePresets.Options.defaults().withLevels(given("--levels") ? levels : 2)
                 .withStepsPerLevel(given("--steps-per-level") ? stepsPerLevel : 4).withWidth(given("--width") ? width : 32)
                 .withConditioner(conditioner).withPreprocess(preprocess).withLambda(lambda)
-                .withScale(given("--scale") ? CouplingScale.parse(scale) : null).withSeed(seed);
+                .withScale(given("--scale") ? CouplingScale.parse(scale) : null).withBase(given("--base") ? base : null).withSeed(seed);
         PresetOptions preset = PresetOptions.defaults().withLayers(given("--layers") ? layers : 8).withHidden(given("--hidden") ? hidden : 128).withDepth(depth)
                 .withActivation(Activation.parse(activation)).withScale(CouplingScale.parse(scale)).withSeed(seed);
         TrainConfig.Builder b = TrainConfig.builder().optimizer(optimizer).lr(given("--lr") ? lr : 2e-3).warmupSteps(warmup).schedule(schedule)

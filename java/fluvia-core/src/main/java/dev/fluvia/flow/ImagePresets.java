@@ -2,6 +2,7 @@ package dev.fluvia.flow;
 
 import dev.fluvia.FluviaException.ShapeException;
 import dev.fluvia.FluviaException.UnknownNameException;
+import dev.fluvia.backend.Activation;
 import dev.fluvia.backend.Backend;
 import dev.fluvia.backend.CouplingScale;
 import dev.fluvia.distributions.BaseDistribution;
@@ -9,6 +10,7 @@ import dev.fluvia.distributions.ContextStandardNormal;
 import dev.fluvia.distributions.DiagonalGaussian;
 import dev.fluvia.distributions.StandardNormal;
 import dev.fluvia.transforms.ActNorm;
+import dev.fluvia.transforms.AffineCoupling;
 import dev.fluvia.transforms.Transform;
 import dev.fluvia.transforms.image.ConditionalImageAffineCoupling;
 import dev.fluvia.transforms.image.ContextCarry;
@@ -156,8 +158,10 @@ public final class ImagePresets {
      * ({@code C·H·W} image values, then the context), every coupling is a conditional one whose conditioner sees c as
      * constant planes ({@link ConditionalImageAffineCoupling}), the layers without a conditioner (pre-processing, squeeze,
      * ActNorm, invertible 1×1 convolution) act on x alone ({@link ContextCarry}), each split acts on x and carries c
-     * with the kept half ({@link ContextSplit}), and the base is {@link ContextStandardNormal} on the final x. Layer for
-     * layer and draw for draw it is the unconditional preset; {@code context = 0} is {@link #build(String, Backend, int[], Options)}.
+     * with the kept half ({@link ContextSplit}), and the base is {@link ContextStandardNormal} on the final x, with (base
+     * "diag", glow's default) a learned class-conditional diagonal Gaussian top prior before it: a last affine coupling
+     * whose conditioner is linear in c alone. Layer for layer it is the unconditional preset; {@code context = 0} is
+     * {@link #build(String, Backend, int[], Options)}.
      *
      * @param context entries of the context (0: unconditional)
      * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name, or a base other than
@@ -190,10 +194,10 @@ public final class ImagePresets {
         float clamp = o.clamp() > 0 ? o.clamp() : 2f;
         String pre = o.preprocess() != null ? o.preprocess().toLowerCase(Locale.ROOT) : "logit";
         float lambda = o.lambda() >= 0 ? o.lambda() : 0.05f;
-        String baseName = o.base() != null ? o.base().toLowerCase(Locale.ROOT) : (glow && context == 0 ? "diag" : "normal");
-        if (context > 0 && !List.of("normal", "std", "std_normal").contains(baseName))
-            throw new UnknownNameException(preset + " conditional on a context: the base is N(0, I) on x (" + ContextStandardNormal.KIND
-                    + "), not '" + o.base() + "'");
+        String baseName = o.base() != null ? o.base().toLowerCase(Locale.ROOT) : (glow ? "diag" : "normal");
+        if (context > 0 && !List.of("normal", "std", "std_normal", "diag", "diag_normal").contains(baseName))
+            throw new UnknownNameException(preset + " conditional on a context: the top prior is N(0, I) on x ('normal') or the learned "
+                    + "class-conditional diagonal Gaussian ('diag'), not '" + o.base() + "'");
         SplittableRandom rng = new SplittableRandom(o.seed());
 
         List<Transform> ts = new ArrayList<>();
@@ -228,13 +232,31 @@ public final class ImagePresets {
                 shape = sp.outputShape();
             }
         }
-        if (context > 0) return new Flow(be, new ContextStandardNormal(be, shape[0] * shape[1] * shape[2], context), ts);
+        if (context > 0) {
+            int dz = shape[0] * shape[1] * shape[2];
+            if (baseName.startsWith("diag")) ts.add(contextPrior(be, dz, context, rng));
+            return new Flow(be, new ContextStandardNormal(be, dz, context), ts);
+        }
         BaseDistribution base = switch (baseName) {
             case "normal", "std", "std_normal" -> new StandardNormal(be, shape);
             case "diag", "diag_normal" -> new DiagonalGaussian(be, shape);
             default -> throw new UnknownNameException("unknown base distribution '" + o.base() + "' (known: normal, diag)");
         };
         return new Flow(be, base, ts);
+    }
+
+    /**
+     * The learned class-conditional top prior of a conditional image flow (Glow's): {@code z ~ N(μ(c), diag σ(c)²)} on the
+     * last level's {@code dz} entries, written as a last affine coupling on rows {@code [z | c]} whose conditioner sees
+     * only c and has no hidden layer, so log-scale and shift are linear in c ({@code z' = z·s(c) + t(c)}, then the
+     * {@link ContextStandardNormal} base: {@code μ = −t/s}, {@code σ = 1/s}, softclamped log-scale). Zero-initialised: it
+     * starts as N(0, I).
+     */
+    private static Transform contextPrior(Backend be, int dz, int context, SplittableRandom rng) {
+        int[] a = new int[context], b = new int[dz];
+        for (int j = 0; j < context; j++) a[j] = dz + j;
+        for (int j = 0; j < dz; j++) b[j] = j;
+        return new AffineCoupling(be, dz + context, a, b, new int[0], Activation.IDENTITY, CouplingScale.SOFTCLAMP, 2f, rng);
     }
 
     /** The layer itself, or, in a conditional flow, the layer on x with the context carried beside it. */

@@ -95,6 +95,15 @@ class ConditionalImageLayersTest {
             cs.add(new Case("context split conditional k" + k, new ContextSplit(be, new Split(be, sh, Split.CONDITIONAL, r), k),
                     ContextImageOracles.carry(ImageOracles.split(sh, true), d, d / 2, k), 0.3, false));
         }
+        // the class-conditional top prior: an affine coupling of x given c alone, linear (no hidden layer)
+        for (int k : new int[] {1, 3}) {
+            int dz = 5;
+            int[] a = new int[k], b = {0, 1, 2, 3, 4};
+            for (int j = 0; j < k; j++) a[j] = dz + j;
+            cs.add(new Case("class-conditional prior k" + k, new dev.fluvia.transforms.AffineCoupling(be, dz + k, a, b, new int[0],
+                    dev.fluvia.backend.Activation.IDENTITY, CouplingScale.SOFTCLAMP, 2f, r),
+                    dev.fluvia.oracle.CouplingOracles.affine(a, b, new int[0], dev.fluvia.backend.Activation.IDENTITY, CouplingScale.SOFTCLAMP, 2), 0.5, false));
+        }
         // the tabular conditional glow's carried layers: ActNorm and the LU linear on vectors x [D]
         for (int k : new int[] {1, 2}) {
             cs.add(new Case("carry actnorm [3] k" + k, new ContextCarry(be, new ActNorm(be, 3), k),
