@@ -67,7 +67,7 @@ class ConditionalDigitsTest {
         System.out.printf("[ConditionalDigitsTest] glow 60 steps: %.3f bits/dim, marginal %.3f, accuracy %.3f%n", mg.get("test_bits_per_dim").asDouble(),
                 mg.get("test_bits_per_dim_marginal").asDouble(), mg.get("test_label_accuracy").asDouble());
         assertEquals("conditional glow", mg.get("flow").asText());
-        assertTrue(mg.get("test_label_accuracy").asDouble() > 0.3, mg.toString());
+        assertTrue(mg.get("test_label_accuracy").asDouble() > 0.5, mg.toString());   // measured 0.82 (chance 0.1)
         assertTrue(mg.get("test_nll").asDouble() < mg.get("test_nll_marginal").asDouble(), mg.toString());
         Flow fg = Checkpoint.load(g.resolve("model.safetensors"), new CpuBackend(1)).flow();
         assertEquals(64, ConditionalFlows.dataDim(fg));
