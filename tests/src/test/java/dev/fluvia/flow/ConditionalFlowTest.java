@@ -58,7 +58,7 @@ class ConditionalFlowTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"spline", "realnvp", "nice", "maf", "iaf", "spline-ar"})
+    @ValueSource(strings = {"spline", "realnvp", "nice", "glow", "maf", "iaf", "spline-ar"})
     void conditionalDensityMatchesTheClassConditionalTruth(String preset) {
         CpuBackend be = new CpuBackend(1);
         Flow f = preset.equals("spline") ? ConditionalFlows.splineCoupling(be, 2, 1, 4, new int[] {32, 32}, Activation.TANH, 8, 4, 3, null, null)

@@ -289,7 +289,7 @@ class ConditionalLayersTest {
     }
 
     @Test void presetsWithoutAConditionerAreRefusedByName() {
-        for (String name : new String[] {"planar", "radial", "sylvester", "mixcdf", "glow"}) {
+        for (String name : new String[] {"planar", "radial", "sylvester", "mixcdf"}) {
             ConditionalFlows.NoConditionerException e = assertThrows(ConditionalFlows.NoConditionerException.class,
                     () -> ConditionalFlows.build(name, be, 2, 1, PresetOptions.defaults(), null, null));
             assertTrue(e.getMessage().contains("'" + name + "'"), e.getMessage());

@@ -8,6 +8,7 @@ import dev.fluvia.data.images.ImageDataset;
 import dev.fluvia.data.images.ImageDatasets;
 import dev.fluvia.flow.ConditionalFlows;
 import dev.fluvia.flow.Flow;
+import dev.fluvia.flow.ImagePresets;
 import dev.fluvia.flow.PresetOptions;
 import dev.fluvia.plot.ImageGrid;
 import dev.fluvia.train.InvalidConfigException;
@@ -40,9 +41,18 @@ import java.nio.file.Path;
 public final class ConditionalImageJob {
     private ConditionalImageJob() {}
 
-    /** Inputs of a run. */
+    /**
+     * Inputs of a run. {@code image}: the image preset's options for {@code flow = "glow"} (the multi-scale conditional
+     * Glow of {@link ConditionalFlows#image}; null for the defaults), unused by the tabular flows.
+     */
     public record Spec(String data, String flow, PresetOptions preset, TrainConfig train, double valFraction, double testFraction,
-                       int copies, Path out, boolean plots, int perClass, float temperature) {}
+                       int copies, Path out, boolean plots, int perClass, float temperature, ImagePresets.Options image) {
+        /** A tabular-flow run (no image options). */
+        public Spec(String data, String flow, PresetOptions preset, TrainConfig train, double valFraction, double testFraction,
+                    int copies, Path out, boolean plots, int perClass, float temperature) {
+            this(data, flow, preset, train, valFraction, testFraction, copies, out, plots, perClass, temperature, null);
+        }
+    }
 
     /** What a run wrote and measured. */
     public record Outcome(Path model, Path metrics, Path samples, double testNll, double testBitsPerDim, double testAccuracy, TrainResult result) {}
@@ -63,8 +73,9 @@ public final class ConditionalImageJob {
     }
 
     public static Outcome run(Spec spec, Backend be, TrainListener listener) {
-        if (!ConditionalFlows.NAMES.contains(spec.flow()))
-            throw new InvalidConfigException("--condition-on-label: flow '" + spec.flow() + "' has no conditioner to take the label (conditional flows: "
+        boolean glow = spec.flow().equals("glow");
+        if (!glow && !ConditionalFlows.NAMES.contains(spec.flow()))
+            throw new InvalidConfigException("--condition-on-label: flow '" + spec.flow() + "' has no conditioner to take the label (conditional flows: glow, "
                     + String.join(", ", ConditionalFlows.NAMES) + ")");
         ImageDataset all = ImageDatasets.load(spec.data());
         if (!all.hasLabels()) throw new InvalidConfigException("--condition-on-label: the data set " + spec.data() + " has no labels");
@@ -90,7 +101,11 @@ public final class ConditionalImageJob {
             mean[j] = (float) m;
             std[j] = (float) Math.sqrt(Math.max(sq[j] / nTrain - m * m, 1e-12));
         }
-        Flow flow = ConditionalFlows.build(spec.flow(), be, dim, classes, spec.preset(), mean, std);
+        // glow: the multi-scale conditional Glow on the images (logit pre-processing in place of the standardisation);
+        // the others: the tabular flow on the flattened images
+        Flow flow = glow ? ConditionalFlows.image("glow", be, new int[] {all.c(), all.h(), all.w()}, classes,
+                                                  spec.image() != null ? spec.image() : ImagePresets.Options.defaults().withSeed(seed))
+                         : ConditionalFlows.build(spec.flow(), be, dim, classes, spec.preset(), mean, std);
 
         ObjectNode provenance = JsonNodeFactory.instance.objectNode();
         provenance.put("conditional_on", "label (one-hot, " + classes + " classes)");
@@ -160,6 +175,10 @@ public final class ConditionalImageJob {
         ObjectNode m = JsonNodeFactory.instance.objectNode();
         m.put("data", spec.data());
         m.put("flow", "conditional " + spec.flow());
+        if (glow) {
+            m.put("levels_multiscale", (int) flow.transforms().stream().filter(t -> t instanceof dev.fluvia.transforms.FactorOut).count() + 1);
+            m.put("image_shape", all.c() + "x" + all.h() + "x" + all.w());
+        }
         m.put("conditional_on", "label");
         m.put("backend", be.name());
         m.put("threads", be.threads());

@@ -41,11 +41,11 @@ final class InfoCommand implements Callable<Integer> {
             ContextStandardNormal cb = ConditionalCli.base(flow);
             if (cb != null) {
                 int[] cols = ConditionalCli.storedColumns(ck, model, cb.context());
-                System.out.println("conditional model p(x | c): x has " + cb.dim() + " dims, the context c has " + cb.context()
+                System.out.println("conditional model p(x | c): x has " + dev.fluvia.flow.ConditionalFlows.dataDim(flow) + " dims, the context c has " + cb.context()
                         + (cols == null ? (ck.training() != null && ck.training().has("conditional_on")
                                 ? "; conditioned on the " + ck.training().get("conditional_on").asText()
                                 : " (no training columns stored: give logprob --context-columns or --context)")
-                                : "; training data columns: x = " + ConditionalCli.list(dev.fluvia.app.ConditionalTrainJob.xColumns(cb.dim() + cb.context(), cols))
+                                : "; training data columns: x = " + ConditionalCli.list(dev.fluvia.app.ConditionalTrainJob.xColumns(flow.eventSize(), cols))
                                   + ", c = " + ConditionalCli.list(cols)));
                 String c0 = "0,".repeat(cb.context() - 1) + "0";
                 System.out.println(cols != null ? "  score: fluvia logprob --model M --input rows.csv -o logp.csv (rows with the training data's columns)"
@@ -57,7 +57,7 @@ final class InfoCommand implements Callable<Integer> {
                 for (Param p : t.params()) {
                     float[] v = be.toHost(p.value());
                     // a conditional flow standardises x only (its context entries are the identity): show x's statistics
-                    if (cb != null && v.length == cb.dim() + cb.context()) v = Arrays.copyOf(v, cb.dim());
+                    if (cb != null && v.length == flow.eventSize()) v = Arrays.copyOf(v, flow.eventSize() - cb.context());
                     System.out.println("data " + p.name() + (cb != null ? " of x" : "") + " (training split): " + fmt(v));
                 }
             }

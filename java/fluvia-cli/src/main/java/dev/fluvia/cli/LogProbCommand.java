@@ -72,7 +72,7 @@ final class LogProbCommand implements Callable<Integer> {
             if (context != null) throw ConditionalCli.notConditional("--context", model);
             return d;
         }
-        int dim = b.dim(), k = b.context();
+        int dim = ck.flow().eventSize() - b.context(), k = b.context();
         if (context != null) {
             if (contextColumns != null) throw new IllegalArgumentException("--context and --context-columns: give one");
             float[] c = ConditionalCli.parseVector("--context", context, k);

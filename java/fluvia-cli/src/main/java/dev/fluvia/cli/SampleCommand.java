@@ -88,7 +88,7 @@ final class SampleCommand implements Callable<Integer> {
                 System.out.println(output.toAbsolutePath());
                 return 0;
             }
-            int d = cb == null ? flow.eventSize() : cb.dim();
+            int d = cb == null ? flow.eventSize() : dev.fluvia.flow.ConditionalFlows.dataDim(flow);
             List<String> header = new ArrayList<>();
             for (int j = 0; j < d; j++) header.add("x" + j);
             // at least "0.0," per value: refuse what the disk cannot hold before sampling anything

@@ -9,14 +9,18 @@ import dev.fluvia.distributions.ContextStandardNormal;
 import dev.fluvia.param.ParamSource;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.AdditiveCoupling;
+import dev.fluvia.transforms.ActNorm;
 import dev.fluvia.transforms.AffineCoupling;
+import dev.fluvia.transforms.FactorOut;
 import dev.fluvia.transforms.Iaf;
+import dev.fluvia.transforms.InvertibleLinear;
 import dev.fluvia.transforms.Maf;
 import dev.fluvia.transforms.Masks;
 import dev.fluvia.transforms.RqSplineAutoregressive;
 import dev.fluvia.transforms.RqSplineCoupling;
 import dev.fluvia.transforms.Standardize;
 import dev.fluvia.transforms.Transform;
+import dev.fluvia.transforms.image.ContextCarry;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -34,14 +38,22 @@ import java.util.SplittableRandom;
  * an autoregressive layer ({@code maf}, {@code iaf}, {@code spline-ar}) has a MADE with {@code c} as inputs of degree 0
  * (seen by every hidden unit, never transformed). Conditional {@code nice} ends with an affine coupling whose conditioner
  * sees only {@code c} (a context-dependent diagonal scale) in place of NICE's fixed diagonal scale, which would scale
- * {@code c} too. Presets without a conditioner (planar, radial, sylvester, mixcdf, the element-wise layers), and glow
- * (whose ActNorm and invertible linear layers mix every entry of the row), are refused with {@link NoConditionerException}.
+ * {@code c} too. Conditional {@code glow} wraps its ActNorm and invertible linear layers, which would mix c into x, in
+ * {@link ContextCarry} (they act on x alone, c is carried beside it) and its affine couplings take c as above. Presets
+ * without a conditioner (planar, radial, sylvester, mixcdf, the element-wise layers) are refused with
+ * {@link NoConditionerException}.
+ *
+ * <p>Images: {@link #image} makes the image presets ({@code glow}, {@code realnvp}) conditional on the same row
+ * convention, {@code [x | c]} with x the flattened image; the couplings' convolutional conditioners see c as constant
+ * planes, every other layer (ActNorm, invertible 1×1 convolution, squeeze, split, pre-processing) acts on x alone and
+ * carries c beside it ({@link ImagePresets#build(String, Backend, int[], ImagePresets.Options, int)}). Those flows are
+ * multi-scale; {@link #logProb} and {@link #sample} handle their split layers.
  */
 public final class ConditionalFlows {
     private ConditionalFlows() {}
 
     /** The presets {@link #build} makes conditional. */
-    public static final List<String> NAMES = List.of("realnvp", "nice", "maf", "iaf", "spline", "spline-ar");
+    public static final List<String> NAMES = List.of("realnvp", "nice", "glow", "maf", "iaf", "spline", "spline-ar");
 
     /** A conditional flow was asked of a preset whose layers have no conditioner to feed the context to. */
     public static final class NoConditionerException extends FluviaException {
@@ -61,7 +73,6 @@ public final class ConditionalFlows {
         if (!NAMES.contains(name)) {
             if (Presets.NAMES.contains(name))
                 throw new NoConditionerException("flow '" + name + "' has no conditioner to take a context"
-                        + (name.equals("glow") ? " on its every layer (its ActNorm and invertible linear layers mix the whole row)" : "")
                         + "; conditional flows: " + String.join(", ", NAMES));
             throw Presets.unknown(name);
         }
@@ -96,6 +107,15 @@ public final class ConditionalFlows {
                 }
                 if (name.equals("nice")) ts.add(new AffineCoupling(be, w, ctx, all, hidden, act, CouplingScale.SOFTCLAMP, clamp, rng));
             }
+            case "glow" -> {
+                // ActNorm and the invertible linear act on x alone, c carried beside it; the coupling's MLP sees [x_a | c]
+                int[][] ab = couplingSplit(dim, context, 0);  // the learned linear mixes dims; the split can stay fixed
+                for (int l = 0; l < layers; l++) {
+                    ts.add(new ContextCarry(be, new ActNorm(be, dim), context));
+                    ts.add(new ContextCarry(be, new InvertibleLinear(be, dim, rng.nextLong()), context));
+                    ts.add(new AffineCoupling(be, w, ab[0], ab[1], hidden, act, scale, clamp, rng));
+                }
+            }
             case "maf", "iaf" -> {
                 int[] order = Maf.naturalOrder(dim);
                 for (int l = 0; l < layers; l++) {
@@ -115,6 +135,19 @@ public final class ConditionalFlows {
             default -> throw Presets.unknown(name);
         }
         return new Flow(be, new ContextStandardNormal(be, dim, context), ts);
+    }
+
+    /**
+     * A conditional multi-scale image flow {@code p(x | c)} for images of shape {@code chw = [C, H, W]}: the image
+     * preset {@code name} ({@code glow} or {@code realnvp}, {@link ImagePresets}) over rows {@code [x | c]}, x the
+     * flattened image (in [0, 1] for the default logit pre-processing), c a context of {@code context} entries, on the
+     * {@link ContextStandardNormal} base. See {@link ImagePresets#build(String, Backend, int[], ImagePresets.Options, int)}.
+     * @param context dims of c (≥ 1)
+     * @throws ShapeException for a context of fewer than 1 entry, or an image size the levels do not fit
+     */
+    public static Flow image(String name, Backend be, int[] chw, int context, ImagePresets.Options o) {
+        if (context < 1) throw new ShapeException("conditional image flow: needs a context of >= 1 entries, got " + context);
+        return ImagePresets.build(name, be, chw, o, context);
     }
 
     /** Coupling layer l's split of a row {@code [x | c]}: conditioning dims {@code x_a ∪ c}, transformed dims {@code x_b}. */
@@ -182,10 +215,16 @@ public final class ConditionalFlows {
         return out;
     }
 
+    /**
+     * The dims of x of a conditional flow: its rows' width less the context (the base's {@code dim} for a flow without
+     * squeeze or split layers; the whole image's size for a multi-scale image flow, whose base holds only the last level).
+     */
+    public static int dataDim(Flow f) { return f.eventSize() - base(f).context(); }
+
     /** {@code log p(x_n | c_n)} per row. */
     public static float[] logProb(Flow f, float[] x, float[] c, int n) {
         ContextStandardNormal b = base(f);
-        return f.logProb(join(x, b.dim(), c, b.context(), n), n);
+        return f.logProb(join(x, dataDim(f), c, b.context(), n), n);
     }
 
     /** The same with the data and the context as tensors {@code [n, dim]} and {@code [n, context]}. */
@@ -194,18 +233,29 @@ public final class ConditionalFlows {
         Backend be = f.backend();
         int n = x.dim(0);
         if (c.dim(0) != n) throw new ShapeException("conditional flow: " + n + " data rows but " + c.dim(0) + " context rows");
-        return f.logProb(be.fromHost(join(be.toHost(x), b.dim(), be.toHost(c), b.context(), n), n, b.dim() + b.context()));
+        int dim = dataDim(f);
+        return f.logProb(be.fromHost(join(be.toHost(x), dim, be.toHost(c), b.context(), n), n, dim + b.context()));
     }
 
-    /** One draw {@code x_n ~ p(x | c_n)} per context row; returns {@code [n, dim]} row-major. */
+    /**
+     * One draw {@code x_n ~ p(x | c_n)} per context row; returns {@code [n, dim]} row-major ({@code dim} = {@link #dataDim}).
+     * In a multi-scale flow each split layer draws its latent given the kept rows (which carry c) as {@link Flow#sample}
+     * does, from the same per-layer seeds.
+     */
     public static float[] sample(Flow f, float[] c, int n, float temperature, long seed) {
         ContextStandardNormal b = base(f);
-        int dim = b.dim(), context = b.context(), w = dim + context;
+        int zDim = b.dim(), context = b.context(), zw = zDim + context, dim = dataDim(f), w = dim + context;
         if (c.length != n * context) throw new ShapeException("conditional flow: context has " + c.length + " values, expected " + n * context);
         Backend be = f.backend();
         float[] z = be.toHost(b.sample(n, temperature, seed));
-        for (int s = 0; s < n; s++) System.arraycopy(c, s * context, z, s * w + dim, context);
-        float[] xc = be.toHost(f.inverse(be.fromHost(z, n, w)).out());
+        for (int s = 0; s < n; s++) System.arraycopy(c, s * context, z, s * zw + zDim, context);
+        Tensor cur = be.fromHost(z, n, zw), ld = be.alloc(n);
+        List<Transform> ts = f.transforms();
+        for (int k = ts.size() - 1; k >= 0; k--) {
+            Transform t = ts.get(k);
+            cur = t instanceof FactorOut fo ? fo.mergeDrawn(cur, temperature, Flow.latentSeed(seed, k), ld) : t.inverse(cur, ld);
+        }
+        float[] xc = be.toHost(cur);
         float[] x = new float[n * dim];
         for (int s = 0; s < n; s++) System.arraycopy(xc, s * w, x, s * dim, dim);
         return x;

@@ -28,8 +28,8 @@ final class ModelBounds {
 
     /** Parameter values a layer may declare beyond what the file stores under its prefix (the exact check comes later). */
     private static final int SLACK_VALUES = 4096;
-    private static final Set<String> INT_FIELDS = Set.of("dim", "seed", "parity", "width", "blocks", "index");
-    private static final Set<String> INT_ARRAYS = Set.of("shape", "event_shape", "a", "b", "perm", "order", "hidden", "dims");
+    private static final Set<String> INT_FIELDS = Set.of("dim", "seed", "parity", "width", "blocks", "index", "context");
+    private static final Set<String> INT_ARRAYS = Set.of("shape", "event_shape", "image_shape", "a", "b", "perm", "order", "hidden", "dims");
     private static final Set<String> TEXT_FIELDS = Set.of("kind", "scale", "mask", "activation", "type", "prior", "mode");
 
     private ModelBounds() {}
@@ -54,7 +54,7 @@ final class ModelBounds {
                 throw bad(file, where + " takes samples of shape " + Arrays.toString(in)
                         + (i == 0 ? " but the model says " : " but the layer before it gives ") + Arrays.toString(shape));
             if (in == null) in = shape;
-            shape = outputShape(kind, in);
+            shape = outputShape(kind, in, c);
             checkEvent(file, where, shape);
             double need = values(kind, c, in);
             long have = stored(tensorShapes, "layers." + i + ".");
@@ -123,6 +123,9 @@ final class ModelBounds {
                 if (k.equals("lambda") && !(x >= 0 && x < 0.5f)) throw bad(file, where + ": config field 'lambda' must lie in [0, 0.5), got " + v);
             } else if (TEXT_FIELDS.contains(k)) {
                 if (!v.isTextual()) throw bad(file, where + ": config field '" + k + "' must be a string, got " + v);
+            } else if (k.equals("split") || k.equals("layer") || k.equals("config")) {  // a conditional flow's wrapped layer
+                if (!v.isObject()) throw bad(file, where + ": config field '" + k + "' must be an object, got " + v);
+                types(file, where + " " + k, v);
             } else if (k.equals("conditioner")) {
                 if (!v.isObject()) throw bad(file, where + ": config field 'conditioner' must be an object, got " + v);
                 types(file, where + " conditioner", v);
@@ -149,7 +152,17 @@ final class ModelBounds {
         return null;
     }
 
-    private static int[] outputShape(String kind, int[] in) {
+    private static int[] inputShapeOr(JsonNode c, int[] in) {
+        int[] s = c.has("shape") ? toInts(c.get("shape")) : null;
+        return s != null && s.length > 0 ? s : in;
+    }
+
+    private static int[] outputShape(String kind, int[] in, JsonNode c) {
+        // a conditional flow's split, on rows [x | c]: x's channels halve, the context stays
+        if (kind.equals("context_split") && in.length == 1 && c.path("split").path("shape").size() == 3) {
+            int[] img = toInts(c.path("split").get("shape"));
+            return new int[] {(img[0] / 2) * img[1] * img[2] + c.path("context").asInt()};
+        }
         if (kind.equals("squeeze") && in.length == 3) return new int[] {4 * in[0], in[1] / 2, in[2] / 2};
         if (kind.equals("split") && in.length == 3) return new int[] {in[0] / 2, in[1], in[2]};
         return in;
@@ -169,11 +182,18 @@ final class ModelBounds {
             case "actnorm" -> 2 * ch + 1;
             case "linear", "conv1x1" -> ch * ch;
             case "lu_linear", "lu_conv1x1" -> 2 * ch * ch + 2 * ch;
+            case "context_split" -> c.path("split").path("shape").size() == 3 ? values("split", c.path("split"), toInts(c.path("split").get("shape"))) : 0;
+            case "context_carry" -> c.path("layer").path("config").isObject()
+                    ? values(c.path("layer").path("kind").asText(), c.path("layer").path("config"), inputShapeOr(c.path("layer").path("config"), in)) : 0;
             case "split" -> "conditional".equals(c.path("prior").asText())
                     ? 2 * (ch - Math.floor(ch / 2)) * Math.floor(ch / 2) * 9 + 2 * (ch - Math.floor(ch / 2)) : 0;
-            case "image_affine_coupling", "image_additive_coupling" -> {
-                boolean affine = kind.equals("image_affine_coupling");
-                double cin, cb;
+            case "image_affine_coupling", "image_additive_coupling", "conditional_image_affine_coupling", "conditional_image_additive_coupling" -> {
+                boolean affine = kind.endsWith("image_affine_coupling");
+                double cin, cb, k = 0;
+                if (kind.startsWith("conditional_")) {   // rows [x | c]: the image's channels, and K context planes into the conditioner
+                    ch = c.path("image_shape").path(0).asDouble();
+                    k = c.path("context").asDouble();
+                }
                 if ("channel".equals(c.path("mask").asText())) {
                     double s = Math.floor(ch / 2);
                     boolean p0 = c.path("parity").asInt() == 0;
@@ -183,7 +203,7 @@ final class ModelBounds {
                     cin = ch;
                     cb = ch;
                 }
-                yield conv(c.path("conditioner"), cin, affine ? 2 * cb : cb);
+                yield conv(c.path("conditioner"), cin + k, affine ? 2 * cb : cb);
             }
             default -> 0;
         };

@@ -9,6 +9,10 @@ import dev.fluvia.io.codec.AdditiveCouplingCodec;
 import dev.fluvia.io.codec.AffineCouplingCodec;
 import dev.fluvia.io.codec.BetaDistCodec;
 import dev.fluvia.io.codec.Codec;
+import dev.fluvia.io.codec.ConditionalImageAdditiveCouplingCodec;
+import dev.fluvia.io.codec.ConditionalImageAffineCouplingCodec;
+import dev.fluvia.io.codec.ContextCarryCodec;
+import dev.fluvia.io.codec.ContextSplitCodec;
 import dev.fluvia.io.codec.ContextStandardNormalCodec;
 import dev.fluvia.io.codec.Conv1x1Codec;
 import dev.fluvia.io.codec.DiagScaleCodec;
@@ -59,7 +63,8 @@ public final class Registry {
             new ImageAdditiveCouplingCodec(), new InvertibleConv1x1Codec(), new Conv1x1Codec(), new LogitPreprocessCodec(),
             new RqSplineCouplingCodec(), new RqSplineAutoregressiveCodec(),
             new SylvesterCodec(), new MixCdfCodec(), new SigmoidCodec(), new LogitMapCodec(), new TanhCodec(), new LeakyReluCodec(),
-            new ScalarAffineCodec());
+            new ScalarAffineCodec(),
+            new ContextCarryCodec(), new ContextSplitCodec(), new ConditionalImageAffineCouplingCodec(), new ConditionalImageAdditiveCouplingCodec());
 
     /** One codec per base distribution. */
     public static final List<Codec<? extends BaseDistribution>> BASES = List.of(new StandardNormalCodec(), new DiagonalGaussianCodec(),

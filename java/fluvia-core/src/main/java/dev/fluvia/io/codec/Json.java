@@ -19,6 +19,15 @@ final class Json {
         return arr;
     }
 
+    /** The layer, after checking that the row shape its config declares under "shape" is the one it was built with. */
+    static <T extends dev.fluvia.transforms.Transform> T declared(T layer, JsonNode c) {
+        int[] s = ints(c.get("shape"));
+        if (!java.util.Arrays.equals(s, layer.eventShape()))
+            throw new CheckpointException(layer.kind() + " config: \"shape\" " + java.util.Arrays.toString(s) + " does not match the layer's rows "
+                    + java.util.Arrays.toString(layer.eventShape()));
+        return layer;
+    }
+
     static int[] ints(JsonNode n) {
         if (n == null || !n.isArray()) throw new CheckpointException("layer config: expected an integer array, got " + n);
         int[] v = new int[n.size()];

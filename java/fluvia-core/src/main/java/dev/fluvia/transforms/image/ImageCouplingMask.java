@@ -19,6 +19,11 @@ import java.util.Arrays;
  *       the transformed positions are gathered.</li>
  * </ul>
  * {@code fields} is the number of per-position outputs of the conditioner: 2 for affine (raw scale, then shift), 1 for additive.
+ *
+ * <p>With a context of {@code K ≥ 1} entries (the conditional couplings, on rows {@code [x | c]} of {@code D + K} values)
+ * the conditioner's input gets {@code K} more channels after the conditioning ones: channel {@code condChannels + j} is
+ * the constant plane {@code c_j} ({@link #condInputRows}), gathered from the row by an index that repeats the context
+ * column over the {@code H·W} positions; its backward sums each plane's gradient back into {@code ∂L/∂c_j}.
  */
 final class ImageCouplingMask {
     static final String CHANNEL = "channel", CHECKERBOARD = "checkerboard";
@@ -34,8 +39,16 @@ final class ImageCouplingMask {
     /** b positions in each of the {@code fields} stacked output images (checkerboard only). */
     private final Index outIdx;
     final int condChannels, outChannels;
+    /** Entries of the context (0: an unconditional coupling on images {@code [N, C, H, W]}). */
+    final int context;
+    /** Row column of every entry of the context planes {@code [K, H, W]} (null without a context). */
+    private final Index planeIdx;
 
     ImageCouplingMask(Backend be, String kind, int[] shape, String mask, int parity, int fields) {
+        this(be, kind, shape, mask, parity, fields, 0);
+    }
+
+    ImageCouplingMask(Backend be, String kind, int[] shape, String mask, int parity, int fields, int context) {
         this.be = be;
         this.shape = ImageEvents.image(kind, shape);
         this.c = shape[0];
@@ -83,6 +96,13 @@ final class ImageCouplingMask {
             for (int f = 0; f < fields; f++) for (int j = 0; j < k; j++) op[f * k + j] = f * d + bPos[j];
             this.outIdx = be.index(op);
         } else this.outIdx = null;
+        if (context < 0) throw new ShapeException(kind + ": the context cannot have " + context + " entries");
+        this.context = context;
+        if (context > 0) {
+            int[] pi = new int[context * hw];
+            for (int j = 0; j < context; j++) Arrays.fill(pi, j * hw, (j + 1) * hw, d + j);
+            this.planeIdx = be.index(pi);
+        } else this.planeIdx = null;
     }
 
     private static int[] range(int lo, int hi) {
@@ -95,10 +115,13 @@ final class ImageCouplingMask {
     Tensor flat(Tensor t) { return be.view(t, t.dim(0), d); }
 
     /** The conditioner's input: the conditioning channels (channel mask) or x ⊙ mask as a full image (checkerboard). */
-    Tensor condInput(Tensor x) {
+    Tensor condInput(Tensor x) { return condInputFlat(flat(x)); }
+
+    /** {@link #condInput} from x flattened {@code [N, ≥ D]} (an image, or rows {@code [x | c]}: the a positions are all {@code < D}). */
+    private Tensor condInputFlat(Tensor x) {
         int n = x.dim(0);
         Tensor xa = be.alloc(n, aPos.length);
-        be.coupling().gather(flat(x), aIdx, xa);
+        be.coupling().gather(x, aIdx, xa);
         if (mask.equals(CHANNEL)) return be.view(xa, n, condChannels, h, w);
         Tensor full = be.alloc(n, c, h, w);
         be.coupling().scatterAdd(xa, aIdx, flat(full));
@@ -125,10 +148,37 @@ final class ImageCouplingMask {
     }
 
     /** gx += the conditioner's input gradient at the conditioning positions (only those of x ⊙ mask depend on x). */
-    void addCondGrad(Tensor gCond, Tensor gx) {
+    void addCondGrad(Tensor gCond, Tensor gx) { addCondGradFlat(gCond, flat(gx)); }
+
+    private void addCondGradFlat(Tensor gCond, Tensor gx) {
         Tensor ga = be.alloc(gx.dim(0), aPos.length);
         if (mask.equals(CHANNEL)) be.copy(gCond, ga);
         else be.coupling().gather(flat(gCond), aIdx, ga);
-        be.coupling().scatterAdd(ga, aIdx, flat(gx));
+        be.coupling().scatterAdd(ga, aIdx, gx);
+    }
+
+    /**
+     * The conditioner's input for rows {@code [x | c]} {@code [N, D + K]}: {@code [N, condChannels + K, H, W]}, the
+     * conditioning channels of x ({@link #condInput}) followed by the K constant planes {@code c_j}.
+     */
+    Tensor condInputRows(Tensor rows) {
+        int n = rows.dim(0), hw = h * w;
+        Tensor cx = condInputFlat(rows);
+        Tensor planes = be.alloc(n, context * hw);
+        be.coupling().gather(rows, planeIdx, planes);
+        Tensor in = be.alloc(n, condChannels + context, h, w);
+        be.image().placeChannels(cx, 0, in);
+        be.image().placeChannels(be.view(planes, n, context, h, w), condChannels, in);
+        return in;
+    }
+
+    /** The backward of {@link #condInputRows}: gRows += ∂L/∂(x at the a positions) and ∂L/∂c_j = Σ over plane j. */
+    void addCondGradRows(Tensor gCond, Tensor gRows) {
+        int n = gRows.dim(0), hw = h * w;
+        Tensor gx = be.alloc(n, condChannels, h, w), gp = be.alloc(n, context, h, w);
+        be.image().sliceChannels(gCond, 0, gx);
+        be.image().sliceChannels(gCond, condChannels, gp);
+        addCondGradFlat(gx, gRows);
+        be.coupling().scatterAdd(be.view(gp, n, context * hw), planeIdx, gRows);  // repeated targets: summed per row
     }
 }
