@@ -57,16 +57,24 @@ public final class ConditionalFlows {
 
     /** A conditional flow was asked of a preset whose layers have no conditioner to feed the context to. */
     public static final class NoConditionerException extends FluviaException {
-        /** @param message what went wrong, naming the flow */
+        /**
+         * A refusal naming the flow.
+         * @param message what went wrong, naming the flow
+         */
         public NoConditionerException(String message) { super(message); }
     }
 
     /**
      * A conditional flow {@code p(x | c)} of the named preset (sizes and defaults as {@link Presets#build}; the base is
      * always {@link ContextStandardNormal}).
+     * @param name    the preset, one of {@link #NAMES}
+     * @param be      the backend the flow's parameters and every call live on
      * @param dim     dims of x (≥ 1; ≥ 2 for the coupling presets, whose masks split x)
      * @param context dims of c (≥ 1)
+     * @param o       sizes, activation, scale, clamp and seed (zero or null fields take the preset's defaults)
      * @param mean    per-dim mean of x for a standardisation layer on x (c is left as given), or null
+     * @param std     per-dim standard deviation of x for that layer (with {@code mean}), or null
+     * @return a fresh conditional flow over rows {@code [x | c]} of width {@code dim + context}
      * @throws NoConditionerException for a preset without a conditioner
      */
     public static Flow build(String name, Backend be, int dim, int context, PresetOptions o, float[] mean, float[] std) {
@@ -142,7 +150,12 @@ public final class ConditionalFlows {
      * preset {@code name} ({@code glow} or {@code realnvp}, {@link ImagePresets}) over rows {@code [x | c]}, x the
      * flattened image (in [0, 1] for the default logit pre-processing), c a context of {@code context} entries, on the
      * {@link ContextStandardNormal} base. See {@link ImagePresets#build(String, Backend, int[], ImagePresets.Options, int)}.
+     * @param name    the image preset: {@code glow} or {@code realnvp}
+     * @param be      the backend the flow lives on
+     * @param chw     the image shape {@code [C, H, W]}
      * @param context dims of c (≥ 1)
+     * @param o       levels, steps, width and the other image-preset options
+     * @return a fresh conditional image flow over rows {@code [x | c]} of width {@code C·H·W + context}
      * @throws ShapeException for a context of fewer than 1 entry, or an image size the levels do not fit
      */
     public static Flow image(String name, Backend be, int[] chw, int context, ImagePresets.Options o) {
@@ -150,7 +163,13 @@ public final class ConditionalFlows {
         return ImagePresets.build(name, be, chw, o, context);
     }
 
-    /** Coupling layer l's split of a row {@code [x | c]}: conditioning dims {@code x_a ∪ c}, transformed dims {@code x_b}. */
+    /**
+     * Coupling layer l's split of a row {@code [x | c]}: conditioning dims {@code x_a ∪ c}, transformed dims {@code x_b}.
+     * @param dim     dims of x
+     * @param context dims of c (the row's trailing entries)
+     * @param l       the layer's index (the x mask alternates with it)
+     * @return {@code {a, b}}: the conditioning row indices (x_a then every c index) and the transformed ones (x_b)
+     */
     public static int[][] couplingSplit(int dim, int context, int l) {
         int[] xa, xb;
         if (dim == 1) { xa = new int[0]; xb = new int[] {0}; }
@@ -175,9 +194,19 @@ public final class ConditionalFlows {
 
     /**
      * A conditional rational-quadratic spline coupling flow.
+     * @param be       the backend the flow lives on
      * @param dim      dims of x (≥ 1)
      * @param context  dims of c (≥ 1)
+     * @param layers   spline coupling layers (≥ 1)
+     * @param hidden   hidden widths of each conditioner MLP
+     * @param act      the conditioners' hidden activation
+     * @param bins     spline bins per transformed dim
+     * @param bound    the spline box half-width B (linear tails outside [−B, B])
+     * @param seed     the initialisation seed
      * @param mean     per-dim mean of x for a standardisation layer on x (c is left as given), or null
+     * @param std      per-dim standard deviation of x for that layer (with {@code mean}), or null
+     * @return a fresh conditional spline coupling flow over rows {@code [x | c]}
+     * @throws IllegalArgumentException for dim, context or layers below 1
      */
     public static Flow splineCoupling(Backend be, int dim, int context, int layers, int[] hidden, Activation act, int bins,
                                       double bound, long seed, float[] mean, float[] std) {
@@ -195,14 +224,28 @@ public final class ConditionalFlows {
         return new Flow(be, new ContextStandardNormal(be, dim, context), ts);
     }
 
-    /** The context split of a conditional flow's base; a typed error for a flow that is not conditional. */
+    /**
+     * The context split of a conditional flow's base; a typed error for a flow that is not conditional.
+     * @param f a flow
+     * @return its base, which knows the widths of x's latent and of c
+     * @throws ShapeException when {@code f} is not conditional
+     */
     public static ContextStandardNormal base(Flow f) {
         if (!(f.base() instanceof ContextStandardNormal b))
             throw new ShapeException("not a conditional flow: its base is '" + f.base().kind() + "', not '" + ContextStandardNormal.KIND + "'");
         return b;
     }
 
-    /** Rows {@code [x_n | c_n]} from {@code x [n, dim]} and {@code c [n, context]} (row-major). */
+    /**
+     * Rows {@code [x_n | c_n]} from {@code x [n, dim]} and {@code c [n, context]} (row-major).
+     * @param x       the data, {@code n·dim} values
+     * @param dim     dims of x
+     * @param c       the context, {@code n·context} values
+     * @param context dims of c
+     * @param n       rows
+     * @return {@code n·(dim + context)} values, row-major
+     * @throws ShapeException when x or c does not hold n rows
+     */
     public static float[] join(float[] x, int dim, float[] c, int context, int n) {
         if (x.length != n * dim || c.length != n * context)
             throw new ShapeException("conditional flow: data has " + x.length + " values and context " + c.length + ", expected "
@@ -218,16 +261,34 @@ public final class ConditionalFlows {
     /**
      * The dims of x of a conditional flow: its rows' width less the context (the base's {@code dim} for a flow without
      * squeeze or split layers; the whole image's size for a multi-scale image flow, whose base holds only the last level).
+     * @param f a conditional flow
+     * @return the number of x entries per row
+     * @throws ShapeException when {@code f} is not conditional
      */
     public static int dataDim(Flow f) { return f.eventSize() - base(f).context(); }
 
-    /** {@code log p(x_n | c_n)} per row. */
+    /**
+     * {@code log p(x_n | c_n)} per row, in nats.
+     * @param f a conditional flow
+     * @param x the data, {@code n·}{@link #dataDim} values, row-major
+     * @param c the context, {@code n·context} values, row-major
+     * @param n rows
+     * @return n log-densities
+     * @throws ShapeException for a flow that is not conditional or arrays that do not hold n rows
+     */
     public static float[] logProb(Flow f, float[] x, float[] c, int n) {
         ContextStandardNormal b = base(f);
         return f.logProb(join(x, dataDim(f), c, b.context(), n), n);
     }
 
-    /** The same with the data and the context as tensors {@code [n, dim]} and {@code [n, context]}. */
+    /**
+     * The same with the data and the context as tensors {@code [n, dim]} and {@code [n, context]}.
+     * @param f a conditional flow
+     * @param x the data {@code [n, dim]} on the flow's backend
+     * @param c the context {@code [n, context]} on the flow's backend
+     * @return {@code [n]} log-densities in nats
+     * @throws ShapeException for a flow that is not conditional or row counts that differ
+     */
     public static Tensor logProb(Flow f, Tensor x, Tensor c) {
         ContextStandardNormal b = base(f);
         Backend be = f.backend();
@@ -241,6 +302,13 @@ public final class ConditionalFlows {
      * One draw {@code x_n ~ p(x | c_n)} per context row; returns {@code [n, dim]} row-major ({@code dim} = {@link #dataDim}).
      * In a multi-scale flow each split layer draws its latent given the kept rows (which carry c) as {@link Flow#sample}
      * does, from the same per-layer seeds.
+     * @param f           a conditional flow
+     * @param c           the context, {@code n·context} values, row-major
+     * @param n           draws (one per context row)
+     * @param temperature the base's standard deviation scale (1 for the model's density)
+     * @param seed        the draws' seed (the same seed gives the same draws on the same backend)
+     * @return the draws, {@code n·dim} values, row-major
+     * @throws ShapeException for a flow that is not conditional or a context that does not hold n rows
      */
     public static float[] sample(Flow f, float[] c, int n, float temperature, long seed) {
         ContextStandardNormal b = base(f);

@@ -66,7 +66,10 @@ public final class ImagePresets {
      */
     public record Options(int levels, int stepsPerLevel, int width, String conditioner, int blocks, CouplingScale scale,
                           float clamp, String preprocess, float lambda, String base, long seed) {
-        /** Every size and choice at the preset's default. */
+        /**
+         * Every size and choice at the preset's default.
+         * @return options whose zero, negative and null fields each mean "the preset's default"
+         */
         public static Options defaults() { return new Options(0, 0, 0, null, 0, null, 0f, null, -1f, null, 0L); }
 
         /**
@@ -137,7 +140,12 @@ public final class ImagePresets {
         public Options withSeed(long v) { return new Options(levels, stepsPerLevel, width, conditioner, blocks, scale, clamp, preprocess, lambda, base, v); }
     }
 
-    /** The largest number of levels an image of height h and width w allows (each level halves both). */
+    /**
+     * The largest number of levels an image of height h and width w allows (each level halves both).
+     * @param h image height in pixels
+     * @param w image width in pixels
+     * @return how many times both can be halved while even and above 1
+     */
     public static int maxLevels(int h, int w) {
         int l = 0;
         while (h % 2 == 0 && w % 2 == 0 && h > 1 && w > 1) { h /= 2; w /= 2; l++; }
@@ -147,6 +155,11 @@ public final class ImagePresets {
     /**
      * Builds the preset for images of shape {@code chw = [C, H, W]}.
      *
+     * @param name the preset, one of {@link #NAMES}
+     * @param be   the backend the flow lives on
+     * @param chw  the image shape {@code [C, H, W]}
+     * @param o    levels, steps, width and the other options (defaults where zero or null)
+     * @return a fresh multi-scale image flow over rows of {@code C·H·W} values
      * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name
      * @throws ShapeException when the image size does not allow the requested levels
      */
@@ -163,7 +176,12 @@ public final class ImagePresets {
      * whose conditioner is linear in c alone. Layer for layer it is the unconditional preset; {@code context = 0} is
      * {@link #build(String, Backend, int[], Options)}.
      *
+     * @param name    the preset, one of {@link #NAMES}
+     * @param be      the backend the flow lives on
+     * @param chw     the image shape {@code [C, H, W]}
+     * @param o       levels, steps, width and the other options (defaults where zero or null)
      * @param context entries of the context (0: unconditional)
+     * @return a fresh image flow over rows of {@code C·H·W + context} values
      * @throws UnknownNameException for an unknown preset, conditioner, pre-processing or base name, or a base other than
      *         the standard normal for a conditional flow
      * @throws ShapeException when the image size does not allow the requested levels, or for a negative context
