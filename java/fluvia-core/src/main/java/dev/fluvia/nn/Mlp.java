@@ -41,6 +41,15 @@ public final class Mlp {
     private final dev.fluvia.tensor.Index[] extents;
     private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
     private final float[][] masksHost;
+    /**
+     * Whether a MADE's hidden x hidden backward runs the prefix-sparse {@code prefixLinearBackward} (default) or the dense
+     * {@code linearBackward} on the same permuted tensors ({@code -Dfluvia.made.prefixBackward=false}); the results agree to
+     * float32 summation order (the Java kernel: bit for bit). For tests and benchmarks.
+     */
+    private static volatile boolean prefixBackward = !"false".equals(System.getProperty("fluvia.made.prefixBackward"));
+
+    /** Sets {@link #prefixBackward} for the whole process; returns the previous setting. */
+    public static boolean setPrefixBackward(boolean on) { boolean was = prefixBackward; prefixBackward = on; return was; }
 
     /**
      * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
@@ -248,7 +257,10 @@ public final class Mlp {
             Tensor gx = be.alloc(in.shape());
             if (layout != null) { // permuted layer: gradients in the new order, scattered back (mask folded in)
                 Tensor gwp = be.alloc(w.shape()), gbp = be.alloc(dims[i + 1]);
-                be.dense().linearBackward(in, w, g, gx, gwp, gbp);
+                // hidden x hidden: the block-triangular products skip their structural zeros (gwp's entries past the
+                // extents stay zero, as the mask would make them); the first and the output layer run dense, as forward
+                if (i == 0 || last || !prefixBackward) be.dense().linearBackward(in, w, g, gx, gwp, gbp);
+                else be.dense().prefixLinearBackward(in, w, extents[i], g, gx, gwp, gbp);
                 scatterGrad(i, gwp, gbp);
                 g = gx;
                 continue;
@@ -273,13 +285,14 @@ public final class Mlp {
         java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT;
         int out = dims[i + 1], in = dims[i];
         float[] mask = masksHost[i], g = new float[in], acc = new float[in];
-        int[] cols = new int[in];
+        int[] cols = new int[in], ext = layout.extent(i);
         for (int c = 0; c < in; c++) cols[c] = layout.colOf(i, c);
         for (int o = 0; o < out; o++) { // per row: bulk copies to the heap, the permuted columns there, one copy back
-            int ro = layout.rowOf(i, o), mb = ro * in;
-            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, in);
+            int ro = layout.rowOf(i, o), mb = ro * in, e = ext[o];
+            // past the row's extent the mask is zero (the extent is the last nonzero + 1): nothing to add there
+            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, e);
             java.lang.foreign.MemorySegment.copy(dst, F, 4L * mb, acc, 0, in);
-            for (int c = 0; c < in; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
+            for (int c = 0; c < e; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
             java.lang.foreign.MemorySegment.copy(acc, 0, dst, F, 4L * mb, in);
             bdst.setAtIndex(F, ro, bdst.getAtIndex(F, ro) + bs.getAtIndex(F, o));
         }
