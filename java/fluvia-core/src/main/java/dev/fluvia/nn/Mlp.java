@@ -35,7 +35,7 @@ public final class Mlp {
     private final Tensor[] folded;    // MADE on the CPU backend: w ⊙ mask per layer, for the raw values in snapshot
     private final float[][] snapshot; // raw values folded[i] was made from; null when the weights are fixed (scoring only)
     // MADE on the CPU backend: the prefix-sparse form (hidden units sorted by degree, PrefixLayout) that forward and
-    // backward run; the natural-order fold above is then only built when effectiveWeights() asks for it
+    // backward run (hidden x hidden layers: prefixLinearForward / prefixLinearBackward, the structural zeros skipped); the natural-order fold above is then only built when effectiveWeights() asks for it
     private final dev.fluvia.backend.dense.PrefixLayout layout;
     private final Tensor[] pw, pwView, pb;  // permuted folded weights (writable, and the view the GEMM gets), permuted biases
     private final dev.fluvia.tensor.Index[] extents;
