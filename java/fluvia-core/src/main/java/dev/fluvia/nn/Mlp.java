@@ -40,6 +40,7 @@ public final class Mlp {
     private final Tensor[] pw, pwView, pb;  // permuted folded weights (writable, and the view the GEMM gets), permuted biases
     private final dev.fluvia.tensor.Index[] extents;
     private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
+    private final float[][] permBuf;        // per layer: the heap buffer a refold permutes into
     private final float[][] masksHost;
     /**
      * Whether a MADE's hidden x hidden backward runs the prefix-sparse {@code prefixLinearBackward} (default) or the dense
@@ -86,6 +87,7 @@ public final class Mlp {
             extents = new dev.fluvia.tensor.Index[layers];
             pwSnap = fixed ? null : new float[layers][];
             pbSnap = fixed ? null : new float[layers][];
+            permBuf = new float[layers][];
             for (int i = 0; i < layers; i++) {
                 // the model's own memory, not a scope's (a model may be built inside a caller's scope)
                 pw[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).wrap(java.lang.foreign.Arena.ofAuto().allocate(4L * dims[i + 1] * dims[i], 64), dims[i + 1], dims[i]);
@@ -95,7 +97,7 @@ public final class Mlp {
                 refreshPrefix(i, true);
             }
         } else {
-            layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = null;
+            layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = permBuf = null;
         }
         boolean host = cpu && (masks != null || fixed);
         this.folded = host ? new Tensor[weights.size()] : null;
@@ -158,11 +160,17 @@ public final class Mlp {
         boolean wChanged = force || pwSnap != null && (pwSnap[i] == null || raw.asSlice(0, 4L * pwSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pwSnap[i])) != -1);
         boolean bChanged = force || pbSnap != null && (pbSnap[i] == null || braw.asSlice(0, 4L * pbSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pbSnap[i])) != -1);
         if (wChanged) {
-            float[] out = new float[dims[i + 1] * dims[i]];
+            // the heap buffers are the layer's own, reused every refold (callers hold the lock on pw, or construct)
+            int len = dims[i + 1] * dims[i];
+            if (permBuf[i] == null) permBuf[i] = new float[len];
+            float[] out = permBuf[i];
             layout.permuteWeight(i, raw, masksHost[i], out);
-            java.lang.foreign.MemorySegment.copy(out, 0, dev.fluvia.backend.cpu.CpuBackend.h(pw[i]).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, out.length);
+            java.lang.foreign.MemorySegment.copy(out, 0, dev.fluvia.backend.cpu.CpuBackend.h(pw[i]).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, len);
             dev.fluvia.backend.cpu.CpuGemm.invalidatePacked(cpu, dev.fluvia.backend.cpu.CpuBackend.h(pwView[i]).segment());
-            if (pwSnap != null) pwSnap[i] = be.toHost(weights.get(i).value());
+            if (pwSnap != null) {
+                if (pwSnap[i] == null) pwSnap[i] = new float[len];
+                java.lang.foreign.MemorySegment.copy(raw, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, pwSnap[i], 0, len);
+            }
         }
         if (bChanged) {
             float[] b = be.toHost(biases.get(i).value()), out = new float[b.length];
