@@ -76,17 +76,15 @@ public final class CpuDense implements DenseOps {
 
     /** gb += Σ_n gpre, the order of {@link #linearBackward}. */
     private void biasGradient(int n, int out, Tensor gpre, Tensor gb) {
-        {
-            MemorySegment g = h(gpre).segment(), b = h(gb).segment();
-            // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
-            double[] acc = cpu.reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
-                float[] part = new float[out];
-                int o = cpu.vectorized() ? VecOps.columnSums(g, out, lo, hi, part) : 0;
-                for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
-                for (o = 0; o < out; o++) a[o] += part[o];
-            });
-            for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
-        }
+        MemorySegment g = h(gpre).segment(), b = h(gb).segment();
+        // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
+        double[] acc = cpu.reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
+            float[] part = new float[out];
+            int o = cpu.vectorized() ? VecOps.columnSums(g, out, lo, hi, part) : 0;
+            for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
+            for (o = 0; o < out; o++) a[o] += part[o];
+        });
+        for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
