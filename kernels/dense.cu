@@ -30,6 +30,38 @@ extern "C" __global__ void prefixLinearForward(const float* __restrict__ x, cons
     }
 }
 
+/**
+ * prefixLinearBackward, the input gradient: gx[r, k] = Σ_{o : extent[o] > k} gpre[r, o]·w[o, k] (float accumulator, o in
+ * order; w's entries past a row's extent are not read). One thread per element of gx; neighbouring threads share a row of
+ * gpre and read adjacent columns of w.
+ */
+extern "C" __global__ void prefixLinearBackwardInput(const float* __restrict__ gpre, const float* __restrict__ w, const int* __restrict__ extent,
+                                                     float* gx, int n, int in, int out) {
+    FLV_FOR(i, (long long) n * in) {
+        int r = (int) (i / in), k = (int) (i % in);
+        const float* gr = gpre + (long long) r * out;
+        float s = 0.f;
+        for (int o = 0; o < out; o++)
+            if (extent[o] > k) s = fmaf(gr[o], w[(long long) o * in + k], s);
+        gx[i] = s;
+    }
+}
+
+/**
+ * prefixLinearBackward, the weight gradient: gw[o, k] += Σ_r gpre[r, o]·x[r, k] (float accumulator, r in order) for
+ * k < extent[o]; the entries past a row's extent are not written. One thread per element of gw.
+ */
+extern "C" __global__ void prefixLinearBackwardWeight(const float* __restrict__ gpre, const float* __restrict__ x, const int* __restrict__ extent,
+                                                      float* gw, int n, int in, int out) {
+    FLV_FOR(i, (long long) out * in) {
+        int o = (int) (i / in), k = (int) (i % in);
+        if (k >= extent[o]) continue;
+        float s = 0.f;
+        for (int r = 0; r < n; r++) s = fmaf(gpre[(long long) r * out + o], x[(long long) r * in + k], s);
+        gw[i] += s;
+    }
+}
+
 /** gpre = gy ⊙ act'(pre, y); pre may equal y (identity, relu, tanh need only y), gpre may equal gy. */
 extern "C" __global__ void activationBackward(const float* pre, const float* y, const float* gy, float* gpre, long long count, int act) {
     FLV_FOR(i, count) gpre[i] = gy[i] * flvActivationDerivative(act, pre[i], y[i]);

@@ -122,6 +122,15 @@ public final class OpCheckCases {
         tb.bad(plf, "extent past In", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 4}), null, Activation.RELU, null, t(be, 4, 2)), "extent entry 4 outside [0, 3]");
         tb.bad(plf, "negative extent", be -> be.dense().prefixLinearForward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {-1, 2}), null, Activation.RELU, null, t(be, 4, 2)), "extent entry -1 outside [0, 3]");
 
+        String plb = "prefixLinearBackward";
+        tb.ok(plb, "gx and gb", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), t(be, 4, 2), t(be, 4, 3), t(be, 2, 3), t(be, 2)));
+        tb.ok(plb, "no gx, no gb, zero extent", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {0, 0}), t(be, 4, 2), null, t(be, 2, 3), null));
+        tb.bad(plb, "gpre [4, 3]", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), t(be, 4, 3), null, t(be, 2, 3), null), "gpre must have shape [4, 2]");
+        tb.bad(plb, "gw [3, 2]", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), t(be, 4, 2), null, t(be, 3, 2), null), "gw must have shape [2, 3]");
+        tb.bad(plb, "gx [4, 2]", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 3}), t(be, 4, 2), t(be, 4, 2), t(be, 2, 3), null), "gx must have shape [4, 3]");
+        tb.bad(plb, "extent of 1", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1}), t(be, 4, 2), null, t(be, 2, 3), null), "extent has 1 entries, expected 2");
+        tb.bad(plb, "extent past In", be -> be.dense().prefixLinearBackward(t(be, 4, 3), t(be, 2, 3), be.index(new int[] {1, 4}), t(be, 4, 2), null, t(be, 2, 3), null), "extent entry 4 outside [0, 3]");
+
         String ab = "activationBackward";
         tb.ok(ab, "tanh without pre", be -> be.dense().activationBackward(Activation.TANH, null, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));
         tb.ok(ab, "silu with pre", be -> be.dense().activationBackward(Activation.SILU, t(be, 4, 3), t(be, 4, 3), t(be, 4, 3), t(be, 4, 3)));

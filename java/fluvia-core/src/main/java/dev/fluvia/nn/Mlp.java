@@ -35,12 +35,22 @@ public final class Mlp {
     private final Tensor[] folded;    // MADE on the CPU backend: w ⊙ mask per layer, for the raw values in snapshot
     private final float[][] snapshot; // raw values folded[i] was made from; null when the weights are fixed (scoring only)
     // MADE on the CPU backend: the prefix-sparse form (hidden units sorted by degree, PrefixLayout) that forward and
-    // backward run; the natural-order fold above is then only built when effectiveWeights() asks for it
+    // backward run (hidden x hidden layers: prefixLinearForward / prefixLinearBackward, the structural zeros skipped); the natural-order fold above is then only built when effectiveWeights() asks for it
     private final dev.fluvia.backend.dense.PrefixLayout layout;
     private final Tensor[] pw, pwView, pb;  // permuted folded weights (writable, and the view the GEMM gets), permuted biases
     private final dev.fluvia.tensor.Index[] extents;
     private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
+    private final float[][] permBuf;        // per layer: the heap buffer a refold permutes into
     private final float[][] masksHost;
+    /**
+     * Whether a MADE's hidden x hidden backward runs the prefix-sparse {@code prefixLinearBackward} (default) or the dense
+     * {@code linearBackward} on the same permuted tensors ({@code -Dfluvia.made.prefixBackward=false}); the results agree to
+     * float32 summation order (the Java kernel: bit for bit). For tests and benchmarks.
+     */
+    private static volatile boolean prefixBackward = !"false".equals(System.getProperty("fluvia.made.prefixBackward"));
+
+    /** Sets {@link #prefixBackward} for the whole process; returns the previous setting. */
+    public static boolean setPrefixBackward(boolean on) { boolean was = prefixBackward; prefixBackward = on; return was; }
 
     /**
      * @param dims      layer widths, {@code dims[0]} = inputs, last = outputs; at least two entries
@@ -77,6 +87,7 @@ public final class Mlp {
             extents = new dev.fluvia.tensor.Index[layers];
             pwSnap = fixed ? null : new float[layers][];
             pbSnap = fixed ? null : new float[layers][];
+            permBuf = new float[layers][];
             for (int i = 0; i < layers; i++) {
                 // the model's own memory, not a scope's (a model may be built inside a caller's scope)
                 pw[i] = ((dev.fluvia.backend.cpu.CpuBackend) be).wrap(java.lang.foreign.Arena.ofAuto().allocate(4L * dims[i + 1] * dims[i], 64), dims[i + 1], dims[i]);
@@ -86,7 +97,7 @@ public final class Mlp {
                 refreshPrefix(i, true);
             }
         } else {
-            layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = null;
+            layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = permBuf = null;
         }
         boolean host = cpu && (masks != null || fixed);
         this.folded = host ? new Tensor[weights.size()] : null;
@@ -149,11 +160,17 @@ public final class Mlp {
         boolean wChanged = force || pwSnap != null && (pwSnap[i] == null || raw.asSlice(0, 4L * pwSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pwSnap[i])) != -1);
         boolean bChanged = force || pbSnap != null && (pbSnap[i] == null || braw.asSlice(0, 4L * pbSnap[i].length).mismatch(java.lang.foreign.MemorySegment.ofArray(pbSnap[i])) != -1);
         if (wChanged) {
-            float[] out = new float[dims[i + 1] * dims[i]];
+            // the heap buffers are the layer's own, reused every refold (callers hold the lock on pw, or construct)
+            int len = dims[i + 1] * dims[i];
+            if (permBuf[i] == null) permBuf[i] = new float[len];
+            float[] out = permBuf[i];
             layout.permuteWeight(i, raw, masksHost[i], out);
-            java.lang.foreign.MemorySegment.copy(out, 0, dev.fluvia.backend.cpu.CpuBackend.h(pw[i]).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, out.length);
+            java.lang.foreign.MemorySegment.copy(out, 0, dev.fluvia.backend.cpu.CpuBackend.h(pw[i]).segment(), java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, len);
             dev.fluvia.backend.cpu.CpuGemm.invalidatePacked(cpu, dev.fluvia.backend.cpu.CpuBackend.h(pwView[i]).segment());
-            if (pwSnap != null) pwSnap[i] = be.toHost(weights.get(i).value());
+            if (pwSnap != null) {
+                if (pwSnap[i] == null) pwSnap[i] = new float[len];
+                java.lang.foreign.MemorySegment.copy(raw, java.lang.foreign.ValueLayout.JAVA_FLOAT, 0, pwSnap[i], 0, len);
+            }
         }
         if (bChanged) {
             float[] b = be.toHost(biases.get(i).value()), out = new float[b.length];
@@ -248,7 +265,10 @@ public final class Mlp {
             Tensor gx = be.alloc(in.shape());
             if (layout != null) { // permuted layer: gradients in the new order, scattered back (mask folded in)
                 Tensor gwp = be.alloc(w.shape()), gbp = be.alloc(dims[i + 1]);
-                be.dense().linearBackward(in, w, g, gx, gwp, gbp);
+                // hidden x hidden: the block-triangular products skip their structural zeros (gwp's entries past the
+                // extents stay zero, as the mask would make them); the first and the output layer run dense, as forward
+                if (i == 0 || last || !prefixBackward) be.dense().linearBackward(in, w, g, gx, gwp, gbp);
+                else be.dense().prefixLinearBackward(in, w, extents[i], g, gx, gwp, gbp);
                 scatterGrad(i, gwp, gbp);
                 g = gx;
                 continue;
@@ -273,13 +293,14 @@ public final class Mlp {
         java.lang.foreign.ValueLayout.OfFloat F = java.lang.foreign.ValueLayout.JAVA_FLOAT;
         int out = dims[i + 1], in = dims[i];
         float[] mask = masksHost[i], g = new float[in], acc = new float[in];
-        int[] cols = new int[in];
+        int[] cols = new int[in], ext = layout.extent(i);
         for (int c = 0; c < in; c++) cols[c] = layout.colOf(i, c);
         for (int o = 0; o < out; o++) { // per row: bulk copies to the heap, the permuted columns there, one copy back
-            int ro = layout.rowOf(i, o), mb = ro * in;
-            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, in);
+            int ro = layout.rowOf(i, o), mb = ro * in, e = ext[o];
+            // past the row's extent the mask is zero (the extent is the last nonzero + 1): nothing to add there
+            java.lang.foreign.MemorySegment.copy(gs, F, 4L * o * in, g, 0, e);
             java.lang.foreign.MemorySegment.copy(dst, F, 4L * mb, acc, 0, in);
-            for (int c = 0; c < in; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
+            for (int c = 0; c < e; c++) { int rc = cols[c]; acc[rc] = acc[rc] + g[c] * mask[mb + rc]; }
             java.lang.foreign.MemorySegment.copy(acc, 0, dst, F, 4L * mb, in);
             bdst.setAtIndex(F, ro, bdst.getAtIndex(F, ro) + bs.getAtIndex(F, o));
         }

@@ -62,17 +62,29 @@ public final class CpuDense implements DenseOps {
             cpu.gemmSegments(false, false, n, in, out, 1f, h(gpre).segment(), h(w).segment(), 0f, h(gx).segment(), null, null, null);
         }
         cpu.gemmSegments(true, false, out, in, n, 1f, h(gpre).segment(), h(x).segment(), 1f, h(gw).segment(), null, null, null);
-        if (gb != null) {
-            MemorySegment g = h(gpre).segment(), b = h(gb).segment();
-            // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
-            double[] acc = cpu.reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
-                float[] part = new float[out];
-                int o = cpu.vectorized() ? VecOps.columnSums(g, out, lo, hi, part) : 0;
-                for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
-                for (o = 0; o < out; o++) a[o] += part[o];
-            });
-            for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
-        }
+        if (gb != null) biasGradient(n, out, gpre, gb);
+    }
+
+    @Override public void prefixLinearBackward(Tensor x, Tensor w, Index extent, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        DenseOps.Checks.prefixLinearBackward(x, w, extent, gpre, gx, gw, gb);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        int[] ext = ix(extent);
+        if (gx != null) dev.fluvia.backend.cpu.GemmPrefix.inputGradient(cpu, n, in, out, h(gpre).segment(), h(w).segment(), ext, h(gx).segment());
+        dev.fluvia.backend.cpu.GemmPrefix.weightGradient(cpu, n, in, out, h(gpre).segment(), h(x).segment(), ext, h(gw).segment());
+        if (gb != null) biasGradient(n, out, gpre, gb);
+    }
+
+    /** gb += Σ_n gpre, the order of {@link #linearBackward}. */
+    private void biasGradient(int n, int out, Tensor gpre, Tensor gb) {
+        MemorySegment g = h(gpre).segment(), b = h(gb).segment();
+        // per chunk: float column sums in row order (vectorised across columns); chunks merged in float64, in order
+        double[] acc = cpu.reduceRows(n, out, (long) n * out, (lo, hi, a) -> {
+            float[] part = new float[out];
+            int o = cpu.vectorized() ? VecOps.columnSums(g, out, lo, hi, part) : 0;
+            for (; o < out; o++) { float s = 0f; for (int r = lo; r < hi; r++) s += get(g, (long) r * out + o); part[o] = s; }
+            for (o = 0; o < out; o++) a[o] += part[o];
+        });
+        for (int o = 0; o < out; o++) set(b, o, (float) (get(b, o) + acc[o]));
     }
 
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {

@@ -69,6 +69,14 @@ public final class CudaDense implements DenseOps {
         if (gb != null) reduce.columnSum(gpre, n, out, gb);
     }
 
+    @Override public void prefixLinearBackward(Tensor x, Tensor w, Index extent, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+        DenseOps.Checks.prefixLinearBackward(x, w, extent, gpre, gx, gw, gb);
+        int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+        if (gx != null && (long) n * in > 0) prefixLinearBackwardInput(cx.elementwise((long) n * in), p(gpre), p(w), p(extent), p(gx), n, in, out);
+        if ((long) out * in > 0) prefixLinearBackwardWeight(cx.elementwise((long) out * in), p(gpre), p(x), p(extent), p(gw), n, in, out);
+        if (gb != null) reduce.columnSum(gpre, n, out, gb);
+    }
+
     @Override public void applyMask(Tensor w, Tensor mask, Tensor out) {
         DenseOps.Checks.applyMask(w, mask, out);
         applyMask(cx.elementwise(w.numel()), p(w), p(mask), p(out), w.numel());
@@ -90,6 +98,16 @@ public final class CudaDense implements DenseOps {
     void prefixLinearForward(Launch launch, DeviceAddress x, DeviceAddress w, DeviceAddress extent, DeviceAddress bias, DeviceAddress pre,
                              DeviceAddress y, int n, int in, int out, int act) {
         cx.go("prefixLinearForward", launch, x, w, extent, bias, pre, y, n, in, out, act);
+    }
+
+    /** {@code prefixLinearBackwardInput(float* gpre, float* w, int* extent, float* gx, int n, int in, int out)} */
+    void prefixLinearBackwardInput(Launch launch, DeviceAddress gpre, DeviceAddress w, DeviceAddress extent, DeviceAddress gx, int n, int in, int out) {
+        cx.go("prefixLinearBackwardInput", launch, gpre, w, extent, gx, n, in, out);
+    }
+
+    /** {@code prefixLinearBackwardWeight(float* gpre, float* x, int* extent, float* gw, int n, int in, int out)} */
+    void prefixLinearBackwardWeight(Launch launch, DeviceAddress gpre, DeviceAddress x, DeviceAddress extent, DeviceAddress gw, int n, int in, int out) {
+        cx.go("prefixLinearBackwardWeight", launch, gpre, x, extent, gw, n, in, out);
     }
 
     /** {@code activationBackward(float* pre, float* y, float* gy, float* gpre, long long count, int act)} */

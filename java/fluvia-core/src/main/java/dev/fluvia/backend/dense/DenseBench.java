@@ -78,6 +78,15 @@ public final class DenseBench implements FamilyBench {
                     .out("pre", n, out).out("y", n, out)
                     .traffic(f * (n * in + (double) nz + 3.0 * n * out), f > 0 ? 2.0 * n * nz : 0)
                     .run((be, a) -> be.dense().prefixLinearForward(a.t("x"), a.t("w"), a.ix("extent"), a.t("bias"), act, a.t("pre"), a.t("y"))));
+        // the backward: gw accumulated into (its entries past the extents must come back untouched), gx overwritten; w is
+        // given nonzero past the extents here, which the op must not use
+        float[] wj = w.clone();
+        for (int o = 0; o < out; o++) for (int k = ext[o]; k < in; k++) wj[o * in + k] = (float) (rng.nextDouble() * 2 - 1);
+        cs.add(KernelCase.of("prefixLinearBackward", size).matmul().index("extent", ext).in("x", x, n, in).in("w", f > 0 ? w : wj, out, in)
+                .in("gpre", rand(rng, n * out, -1, 1), n, out).out("gx", n, in).acc("gw", rand(rng, out * in, -1, 1), out, in)
+                .acc("gb", rand(rng, out, -1, 1), out)
+                .traffic(f * (n * in + (double) nz + 2.0 * n * out + n * in + 2.0 * nz), f > 0 ? 4.0 * n * nz : 0)
+                .run((be, a) -> be.dense().prefixLinearBackward(a.t("x"), a.t("w"), a.ix("extent"), a.t("gpre"), a.t("gx"), a.t("gw"), a.t("gb"))));
         return cs;
     }
 

@@ -47,6 +47,16 @@ public interface DenseOps {
     /** Backward of {@code y = x·wᵀ + b} given {@code gpre = ∂L/∂y}: gx = gpre·w (overwrite, may be null), gw += gpreᵀ·x, gb += Σ_n gpre (may be null). */
     void linearBackward(Tensor x, Tensor w, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
 
+    /**
+     * {@link #linearBackward} for a prefix-sparse weight (row {@code o} zero past column {@code extent[o]}, as in
+     * {@link #prefixLinearForward}; w's entries there are not used): {@code gx[n, k] = Σ_{o : extent[o] > k} gpre[n, o]·w[o, k]}
+     * (overwrite, may be null), {@code gw[o, k] += Σ_n gpre[n, o]·x[n, k]} for {@code k < extent[o]} only — gw's entries past a
+     * row's extent are <b>not written</b> (their weights are structural zeros, not parameters of the layer) —, {@code gb += Σ_n
+     * gpre} (may be null). Backends skip the zero blocks of both products; the CPU's Java kernel gives the bits of
+     * {@link #linearBackward} on the same zero-padded w (gx, and gw on the entries it writes).
+     */
+    void prefixLinearBackward(Tensor x, Tensor w, Index extent, Tensor gpre, Tensor gx, Tensor gw, Tensor gb);
+
     /** out = w ⊙ mask (MADE's masked weights, folded once per step); out may be w. */
     void applyMask(Tensor w, Tensor mask, Tensor out);
 
@@ -107,6 +117,20 @@ public interface DenseOps {
             shape("linearBackward", "gw", gw, out, in);
             if (gb != null) shape("linearBackward", "gb", gb, out);
             if (gx != null) shape("linearBackward", "gx", gx, n, in);
+        }
+
+        public static void prefixLinearBackward(Tensor x, Tensor w, Index extent, Tensor gpre, Tensor gx, Tensor gw, Tensor gb) {
+            String op = "prefixLinearBackward";
+            rank(op, "x", x, 2); rank(op, "w", w, 2);
+            int n = x.dim(0), in = x.dim(1), out = w.dim(0);
+            shape(op, "w", w, out, in);
+            shape(op, "gpre", gpre, n, out);
+            shape(op, "gw", gw, out, in);
+            if (gb != null) shape(op, "gb", gb, out);
+            if (gx != null) shape(op, "gx", gx, n, in);
+            if (extent.size() != out) require(false, op, "extent has " + extent.size() + " entries, expected " + out, w);
+            for (int e : extent.raw())
+                if (e < 0 || e > in) require(false, op, "extent entry " + e + " outside [0, " + in + "]", w);
         }
 
         public static void applyMask(Tensor w, Tensor mask, Tensor out) {

@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * The prefix-sparse layout of a masked MLP (MADE): its hidden units re-ordered so that every weight row is zero past a
- * prefix of its (re-ordered) inputs, which {@link DenseOps#prefixLinearForward} then skips.
+ * prefix of its (re-ordered) inputs, which {@link DenseOps#prefixLinearForward} and {@link DenseOps#prefixLinearBackward} then
+ * skip.
  *
  * <p>MADE's hidden unit of degree m sees exactly the units (or inputs) of degree ≤ m of the layer below, and an output of
  * input degree m the hidden units of degree &lt; m. Sorted by degree, each layer's mask is therefore block-lower-triangular:
