@@ -182,8 +182,7 @@ final class Gemm {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
                     int panels = (mcur + MR - 1) / MR;
-                    if (ta) packATransposed(a, lda, ic, mcur, p0, kc, ap);
-                    else for (int i = 0; i < panels; i++) packA(a, false, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                    for (int i = 0; i < panels; i++) packA(vec, a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                     for (int s = 0; s < strips; s++) {
                         int col = j0 + s * nr, cols = Math.min(nr, n - col);
                         // prefix-sparse product: the strip's K range ends at its extent; a slice past it adds exact zeros,
@@ -258,8 +257,14 @@ final class Gemm {
 
     /** Packs op(A)[row0 .. row0+MR, p0 .. p0+kc] into ap[off + p·MR + r], zero-padding rows past m. */
     static void packA(MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
+        packA(Simd.AVAILABLE, a, ta, lda, m, row0, p0, kc, ap, off);
+    }
+
+    /** {@link #packA(MemorySegment, boolean, int, int, int, int, int, float[], int)} with vector loads and stores when {@code vec}. */
+    static void packA(boolean vec, MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
         int rows = Math.min(MR, m - row0);
         if (ta) { // op(A)[row][p] = A[p][row]: the MR values of one p are contiguous in A
+            if (vec) { GemmVec.packATransposed(a, lda, row0, rows, p0, kc, ap, off); return; }
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * MR;
                 long src = (long) (p0 + p) * lda + row0;
@@ -282,33 +287,12 @@ final class Gemm {
         }
     }
 
-    private static final ThreadLocal<float[]> T_BUF = ThreadLocal.withInitial(() -> new float[KC * MC]);
-
-    /**
-     * Packs the row block ic .. ic+mcur of op(A) = Aᵀ (A stored [k, m], row stride lda) into MR-row panels, as {@link #packA}
-     * does one panel: each of the kc rows of A is bulk-copied (mcur contiguous values) to the heap, then the panels are
-     * filled from there with plain array copies (no per-element segment access).
-     */
-    static void packATransposed(MemorySegment a, int lda, int ic, int mcur, int p0, int kc, float[] ap) {
-        float[] t = T_BUF.get();
-        for (int p = 0; p < kc; p++) MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + ic) * 4, t, p * mcur, mcur);
-        int full = mcur / MR;
-        for (int i = 0; i < full; i++)
-            for (int p = 0, src = i * MR, dst = i * kc * MR; p < kc; p++, src += mcur, dst += MR)
-                System.arraycopy(t, src, ap, dst, MR);
-        int rows = mcur - full * MR;
-        if (rows > 0)
-            for (int p = 0, src = full * MR, dst = full * kc * MR; p < kc; p++, src += mcur, dst += MR) {
-                for (int r = 0; r < rows; r++) ap[dst + r] = t[src + r];
-                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
-            }
-    }
-
     private static final ThreadLocal<float[]> B_ROWS = ThreadLocal.withInitial(() -> new float[KC * 64]);
 
     /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
     static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
         int cols = Math.min(nr, n - col0);
+        if (!tb && Simd.AVAILABLE && nr == GemmVec.NR) { GemmVec.packBRows(b, ldb, n, p0, kc, col0, bp, off); return; }
         if (!tb) { // rows of op(B) are contiguous: bulk copies
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * nr;

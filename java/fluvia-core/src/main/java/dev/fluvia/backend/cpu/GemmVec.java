@@ -90,6 +90,52 @@ final class GemmVec {
         c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
     }
 
+    /** Eight lanes: one packed A row ({@link Gemm#MR} = 6 values) per vector, the last two lanes spilling into the next one. */
+    private static final VectorSpecies<Float> S8 = FloatVector.SPECIES_256;
+    private static final VectorMask<Float> MR_LANES = S8.indexInRange(0, Gemm.MR);
+
+    /**
+     * {@link Gemm#packA} for op(A) = Aᵀ (A stored {@code [k, lda]}): the MR values of one p are contiguous in A, so each p
+     * is one 8-lane load (masked past {@code rows}: zeros) and one 8-lane store at {@code off + p·MR}, whose last two lanes
+     * are overwritten by the next p; the last p stores MR lanes only. Nothing outside the panel is written.
+     */
+    static void packATransposed(MemorySegment a, long lda, int row0, int rows, int p0, int kc, float[] ap, int off) {
+        long src = ((long) p0 * lda + row0) * 4, step = lda * 4;
+        int dst = off, last = kc - 1;
+        if (rows == Gemm.MR && row0 + S8.length() <= lda) { // all eight lanes inside A's row: plain loads
+            for (int p = 0; p < last; p++, src += step, dst += Gemm.MR)
+                FloatVector.fromMemorySegment(S8, a, src, NATIVE).intoArray(ap, dst);
+            FloatVector.fromMemorySegment(S8, a, src, NATIVE).intoArray(ap, dst, MR_LANES);
+            return;
+        }
+        VectorMask<Float> m = S8.indexInRange(0, rows);
+        for (int p = 0; p < last; p++, src += step, dst += Gemm.MR)
+            FloatVector.fromMemorySegment(S8, a, src, NATIVE, m).intoArray(ap, dst);
+        FloatVector.fromMemorySegment(S8, a, src, NATIVE, m).intoArray(ap, dst, MR_LANES);
+    }
+
+    /**
+     * {@link Gemm#packB} for op(B) = B (rows of B contiguous): per p, two L-lane loads of row {@code p0 + p} (masked past
+     * {@code n}: zeros) stored at {@code off + p·NR}.
+     */
+    static void packBRows(MemorySegment b, long ldb, int n, int p0, int kc, int col0, float[] bp, int off) {
+        int cols = Math.min(NR, n - col0);
+        long src = ((long) p0 * ldb + col0) * 4, step = ldb * 4;
+        int dst = off;
+        if (cols == NR) {
+            for (int p = 0; p < kc; p++, src += step, dst += NR) {
+                FloatVector.fromMemorySegment(S, b, src, NATIVE).intoArray(bp, dst);
+                FloatVector.fromMemorySegment(S, b, src + 4L * L, NATIVE).intoArray(bp, dst + L);
+            }
+            return;
+        }
+        VectorMask<Float> m0 = S.indexInRange(0, cols), m1 = S.indexInRange(L, cols);
+        for (int p = 0; p < kc; p++, src += step, dst += NR) {
+            FloatVector.fromMemorySegment(S, b, src, NATIVE, m0).intoArray(bp, dst);
+            FloatVector.fromMemorySegment(S, b, src + 4L * L, NATIVE, m1).intoArray(bp, dst + L);
+        }
+    }
+
     /** Writes a full {@code MR × NR} tile of raw sums into C (row stride ldc) with the vector write-back. */
     static void writeTile(float[] tile, MemorySegment c, long cOff, int ldc, int col, float alpha, float beta,
                           boolean first, boolean last, Gemm.Epilogue ep) {
