@@ -182,7 +182,10 @@ final class Gemm {
                     int ic = blk * mc, mcur = Math.min(mc, m - ic);
                     float[] ap = A_PACK.get(), tile = TILE.get();
                     int panels = (mcur + MR - 1) / MR;
-                    for (int i = 0; i < panels; i++) packA(vec, a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                    boolean rowsA = vec && !ta; // op(A) = A: panels of MR plain rows ({@link GemmVec#kernelRows})
+                    for (int i = 0; i < panels; i++)
+                        if (rowsA) packARows(a, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+                        else packA(vec, a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                     for (int s = 0; s < strips; s++) {
                         int col = j0 + s * nr, cols = Math.min(nr, n - col);
                         // prefix-sparse product: the strip's K range ends at its extent; a slice past it adds exact zeros,
@@ -193,7 +196,8 @@ final class Gemm {
                             int row = ic + i * MR, rows = Math.min(MR, m - row);
                             long cOff = (long) row * n + col;
                             if (vec) {
-                                GemmVec.kernel(kcs, ap, i * kc * MR, bp, s * kc * nr, tile);
+                                if (rowsA) GemmVec.kernelRows(kcs, ap, i * kc * MR, kc, bp, s * kc * nr, tile);
+                                else GemmVec.kernel(kcs, ap, i * kc * MR, bp, s * kc * nr, tile);
                                 if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
                                 else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
                                 continue;
@@ -253,6 +257,17 @@ final class Gemm {
         int want = (m + 4 * threads - 1) / (4 * threads);
         int mc = Math.min(MC, Math.max(MR, want));
         return (mc + MR - 1) / MR * MR;
+    }
+
+    /**
+     * Copies A[row0 .. row0+MR, p0 .. p0+kc] (op(A) = A, row stride lda) into ap[off + r·kc + p], zero rows past m: the
+     * panel layout of {@link GemmVec#kernelRows}, bulk copies only (one per panel when the rows are contiguous in A).
+     */
+    static void packARows(MemorySegment a, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
+        int rows = Math.min(MR, m - row0);
+        if (kc == lda) MemorySegment.copy(a, HostTensor.F, (long) row0 * lda * 4, ap, off, rows * kc);
+        else for (int r = 0; r < rows; r++) MemorySegment.copy(a, HostTensor.F, ((long) (row0 + r) * lda + p0) * 4, ap, off + r * kc, kc);
+        if (rows < MR) java.util.Arrays.fill(ap, off + rows * kc, off + MR * kc, 0f);
     }
 
     /** Packs op(A)[row0 .. row0+MR, p0 .. p0+kc] into ap[off + p·MR + r], zero-padding rows past m. */
