@@ -351,7 +351,11 @@ final class Gemm {
     /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
     static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
         int cols = Math.min(nr, n - col0);
-        if (!tb && Simd.AVAILABLE && nr == GemmVec.NR) { GemmVec.packBRows(b, ldb, n, p0, kc, col0, bp, off); return; }
+        if (Simd.AVAILABLE && nr == GemmVec.NR) {
+            if (tb) GemmVec.packBTransposed(b, ldb, n, p0, kc, col0, bp, off);
+            else GemmVec.packBRows(b, ldb, n, p0, kc, col0, bp, off);
+            return;
+        }
         if (!tb) { // rows of op(B) are contiguous: bulk copies
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * nr;

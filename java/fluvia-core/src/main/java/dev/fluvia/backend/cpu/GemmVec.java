@@ -114,6 +114,27 @@ final class GemmVec {
         FloatVector.fromMemorySegment(S8, a, src, NATIVE, m).intoArray(ap, dst, MR_LANES);
     }
 
+    private static final ThreadLocal<float[]> B_ROWS = ThreadLocal.withInitial(() -> new float[Gemm.KC * NR]);
+    private static final ThreadLocal<int[]> B_IDX = ThreadLocal.withInitial(() -> new int[NR + 1]);
+
+    /**
+     * {@link Gemm#packB} for op(B) = Bᵀ (B stored {@code [n, ldb]}): the {@code cols} rows of B (kc contiguous values each)
+     * are bulk-copied to the heap, rows past n zeroed, then each p gathers its NR values (one per row, {@code kc} apart)
+     * in two L-lane gathers stored at {@code off + p·NR}.
+     */
+    static void packBTransposed(MemorySegment b, long ldb, int n, int p0, int kc, int col0, float[] bp, int off) {
+        int cols = Math.min(NR, n - col0);
+        float[] t = B_ROWS.get();
+        for (int q = 0; q < cols; q++) MemorySegment.copy(b, HostTensor.F, ((col0 + q) * ldb + p0) * 4, t, q * kc, kc);
+        if (cols < NR) java.util.Arrays.fill(t, cols * kc, NR * kc, 0f);
+        int[] idx = B_IDX.get();
+        if (idx[NR] != kc) { for (int q = 0; q < NR; q++) idx[q] = q * kc; idx[NR] = kc; }
+        for (int p = 0, dst = off; p < kc; p++, dst += NR) {
+            FloatVector.fromArray(S, t, p, idx, 0).intoArray(bp, dst);
+            FloatVector.fromArray(S, t, p, idx, L).intoArray(bp, dst + L);
+        }
+    }
+
     /**
      * {@link Gemm#packB} for op(B) = B (rows of B contiguous): per p, two L-lane loads of row {@code p0 + p} (masked past
      * {@code n}: zeros) stored at {@code off + p·NR}.
