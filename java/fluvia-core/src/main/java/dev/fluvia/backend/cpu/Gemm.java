@@ -163,13 +163,43 @@ final class Gemm {
                                     MemorySegment c, Epilogue ep) {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
         float[][] cached = tb ? be.packedWeights().transposed(b, k, n, nr) : null; // weights: packed once per version
+        int allStrips = (n + nr - 1) / nr; // NC is a multiple of nr: strip s covers columns s·nr .. s·nr + nr
+        if (be.threads() > 1 && k > KC && allStrips >= 2 && work / 8 >= CpuBackend.PAR_MIN_WORK) {
+            // several K slices (a weight gradient, K = batch): split C's columns, each task running every K slice of its
+            // strips over all rows — one fork/join per call instead of two per K slice, and C's part stays in that core's
+            // cache between slices. Every element still gets the same fma chain per slice and the same write-back.
+            int groups = Math.min(allStrips, be.threads()), mcT = rowBlock(m, 1);
+            be.forChunks(groups, g -> {
+                int s0 = g * allStrips / groups, s1 = (g + 1) * allStrips / groups;
+                float[] own = cached != null ? null : COL_B.get();
+                int slice = 0;
+                for (int jc = 0; jc < n; jc += NC) {
+                    int js0 = jc / nr, js1 = js0 + (Math.min(NC, n - jc) + nr - 1) / nr; // this N slice's strips
+                    int lo = Math.max(s0, js0), hi = Math.min(s1, js1);
+                    if (lo >= hi) { slice += (k + KC - 1) / KC; continue; }
+                    for (int pc = 0; pc < k; pc += KC, slice++) {
+                        int kc = Math.min(KC, k - pc);
+                        float[] bp;
+                        int bBase; // global strip whose panel is at offset 0 of bp
+                        if (cached != null) { bp = cached[slice]; bBase = js0; }
+                        else {
+                            bp = own; bBase = lo;
+                            for (int s = lo; s < hi; s++) packB(b, tb, ldb, n, pc, kc, s * nr, nr, own, (s - lo) * kc * nr);
+                        }
+                        for (int ic = 0; ic < m; ic += mcT)
+                            runRowBlock(vec, nr, ta, m, n, lda, a, ic, Math.min(mcT, m - ic), pc, kc, k, lo, hi, bp, bBase,
+                                    stripExt, alpha, beta, c, ep);
+                    }
+                }
+            });
+            return;
+        }
         int slice = 0;
         for (int jc = 0; jc < n; jc += NC) {
             int nc = Math.min(NC, n - jc), strips = (nc + nr - 1) / nr;
             for (int pc = 0; pc < k; pc += KC, slice++) {
                 int kc = Math.min(KC, k - pc);
-                boolean first = pc == 0, last = pc + kc == k;
-                int j0 = jc, p0 = pc;
+                int j0 = jc, p0 = pc, js0 = jc / nr;
                 float[] bp = cached != null ? cached[slice] : bpBuf;
                 if (cached == null) {
                     int stripGroups = Math.min(strips, 4 * be.threads());
@@ -179,34 +209,51 @@ final class Gemm {
                     });
                 }
                 be.forChunks(rowBlocks, work / 8, blk -> {
-                    int ic = blk * mc, mcur = Math.min(mc, m - ic);
-                    float[] ap = A_PACK.get(), tile = TILE.get();
-                    int panels = (mcur + MR - 1) / MR;
-                    if (ta) packATransposed(a, lda, ic, mcur, p0, kc, ap);
-                    else for (int i = 0; i < panels; i++) packA(a, false, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
-                    for (int s = 0; s < strips; s++) {
-                        int col = j0 + s * nr, cols = Math.min(nr, n - col);
-                        // prefix-sparse product: the strip's K range ends at its extent; a slice past it adds exact zeros,
-                        // so it is skipped unless it is the first (initialises C) or the last (the epilogue)
-                        int kcs = stripDepth(stripExt, col / nr, p0, kc);
-                        if (kcs == 0 && !first && !last) continue;
-                        for (int i = 0; i < panels; i++) {
-                            int row = ic + i * MR, rows = Math.min(MR, m - row);
-                            long cOff = (long) row * n + col;
-                            if (vec) {
-                                GemmVec.kernel(kcs, ap, i * kc * MR, bp, s * kc * nr, tile);
-                                if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
-                                else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
-                                continue;
-                            } else {
-                                scalarKernel(kcs, ap, i * kc * MR, bp, s * kc * nr, nr, tile);
-                            }
-                            for (int r = 0; r < rows; r++)
-                                for (int q = 0; q < cols; q++)
-                                    writeScalar(tile[r * nr + q], c, cOff + (long) r * n + q, col + q, alpha, beta, first, last, ep);
-                        }
-                    }
+                    int ic = blk * mc;
+                    runRowBlock(vec, nr, ta, m, n, lda, a, ic, Math.min(mc, m - ic), p0, kc, k, js0, js0 + strips, bp, js0,
+                            stripExt, alpha, beta, c, ep);
                 });
+            }
+        }
+    }
+
+    /** A task's own packed op(B) strips in the column split of {@link #gemmBlocked} (used within one task only). */
+    private static final ThreadLocal<float[]> COL_B = ThreadLocal.withInitial(() -> new float[KC * NC]);
+
+    /**
+     * One row block of one K slice: packs op(A)[ic .. ic+mcur, p0 .. p0+kc] and runs the micro-kernel over the (global)
+     * strips {@code s0 .. s1} of C, whose packed op(B) panels are at {@code bp[(s - bBase)·kc·nr]}, then writes each tile back.
+     */
+    private static void runRowBlock(boolean vec, int nr, boolean ta, int m, int n, int lda, MemorySegment a, int ic, int mcur,
+                                    int p0, int kc, int k, int s0, int s1, float[] bp, int bBase, int[] stripExt, float alpha,
+                                    float beta, MemorySegment c, Epilogue ep) {
+        boolean first = p0 == 0, last = p0 + kc == k;
+        float[] ap = A_PACK.get(), tile = TILE.get();
+        int panels = (mcur + MR - 1) / MR;
+        boolean rowsA = vec && !ta; // op(A) = A: panels of MR plain rows ({@link GemmVec#kernelRows})
+        for (int i = 0; i < panels; i++)
+            if (rowsA) packARows(a, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+            else packA(vec, a, ta, lda, m, ic + i * MR, p0, kc, ap, i * kc * MR);
+        for (int s = s0; s < s1; s++) {
+            int col = s * nr, cols = Math.min(nr, n - col), bo = (s - bBase) * kc * nr;
+            // prefix-sparse product: the strip's K range ends at its extent; a slice past it adds exact zeros,
+            // so it is skipped unless it is the first (initialises C) or the last (the epilogue)
+            int kcs = stripDepth(stripExt, s, p0, kc);
+            if (kcs == 0 && !first && !last) continue;
+            for (int i = 0; i < panels; i++) {
+                int row = ic + i * MR, rows = Math.min(MR, m - row);
+                long cOff = (long) row * n + col;
+                if (vec) {
+                    if (rowsA) GemmVec.kernelRows(kcs, ap, i * kc * MR, kc, bp, bo, tile);
+                    else GemmVec.kernel(kcs, ap, i * kc * MR, bp, bo, tile);
+                    if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                    else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
+                    continue;
+                }
+                scalarKernel(kcs, ap, i * kc * MR, bp, bo, nr, tile);
+                for (int r = 0; r < rows; r++)
+                    for (int q = 0; q < cols; q++)
+                        writeScalar(tile[r * nr + q], c, cOff + (long) r * n + q, col + q, alpha, beta, first, last, ep);
             }
         }
     }
@@ -256,10 +303,27 @@ final class Gemm {
         return (mc + MR - 1) / MR * MR;
     }
 
+    /**
+     * Copies A[row0 .. row0+MR, p0 .. p0+kc] (op(A) = A, row stride lda) into ap[off + r·kc + p], zero rows past m: the
+     * panel layout of {@link GemmVec#kernelRows}, bulk copies only (one per panel when the rows are contiguous in A).
+     */
+    static void packARows(MemorySegment a, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
+        int rows = Math.min(MR, m - row0);
+        if (kc == lda) MemorySegment.copy(a, HostTensor.F, (long) row0 * lda * 4, ap, off, rows * kc);
+        else for (int r = 0; r < rows; r++) MemorySegment.copy(a, HostTensor.F, ((long) (row0 + r) * lda + p0) * 4, ap, off + r * kc, kc);
+        if (rows < MR) java.util.Arrays.fill(ap, off + rows * kc, off + MR * kc, 0f);
+    }
+
     /** Packs op(A)[row0 .. row0+MR, p0 .. p0+kc] into ap[off + p·MR + r], zero-padding rows past m. */
     static void packA(MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
+        packA(Simd.AVAILABLE, a, ta, lda, m, row0, p0, kc, ap, off);
+    }
+
+    /** {@link #packA(MemorySegment, boolean, int, int, int, int, int, float[], int)} with vector loads and stores when {@code vec}. */
+    static void packA(boolean vec, MemorySegment a, boolean ta, int lda, int m, int row0, int p0, int kc, float[] ap, int off) {
         int rows = Math.min(MR, m - row0);
         if (ta) { // op(A)[row][p] = A[p][row]: the MR values of one p are contiguous in A
+            if (vec) { GemmVec.packATransposed(a, lda, row0, rows, p0, kc, ap, off); return; }
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * MR;
                 long src = (long) (p0 + p) * lda + row0;
@@ -282,33 +346,16 @@ final class Gemm {
         }
     }
 
-    private static final ThreadLocal<float[]> T_BUF = ThreadLocal.withInitial(() -> new float[KC * MC]);
-
-    /**
-     * Packs the row block ic .. ic+mcur of op(A) = Aᵀ (A stored [k, m], row stride lda) into MR-row panels, as {@link #packA}
-     * does one panel: each of the kc rows of A is bulk-copied (mcur contiguous values) to the heap, then the panels are
-     * filled from there with plain array copies (no per-element segment access).
-     */
-    static void packATransposed(MemorySegment a, int lda, int ic, int mcur, int p0, int kc, float[] ap) {
-        float[] t = T_BUF.get();
-        for (int p = 0; p < kc; p++) MemorySegment.copy(a, HostTensor.F, ((long) (p0 + p) * lda + ic) * 4, t, p * mcur, mcur);
-        int full = mcur / MR;
-        for (int i = 0; i < full; i++)
-            for (int p = 0, src = i * MR, dst = i * kc * MR; p < kc; p++, src += mcur, dst += MR)
-                System.arraycopy(t, src, ap, dst, MR);
-        int rows = mcur - full * MR;
-        if (rows > 0)
-            for (int p = 0, src = full * MR, dst = full * kc * MR; p < kc; p++, src += mcur, dst += MR) {
-                for (int r = 0; r < rows; r++) ap[dst + r] = t[src + r];
-                for (int r = rows; r < MR; r++) ap[dst + r] = 0f;
-            }
-    }
-
     private static final ThreadLocal<float[]> B_ROWS = ThreadLocal.withInitial(() -> new float[KC * 64]);
 
     /** Packs op(B)[p0 .. p0+kc, col0 .. col0+nr] into bp[off + p·nr + q], zero-padding columns past n. */
     static void packB(MemorySegment b, boolean tb, int ldb, int n, int p0, int kc, int col0, int nr, float[] bp, int off) {
         int cols = Math.min(nr, n - col0);
+        if (Simd.AVAILABLE && nr == GemmVec.NR) {
+            if (tb) GemmVec.packBTransposed(b, ldb, n, p0, kc, col0, bp, off);
+            else GemmVec.packBRows(b, ldb, n, p0, kc, col0, bp, off);
+            return;
+        }
         if (!tb) { // rows of op(B) are contiguous: bulk copies
             for (int p = 0; p < kc; p++) {
                 int dst = off + p * nr;

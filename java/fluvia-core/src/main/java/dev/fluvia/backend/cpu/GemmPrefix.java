@@ -164,7 +164,7 @@ public final class GemmPrefix {
                         int ic = blk * mc, mcur = Math.min(mc, m - ic);
                         float[] ap = A_PACK.get(), tile = TILE.get();
                         int panels = (mcur + MR - 1) / MR;
-                        Gemm.packATransposed(a, m, ic, mcur, p0, kc, ap);
+                        for (int i = 0; i < panels; i++) Gemm.packA(vec, a, true, m, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                         for (int i = 0; i < panels; i++) {
                             int row = ic + i * MR, rows = Math.min(MR, m - row);
                             int hi = 0, lo = n;
