@@ -47,8 +47,15 @@ public final class CpuCoupling implements CouplingOps {
         int n = x.dim(0), d = x.dim(1), k = idx.size();
         int[] id = ix(idx);
         MemorySegment xs = h(x).segment(), os = h(out).segment();
-        cpu.forRows(n, (long) n * k, (lo, hi) -> {
-            for (int r = lo; r < hi; r++) for (int j = 0; j < k; j++) set(os, (long) r * k + j, get(xs, (long) r * d + id[j]));
+        int br = blockRows(d, k);
+        cpu.forRows(n, (long) n * k, (lo, hi) -> { // staged: rows of x in, rows of out back, in bulk copies
+            Stage st = STAGE.get().fit(br, d, k);
+            for (int r0 = lo; r0 < hi; r0 += br) {
+                int cnt = Math.min(br, hi - r0);
+                MemorySegment.copy(xs, ValueLayout.JAVA_FLOAT, (long) r0 * d * 4, st.in, 0, cnt * d);
+                for (int i = 0; i < cnt; i++) for (int j = 0; j < k; j++) st.hb[i * k + j] = st.in[i * d + id[j]];
+                MemorySegment.copy(st.hb, 0, os, ValueLayout.JAVA_FLOAT, (long) r0 * k * 4, cnt * k);
+            }
         });
     }
 
