@@ -43,34 +43,37 @@ public final class CouplingVec {
 
     /**
      * Forward: {@code l = c·tanh(a/c)}, {@code y = fma(x, exp(l), t)}; inverse: {@code y = (x − t)·exp(−l)} (x is then the
-     * layer's output side). l is returned as computed (the caller adds or subtracts it).
+     * layer's output side). l is returned as computed (the caller adds or subtracts it). Two passes (tanh, then exp), each
+     * loop body small enough for C2 to inline every Vector API call (one fused body was measured to fall back to the
+     * non-intrinsic forms at times).
      */
     static int softclamp(boolean inverse, float[] a, float[] t, float[] x, float[] y, float[] l, float clamp, int cnt) {
-        int i = 0;
-        for (int e = cnt / L * L; i < e; i += L) {
-            FloatVector logs = logScale(FloatVector.fromArray(S, a, i), clamp);
+        int e = cnt / L * L;
+        for (int i = 0; i < e; i += L) logScale(FloatVector.fromArray(S, a, i), clamp).intoArray(l, i);
+        for (int i = 0; i < e; i += L) {
+            FloatVector logs = FloatVector.fromArray(S, l, i);
             FloatVector tv = FloatVector.fromArray(S, t, i), xv = FloatVector.fromArray(S, x, i);
             FloatVector out = inverse ? xv.sub(tv).mul(exp32(logs.neg())) : xv.fma(exp32(logs), tv);
             out.intoArray(y, i);
-            logs.intoArray(l, i);
         }
-        return i;
+        return e;
     }
 
     /**
      * Backward of the forward direction: {@code th = tanh(a/c)}, {@code s = exp(c·th)}, {@code gRaw = fma(g·x, s, gl)·(1 − th²)},
-     * {@code gX = g·s}.
+     * {@code gX = g·s}. Two passes like {@link #softclamp} (th is kept in gRaw between them).
      */
     static int softclampBackward(float[] a, float[] x, float[] g, float[] gl, float[] gRaw, float[] gX, float clamp, int cnt) {
-        int i = 0;
-        for (int e = cnt / L * L; i < e; i += L) {
-            FloatVector th = ActivationVec.tanh(FloatVector.fromArray(S, a, i).div(clamp));
+        int e = cnt / L * L;
+        for (int i = 0; i < e; i += L) ActivationVec.tanh(FloatVector.fromArray(S, a, i).div(clamp)).intoArray(gRaw, i);
+        for (int i = 0; i < e; i += L) {
+            FloatVector th = FloatVector.fromArray(S, gRaw, i);
             FloatVector s = exp32(th.mul(clamp));
             FloatVector gv = FloatVector.fromArray(S, g, i);
             FloatVector gLogs = gv.mul(FloatVector.fromArray(S, x, i)).fma(s, FloatVector.fromArray(S, gl, i));
             gLogs.mul(FloatVector.broadcast(S, 1f).sub(th.mul(th))).intoArray(gRaw, i);
             gv.mul(s).intoArray(gX, i);
         }
-        return i;
+        return e;
     }
 }
