@@ -101,10 +101,6 @@ final class BlasGemm {
 
     /** Applies the epilogue to C[r0..r1, j0..j1] (row stride ldc), vectorised where the backend is. */
     static void epilogue(CpuBackend be, MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
-        if (be.vectorized() && j0 == 0 && j1 == ldc && GemmNarrow.flatEpilogue(ldc)) { // narrow rows (a 64 → 2 layer): flat
-            long i = GemmNarrowVec.epilogueNarrow(c, (long) r0 * ldc, (long) r1 * ldc, ldc, ep);
-            r0 = (int) (i / ldc); // whole rows are done (L is a multiple of ldc); the rest below
-        }
         for (int r = r0; r < r1; r++) {
             long row = (long) r * ldc;
             int j = be.vectorized() ? GemmVec.epilogue(c, row, j0, j1, ep) : j0;

@@ -38,9 +38,6 @@ final class GemmNarrow {
         return enabled && vec && !ta && n <= MAX_N_FWD && k > MAX_K && m >= GemmVec.L;
     }
 
-    /** Whether a BLAS product's epilogue on rows {@code n} wide runs flat over whole rows ({@link GemmNarrowVec#epilogueNarrow}). */
-    static boolean flatEpilogue(int n) { return n < GemmVec.L && GemmVec.L % n == 0; }
-
     private static final ThreadLocal<float[]> ROW = ThreadLocal.withInitial(() -> new float[1024]);
 
     /**

@@ -1,7 +1,5 @@
 package dev.fluvia.backend.cpu;
 
-import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -15,7 +13,6 @@ final class GemmNarrowVec {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
-    private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
     /** Lane blocks of rows computed together by {@link #blockN} (with two columns: eight independent FMA chains). */
     static final int G = 4;
 
@@ -82,29 +79,5 @@ final class GemmNarrowVec {
             c00.intoArray(tile, o0); c10.intoArray(tile, o0 + L); c20.intoArray(tile, o0 + 2 * L); c30.intoArray(tile, o0 + 3 * L);
             if (j1 != j0) { c01.intoArray(tile, o1); c11.intoArray(tile, o1 + L); c21.intoArray(tile, o1 + 2 * L); c31.intoArray(tile, o1 + 3 * L); }
         }
-    }
-
-    /**
-     * The epilogue of a BLAS product ({@link BlasGemm#epilogue}: {@code v = c + bias[j]; pre = v; c = act(v)}) on whole rows of a
-     * narrow C ({@code n} divides L), as one contiguous range {@code [lo, hi)} of elements: a vector starting at a multiple of n
-     * has the column pattern {@code j = lane mod n}, so the bias is one pattern vector. The same operations per element as
-     * the scalar form (identity, ReLU and tanh only; others return lo). Returns the first element not done.
-     */
-    static long epilogueNarrow(MemorySegment c, long lo, long hi, int n, Gemm.Epilogue ep) {
-        dev.fluvia.backend.Activation act = ep.act();
-        if (!ActivationVec.vectorizes(act)) return lo;
-        float[] pat = new float[L];
-        if (ep.bias() != null) for (int q = 0; q < L; q++) pat[q] = ep.bias().getAtIndex(HostTensor.F, q % n);
-        FloatVector bv = FloatVector.fromArray(S, pat, 0);
-        boolean bias = ep.bias() != null;
-        long i = lo;
-        for (; i + L <= hi; i += L) {
-            long off = i * 4;
-            FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
-            if (bias) v = v.add(bv);
-            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
-            ActivationVec.apply(act, v).intoMemorySegment(c, off, NATIVE);
-        }
-        return i;
     }
 }
