@@ -12,6 +12,12 @@ import java.lang.foreign.MemorySegment;
  * <p>Each element is still {@code acc = fma(a_p, b_p, acc)} over p in order within each K slice of {@link Gemm#KC}, then
  * {@link Gemm#writeScalar}'s rule — the multiplicands of an fma commute exactly — so the result is bit-identical to the
  * general kernel's, to the scalar path's, and across thread counts. Work is split over fixed 256-row chunks of C.
+ *
+ * <p>The forward narrow kernels live here too: {@link #narrowK} (K ≤ {@link #MAX_K}: a layer with 1–4 inputs, or the input
+ * gradient of a layer with 1–4 outputs) and {@link #narrowN} (C ≤ {@link #MAX_N_FWD} columns, A row-major: a narrow output
+ * layer, or the input gradient of a narrow input layer), with the same per-element rule and so the same bits. They serve the
+ * Java kernel only: OpenBLAS was faster on these shapes here (docs/BENCHMARKS.md §6, "float32 coupling op and narrow-layer
+ * GEMM kernels").
  */
 final class GemmNarrow {
     private GemmNarrow() {}
