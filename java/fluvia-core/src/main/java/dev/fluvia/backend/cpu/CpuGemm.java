@@ -73,6 +73,15 @@ public final class CpuGemm {
         PackedWeights.enabled = on;
     }
 
+    /**
+     * Turns the Java kernel's forward narrow-layer kernels (K ≤ 4, or C ≤ 8 columns wide with A row-major, {@code GemmNarrow}) on or off for the
+     * whole process (default on; {@code -Dfluvia.gemm.narrow=false} starts with them off). Results are bit-identical either
+     * way; this is for tests and benchmarks.
+     */
+    public static void setNarrowKernels(boolean on) {
+        GemmNarrow.enabled = on;
+    }
+
     /** {hits, packs} of a backend's packed-weight cache so far: products that reused a packing / that packed. */
     public static long[] packCacheCounts(CpuBackend be) {
         return new long[] {be.packedWeights().hits.sum(), be.packedWeights().packs.sum()};

@@ -87,7 +87,9 @@ final class Gemm {
             if (cached != null) { gemmSmallM(m, n, k, cached, null, alpha, a, beta, c, ep); return; }
         }
         if (be.blas() != null) { BlasGemm.gemm(be, be.blas(), ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
+        if (GemmNarrow.appliesK(m, n, k)) { GemmNarrow.narrowK(be, vec, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         if (GemmNarrow.applies(vec, ta, m, n)) { GemmNarrow.gemm(be, ta, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
+        if (GemmNarrow.appliesN(vec, ta, m, n, k)) { GemmNarrow.narrowN(be, tb, m, n, k, alpha, a, b, beta, c, ep); return; }
         int nr = vec ? GemmVec.NR : SCALAR_NR;
         int lda = ta ? m : k, ldb = tb ? k : n;
         int mc = rowBlock(m, be.threads());
