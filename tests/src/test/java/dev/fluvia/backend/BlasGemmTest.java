@@ -136,6 +136,36 @@ class BlasGemmTest {
         OpsFixture.assertBitIdentical("run 1 vs run 2", outs[0], outs[2]);
     }
 
+    /**
+     * The narrow epilogues under BLAS: outputs of 1, 2, 4 or 8 columns (a flat vector run across rows) and the K = 1 input
+     * layer (the narrow-input kernel, epilogue fused) give the scalar epilogue's bits for every activation, with the
+     * pre-activation kept; K = 1 also gives the Java kernel's bits.
+     */
+    @Test void blasNarrowEpiloguesVectorScalarBitIdentical() {
+        needBlas();
+        for (Activation act : Activation.values())
+            for (int[] s : new int[][] {{301, 64, 2}, {203, 5, 4}, {37, 3, 8}, {33, 7, 1}, {301, 1, 64}, {19, 1, 3}}) { // rows, in, out
+                int n = s[0], in = s[1], out = s[2];
+                float[][] y = new float[3][], pre = new float[3][];
+                for (int v = 0; v < 3; v++)
+                    try (CpuBackend be = new CpuBackend(1, v != 1, v == 2 ? CpuGemm.JAVA : CpuGemm.OPENBLAS)) {
+                        OpsFixture f = new OpsFixture(be, 9);
+                        Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
+                        Tensor p = f.poisoned(n, out), yt = f.poisoned(n, out);
+                        be.dense().linearForward(x, w, bias, act, p, yt);
+                        y[v] = be.toHost(yt);
+                        pre[v] = be.toHost(p);
+                    }
+                String what = act + " " + n + "x" + in + "->" + out;
+                OpsFixture.assertBitIdentical("y vector vs scalar " + what, y[0], y[1]);
+                OpsFixture.assertBitIdentical("pre vector vs scalar " + what, pre[0], pre[1]);
+                if (in == 1) {
+                    OpsFixture.assertBitIdentical("y blas vs java " + what, y[0], y[2]);
+                    OpsFixture.assertBitIdentical("pre blas vs java " + what, pre[0], pre[2]);
+                }
+            }
+    }
+
     /** The split into library calls depends on the shape only: BLAS results are bit-identical between 1 and 2 threads. */
     @Test void blasBitIdenticalAcrossThreadCounts() {
         needBlas();

@@ -45,16 +45,47 @@ public final class CouplingVec {
      * Forward: {@code l = c·tanh(a/c)}, {@code y = fma(x, exp(l), t)}; inverse: {@code y = (x − t)·exp(−l)} (x is then the
      * layer's output side). l is returned as computed (the caller adds or subtracts it). Two passes (tanh, then exp), each
      * loop body small enough for C2 to inline every Vector API call (one fused body was measured to fall back to the
-     * non-intrinsic forms at times).
+     * non-intrinsic forms at times). The second pass spells {@link #exp32} out in the loop (the same operations): as a call,
+     * C2 compiled exp32 on its own and called it, its vectors crossing the call boundary.
      */
     static int softclamp(boolean inverse, float[] a, float[] t, float[] x, float[] y, float[] l, float clamp, int cnt) {
         int e = cnt / L * L;
         for (int i = 0; i < e; i += L) logScale(FloatVector.fromArray(S, a, i), clamp).intoArray(l, i);
+        if (inverse) {
+            for (int i = 0; i < e; i += L) {
+                FloatVector xt = FloatVector.fromArray(S, x, i).sub(FloatVector.fromArray(S, t, i));
+                FloatVector s = FloatVector.fromArray(S, l, i).neg();
+                // exp32(s), inline
+                FloatVector ey = s.max(CouplingMath.EXP_LO).min(CouplingMath.EXP_HI);
+                FloatVector k = ey.fma(LOG2E, SHIFTER);
+                FloatVector n = k.sub(SHIFTER).neg();
+                FloatVector r = n.fma(FloatVector.broadcast(S, LN2_LO), n.fma(FloatVector.broadcast(S, LN2_HI), ey));
+                FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                        .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+                FloatVector e1 = r.fma(r.fma(q, FloatVector.broadcast(S, 1f)), FloatVector.broadcast(S, 1f));
+                IntVector ni = ((IntVector) k.reinterpretAsInts()).sub(0x4B400000);
+                IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+                FloatVector s1 = h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                FloatVector s2 = ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+                xt.mul(e1.mul(s1).mul(s2)).intoArray(y, i);
+            }
+            return e;
+        }
         for (int i = 0; i < e; i += L) {
-            FloatVector logs = FloatVector.fromArray(S, l, i);
-            FloatVector tv = FloatVector.fromArray(S, t, i), xv = FloatVector.fromArray(S, x, i);
-            FloatVector out = inverse ? xv.sub(tv).mul(exp32(logs.neg())) : xv.fma(exp32(logs), tv);
-            out.intoArray(y, i);
+            FloatVector s = FloatVector.fromArray(S, l, i);
+            // exp32(s), inline
+            FloatVector ey = s.max(CouplingMath.EXP_LO).min(CouplingMath.EXP_HI);
+            FloatVector k = ey.fma(LOG2E, SHIFTER);
+            FloatVector n = k.sub(SHIFTER).neg();
+            FloatVector r = n.fma(FloatVector.broadcast(S, LN2_LO), n.fma(FloatVector.broadcast(S, LN2_HI), ey));
+            FloatVector q = r.fma(E7, E6).fma(r, FloatVector.broadcast(S, E5)).fma(r, FloatVector.broadcast(S, E4))
+                    .fma(r, FloatVector.broadcast(S, E3)).fma(r, FloatVector.broadcast(S, E2));
+            FloatVector e1 = r.fma(r.fma(q, FloatVector.broadcast(S, 1f)), FloatVector.broadcast(S, 1f));
+            IntVector ni = ((IntVector) k.reinterpretAsInts()).sub(0x4B400000);
+            IntVector h = ni.lanewise(VectorOperators.ASHR, 1);
+            FloatVector s1 = h.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector s2 = ni.sub(h).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector.fromArray(S, x, i).fma(e1.mul(s1).mul(s2), FloatVector.fromArray(S, t, i)).intoArray(y, i);
         }
         return e;
     }

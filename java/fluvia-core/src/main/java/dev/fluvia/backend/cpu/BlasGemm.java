@@ -20,10 +20,21 @@ import java.lang.foreign.MemorySegment;
  *
  * <p><b>Epilogue.</b> The linear layer's bias, pre-activation copy and activation ({@link Gemm.Epilogue}) are applied to
  * each block right after its product, while the block is still in cache, with exactly the operations of the Java kernel's
- * write-back ({@link Gemm#writeScalar}): {@code v = c + bias[j]; pre = v; c = act(v)}.
+ * write-back ({@link Gemm#writeScalar}): {@code v = c + bias[j]; pre = v; c = act(v)}. The epilogue is vectorised per block
+ * ({@link GemmVec#epilogue}: one loop per activation over the block's rows; rows narrower than a vector as one flat run,
+ * {@link GemmVec#epilogueFlat}). The library's cuts were not made finer for the epilogue's sake: 128- or 256-row calls (C in
+ * L1) measured no faster than the 512-row blocks here, and OpenBLAS's results depend on where M is cut.
  */
 final class BlasGemm {
     private BlasGemm() {}
+
+    /*
+     * K1: a product with K = 1 and beta = 0 (a 1 → h input layer: each element one rounded product a·b) takes the Java
+     * kernel's narrow-input product (GemmNarrow.narrowK), whose epilogue is fused into its write. Through the library it was
+     * three passes over C (the library's beta pass, its product, then the epilogue: 1 MiB each for 4096 × 64), the largest
+     * item of the RealNVP 2-D batch. The bits are the library's: alpha·round(a·b) (the library adds it to a zeroed C: the
+     * same value, only a zero's sign could differ, and neither a bias nor ReLU keeps it).
+     */
 
     /** Products below this many FLOPs run as one call (a block must outweigh a fork/join hand-off). */
     static final long SPLIT_MIN_FLOPS = 1L << 22;
@@ -38,6 +49,10 @@ final class BlasGemm {
 
     static void gemm(CpuBackend be, Cblas lib, boolean ta, boolean tb, int m, int n, int k, float alpha,
                      MemorySegment a, MemorySegment b, float beta, MemorySegment c, Gemm.Epilogue ep) {
+        if (k == 1 && beta == 0f && GemmNarrow.appliesK(m, n, k)) { // an outer product: see K1 below
+            GemmNarrow.narrowK(be, be.vectorized(), ta, tb, m, n, k, alpha, a, b, beta, c, ep);
+            return;
+        }
         int lda = ta ? m : k, ldb = tb ? k : n;
         long flops = 2L * m * n * k;
         boolean byRows = m >= n;
@@ -101,16 +116,32 @@ final class BlasGemm {
 
     /** Applies the epilogue to C[r0..r1, j0..j1] (row stride ldc), vectorised where the backend is. */
     static void epilogue(CpuBackend be, MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
+        if (be.vectorized()) {
+            int n = j1 - j0;
+            if (j0 == 0 && n == ldc && GemmVec.flat(n)) { // rows narrower than a vector, contiguous: one flat run
+                long f = GemmVec.epilogueFlat(c, n, r0, r1, ep), end = (long) r1 * n;
+                for (; f < end; f++) scalar(c, f, (int) (f % n), ep);
+                return;
+            }
+            int j = GemmVec.epilogue(c, ldc, r0, r1, j0, j1, ep);
+            if (j < j1) scalar(c, ldc, r0, r1, j, j1, ep);
+            return;
+        }
+        scalar(c, ldc, r0, r1, j0, j1, ep);
+    }
+
+    private static void scalar(MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
         for (int r = r0; r < r1; r++) {
             long row = (long) r * ldc;
-            int j = be.vectorized() ? GemmVec.epilogue(c, row, j0, j1, ep) : j0;
-            for (; j < j1; j++) {
-                long idx = row + j;
-                float v = c.getAtIndex(HostTensor.F, idx);
-                if (ep.bias() != null) v = v + ep.bias().getAtIndex(HostTensor.F, j);
-                if (ep.pre() != null) ep.pre().setAtIndex(HostTensor.F, idx, v);
-                c.setAtIndex(HostTensor.F, idx, ep.act().apply(v));
-            }
+            for (int j = j0; j < j1; j++) scalar(c, row + j, j, ep);
         }
+    }
+
+    /** The epilogue of one element: exactly {@link Gemm#writeScalar}'s last step. */
+    private static void scalar(MemorySegment c, long idx, int col, Gemm.Epilogue ep) {
+        float v = c.getAtIndex(HostTensor.F, idx);
+        if (ep.bias() != null) v = v + ep.bias().getAtIndex(HostTensor.F, col);
+        if (ep.pre() != null) ep.pre().setAtIndex(HostTensor.F, idx, v);
+        c.setAtIndex(HostTensor.F, idx, ep.act().apply(v));
     }
 }

@@ -340,22 +340,119 @@ final class GemmVec {
     }
 
     /**
-     * The epilogue alone on C[row + j0 .. row + j1) (already holding alpha·A·B + beta·C): {@code v = c + bias[j]; pre = v;
-     * c = act(v)}, whole vectors only, for identity, ReLU and tanh (other activations: none). Returns the column where it stopped.
+     * The epilogue alone on the block C[r0 .. r1, j0 .. j1) (row stride ldc; already holding alpha·A·B + beta·C):
+     * {@code v = c + bias[j]; pre = v; c = act(v)}, whole vectors of each row only, for identity, ReLU and tanh (other
+     * activations: none). Returns the column where every row stopped ({@code j0} when nothing was done). One small loop per
+     * activation, so that C2 compiles each with its Vector API intrinsics (a single loop dispatching per vector on the
+     * activation was at times compiled without them: boxed vectors, {@code dummyVector} frames).
      */
-    static int epilogue(MemorySegment c, long row, int j0, int j1, Gemm.Epilogue ep) {
-        Activation act = ep.act();
-        if (!ActivationVec.vectorizes(act)) return j0;
-        int j = j0;
-        for (; j + L <= j1; j += L) {
-            long off = (row + j) * 4;
+    static int epilogue(MemorySegment c, int ldc, int r0, int r1, int j0, int j1, Gemm.Epilogue ep) {
+        int je = j0 + (j1 - j0) / L * L;
+        if (je == j0 || r0 >= r1) return j0;
+        MemorySegment bias = ep.bias(), pre = ep.pre();
+        switch (ep.act()) {
+            case IDENTITY -> rowsIdentity(c, ldc, r0, r1, j0, je, bias, pre);
+            case RELU -> rowsRelu(c, ldc, r0, r1, j0, je, bias, pre);
+            case TANH -> rowsTanh(c, ldc, r0, r1, j0, je, bias, pre);
+            default -> { return j0; }
+        }
+        return je;
+    }
+
+    private static void rowsIdentity(MemorySegment c, long ldc, int r0, int r1, int j0, int je, MemorySegment bias, MemorySegment pre) {
+        for (long r = r0; r < r1; r++) {
+            long row = r * ldc * 4;
+            for (int j = j0; j < je; j += L) {
+                long off = row + 4L * j;
+                FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+                if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, 4L * j, NATIVE));
+                if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
+                v.intoMemorySegment(c, off, NATIVE);
+            }
+        }
+    }
+
+    private static void rowsRelu(MemorySegment c, long ldc, int r0, int r1, int j0, int je, MemorySegment bias, MemorySegment pre) {
+        for (long r = r0; r < r1; r++) {
+            long row = r * ldc * 4;
+            for (int j = j0; j < je; j += L) {
+                long off = row + 4L * j;
+                FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+                if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, 4L * j, NATIVE));
+                if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
+                relu(v).intoMemorySegment(c, off, NATIVE);
+            }
+        }
+    }
+
+    private static void rowsTanh(MemorySegment c, long ldc, int r0, int r1, int j0, int je, MemorySegment bias, MemorySegment pre) {
+        for (long r = r0; r < r1; r++) {
+            long row = r * ldc * 4;
+            for (int j = j0; j < je; j += L) {
+                long off = row + 4L * j;
+                FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+                if (bias != null) v = v.add(FloatVector.fromMemorySegment(S, bias, 4L * j, NATIVE));
+                if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
+                ActivationVec.tanh(v).intoMemorySegment(c, off, NATIVE);
+            }
+        }
+    }
+
+    /** Whether {@link #epilogueFlat} applies to rows {@code n} wide stored contiguously ({@code ldc == n}). */
+    static boolean flat(int n) { return n < L && L % n == 0; }
+
+    /**
+     * {@link #epilogue} for a block of whole, contiguous rows narrower than a vector ({@link #flat}: n divides L, row stride
+     * n): the block is one run of floats {@code [r0·n, r1·n)} and lane q of every vector is column {@code q mod n}, so each
+     * vector covers {@code L/n} rows with the bias repeated. The same operations per element as {@link Gemm#writeScalar}.
+     * Returns the flat index where it stopped (the rest, less than a vector, is the caller's).
+     */
+    static long epilogueFlat(MemorySegment c, int n, int r0, int r1, Gemm.Epilogue ep) {
+        long lo = (long) r0 * n, hi = (long) r1 * n, e = lo + (hi - lo) / L * L;
+        if (e == lo) return lo;
+        float[] bias = null;
+        if (ep.bias() != null) {
+            bias = new float[L];
+            for (int q = 0; q < L; q++) bias[q] = ep.bias().getAtIndex(HostTensor.F, q % n);
+        }
+        MemorySegment pre = ep.pre();
+        switch (ep.act()) {
+            case IDENTITY -> flatIdentity(c, lo, e, bias, pre);
+            case RELU -> flatRelu(c, lo, e, bias, pre);
+            case TANH -> flatTanh(c, lo, e, bias, pre);
+            default -> { return lo; }
+        }
+        return e;
+    }
+
+    private static void flatIdentity(MemorySegment c, long lo, long hi, float[] bias, MemorySegment pre) {
+        for (long i = lo; i < hi; i += L) {
+            long off = i * 4;
             FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
-            if (ep.bias() != null) v = v.add(FloatVector.fromMemorySegment(S, ep.bias(), (long) j * 4, NATIVE));
-            if (ep.pre() != null) v.intoMemorySegment(ep.pre(), off, NATIVE);
-            v = ActivationVec.apply(act, v);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, 0));
+            if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
             v.intoMemorySegment(c, off, NATIVE);
         }
-        return j;
+    }
+
+    private static void flatRelu(MemorySegment c, long lo, long hi, float[] bias, MemorySegment pre) {
+        for (long i = lo; i < hi; i += L) {
+            long off = i * 4;
+            FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, 0));
+            if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
+            relu(v).intoMemorySegment(c, off, NATIVE);
+        }
+    }
+
+    private static void flatTanh(MemorySegment c, long lo, long hi, float[] bias, MemorySegment pre) {
+        for (long i = lo; i < hi; i += L) {
+            long off = i * 4;
+            FloatVector v = FloatVector.fromMemorySegment(S, c, off, NATIVE);
+            if (bias != null) v = v.add(FloatVector.fromArray(S, bias, 0));
+            if (pre != null) v.intoMemorySegment(pre, off, NATIVE);
+            ActivationVec.tanh(v).intoMemorySegment(c, off, NATIVE);
+        }
     }
 
     /** max(v, 0) with the scalar rule's NaN behaviour ({@code a > 0 ? a : 0}). */
