@@ -87,6 +87,15 @@ class ConditionalDigitsTest {
         for (String v : lp.subList(1, 5)) assertTrue(Double.isFinite(Double.parseDouble(v)), v);
         CliTest.Out wrong = CliTest.run("sample", "--model", g.resolve("model.safetensors").toString(), "--context", "1,0", "-n", "2", "-o", dir.resolve("w.csv").toString());
         assertNotEquals(0, wrong.code());
+        // a conditional image model also samples straight to a .png grid (n images of 8×8 given the context)
+        CliTest.Out pg = CliTest.run("sample", "--model", g.resolve("model.safetensors").toString(), "--context", three, "-n", "9",
+                "-o", dir.resolve("three.png").toString());
+        assertEquals(0, pg.code(), pg.err());
+        BufferedImage grid = ImageIO.read(dir.resolve("three.png").toFile());
+        assertTrue(grid.getWidth() >= 3 * 8 * 2 && grid.getHeight() >= 3 * 8 * 2, "3×3 grid of 8×8 images: " + grid.getWidth() + "x" + grid.getHeight());
+        long lit = 0;
+        for (int yy = 0; yy < grid.getHeight(); yy++) for (int xx = 0; xx < grid.getWidth(); xx++) if ((grid.getRGB(xx, yy) & 0xff) > 128) lit++;
+        assertTrue(lit > 0, "the sampled digits have bright pixels");
 
         Path csv = dir.resolve("t.csv");
         Files.writeString(csv, "1,2\n3,4\n5,6\n");

@@ -7,6 +7,7 @@ import dev.fluvia.flow.Flow;
 import dev.fluvia.io.Checkpoint;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
 import dev.fluvia.data.Dataset;
@@ -27,7 +28,7 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "-n", defaultValue = "1000", description = "Number of samples. Default: ${DEFAULT-VALUE}.") int n;
     @Option(names = {"-t", "--temperature"}, defaultValue = "1.0", description = "Base standard deviation multiplier. Default: ${DEFAULT-VALUE}.") float temperature;
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the base samples (the same seed gives the same samples). Default: ${DEFAULT-VALUE}.") long seed;
-    @Option(names = {"-o", "--output"}, required = true, description = "CSV file (one sample per row, header x0, x1, …), or a .png grid for an image model.") Path output;
+    @Option(names = {"-o", "--output"}, required = true, description = "CSV file (one sample per row, header x0, x1, …), or a .png grid for an image model (conditional image models too, given --context or --context-file).") Path output;
     @Option(names = "--context", paramLabel = "C", description = "Conditional model: the context vector c (e.g. 1,0,0: as many numbers as "
             + "the model's context columns, in their order) for all -n samples.") String context;
     @Option(names = "--context-file", paramLabel = "FILE", description = "Conditional model: a CSV or .npy of context rows (the model's "
@@ -75,8 +76,14 @@ final class SampleCommand implements Callable<Integer> {
                     n = c.n();
                     ctx = c.data();
                 }
-                if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png"))
-                    throw new IllegalArgumentException("-o " + output + ": a conditional model's samples are written as CSV, not as a .png grid");
+                if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
+                    int[] chw = conditionalImageShape(ck, flow);
+                    if (chw == null)
+                        throw new IllegalArgumentException("-o " + output + ": this conditional model was not trained on images; its samples are written as CSV, not as a .png grid");
+                    writeConditionalGrid(flow, chw, ctx, ctxAll, k);
+                    System.out.println(output.toAbsolutePath());
+                    return 0;
+                }
             }
             if (output.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".png")) {
                 Checks.range("-n (for a .png grid)", n, 1, 4096);
@@ -119,5 +126,43 @@ final class SampleCommand implements Callable<Integer> {
         }
         System.out.println(output.toAbsolutePath());
         return 0;
+    }
+
+    /**
+     * The image shape {@code [C, H, W]} of a conditional image model (the {@code training.image_shape} that
+     * {@code train --condition-on-label} stores, checked against the flow's data width), or null for a tabular one.
+     */
+    static int[] conditionalImageShape(Checkpoint.Loaded ck, Flow flow) {
+        if (ck.training() == null || !ck.training().hasNonNull("image_shape")) return null;
+        String[] p = ck.training().get("image_shape").asText("").split("x");
+        if (p.length != 3) throw new dev.fluvia.FluviaException.ShapeException("training.image_shape '" + ck.training().get("image_shape").asText()
+                + "' is not CxHxW");
+        int[] chw = new int[3];
+        try {
+            for (int i = 0; i < 3; i++) chw[i] = Integer.parseInt(p[i]);
+        } catch (NumberFormatException e) {
+            throw new dev.fluvia.FluviaException.ShapeException("training.image_shape '" + ck.training().get("image_shape").asText() + "' is not CxHxW");
+        }
+        long size = (long) chw[0] * chw[1] * chw[2];
+        if (chw[0] < 1 || chw[1] < 1 || chw[2] < 1 || size != ConditionalFlows.dataDim(flow))
+            throw new dev.fluvia.FluviaException.ShapeException("training.image_shape " + Arrays.toString(chw) + " does not match the model's "
+                    + ConditionalFlows.dataDim(flow) + " data values");
+        return chw;
+    }
+
+    /** Draws n images given the context (one row for all, or one per sample) and writes them as a grid, in [0, 1] as trained. */
+    private void writeConditionalGrid(Flow flow, int[] chw, float[] ctx, boolean ctxAll, int k) {
+        Checks.range("-n (for a .png grid)", n, 1, 4096);
+        float[] cc = new float[n * k];
+        for (int i = 0; i < n; i++) System.arraycopy(ctx, ctxAll ? 0 : i * k, cc, i * k, k);
+        float[] x = ConditionalFlows.sample(flow, cc, n, temperature, seed);
+        for (int i = 0; i < x.length; i++) x[i] = Float.isNaN(x[i]) ? 0f : Math.min(1f, Math.max(0f, x[i]));
+        int cols = (int) Math.ceil(Math.sqrt(n));
+        try {
+            dev.fluvia.plot.ImageGrid.write(output, x, n, chw[0], chw[1], chw[2], cols, Math.max(2, 96 / Math.max(chw[1], chw[2])),
+                    String.format(java.util.Locale.ROOT, "%d samples given the context, T = %.2f", n, temperature));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + output + ": " + e.getMessage(), e);
+        }
     }
 }
