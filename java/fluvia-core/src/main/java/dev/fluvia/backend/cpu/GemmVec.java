@@ -22,11 +22,31 @@ final class GemmVec {
     private static final ByteOrder NATIVE = ByteOrder.nativeOrder();
 
     /**
-     * Multiplies one packed A panel ({@code MR × kc}) by one packed B panel ({@code kc × NR}) and stores the raw sums in
-     * {@code tile} (row-major, NR wide). The accumulation loop is kept apart from the write-back so that C2 keeps the 12
-     * accumulators in registers (measured: a kernel with the write-back inlined ran at about 60% of this one's speed).
+     * Multiplies one packed A panel ({@code MR × kc}, interleaved: element (r, p) at {@code ap[ao + p·MR + r]}, as
+     * {@link Gemm#packA} writes it) by one packed B panel ({@code kc × NR}) and stores the raw sums in {@code tile}
+     * (row-major, NR wide).
      */
     static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
+        kernelStrided(kc, ap, ao, 1, Gemm.MR, bp, bo, tile);
+    }
+
+    /**
+     * {@link #kernel} on an A panel stored as MR rows (element (r, p) at {@code ap[ao + r·rowStride + p]}), the layout
+     * of op(A) = A copied row by row ({@link Gemm#packARows}): the same FMAs in the same order, so the same bits.
+     */
+    static void kernelRows(int kc, float[] ap, int ao, int rowStride, float[] bp, int bo, float[] tile) {
+        kernelStrided(kc, ap, ao, rowStride, 1, bp, bo, tile);
+    }
+
+    /**
+     * The micro-kernel of both A layouts, element (r, p) of the A panel at {@code ap[ao + r·rs + p·ps]}:
+     * {@code tile[r·NR + q] = Σ_p fma(a(r, p), b[p, q])} for p in order from zero, in a {@code 6 × 2L} register tile (12
+     * accumulators), one broadcast of A and two loads of B per FMA pair. The accumulation loop is kept apart from the
+     * write-back so that C2 keeps the 12 accumulators in registers (measured: a kernel with the write-back inlined ran at
+     * about 60% of this one's speed).
+     */
+    private static void kernelStrided(int kc, float[] ap, int ao, int rs, int ps, float[] bp, int bo, float[] tile) {
+        int a0 = ao, a1 = ao + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
         FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
         FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
         FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
@@ -34,52 +54,52 @@ final class GemmVec {
         int even = kc & ~1;
         for (int p = 0; p < even; p += 2) {
             {
-                int bi = bo + p * NR, ai = ao + p * Gemm.MR;
+                int bi = bo + p * NR, o = p * ps;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                FloatVector a = FloatVector.broadcast(S, ap[a0 + o]);
                 c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, ap[ai + 1]);
+                a = FloatVector.broadcast(S, ap[a1 + o]);
                 c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, ap[ai + 2]);
+                a = FloatVector.broadcast(S, ap[a2 + o]);
                 c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, ap[ai + 3]);
+                a = FloatVector.broadcast(S, ap[a3 + o]);
                 c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, ap[ai + 4]);
+                a = FloatVector.broadcast(S, ap[a4 + o]);
                 c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, ap[ai + 5]);
+                a = FloatVector.broadcast(S, ap[a5 + o]);
                 c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
             }
             {
-                int bi = bo + (p + 1) * NR, ai = ao + (p + 1) * Gemm.MR;
+                int bi = bo + (p + 1) * NR, o = (p + 1) * ps;
                 FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-                FloatVector a = FloatVector.broadcast(S, ap[ai]);
+                FloatVector a = FloatVector.broadcast(S, ap[a0 + o]);
                 c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, ap[ai + 1]);
+                a = FloatVector.broadcast(S, ap[a1 + o]);
                 c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, ap[ai + 2]);
+                a = FloatVector.broadcast(S, ap[a2 + o]);
                 c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, ap[ai + 3]);
+                a = FloatVector.broadcast(S, ap[a3 + o]);
                 c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, ap[ai + 4]);
+                a = FloatVector.broadcast(S, ap[a4 + o]);
                 c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, ap[ai + 5]);
+                a = FloatVector.broadcast(S, ap[a5 + o]);
                 c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
             }
         }
         if (even < kc) {
-            int bi = bo + even * NR, ai = ao + even * Gemm.MR;
+            int bi = bo + even * NR, o = even * ps;
             FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a = FloatVector.broadcast(S, ap[ai]);
+            FloatVector a = FloatVector.broadcast(S, ap[a0 + o]);
             c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[ai + 1]);
+            a = FloatVector.broadcast(S, ap[a1 + o]);
             c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[ai + 2]);
+            a = FloatVector.broadcast(S, ap[a2 + o]);
             c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[ai + 3]);
+            a = FloatVector.broadcast(S, ap[a3 + o]);
             c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[ai + 4]);
+            a = FloatVector.broadcast(S, ap[a4 + o]);
             c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[ai + 5]);
+            a = FloatVector.broadcast(S, ap[a5 + o]);
             c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
         }
         c00.intoArray(tile, 0); c01.intoArray(tile, L);
@@ -155,75 +175,6 @@ final class GemmVec {
             FloatVector.fromMemorySegment(S, b, src, NATIVE, m0).intoArray(bp, dst);
             FloatVector.fromMemorySegment(S, b, src + 4L * L, NATIVE, m1).intoArray(bp, dst + L);
         }
-    }
-
-    /**
-     * {@link #kernel} on an A panel stored as MR rows (element (r, p) at {@code ap[ao + r·rowStride + p]}), the layout
-     * of op(A) = A copied row by row ({@link Gemm#packARows}): the same FMAs in the same order, so the same bits.
-     */
-    static void kernelRows(int kc, float[] ap, int ao, int rowStride, float[] bp, int bo, float[] tile) {
-        int a0 = ao, a1 = ao + rowStride, a2 = a1 + rowStride, a3 = a2 + rowStride, a4 = a3 + rowStride, a5 = a4 + rowStride;
-        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c10 = FloatVector.zero(S), c11 = FloatVector.zero(S);
-        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c30 = FloatVector.zero(S), c31 = FloatVector.zero(S);
-        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c50 = FloatVector.zero(S), c51 = FloatVector.zero(S);
-        // p in order; unrolled by two (measured ~1.7x faster than the plain loop under C2), with a one-step tail
-        int even = kc & ~1;
-        for (int p = 0; p < even; p += 2) {
-            {
-                int bi = bo + p * NR;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-                FloatVector a = FloatVector.broadcast(S, ap[a0 + p]);
-                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, ap[a1 + p]);
-                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, ap[a2 + p]);
-                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, ap[a3 + p]);
-                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, ap[a4 + p]);
-                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, ap[a5 + p]);
-                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-            }
-            {
-                int bi = bo + (p + 1) * NR, q = p + 1;
-                FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-                FloatVector a = FloatVector.broadcast(S, ap[a0 + q]);
-                c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-                a = FloatVector.broadcast(S, ap[a1 + q]);
-                c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-                a = FloatVector.broadcast(S, ap[a2 + q]);
-                c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-                a = FloatVector.broadcast(S, ap[a3 + q]);
-                c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-                a = FloatVector.broadcast(S, ap[a4 + q]);
-                c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-                a = FloatVector.broadcast(S, ap[a5 + q]);
-                c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-            }
-        }
-        if (even < kc) {
-            int bi = bo + even * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector a = FloatVector.broadcast(S, ap[a0 + even]);
-            c00 = a.fma(b0, c00); c01 = a.fma(b1, c01);
-            a = FloatVector.broadcast(S, ap[a1 + even]);
-            c10 = a.fma(b0, c10); c11 = a.fma(b1, c11);
-            a = FloatVector.broadcast(S, ap[a2 + even]);
-            c20 = a.fma(b0, c20); c21 = a.fma(b1, c21);
-            a = FloatVector.broadcast(S, ap[a3 + even]);
-            c30 = a.fma(b0, c30); c31 = a.fma(b1, c31);
-            a = FloatVector.broadcast(S, ap[a4 + even]);
-            c40 = a.fma(b0, c40); c41 = a.fma(b1, c41);
-            a = FloatVector.broadcast(S, ap[a5 + even]);
-            c50 = a.fma(b0, c50); c51 = a.fma(b1, c51);
-        }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
     }
 
     /** Writes a full {@code MR × NR} tile of raw sums into C (row stride ldc) with the vector write-back. */
