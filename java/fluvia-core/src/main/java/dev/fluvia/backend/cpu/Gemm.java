@@ -44,17 +44,18 @@ final class Gemm {
      */
     record Epilogue(MemorySegment bias, Activation act, MemorySegment pre) {}
 
-    private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
+    static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[MC * KC]);
     /**
      * The packed op(B) of a call, shared by its row-block tasks until the call returns. A thread can start a second GEMM
      * while its first one waits for row blocks (a fork/join worker runs queued tasks while joining, and an op such as
      * {@code mafInverse} calls GEMM from inside pool tasks), so the per-thread buffer is marked busy and a nested call packs
-     * into a buffer of its own instead of overwriting the outer call's.
+     * into a buffer of its own instead of overwriting the outer call's. {@link GemmPrefix} packs into the same per-thread
+     * buffers under the same rule.
      */
-    private static final class BPack { final float[] buf = new float[KC * NC]; boolean busy; }
-    private static final ThreadLocal<BPack> B_PACK = ThreadLocal.withInitial(BPack::new);
+    static final class BPack { final float[] buf = new float[KC * NC]; boolean busy; }
+    static final ThreadLocal<BPack> B_PACK = ThreadLocal.withInitial(BPack::new);
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
+    static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
 
     /** The GEMM a backend runs, in words. */
     static String describe(CpuBackend be) {

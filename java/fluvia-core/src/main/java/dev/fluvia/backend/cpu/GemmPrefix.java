@@ -39,11 +39,6 @@ public final class GemmPrefix {
 
     private static final int KC = Gemm.KC, NC = Gemm.NC, MR = Gemm.MR;
 
-    private static final class BPack { final float[] buf = new float[KC * NC]; boolean busy; }
-    private static final ThreadLocal<BPack> B_PACK = ThreadLocal.withInitial(BPack::new);
-    private static final ThreadLocal<float[]> A_PACK = ThreadLocal.withInitial(() -> new float[Gemm.MC * KC]);
-    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
-
     /** Clamps every extent to [0, n]. */
     private static int[] clamp(int[] extent, int n) {
         int[] e = new int[extent.length];
@@ -71,7 +66,7 @@ public final class GemmPrefix {
         }
         int mc = Gemm.rowBlock(m, be.threads()), rowBlocks = (m + mc - 1) / mc;
         long work = 2L * m * n * k;
-        BPack own = B_PACK.get();
+        Gemm.BPack own = Gemm.B_PACK.get();
         boolean nested = own.busy;
         own.busy = true;
         float[] bp = nested ? new float[KC * NC] : own.buf;
@@ -96,7 +91,7 @@ public final class GemmPrefix {
                     });
                     be.forChunks(rowBlocks, work / 8, blk -> {
                         int ic = blk * mc, mcur = Math.min(mc, m - ic);
-                        float[] ap = A_PACK.get(), tile = TILE.get();
+                        float[] ap = Gemm.A_PACK.get(), tile = Gemm.TILE.get();
                         int panels = (mcur + MR - 1) / MR;
                         for (int i = 0; i < panels; i++) Gemm.packA(a, false, k, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                         for (int s = 0; s < js; s++) {
@@ -144,7 +139,7 @@ public final class GemmPrefix {
         int nUsed = maxExt; // columns past every extent: nothing to compute
         int mc = Gemm.rowBlock(m, be.threads()), rowBlocks = (m + mc - 1) / mc;
         long work = 2L * m * nUsed * k;
-        BPack own = B_PACK.get();
+        Gemm.BPack own = Gemm.B_PACK.get();
         boolean nested = own.busy;
         own.busy = true;
         float[] bp = nested ? new float[KC * NC] : own.buf;
@@ -162,7 +157,7 @@ public final class GemmPrefix {
                     });
                     be.forChunks(rowBlocks, work / 8, blk -> {
                         int ic = blk * mc, mcur = Math.min(mc, m - ic);
-                        float[] ap = A_PACK.get(), tile = TILE.get();
+                        float[] ap = Gemm.A_PACK.get(), tile = Gemm.TILE.get();
                         int panels = (mcur + MR - 1) / MR;
                         for (int i = 0; i < panels; i++) Gemm.packA(vec, a, true, m, m, ic + i * MR, p0, kc, ap, i * kc * MR);
                         for (int i = 0; i < panels; i++) {
