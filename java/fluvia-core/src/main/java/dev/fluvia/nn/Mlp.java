@@ -42,6 +42,8 @@ public final class Mlp {
     private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
     private final float[][] permBuf;        // per layer: the heap buffer a refold permutes into
     private final float[][] masksHost;
+    /** Whether a pass that stores nothing runs the one {@code mlpForward} op instead of a {@code linearForward} per layer. */
+    private final boolean fused;
     /**
      * Whether a MADE's hidden x hidden backward runs the prefix-sparse {@code prefixLinearBackward} (default) or the dense
      * {@code linearBackward} on the same permuted tensors ({@code -Dfluvia.made.prefixBackward=false}); the results agree to
@@ -99,6 +101,9 @@ public final class Mlp {
         } else {
             layout = null; masksHost = null; pw = pwView = pb = null; extents = null; pwSnap = pbSnap = permBuf = null;
         }
+        // scoring passes run the whole MLP per block of rows (mlpForward), whose bits are the Java kernel's: with a BLAS library
+        // they would differ from a training forward's, so there only a fixed (scoring-only) model takes it
+        this.fused = layout == null && (!cpu || fixed || dev.fluvia.backend.cpu.CpuGemm.javaKernel((dev.fluvia.backend.cpu.CpuBackend) be));
         boolean host = cpu && (masks != null || fixed);
         this.folded = host ? new Tensor[weights.size()] : null;
         this.snapshot = host && !fixed ? new float[weights.size()][] : null;
@@ -216,6 +221,13 @@ public final class Mlp {
     public Tensor forward(Tensor x, Stash stash, String key) {
         Tensor cur = x;
         int n = x.dim(0);
+        if (fused && !stash.storing()) { // nothing kept for a backward: one op, the intermediates stay in cache on the CPU
+            List<Tensor> ws = new ArrayList<>(weights.size()), bs = new ArrayList<>(weights.size());
+            for (int i = 0; i < weights.size(); i++) { ws.add(weight(i)); bs.add(biases.get(i).value()); }
+            Tensor y = be.allocUninitialized(n, outputs());
+            be.dense().mlpForward(x, ws, bs, act, y);
+            return y;
+        }
         for (int i = 0; i < weights.size(); i++) {
             boolean last = i + 1 == weights.size();
             Activation a = last ? Activation.IDENTITY : act;

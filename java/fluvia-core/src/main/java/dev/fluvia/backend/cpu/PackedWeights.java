@@ -33,6 +33,7 @@ final class PackedWeights {
         final float[] snapshot;
         final float[][] slices;
         boolean valid; // guarded by this
+        Entry(float[] snapshot, float[][] slices) { this.snapshot = snapshot; this.slices = slices; }
         Entry(float[] snapshot, int k, int n, int nr) {
             this.snapshot = snapshot;
             this.slices = new float[slices(k, n)][];
@@ -93,6 +94,61 @@ final class PackedWeights {
             }
             e.valid = true;
             return e.slices;
+        }
+    }
+
+    /** Key marker ({@code nr}) of the row-panel layout of {@link #rowPanels}. */
+    private static final int ROW_PANELS = -1;
+
+    /**
+     * The weight {@code w} stored {@code [out, in]} as the A operand of {@link GemmVec#kernel}: groups of {@link Gemm#MR}
+     * rows, group g's element (r, p) at {@code [g·MR·in + p·MR + r]}, rows past {@code out} zero — what
+     * {@link MlpForward} multiplies its feature-major activations by. Cached and validated like {@link #transposed}; null
+     * when the cache is off or the operand too large (the caller packs its own copy).
+     */
+    float[] rowPanels(MemorySegment w, int out, int in) {
+        long bytes = 4L * out * in;
+        if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
+        MemorySegment src = w.asSlice(0, bytes);
+        Key key = new Key(w.address(), in, out, ROW_PANELS);
+        Entry e;
+        synchronized (map) {
+            e = map.get(key);
+            if (e == null) {
+                e = new Entry(new float[out * in], new float[][] {new float[panelFloats(out, in)]});
+                map.put(key, e);
+                total += e.bytes();
+                for (Iterator<Map.Entry<Key, Entry>> it = map.entrySet().iterator(); total > MAX_TOTAL_BYTES && it.hasNext(); ) {
+                    Map.Entry<Key, Entry> x = it.next();
+                    if (x.getValue() == e) continue;
+                    total -= x.getValue().bytes();
+                    it.remove();
+                }
+            }
+        }
+        synchronized (e) {
+            if (e.valid && (w.isReadOnly() || src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1)) { hits.increment(); return e.slices[0]; }
+            packs.increment();
+            MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, out * in);
+            packRowPanels(e.snapshot, out, in, e.slices[0]);
+            e.valid = true;
+            return e.slices[0];
+        }
+    }
+
+    /** Floats of {@link #rowPanels}' layout for an {@code [out, in]} weight. */
+    static int panelFloats(int out, int in) { return ((out + Gemm.MR - 1) / Gemm.MR) * Gemm.MR * in; }
+
+    /** Writes {@link #rowPanels}' layout of {@code w} ({@code [out, in]}, row-major) into {@code dst}. */
+    static void packRowPanels(float[] w, int out, int in, float[] dst) {
+        int groups = (out + Gemm.MR - 1) / Gemm.MR;
+        for (int g = 0; g < groups; g++) {
+            int base = g * Gemm.MR * in;
+            for (int r = 0; r < Gemm.MR; r++) {
+                int row = g * Gemm.MR + r;
+                if (row < out) for (int p = 0, src = row * in; p < in; p++) dst[base + p * Gemm.MR + r] = w[src + p];
+                else for (int p = 0; p < in; p++) dst[base + p * Gemm.MR + r] = 0f;
+            }
         }
     }
 

@@ -59,6 +59,12 @@ public final class CudaContext {
     /** A raw scratch block for one op (give it back with {@link #free} after the op's kernels are queued). */
     public DeviceAddress scratch(long bytes) { return be.scratch(bytes); }
 
+    /** A device tensor for an op's intermediate (contents undefined; give it back with {@link #release}). */
+    public dev.fluvia.tensor.Tensor temporary(int... shape) { return be.allocUninitialized(shape); }
+
+    /** Returns an op's intermediate tensor to the pool (after the kernels that read it are queued: stream order). */
+    public void release(dev.fluvia.tensor.Tensor t) { be.release(t); }
+
     /** Returns a scratch block to the pool. */
     public void free(DeviceAddress block) { be.free((DeviceBlock) block); }
 

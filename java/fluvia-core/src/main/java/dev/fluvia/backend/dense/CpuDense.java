@@ -37,6 +37,30 @@ public final class CpuDense implements DenseOps {
                 bias == null ? null : h(bias).segment(), act, pre == null ? null : h(pre).segment());
     }
 
+    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y) {
+        DenseOps.Checks.mlpForward(x, weights, biases, y);
+        int n = x.dim(0), layers = weights.size();
+        int[] dims = new int[layers + 1];
+        dims[0] = x.dim(1);
+        for (int i = 0; i < layers; i++) dims[i + 1] = weights.get(i).dim(0);
+        if (dev.fluvia.backend.cpu.MlpForward.applies(cpu, n, dims, act)) { // all layers per block of rows, in cache
+            MemorySegment[] ws = new MemorySegment[layers], bs = new MemorySegment[layers];
+            for (int i = 0; i < layers; i++) {
+                ws[i] = h(weights.get(i)).segment();
+                bs[i] = biases.get(i) == null ? null : h(biases.get(i)).segment();
+            }
+            dev.fluvia.backend.cpu.MlpForward.run(cpu, n, dims, h(x).segment(), ws, bs, act, h(y).segment());
+            return;
+        }
+        Tensor cur = x; // few rows, no Vector API, or an activation without a lane-wise form: the chain of layers
+        for (int i = 0; i < layers; i++) {
+            boolean last = i + 1 == layers;
+            Tensor out = last ? y : cpu.allocUninitialized(n, dims[i + 1]);
+            linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            cur = out;
+        }
+    }
+
     @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {
         DenseOps.Checks.prefixLinearForward(x, w, extent, bias, pre, y);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);

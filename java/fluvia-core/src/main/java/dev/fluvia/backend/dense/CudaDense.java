@@ -47,6 +47,20 @@ public final class CudaDense implements DenseOps {
         linearForwardEpilogue(cx.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
     }
 
+    /** The chain of {@link #linearForward} calls (cuBLAS + the epilogue kernel per layer), intermediates from the pool. */
+    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y) {
+        DenseOps.Checks.mlpForward(x, weights, biases, y);
+        int n = x.dim(0), layers = weights.size();
+        Tensor cur = x;
+        for (int i = 0; i < layers; i++) {
+            boolean last = i + 1 == layers;
+            Tensor out = last ? y : cx.temporary(n, weights.get(i).dim(0));
+            linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            if (cur != x) cx.release(cur);
+            cur = out;
+        }
+    }
+
     @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {
         DenseOps.Checks.prefixLinearForward(x, w, extent, bias, pre, y);
         int n = x.dim(0), in = x.dim(1), out = w.dim(0);

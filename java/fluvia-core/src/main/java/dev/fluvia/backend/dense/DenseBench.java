@@ -90,6 +90,31 @@ public final class DenseBench implements FamilyBench {
         return cs;
     }
 
+    /**
+     * mlpForward of an MLP {@code dims[0] → … → dims[last]} (hidden activation {@code act}, biases on all layers but the
+     * first when {@code partialBias}). The CPU runs its row-block path from 32 rows up (16 lanes), the chain below.
+     */
+    private static KernelCase mlp(SplittableRandom rng, int n, int[] dims, Activation act, boolean partialBias, double f) {
+        int layers = dims.length - 1;
+        StringBuilder size = new StringBuilder(n + "x" + dims[0]);
+        for (int i = 1; i < dims.length; i++) size.append("->").append(dims[i]);
+        KernelCase.Builder c = KernelCase.of("mlpForward " + act + (partialBias ? " (no first bias)" : ""), size.toString()).matmul()
+                .in("x", rand(rng, n * dims[0], -2, 2), n, dims[0]);
+        double flops = 0, bytes = 4.0 * n * (dims[0] + dims[layers]);
+        for (int i = 0; i < layers; i++) {
+            double bound = 1 / Math.sqrt(dims[i]);
+            c.in("w" + i, rand(rng, dims[i + 1] * dims[i], -bound, bound), dims[i + 1], dims[i]);
+            if (!(partialBias && i == 0)) c.in("b" + i, rand(rng, dims[i + 1], -bound, bound), dims[i + 1]);
+            flops += 2.0 * n * dims[i] * dims[i + 1];
+            bytes += 4.0 * dims[i + 1] * (dims[i] + 1);
+        }
+        return c.out("y", n, dims[layers]).traffic(f * bytes, f > 0 ? flops : 0).run((be, a) -> {
+            List<dev.fluvia.tensor.Tensor> ws = new ArrayList<>(), bs = new ArrayList<>();
+            for (int i = 0; i < layers; i++) { ws.add(a.t("w" + i)); bs.add(partialBias && i == 0 ? null : a.t("b" + i)); }
+            be.dense().mlpForward(a.t("x"), ws, bs, act, a.t("y"));
+        });
+    }
+
     @Override public List<KernelCase> parity(SplittableRandom rng) {
         List<KernelCase> cs = new ArrayList<>();
         for (int[] s : new int[][] {{1, 1, 1}, {37, 63, 3}, {333, 2, 784}, {65, 129, 33}})
@@ -97,6 +122,12 @@ public final class DenseBench implements FamilyBench {
         for (int in : DIMS) for (int n : BATCHES) cs.addAll(linear(rng, n, in, in == 784 ? 65 : 2 * in + 1, Activation.values(), 0));
         for (int[] s : new int[][] {{1, 64, 70}, {5, 33, 17}, {37, 300, 40}})
             cs.addAll(prefix(rng, s[0], s[1], s[2], s[0] == 37 ? Activation.values() : new Activation[] {Activation.RELU, Activation.IDENTITY}, 0));
+        for (int n : new int[] {5, 37, 333}) {
+            cs.add(mlp(rng, n, new int[] {1, 64, 64, 2}, Activation.RELU, false, 0));   // a RealNVP 2-D conditioner
+            cs.add(mlp(rng, n, new int[] {3, 17, 5}, Activation.TANH, true, 0));
+        }
+        cs.add(mlp(rng, 70, new int[] {5, 300, 9}, Activation.IDENTITY, false, 0));        // two K slices in the second layer
+        cs.add(mlp(rng, 64, new int[] {4, 8, 8, 8}, Activation.ELU, false, 0));            // no lane-wise ELU: the chain
         return cs;
     }
 
@@ -104,6 +135,7 @@ public final class DenseBench implements FamilyBench {
         List<KernelCase> cs = new ArrayList<>(gemms(rng, 1024, 1024, 1024, false, false, true).subList(0, 1));
         cs.addAll(linear(rng, n, 784, 1024, new Activation[] {Activation.SILU}, 4.0));
         cs.addAll(prefix(rng, n, 512, 512, new Activation[] {Activation.RELU}, 4.0)); // a MADE hidden layer's shape
+        cs.add(mlp(rng, n, new int[] {1, 64, 64, 2}, Activation.RELU, false, 4.0));   // a RealNVP coupling's conditioner
         return cs;
     }
 }

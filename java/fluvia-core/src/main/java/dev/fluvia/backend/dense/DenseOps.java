@@ -41,6 +41,16 @@ public interface DenseOps {
      */
     void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y);
 
+    /**
+     * A whole MLP's inference forward (a coupling's conditioner when nothing is kept for a backward): layer {@code i} is
+     * {@link #linearForward} with {@code weights[i]} {@code [Out_i, In_i]}, {@code biases[i]} {@code [Out_i]} (an entry may be
+     * null: no bias) and activation {@code act}, the last layer with the identity; only the output {@code y} {@code [N,
+     * Out_last]} is written. The result is that of the chain of {@link #linearForward} calls to float32 summation order
+     * (the CPU's Java kernel: bit for bit). The CPU runs all layers per block of rows with the activations in cache
+     * (feature-major, rows in vector lanes), so no {@code [N, hidden]} intermediate goes to memory; CUDA runs the chain.
+     */
+    void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y);
+
     /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
     void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
 
@@ -99,6 +109,24 @@ public interface DenseOps {
                 require(false, "prefixLinearForward", "extent has " + extent.size() + " entries, expected " + out, w);
             for (int e : extent.raw())
                 if (e < 0 || e > in) require(false, "prefixLinearForward", "extent entry " + e + " outside [0, " + in + "]", w);
+        }
+
+        public static void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Tensor y) {
+            String op = "mlpForward";
+            rank(op, "x", x, 2);
+            if (weights.isEmpty()) require(false, op, "needs at least one layer", x);
+            if (biases.size() != weights.size())
+                require(false, op, biases.size() + " biases for " + weights.size() + " weights", x);
+            int width = x.dim(1);
+            for (int i = 0; i < weights.size(); i++) {
+                Tensor w = weights.get(i), b = biases.get(i);
+                if (w == null) require(false, op, "weights[" + i + "] is null", x);
+                rank(op, "weights[" + i + "]", w, 2);
+                if (w.dim(1) != width) require(false, op, "weights[" + i + "] must be [Out, " + width + "]", w);
+                if (b != null) shape(op, "biases[" + i + "]", b, w.dim(0));
+                width = w.dim(0);
+            }
+            shape(op, "y", y, x.dim(0), width);
         }
 
         public static void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre) {
