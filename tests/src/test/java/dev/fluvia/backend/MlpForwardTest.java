@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cpu.CpuGemm;
 import dev.fluvia.param.Stash;
+import dev.fluvia.tensor.Index;
+import dev.fluvia.transforms.Maf;
 import dev.fluvia.tensor.Tensor;
 import dev.fluvia.transforms.AffineCoupling;
 import java.util.ArrayList;
@@ -47,7 +49,10 @@ class MlpForwardTest {
         return v;
     }
 
-    private record Net(float[] x, List<float[]> w, List<float[]> b) {}
+    /** ext: per layer the row extents of a prefix-sparse layer (w zero past them), or null. */
+    private record Net(float[] x, List<float[]> w, List<float[]> b, List<int[]> ext) {
+        Net(float[] x, List<float[]> w, List<float[]> b) { this(x, w, b, null); }
+    }
 
     private static Net net(int[] dims, int n, long seed, boolean noFirstBias) {
         SplittableRandom rng = new SplittableRandom(seed);
@@ -72,11 +77,15 @@ class MlpForwardTest {
         float[] poison = new float[n * dims[layers]];
         Arrays.fill(poison, Float.NaN);
         Tensor y = be.fromHost(poison, n, dims[layers]);
-        be.dense().mlpForward(x, ws, bs, act, y);
+        List<Index> es = net.ext() == null ? null : new ArrayList<>();
+        if (es != null) for (int[] e : net.ext()) es.add(e == null ? null : be.index(e));
+        be.dense().mlpForward(x, ws, bs, es, act, y);
         Tensor cur = x;
         for (int i = 0; i < layers; i++) {
             Tensor out = be.alloc(n, dims[i + 1]);
-            be.dense().linearForward(cur, ws.get(i), bs.get(i), i + 1 == layers ? Activation.IDENTITY : act, null, out);
+            Activation a = i + 1 == layers ? Activation.IDENTITY : act;
+            if (es == null || es.get(i) == null) be.dense().linearForward(cur, ws.get(i), bs.get(i), a, null, out);
+            else be.dense().prefixLinearForward(cur, ws.get(i), es.get(i), bs.get(i), a, null, out);
             cur = out;
         }
         return new float[][] {be.toHost(y), be.toHost(cur)};
@@ -91,10 +100,11 @@ class MlpForwardTest {
             int in = dims[l], out = dims[l + 1];
             double[] next = new double[n * out];
             float[] w = net.w().get(l), b = net.b().get(l);
+            int[] ext = net.ext() == null ? null : net.ext().get(l);
             for (int r = 0; r < n; r++)
                 for (int o = 0; o < out; o++) {
                     double s = b == null ? 0 : b[o];
-                    for (int p = 0; p < in; p++) s += cur[r * in + p] * w[o * in + p];
+                    for (int p = 0, e = ext == null ? in : ext[o]; p < e; p++) s += cur[r * in + p] * w[o * in + p];
                     next[r * out + o] = l + 1 == layers ? s : switch (act) {
                         case RELU -> Math.max(s, 0);
                         case TANH -> Math.tanh(s);
@@ -145,6 +155,51 @@ class MlpForwardTest {
         }
     }
 
+    /** With extents (a MADE's prefix-sparse hidden layers): the bits of the linearForward / prefixLinearForward chain. */
+    @ParameterizedTest @org.junit.jupiter.params.provider.ValueSource(ints = {7, 32, 100, 1000})
+    void prefixLayersGiveTheBitsOfTheChain(int n) {
+        int[] dims = {8, 40, 300, 40, 16};
+        Net dense = net(dims, n, 11 + n, false);
+        SplittableRandom rng = new SplittableRandom(n);
+        List<int[]> ext = new ArrayList<>();
+        for (int i = 0; i + 1 < dims.length; i++) {
+            if (i == 0 || i + 2 == dims.length) { ext.add(null); continue; }
+            int[] e = new int[dims[i + 1]];
+            for (int o = 0; o < e.length; o++) e[o] = o < 7 ? 0 : o + 1 == e.length ? dims[i] : rng.nextInt(dims[i] + 1);
+            Arrays.sort(e);
+            ext.add(e);
+            float[] w = dense.w().get(i); // zero past each row's extent, as a MADE's permuted fold is (prefixLinearForward's contract)
+            for (int o = 0; o < e.length; o++) Arrays.fill(w, o * dims[i] + e[o], (o + 1) * dims[i], 0f);
+        }
+        Net net = new Net(dense.x(), dense.w(), dense.b(), ext);
+        double[] ref = reference(dims, Activation.RELU, n, net);
+        float[] first = null;
+        for (int threads : new int[] {1, 3})
+            try (CpuBackend be = new CpuBackend(threads, true, CpuGemm.JAVA)) {
+                float[][] r = both(be, dims, Activation.RELU, n, net);
+                assertArrayEquals(r[1], r[0], "n=" + n + " threads=" + threads + ": mlpForward against the chain");
+                close(ref, r[0], "prefix n=" + n);
+                if (first == null) first = r[0];
+                else assertArrayEquals(first, r[0], "bits depend on the thread count");
+            }
+    }
+
+    /** A MAF scored with nothing stored (its MADE through mlpForward) gives the bits of its training forward. */
+    @Test void aScoredMafGivesTheBitsOfItsTrainingForward() {
+        try (CpuBackend be = new CpuBackend(2, true, CpuGemm.JAVA)) {
+            int dim = 6, n = 300;
+            Maf m = new Maf(be, Maf.naturalOrder(dim), new int[] {48, 48}, Activation.RELU, new SplittableRandom(3));
+            SplittableRandom rng = new SplittableRandom(4);
+            for (var p : m.params()) be.upload(random(rng, (int) p.value().numel(), 0.3), p.value());
+            Tensor x = be.fromHost(random(rng, n * dim, 2), n, dim);
+            Tensor ld1 = be.alloc(n), ld2 = be.alloc(n);
+            float[] scored = be.toHost(m.forward(x, ld1, Stash.none()));
+            float[] trained = be.toHost(m.forward(x, ld2, new Stash(true)));
+            assertArrayEquals(trained, scored);
+            assertArrayEquals(be.toHost(ld2), be.toHost(ld1));
+        }
+    }
+
     /** A weight rewritten in place (as an optimizer step does) is packed again: the next call gives the new weights' result. */
     @Test void aRewrittenWeightIsSeen() {
         int[] dims = {1, 64, 64, 2};
@@ -158,11 +213,11 @@ class MlpForwardTest {
                 bs.add(be.fromHost(a.b().get(i), dims[i + 1]));
             }
             Tensor y = be.alloc(n, 2);
-            be.dense().mlpForward(x, ws, bs, Activation.RELU, y);
+            be.dense().mlpForward(x, ws, bs, null, Activation.RELU, y);
             float[] before = be.toHost(y);
             be.upload(b.w().get(1), ws.get(1));                      // the 64 x 64 weight, in place
             long[] counts = CpuGemm.packCacheCounts(be);
-            be.dense().mlpForward(x, ws, bs, Activation.RELU, y);
+            be.dense().mlpForward(x, ws, bs, null, Activation.RELU, y);
             assertEquals(counts[1] + 1, CpuGemm.packCacheCounts(be)[1], "exactly the rewritten weight is packed again");
             Net mixed = new Net(a.x(), List.of(a.w().get(0), b.w().get(1), a.w().get(2)), a.b());
             float[] expect = both(be, dims, Activation.RELU, n, mixed)[1];

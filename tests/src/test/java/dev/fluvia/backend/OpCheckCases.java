@@ -105,14 +105,18 @@ public final class OpCheckCases {
                 "op(A) is 3x4, op(B) is 3x2");
 
         String mf = "mlpForward";
-        tb.ok(mf, "two layers", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5), t(be, 2)), Activation.RELU, t(be, 4, 2)));
-        tb.ok(mf, "one layer, no bias", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 2, 3)), java.util.Arrays.asList((Tensor) null), Activation.TANH, t(be, 4, 2)));
-        tb.bad(mf, "no layers", be -> be.dense().mlpForward(t(be, 4, 3), List.of(), List.of(), Activation.RELU, t(be, 4, 2)), "needs at least one layer");
-        tb.bad(mf, "x rank 1", be -> be.dense().mlpForward(t(be, 12), List.of(t(be, 2, 3)), List.of(t(be, 2)), Activation.RELU, t(be, 4, 2)), "x must have rank [2]");
-        tb.bad(mf, "one bias for two weights", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5)), Activation.RELU, t(be, 4, 2)), "1 biases for 2 weights");
-        tb.bad(mf, "second layer takes 4", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 4)), List.of(t(be, 5), t(be, 2)), Activation.RELU, t(be, 4, 2)), "weights[1] must be [Out, 5]");
-        tb.bad(mf, "bias [4]", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 4), t(be, 2)), Activation.RELU, t(be, 4, 2)), "biases[0] must have shape [5]");
-        tb.bad(mf, "y [4, 5]", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5), t(be, 2)), Activation.RELU, t(be, 4, 5)), "y must have shape [4, 2]");
+        tb.ok(mf, "two layers", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5), t(be, 2)), null, Activation.RELU, t(be, 4, 2)));
+        tb.ok(mf, "one layer, no bias", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 2, 3)), java.util.Arrays.asList((Tensor) null), null, Activation.TANH, t(be, 4, 2)));
+        tb.bad(mf, "no layers", be -> be.dense().mlpForward(t(be, 4, 3), List.of(), List.of(), null, Activation.RELU, t(be, 4, 2)), "needs at least one layer");
+        tb.bad(mf, "x rank 1", be -> be.dense().mlpForward(t(be, 12), List.of(t(be, 2, 3)), List.of(t(be, 2)), null, Activation.RELU, t(be, 4, 2)), "x must have rank [2]");
+        tb.bad(mf, "one bias for two weights", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5)), null, Activation.RELU, t(be, 4, 2)), "1 biases for 2 weights");
+        tb.bad(mf, "second layer takes 4", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 4)), List.of(t(be, 5), t(be, 2)), null, Activation.RELU, t(be, 4, 2)), "weights[1] must be [Out, 5]");
+        tb.bad(mf, "bias [4]", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 4), t(be, 2)), null, Activation.RELU, t(be, 4, 2)), "biases[0] must have shape [5]");
+        tb.ok(mf, "prefix hidden layer", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 5, 5), t(be, 2, 5)), List.of(t(be, 5), t(be, 5), t(be, 2)), java.util.Arrays.asList(null, ix(be, 0, 1, 3, 5, 5), null), Activation.RELU, t(be, 4, 2)));
+        tb.bad(mf, "two extents for three weights", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 5, 5), t(be, 2, 5)), List.of(t(be, 5), t(be, 5), t(be, 2)), java.util.Arrays.asList(null, ix(be, 0, 1, 3, 5, 5)), Activation.RELU, t(be, 4, 2)), "2 extents for 3 weights");
+        tb.bad(mf, "extent of 4 entries", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 5, 5), t(be, 2, 5)), List.of(t(be, 5), t(be, 5), t(be, 2)), java.util.Arrays.asList(null, ix(be, 0, 1, 3, 5), null), Activation.RELU, t(be, 4, 2)), "extents[1] has 4 entries, expected 5");
+        tb.bad(mf, "extent past the inputs", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 5, 5), t(be, 2, 5)), List.of(t(be, 5), t(be, 5), t(be, 2)), java.util.Arrays.asList(null, ix(be, 0, 1, 3, 5, 6), null), Activation.RELU, t(be, 4, 2)), "extents[1] entry 6 outside [0, 5]");
+        tb.bad(mf, "y [4, 5]", be -> be.dense().mlpForward(t(be, 4, 3), List.of(t(be, 5, 3), t(be, 2, 5)), List.of(t(be, 5), t(be, 2)), null, Activation.RELU, t(be, 4, 5)), "y must have shape [4, 2]");
 
         String lf = "linearForward";
         tb.ok(lf, "bias and pre", be -> be.dense().linearForward(t(be, 4, 3), t(be, 2, 3), t(be, 2), Activation.TANH, t(be, 4, 2), t(be, 4, 2)));

@@ -42,7 +42,11 @@ public final class Mlp {
     private final float[][] pwSnap, pbSnap; // raw values pw/pb were made from; null when fixed
     private final float[][] permBuf;        // per layer: the heap buffer a refold permutes into
     private final float[][] masksHost;
-    /** Whether a pass that stores nothing runs the one {@code mlpForward} op instead of a {@code linearForward} per layer. */
+    /**
+     * Whether a pass that stores nothing runs the one {@code mlpForward} op instead of a product per layer: always off the CPU;
+     * on the CPU when the weights are fixed (a scoring-only model) or the products run the Java kernel — the row-block path has
+     * the Java kernel's bits, so with a BLAS library a training forward (per layer) and its recomputation would differ.
+     */
     private final boolean fused;
     /**
      * Whether a MADE's hidden x hidden backward runs the prefix-sparse {@code prefixLinearBackward} (default) or the dense
@@ -103,7 +107,7 @@ public final class Mlp {
         }
         // scoring passes run the whole MLP per block of rows (mlpForward), whose bits are the Java kernel's: with a BLAS library
         // they would differ from a training forward's, so there only a fixed (scoring-only) model takes it
-        this.fused = layout == null && (!cpu || fixed || dev.fluvia.backend.cpu.CpuGemm.javaKernel((dev.fluvia.backend.cpu.CpuBackend) be));
+        this.fused = !cpu || fixed || dev.fluvia.backend.cpu.CpuGemm.javaKernel((dev.fluvia.backend.cpu.CpuBackend) be);
         boolean host = cpu && (masks != null || fixed);
         this.folded = host ? new Tensor[weights.size()] : null;
         this.snapshot = host && !fixed ? new float[weights.size()][] : null;
@@ -222,10 +226,18 @@ public final class Mlp {
         Tensor cur = x;
         int n = x.dim(0);
         if (fused && !stash.storing()) { // nothing kept for a backward: one op, the intermediates stay in cache on the CPU
-            List<Tensor> ws = new ArrayList<>(weights.size()), bs = new ArrayList<>(weights.size());
-            for (int i = 0; i < weights.size(); i++) { ws.add(weight(i)); bs.add(biases.get(i).value()); }
+            int layers = weights.size();
+            List<Tensor> ws = new ArrayList<>(layers), bs = new ArrayList<>(layers);
+            List<dev.fluvia.tensor.Index> es = layout == null ? null : new ArrayList<>(layers);
+            for (int i = 0; i < layers; i++) {
+                if (layout == null) { ws.add(weight(i)); bs.add(biases.get(i).value()); continue; }
+                if (pwSnap != null) synchronized (pw) { refreshPrefix(i, false); }
+                ws.add(pwView[i]); // MADE: the permuted fold; the hidden x hidden layers skip their structural zeros
+                bs.add(pb[i]);
+                es.add(i == 0 || i + 1 == layers ? null : extents[i]);
+            }
             Tensor y = be.allocUninitialized(n, outputs());
-            be.dense().mlpForward(x, ws, bs, act, y);
+            be.dense().mlpForward(x, ws, bs, es, act, y);
             return y;
         }
         for (int i = 0; i < weights.size(); i++) {

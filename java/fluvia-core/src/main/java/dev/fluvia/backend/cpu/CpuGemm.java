@@ -100,13 +100,13 @@ public final class CpuGemm {
         Gemm.gemmPrefix(be, m, n, k, x, w, extent, y, ep);
     }
 
+    /** Whether the backend's products run the Java kernel (no BLAS library: {@code --blas java}, or none loaded). */
+    public static boolean javaKernel(CpuBackend be) { return be.blas() == null; }
+
     /**
      * Forgets the packed copy of {@code w} (a read-only operand whose owner has just rewritten its memory, e.g. a MADE's
      * refolded weights): the next product repacks it.
      */
-    /** Whether the backend's products run the Java kernel (no BLAS library: {@code --blas java}, or none loaded). */
-    public static boolean javaKernel(CpuBackend be) { return be.blas() == null; }
-
     public static void invalidatePacked(CpuBackend be, MemorySegment w) { be.packedWeights().invalidate(w); }
 
     /** True when the BLAS library loads in this process. */

@@ -52,18 +52,24 @@ public final class MlpForward {
      * {@code [dims[i+1], dims[i]]}, {@code b[i]} {@code [dims[i+1]]} or null; hidden layers {@code act}, the last identity.
      */
     public static void run(CpuBackend be, int n, int[] dims, MemorySegment x, MemorySegment[] w, MemorySegment[] b,
-                           Activation act, MemorySegment y) {
+                           int[][] extent, Activation act, MemorySegment y) {
         int layers = dims.length - 1, widest = 0;
         float[][] panels = new float[layers][], bias = new float[layers][];
+        int[][] groupExt = new int[layers][];
         long flopsPerRow = 0;
         for (int i = 0; i < layers; i++) {
             int out = dims[i + 1], in = dims[i];
-            panels[i] = be.packedWeights().rowPanels(w[i], out, in);
+            panels[i] = be.packedWeights().rowPanels(w[i], out, in, extent[i]);
             if (panels[i] == null) { // cache off or too large: this call's own packing
                 float[] raw = new float[out * in];
                 MemorySegment.copy(w[i], HostTensor.F, 0, raw, 0, raw.length);
                 panels[i] = new float[PackedWeights.panelFloats(out, in)];
-                PackedWeights.packRowPanels(raw, out, in, panels[i]);
+                PackedWeights.packRowPanels(raw, out, in, extent[i], panels[i]);
+            }
+            if (extent[i] != null) { // a panel's K range: its six units' largest extent (past it the panel holds zeros)
+                int groups = (out + MR - 1) / MR;
+                groupExt[i] = new int[groups];
+                for (int o = 0; o < out; o++) groupExt[i][o / MR] = Math.max(groupExt[i][o / MR], extent[i][o]);
             }
             if (b[i] != null) {
                 bias[i] = new float[out];
@@ -80,14 +86,14 @@ public final class MlpForward {
             int end = Math.min(blocks, (c + 1) * BLOCKS_PER_CHUNK);
             for (int blk = c * BLOCKS_PER_CHUNK; blk < end; blk++) {
                 int lo = blk * RB;
-                block(s, lo, Math.min(RB, n - lo), dims, x, panels, bias, act, y);
+                block(s, lo, Math.min(RB, n - lo), dims, x, panels, bias, groupExt, act, y);
             }
         });
     }
 
     /** Rows {@code [lo, lo + rows)} through every layer. */
     private static void block(Scratch s, int lo, int rows, int[] dims, MemorySegment x, float[][] panels, float[][] bias,
-                              Activation act, MemorySegment y) {
+                              int[][] groupExt, Activation act, MemorySegment y) {
         float[] in = s.a, out = s.b, tile = s.tile;
         int d0 = dims[0];
         if (d0 == 1) MemorySegment.copy(x, HostTensor.F, 4L * lo, in, 0, rows);
@@ -102,13 +108,19 @@ public final class MlpForward {
             int kin = dims[i], kout = dims[i + 1], groups = (kout + MR - 1) / MR;
             Activation a = i + 1 == layers ? Activation.IDENTITY : act;
             float[] p = panels[i], bi = bias[i];
-            if (kin <= NARROW_K) { narrowLayer(kin, kout, p, in, out, bi, a); float[] t = in; in = out; out = t; continue; }
+            int[] ge = groupExt[i];
+            if (kin <= NARROW_K && ge == null) { narrowLayer(kin, kout, p, in, out, bi, a); float[] t = in; in = out; out = t; continue; }
             for (int g = 0; g < groups; g++) {
-                int units = Math.min(MR, kout - g * MR), ao = g * MR * kin;
-                for (int p0 = 0; p0 < kin; p0 += Gemm.KC) {
-                    int kc = Math.min(Gemm.KC, kin - p0);
+                int units = Math.min(MR, kout - g * MR), ao = g * MR * kin, k = ge == null ? kin : ge[g];
+                if (k == 0) { // every unit of the panel has extent 0: act(bias)
+                    java.util.Arrays.fill(tile, 0f);
+                    writeBack(tile, out, g * MR, units, true, true, bi, a);
+                    continue;
+                }
+                for (int p0 = 0; p0 < k; p0 += Gemm.KC) {
+                    int kc = Math.min(Gemm.KC, k - p0);
                     GemmVec.kernel(kc, p, ao + p0 * MR, in, p0 * RB, tile);
-                    writeBack(tile, out, g * MR, units, p0 == 0, p0 + kc >= kin, bi, a);
+                    writeBack(tile, out, g * MR, units, p0 == 0, p0 + kc >= k, bi, a);
                 }
             }
             float[] t = in; in = out; out = t;

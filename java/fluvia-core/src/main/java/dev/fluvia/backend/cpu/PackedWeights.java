@@ -27,7 +27,8 @@ final class PackedWeights {
     static final long MAX_OPERAND_BYTES = 4L << 20, MAX_TOTAL_BYTES = 64L << 20;
     static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("fluvia.gemm.packCache", "true").trim());
 
-    private record Key(long address, int k, int n, int nr) {}
+    /** {@code extent}: the row extents a {@link #rowPanels} packing zeroed past (compared by identity), else null. */
+    private record Key(long address, int k, int n, int nr, int[] extent) {}
 
     private static final class Entry {
         final float[] snapshot;
@@ -60,7 +61,7 @@ final class PackedWeights {
         long bytes = 4L * k * n;
         if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
         MemorySegment src = b.asSlice(0, bytes);
-        Key key = new Key(b.address(), k, n, nr);
+        Key key = new Key(b.address(), k, n, nr, null);
         Entry e;
         synchronized (map) {
             e = map.get(key);
@@ -103,14 +104,17 @@ final class PackedWeights {
     /**
      * The weight {@code w} stored {@code [out, in]} as the A operand of {@link GemmVec#kernel}: groups of {@link Gemm#MR}
      * rows, group g's element (r, p) at {@code [g·MR·in + p·MR + r]}, rows past {@code out} zero — what
-     * {@link MlpForward} multiplies its feature-major activations by. Cached and validated like {@link #transposed}; null
-     * when the cache is off or the operand too large (the caller packs its own copy).
+     * {@link MlpForward} multiplies its feature-major activations by. With {@code extent} (a prefix-sparse weight: row o is
+     * used up to column {@code extent[o]} only) the entries past each row's extent are packed as zeros, whatever w holds
+     * there; the packing is then cached for that extent array (by identity: a MADE layer passes the same one every call).
+     * Cached and validated like {@link #transposed}; null when the cache is off or the operand too large (the caller packs
+     * its own copy).
      */
-    float[] rowPanels(MemorySegment w, int out, int in) {
+    float[] rowPanels(MemorySegment w, int out, int in, int[] extent) {
         long bytes = 4L * out * in;
         if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
         MemorySegment src = w.asSlice(0, bytes);
-        Key key = new Key(w.address(), in, out, ROW_PANELS);
+        Key key = new Key(w.address(), in, out, ROW_PANELS, extent);
         Entry e;
         synchronized (map) {
             e = map.get(key);
@@ -130,7 +134,7 @@ final class PackedWeights {
             if (e.valid && (w.isReadOnly() || src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1)) { hits.increment(); return e.slices[0]; }
             packs.increment();
             MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, out * in);
-            packRowPanels(e.snapshot, out, in, e.slices[0]);
+            packRowPanels(e.snapshot, out, in, extent, e.slices[0]);
             e.valid = true;
             return e.slices[0];
         }
@@ -139,15 +143,16 @@ final class PackedWeights {
     /** Floats of {@link #rowPanels}' layout for an {@code [out, in]} weight. */
     static int panelFloats(int out, int in) { return ((out + Gemm.MR - 1) / Gemm.MR) * Gemm.MR * in; }
 
-    /** Writes {@link #rowPanels}' layout of {@code w} ({@code [out, in]}, row-major) into {@code dst}. */
-    static void packRowPanels(float[] w, int out, int in, float[] dst) {
+    /** Writes {@link #rowPanels}' layout of {@code w} ({@code [out, in]}, row-major; zeros past {@code extent}, if any) into {@code dst}. */
+    static void packRowPanels(float[] w, int out, int in, int[] extent, float[] dst) {
         int groups = (out + Gemm.MR - 1) / Gemm.MR;
         for (int g = 0; g < groups; g++) {
             int base = g * Gemm.MR * in;
             for (int r = 0; r < Gemm.MR; r++) {
                 int row = g * Gemm.MR + r;
-                if (row < out) for (int p = 0, src = row * in; p < in; p++) dst[base + p * Gemm.MR + r] = w[src + p];
-                else for (int p = 0; p < in; p++) dst[base + p * Gemm.MR + r] = 0f;
+                int e = row >= out ? 0 : extent == null ? in : extent[row];
+                for (int p = 0, src = row * in; p < e; p++) dst[base + p * Gemm.MR + r] = w[src + p];
+                for (int p = e; p < in; p++) dst[base + p * Gemm.MR + r] = 0f;
             }
         }
     }

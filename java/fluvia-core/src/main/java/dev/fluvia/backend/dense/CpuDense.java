@@ -37,26 +37,31 @@ public final class CpuDense implements DenseOps {
                 bias == null ? null : h(bias).segment(), act, pre == null ? null : h(pre).segment());
     }
 
-    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y) {
-        DenseOps.Checks.mlpForward(x, weights, biases, y);
+    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases,
+                                     java.util.List<Index> extents, Activation act, Tensor y) {
+        DenseOps.Checks.mlpForward(x, weights, biases, extents, y);
         int n = x.dim(0), layers = weights.size();
         int[] dims = new int[layers + 1];
         dims[0] = x.dim(1);
         for (int i = 0; i < layers; i++) dims[i + 1] = weights.get(i).dim(0);
         if (dev.fluvia.backend.cpu.MlpForward.applies(cpu, n, dims, act)) { // all layers per block of rows, in cache
             MemorySegment[] ws = new MemorySegment[layers], bs = new MemorySegment[layers];
+            int[][] ext = new int[layers][];
             for (int i = 0; i < layers; i++) {
                 ws[i] = h(weights.get(i)).segment();
                 bs[i] = biases.get(i) == null ? null : h(biases.get(i)).segment();
+                ext[i] = extents == null || extents.get(i) == null ? null : ix(extents.get(i));
             }
-            dev.fluvia.backend.cpu.MlpForward.run(cpu, n, dims, h(x).segment(), ws, bs, act, h(y).segment());
+            dev.fluvia.backend.cpu.MlpForward.run(cpu, n, dims, h(x).segment(), ws, bs, ext, act, h(y).segment());
             return;
         }
         Tensor cur = x; // few rows, no Vector API, or an activation without a lane-wise form: the chain of layers
         for (int i = 0; i < layers; i++) {
             boolean last = i + 1 == layers;
             Tensor out = last ? y : cpu.allocUninitialized(n, dims[i + 1]);
-            linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            Index e = extents == null ? null : extents.get(i);
+            if (e == null) linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            else prefixLinearForward(cur, weights.get(i), e, biases.get(i), last ? Activation.IDENTITY : act, null, out);
             cur = out;
         }
     }

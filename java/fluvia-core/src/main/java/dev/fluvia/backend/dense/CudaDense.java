@@ -47,15 +47,21 @@ public final class CudaDense implements DenseOps {
         linearForwardEpilogue(cx.elementwise((long) n * out), p(y), p(bias), p(pre), n, out, act.ordinal());
     }
 
-    /** The chain of {@link #linearForward} calls (cuBLAS + the epilogue kernel per layer), intermediates from the pool. */
-    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y) {
-        DenseOps.Checks.mlpForward(x, weights, biases, y);
+    /**
+     * The chain of {@link #linearForward} calls (cuBLAS + the epilogue kernel per layer) and {@link #prefixLinearForward} where
+     * a layer has extents, intermediates from the pool.
+     */
+    @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases,
+                                     java.util.List<Index> extents, Activation act, Tensor y) {
+        DenseOps.Checks.mlpForward(x, weights, biases, extents, y);
         int n = x.dim(0), layers = weights.size();
         Tensor cur = x;
         for (int i = 0; i < layers; i++) {
             boolean last = i + 1 == layers;
             Tensor out = last ? y : cx.temporary(n, weights.get(i).dim(0));
-            linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            Index e = extents == null ? null : extents.get(i);
+            if (e == null) linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
+            else prefixLinearForward(cur, weights.get(i), e, biases.get(i), last ? Activation.IDENTITY : act, null, out);
             if (cur != x) cx.release(cur);
             cur = out;
         }

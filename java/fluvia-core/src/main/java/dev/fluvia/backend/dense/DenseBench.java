@@ -95,23 +95,46 @@ public final class DenseBench implements FamilyBench {
      * first when {@code partialBias}). The CPU runs its row-block path from 32 rows up (16 lanes), the chain below.
      */
     private static KernelCase mlp(SplittableRandom rng, int n, int[] dims, Activation act, boolean partialBias, double f) {
+        return mlp(rng, n, dims, act, partialBias, false, f);
+    }
+
+    /**
+     * {@link #mlp} with, when {@code prefix}, random sorted extents on the hidden x hidden layers (a MADE's, units sorted by
+     * degree), the weights zero past them (prefixLinearForward's contract).
+     */
+    private static KernelCase mlp(SplittableRandom rng, int n, int[] dims, Activation act, boolean partialBias, boolean prefix, double f) {
         int layers = dims.length - 1;
         StringBuilder size = new StringBuilder(n + "x" + dims[0]);
         for (int i = 1; i < dims.length; i++) size.append("->").append(dims[i]);
-        KernelCase.Builder c = KernelCase.of("mlpForward " + act + (partialBias ? " (no first bias)" : ""), size.toString()).matmul()
-                .in("x", rand(rng, n * dims[0], -2, 2), n, dims[0]);
+        KernelCase.Builder c = KernelCase.of("mlpForward " + act + (partialBias ? " (no first bias)" : "") + (prefix ? " (prefix)" : ""),
+                size.toString()).matmul().in("x", rand(rng, n * dims[0], -2, 2), n, dims[0]);
+        boolean[] hasExt = new boolean[layers];
         double flops = 0, bytes = 4.0 * n * (dims[0] + dims[layers]);
         for (int i = 0; i < layers; i++) {
             double bound = 1 / Math.sqrt(dims[i]);
-            c.in("w" + i, rand(rng, dims[i + 1] * dims[i], -bound, bound), dims[i + 1], dims[i]);
+            float[] w = rand(rng, dims[i + 1] * dims[i], -bound, bound);
+            if (prefix && i > 0 && i + 1 < layers) {
+                int[] ext = new int[dims[i + 1]];
+                for (int o = 0; o < ext.length; o++) ext[o] = o == 0 ? 0 : o == ext.length - 1 ? dims[i] : rng.nextInt(dims[i] + 1);
+                java.util.Arrays.sort(ext);
+                for (int o = 0; o < ext.length; o++) java.util.Arrays.fill(w, o * dims[i] + ext[o], (o + 1) * dims[i], 0f);
+                c.index("e" + i, ext);
+                hasExt[i] = true;
+            }
+            c.in("w" + i, w, dims[i + 1], dims[i]);
             if (!(partialBias && i == 0)) c.in("b" + i, rand(rng, dims[i + 1], -bound, bound), dims[i + 1]);
             flops += 2.0 * n * dims[i] * dims[i + 1];
             bytes += 4.0 * dims[i + 1] * (dims[i] + 1);
         }
         return c.out("y", n, dims[layers]).traffic(f * bytes, f > 0 ? flops : 0).run((be, a) -> {
             List<dev.fluvia.tensor.Tensor> ws = new ArrayList<>(), bs = new ArrayList<>();
-            for (int i = 0; i < layers; i++) { ws.add(a.t("w" + i)); bs.add(partialBias && i == 0 ? null : a.t("b" + i)); }
-            be.dense().mlpForward(a.t("x"), ws, bs, act, a.t("y"));
+            List<dev.fluvia.tensor.Index> es = prefix ? new ArrayList<>() : null;
+            for (int i = 0; i < layers; i++) {
+                ws.add(a.t("w" + i));
+                bs.add(partialBias && i == 0 ? null : a.t("b" + i));
+                if (prefix) es.add(hasExt[i] ? a.ix("e" + i) : null);
+            }
+            be.dense().mlpForward(a.t("x"), ws, bs, es, act, a.t("y"));
         });
     }
 
@@ -128,6 +151,8 @@ public final class DenseBench implements FamilyBench {
         }
         cs.add(mlp(rng, 70, new int[] {5, 300, 9}, Activation.IDENTITY, false, 0));        // two K slices in the second layer
         cs.add(mlp(rng, 64, new int[] {4, 8, 8, 8}, Activation.ELU, false, 0));            // no lane-wise ELU: the chain
+        for (int n : new int[] {7, 100})                                                    // a MADE: prefix hidden layers
+            cs.add(mlp(rng, n, new int[] {8, 40, 40, 40, 16}, Activation.RELU, false, true, 0));
         return cs;
     }
 

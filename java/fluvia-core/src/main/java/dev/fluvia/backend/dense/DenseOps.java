@@ -42,14 +42,17 @@ public interface DenseOps {
     void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y);
 
     /**
-     * A whole MLP's inference forward (a coupling's conditioner when nothing is kept for a backward): layer {@code i} is
+     * A whole MLP's inference forward (a coupling's conditioner, a MADE, when nothing is kept for a backward): layer {@code i} is
      * {@link #linearForward} with {@code weights[i]} {@code [Out_i, In_i]}, {@code biases[i]} {@code [Out_i]} (an entry may be
-     * null: no bias) and activation {@code act}, the last layer with the identity; only the output {@code y} {@code [N,
-     * Out_last]} is written. The result is that of the chain of {@link #linearForward} calls to float32 summation order
-     * (the CPU's Java kernel: bit for bit). The CPU runs all layers per block of rows with the activations in cache
-     * (feature-major, rows in vector lanes), so no {@code [N, hidden]} intermediate goes to memory; CUDA runs the chain.
+     * null: no bias) and activation {@code act}, the last layer with the identity — or, where {@code extents} has an entry for
+     * the layer, {@link #prefixLinearForward} with it (that weight zero past each row's extent, as there). {@code extents}
+     * is null (every layer dense) or has one entry per layer, null for a dense layer. Only the output {@code y}
+     * {@code [N, Out_last]} is written. The result is that of the chain of per-layer calls to float32 summation order (the
+     * CPU's Java kernel: bit for bit). The CPU runs all layers per block of rows with the activations in cache (feature-major,
+     * rows in vector lanes), so no {@code [N, hidden]} intermediate goes to memory; CUDA runs the chain.
      */
-    void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Activation act, Tensor y);
+    void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, java.util.List<Index> extents,
+                    Activation act, Tensor y);
 
     /** {@code gpre = gy ⊙ act'(pre)} given pre-activation and output; gpre may be the same tensor as gy. */
     void activationBackward(Activation act, Tensor pre, Tensor y, Tensor gy, Tensor gpre);
@@ -111,12 +114,15 @@ public interface DenseOps {
                 if (e < 0 || e > in) require(false, "prefixLinearForward", "extent entry " + e + " outside [0, " + in + "]", w);
         }
 
-        public static void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases, Tensor y) {
+        public static void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases,
+                                      java.util.List<Index> extents, Tensor y) {
             String op = "mlpForward";
             rank(op, "x", x, 2);
             if (weights.isEmpty()) require(false, op, "needs at least one layer", x);
             if (biases.size() != weights.size())
                 require(false, op, biases.size() + " biases for " + weights.size() + " weights", x);
+            if (extents != null && extents.size() != weights.size())
+                require(false, op, extents.size() + " extents for " + weights.size() + " weights", x);
             int width = x.dim(1);
             for (int i = 0; i < weights.size(); i++) {
                 Tensor w = weights.get(i), b = biases.get(i);
@@ -124,6 +130,13 @@ public interface DenseOps {
                 rank(op, "weights[" + i + "]", w, 2);
                 if (w.dim(1) != width) require(false, op, "weights[" + i + "] must be [Out, " + width + "]", w);
                 if (b != null) shape(op, "biases[" + i + "]", b, w.dim(0));
+                Index e = extents == null ? null : extents.get(i);
+                if (e != null) {
+                    if (e.size() != w.dim(0))
+                        require(false, op, "extents[" + i + "] has " + e.size() + " entries, expected " + w.dim(0), w);
+                    for (int v : e.raw())
+                        if (v < 0 || v > width) require(false, op, "extents[" + i + "] entry " + v + " outside [0, " + width + "]", w);
+                }
                 width = w.dim(0);
             }
             shape(op, "y", y, x.dim(0), width);
