@@ -40,9 +40,12 @@ public final class MlpForward {
     }
 
     private static final class Scratch {
-        float[] a = new float[0], b = new float[0];
+        float[] a = new float[0], b = new float[0], rowMajor = new float[0];
         final float[] tile = new float[MR * RB];
-        void ensure(int floats) { if (a.length < floats) { a = new float[floats]; b = new float[floats]; } }
+        void ensure(int floats, int io) {
+            if (a.length < floats) { a = new float[floats]; b = new float[floats]; }
+            if (rowMajor.length < io) rowMajor = new float[io];
+        }
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -79,10 +82,10 @@ public final class MlpForward {
             flopsPerRow += 2L * in * out;
         }
         int blocks = (n + RB - 1) / RB, chunks = (blocks + BLOCKS_PER_CHUNK - 1) / BLOCKS_PER_CHUNK;
-        int floats = (((widest + MR - 1) / MR) * MR) * RB;
+        int floats = (((widest + MR - 1) / MR) * MR) * RB, io = RB * Math.max(dims[0], dims[layers]);
         be.forChunks(chunks, flopsPerRow * n, c -> {
             Scratch s = SCRATCH.get();
-            s.ensure(floats);
+            s.ensure(floats, io);
             int end = Math.min(blocks, (c + 1) * BLOCKS_PER_CHUNK);
             for (int blk = c * BLOCKS_PER_CHUNK; blk < end; blk++) {
                 int lo = blk * RB;
@@ -96,12 +99,12 @@ public final class MlpForward {
                               int[][] groupExt, Activation act, MemorySegment y) {
         float[] in = s.a, out = s.b, tile = s.tile;
         int d0 = dims[0];
+        float[] rm = s.rowMajor; // the block's rows as stored (one bulk copy each way), transposed on the heap
         if (d0 == 1) MemorySegment.copy(x, HostTensor.F, 4L * lo, in, 0, rows);
-        else
-            for (int r = 0; r < rows; r++) {
-                long src = (long) (lo + r) * d0;
-                for (int k = 0; k < d0; k++) in[k * RB + r] = x.getAtIndex(HostTensor.F, src + k);
-            }
+        else {
+            MemorySegment.copy(x, HostTensor.F, 4L * lo * d0, rm, 0, rows * d0);
+            for (int r = 0; r < rows; r++) for (int k = 0; k < d0; k++) in[k * RB + r] = rm[r * d0 + k];
+        }
         if (rows < RB) for (int k = 0; k < d0; k++) java.util.Arrays.fill(in, k * RB + rows, (k + 1) * RB, 0f);
         int layers = dims.length - 1;
         for (int i = 0; i < layers; i++) {
@@ -126,10 +129,9 @@ public final class MlpForward {
             float[] t = in; in = out; out = t;
         }
         int dl = dims[layers];
-        for (int r = 0; r < rows; r++) {
-            long dst = (long) (lo + r) * dl;
-            for (int u = 0; u < dl; u++) y.setAtIndex(HostTensor.F, dst + u, in[u * RB + r]);
-        }
+        if (dl == 1) { MemorySegment.copy(in, 0, y, HostTensor.F, 4L * lo, rows); return; }
+        for (int u = 0; u < dl; u++) for (int r = 0, src = u * RB; r < rows; r++) rm[r * dl + u] = in[src + r];
+        MemorySegment.copy(rm, 0, y, HostTensor.F, 4L * lo * dl, rows * dl);
     }
 
     /** Inputs up to which a layer skips the micro-kernel ({@link #narrowLayer}): a coupling's first layer has 1–4. */
