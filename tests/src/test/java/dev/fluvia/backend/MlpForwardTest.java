@@ -39,7 +39,8 @@ class MlpForwardTest {
                 Arguments.of(new int[] {3, 17, 5}, Activation.TANH, 257),
                 Arguments.of(new int[] {5, 300, 9}, Activation.IDENTITY, 70),
                 Arguments.of(new int[] {4, 13}, Activation.RELU, 64),
-                Arguments.of(new int[] {2, 8, 7, 6, 1}, Activation.RELU, 31),   // under one block: the chain
+                Arguments.of(new int[] {2, 8, 7, 6, 1}, Activation.RELU, 31),   // under one block
+                Arguments.of(new int[] {2, 8, 7, 6, 1}, Activation.RELU, 8),    // the few-row path: the chain
                 Arguments.of(new int[] {4, 8, 8, 8}, Activation.ELU, 64));      // no lane-wise ELU: the chain
     }
 

@@ -68,6 +68,10 @@ class FlowModelTest {
 
     @Test void everyInputFormGivesTheSameLogProb() {
         for (int r : new int[] {0, 1, 77, 499}) assertEquals(reference[r], model.logProb(row(r)), 0f, "single row " + r);
+        // every batch size, on either side of the few-row path (8 rows) and of the row-block path's blocks (32 rows), gives
+        // the same bits: a partition's tail block scores as the whole batch does
+        for (int n : new int[] {5, 8, 9, 20, 31, 32, 33, 100})
+            assertArrayEquals(java.util.Arrays.copyOf(reference, n), model.logProb(java.util.Arrays.copyOf(points, n * D), n), 0f, "a batch of " + n);
         float[][] rows = new float[500][];
         for (int r = 0; r < 500; r++) rows[r] = row(r);
         assertArrayEquals(reference, model.logProb(rows), 0f);

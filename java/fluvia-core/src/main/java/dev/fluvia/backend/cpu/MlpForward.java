@@ -31,10 +31,11 @@ public final class MlpForward {
 
     /**
      * Whether the fused path runs: the Vector API on, a lane-wise hidden activation (identity, ReLU, tanh), no zero width, and
-     * at least one full block of rows (fewer rows take the per-layer path, which does not pad them to a block).
+     * more rows than the GEMM's few-row path takes ({@link Gemm#SMALL_M}): up to that, the per-layer products (which do not pad
+     * the rows to a block) run that path, with the same bits for fixed weights under either GEMM choice.
      */
     public static boolean applies(CpuBackend be, int n, int[] dims, Activation act) {
-        if (!be.vectorized() || n < RB || !ActivationVec.vectorizes(act)) return false;
+        if (!be.vectorized() || n <= Gemm.SMALL_M || !ActivationVec.vectorizes(act)) return false;
         for (int d : dims) if (d <= 0) return false;
         return true;
     }
