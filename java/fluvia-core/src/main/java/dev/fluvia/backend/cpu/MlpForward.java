@@ -5,15 +5,18 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * The CPU body of {@code DenseOps.mlpForward}: every layer of an MLP run on one block of {@link #RB} rows before the next
- * block, so the {@code [N, hidden]} activations never leave the cache.
+ * The CPU body of {@code DenseOps.mlpForward}: every layer of an MLP run on one block of rows before the next block, so the
+ * {@code [N, hidden]} activations never leave the cache.
  *
- * <p><b>Feature-major blocks.</b> A block's activations are held transposed, element (unit k, row r) at {@code k·RB + r}:
- * one unit's values for the block's rows fill two vectors. Layer {@code out = act(W·in + b)} is then a GEMM whose A operand
- * is the weight ({@link PackedWeights#rowPanels}: six units per panel, packed once per weight version) and whose B operand is
- * the block itself, already in the layout of a packed B panel ({@code kc × NR}, NR = RB). {@link GemmVec#kernel} computes
- * six units × RB rows per call. A narrow layer costs its width rounded up to six units, not to a 32-wide strip, so a
- * conditioner's {@code 64 → 2} output layer wastes four units, and a {@code 1 → 64} input layer is 11 one-step kernels.
+ * <p><b>Feature-major blocks.</b> A block's activations are held transposed, element (unit k, row r) at {@code k·rb + r}
+ * ({@code rb} = the block's width: {@link #RB} = four vectors, or two for a tail of at most two vectors' rows): one unit's
+ * values for the block's rows fill {@code rb / L} vectors. Layer {@code out = act(W·in + b)} is then a GEMM whose A operand is
+ * the weight ({@link PackedWeights#rowPanels}: six units per panel, packed once per weight version) and whose B operand is the
+ * block itself, already in the layout of a packed B panel ({@code kc × rb}). {@link #kernel} computes six units × 64 rows
+ * per call ({@link GemmVec#kernel} six units × 32 rows for a narrow tail block). A narrow layer costs its width rounded up to
+ * six units, not to a 32-wide strip, so a conditioner's {@code 64 → 2} output layer wastes four units; a layer of at most four
+ * inputs ({@code 1 → 64}) skips the micro-kernel ({@link #narrowLayer}). With extents (a MADE's prefix-sparse layers) each
+ * panel's K range stops at its six units' largest extent.
  *
  * <p><b>Bits.</b> Each element is the chain {@code Σ_p fma(x[p], w[p])} over the K slices of {@link Gemm#KC} in order from
  * zero, slices added as {@code c + acc}, then {@code + bias}, then the activation: the operations of the Java GEMM's
@@ -23,8 +26,8 @@ import jdk.incubator.vector.FloatVector;
 public final class MlpForward {
     private MlpForward() {}
 
-    /** Rows per block: the micro-tile's width ({@link GemmVec#NR}, two vectors). */
-    static final int RB = GemmVec.NR;
+    /** Rows per block: {@link #kernel}'s width, four vectors. A tail block of at most {@link #RB_TAIL} rows is that wide. */
+    static final int RB = 4 * GemmVec.L, RB_TAIL = GemmVec.NR;
     private static final int MR = Gemm.MR, L = GemmVec.L;
     /** Blocks per parallel chunk: 256 rows with 16 lanes. */
     private static final int BLOCKS_PER_CHUNK = Math.max(1, 256 / RB);
@@ -90,13 +93,14 @@ public final class MlpForward {
             int end = Math.min(blocks, (c + 1) * BLOCKS_PER_CHUNK);
             for (int blk = c * BLOCKS_PER_CHUNK; blk < end; blk++) {
                 int lo = blk * RB;
-                block(s, lo, Math.min(RB, n - lo), dims, x, panels, bias, groupExt, act, y);
+                int rows = Math.min(RB, n - lo);
+                block(s, lo, rows, rows <= RB_TAIL ? RB_TAIL : RB, dims, x, panels, bias, groupExt, act, y);
             }
         });
     }
 
     /** Rows {@code [lo, lo + rows)} through every layer. */
-    private static void block(Scratch s, int lo, int rows, int[] dims, MemorySegment x, float[][] panels, float[][] bias,
+    private static void block(Scratch s, int lo, int rows, int rb, int[] dims, MemorySegment x, float[][] panels, float[][] bias,
                               int[][] groupExt, Activation act, MemorySegment y) {
         float[] in = s.a, out = s.b, tile = s.tile;
         int d0 = dims[0];
@@ -104,34 +108,35 @@ public final class MlpForward {
         if (d0 == 1) MemorySegment.copy(x, HostTensor.F, 4L * lo, in, 0, rows);
         else {
             MemorySegment.copy(x, HostTensor.F, 4L * lo * d0, rm, 0, rows * d0);
-            for (int r = 0; r < rows; r++) for (int k = 0; k < d0; k++) in[k * RB + r] = rm[r * d0 + k];
+            for (int r = 0; r < rows; r++) for (int k = 0; k < d0; k++) in[k * rb + r] = rm[r * d0 + k];
         }
-        if (rows < RB) for (int k = 0; k < d0; k++) java.util.Arrays.fill(in, k * RB + rows, (k + 1) * RB, 0f);
+        if (rows < rb) for (int k = 0; k < d0; k++) java.util.Arrays.fill(in, k * rb + rows, (k + 1) * rb, 0f);
         int layers = dims.length - 1;
         for (int i = 0; i < layers; i++) {
             int kin = dims[i], kout = dims[i + 1], groups = (kout + MR - 1) / MR;
             Activation a = i + 1 == layers ? Activation.IDENTITY : act;
             float[] p = panels[i], bi = bias[i];
             int[] ge = groupExt[i];
-            if (kin <= NARROW_K && ge == null) { narrowLayer(kin, kout, p, in, out, bi, a); float[] t = in; in = out; out = t; continue; }
+            if (kin <= NARROW_K && ge == null) { narrowLayer(kin, kout, p, in, out, rb, bi, a); float[] t = in; in = out; out = t; continue; }
             for (int g = 0; g < groups; g++) {
                 int units = Math.min(MR, kout - g * MR), ao = g * MR * kin, k = ge == null ? kin : ge[g];
                 if (k == 0) { // every unit of the panel has extent 0: act(bias)
                     java.util.Arrays.fill(tile, 0f);
-                    writeBack(tile, out, g * MR, units, true, true, bi, a);
+                    writeBack(tile, out, g * MR, units, rb, true, true, bi, a);
                     continue;
                 }
                 for (int p0 = 0; p0 < k; p0 += Gemm.KC) {
                     int kc = Math.min(Gemm.KC, k - p0);
-                    GemmVec.kernel(kc, p, ao + p0 * MR, in, p0 * RB, tile);
-                    writeBack(tile, out, g * MR, units, p0 == 0, p0 + kc >= k, bi, a);
+                    if (rb == RB) kernel(kc, p, ao + p0 * MR, in, p0 * rb, tile);
+                    else GemmVec.kernel(kc, p, ao + p0 * MR, in, p0 * rb, tile);
+                    writeBack(tile, out, g * MR, units, rb, p0 == 0, p0 + kc >= k, bi, a);
                 }
             }
             float[] t = in; in = out; out = t;
         }
         int dl = dims[layers];
         if (dl == 1) { MemorySegment.copy(in, 0, y, HostTensor.F, 4L * lo, rows); return; }
-        for (int u = 0; u < dl; u++) for (int r = 0, src = u * RB; r < rows; r++) rm[r * dl + u] = in[src + r];
+        for (int u = 0; u < dl; u++) for (int r = 0, src = u * rb; r < rows; r++) rm[r * dl + u] = in[src + r];
         MemorySegment.copy(rm, 0, y, HostTensor.F, 4L * lo * dl, rows * dl);
     }
 
@@ -143,53 +148,86 @@ public final class MlpForward {
      * in[p])} from a zero accumulator, then bias and activation — the micro-kernel's chain and write-back for one slice, without
      * its register tile (for K = 1 the kernel's setup, tile store and reload cost more than its FMAs).
      */
-    private static void narrowLayer(int kin, int kout, float[] p, float[] in, float[] out, float[] bias, Activation act) {
+    private static void narrowLayer(int kin, int kout, float[] p, float[] in, float[] out, int rb, float[] bias, Activation act) {
         FloatVector zero = FloatVector.zero(GemmVec.S);
-        FloatVector x00 = FloatVector.fromArray(GemmVec.S, in, 0), x01 = FloatVector.fromArray(GemmVec.S, in, L);
         for (int u = 0; u < kout; u++) {
             int g = u / MR, r = u - g * MR, ao = g * MR * kin + r;
-            FloatVector w = FloatVector.broadcast(GemmVec.S, p[ao]);
-            FloatVector v0 = w.fma(x00, zero), v1 = w.fma(x01, zero);
-            for (int q = 1; q < kin; q++) {
-                w = FloatVector.broadcast(GemmVec.S, p[ao + q * MR]);
-                v0 = w.fma(FloatVector.fromArray(GemmVec.S, in, q * RB), v0);
-                v1 = w.fma(FloatVector.fromArray(GemmVec.S, in, q * RB + L), v1);
+            float bb = bias == null ? 0f : bias[u];
+            for (int h = 0; h < rb; h += L) {
+                FloatVector v = FloatVector.broadcast(GemmVec.S, p[ao]).fma(FloatVector.fromArray(GemmVec.S, in, h), zero);
+                for (int q = 1; q < kin; q++)
+                    v = FloatVector.broadcast(GemmVec.S, p[ao + q * MR]).fma(FloatVector.fromArray(GemmVec.S, in, q * rb + h), v);
+                if (bias != null) v = v.add(bb);
+                switch (act) {
+                    case RELU -> v = GemmVec.relu(v);
+                    case TANH -> v = ActivationVec.tanh(v);
+                    default -> { }
+                }
+                v.intoArray(out, u * rb + h);
             }
-            if (bias != null) { float bb = bias[u]; v0 = v0.add(bb); v1 = v1.add(bb); }
-            switch (act) {
-                case RELU -> { v0 = GemmVec.relu(v0); v1 = GemmVec.relu(v1); }
-                case TANH -> { v0 = ActivationVec.tanh(v0); v1 = ActivationVec.tanh(v1); }
-                default -> { }
-            }
-            v0.intoArray(out, u * RB);
-            v1.intoArray(out, u * RB + L);
         }
     }
 
     /**
-     * Units {@code [u0, u0 + units)} of one K slice's raw sums ({@code tile}, unit-major, RB wide) into {@code out}:
+     * {@code tile[r·RB + q] = Σ_p fma(a(r, p), b[p, q])} for p in order from zero: one A panel (six units, interleaved as
+     * {@link PackedWeights#rowPanels} packs it) against a block of activations ({@code kc × RB}, row stride RB), in a
+     * {@code 6 × 4L} register tile (24 accumulators; one broadcast of A and four loads of B per four FMAs). The chain of each
+     * element is {@link GemmVec#kernel}'s, so the bits are the same; the wider tile halves the calls and loop overhead per row.
+     */
+    static void kernel(int kc, float[] ap, int ao, float[] bp, int bo, float[] tile) {
+        var S = GemmVec.S;
+        FloatVector c00 = FloatVector.zero(S), c01 = FloatVector.zero(S), c02 = FloatVector.zero(S), c03 = FloatVector.zero(S);
+        FloatVector c10 = FloatVector.zero(S), c11 = FloatVector.zero(S), c12 = FloatVector.zero(S), c13 = FloatVector.zero(S);
+        FloatVector c20 = FloatVector.zero(S), c21 = FloatVector.zero(S), c22 = FloatVector.zero(S), c23 = FloatVector.zero(S);
+        FloatVector c30 = FloatVector.zero(S), c31 = FloatVector.zero(S), c32 = FloatVector.zero(S), c33 = FloatVector.zero(S);
+        FloatVector c40 = FloatVector.zero(S), c41 = FloatVector.zero(S), c42 = FloatVector.zero(S), c43 = FloatVector.zero(S);
+        FloatVector c50 = FloatVector.zero(S), c51 = FloatVector.zero(S), c52 = FloatVector.zero(S), c53 = FloatVector.zero(S);
+        for (int p = 0; p < kc; p++) {
+            int bi = bo + p * RB, a = ao + p * MR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * L), b3 = FloatVector.fromArray(S, bp, bi + 3 * L);
+            FloatVector w = FloatVector.broadcast(S, ap[a]);
+            c00 = w.fma(b0, c00); c01 = w.fma(b1, c01); c02 = w.fma(b2, c02); c03 = w.fma(b3, c03);
+            w = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = w.fma(b0, c10); c11 = w.fma(b1, c11); c12 = w.fma(b2, c12); c13 = w.fma(b3, c13);
+            w = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = w.fma(b0, c20); c21 = w.fma(b1, c21); c22 = w.fma(b2, c22); c23 = w.fma(b3, c23);
+            w = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = w.fma(b0, c30); c31 = w.fma(b1, c31); c32 = w.fma(b2, c32); c33 = w.fma(b3, c33);
+            w = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = w.fma(b0, c40); c41 = w.fma(b1, c41); c42 = w.fma(b2, c42); c43 = w.fma(b3, c43);
+            w = FloatVector.broadcast(S, ap[a + 5]);
+            c50 = w.fma(b0, c50); c51 = w.fma(b1, c51); c52 = w.fma(b2, c52); c53 = w.fma(b3, c53);
+        }
+        c00.intoArray(tile, 0); c01.intoArray(tile, L); c02.intoArray(tile, 2 * L); c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, RB); c11.intoArray(tile, RB + L); c12.intoArray(tile, RB + 2 * L); c13.intoArray(tile, RB + 3 * L);
+        c20.intoArray(tile, 2 * RB); c21.intoArray(tile, 2 * RB + L); c22.intoArray(tile, 2 * RB + 2 * L); c23.intoArray(tile, 2 * RB + 3 * L);
+        c30.intoArray(tile, 3 * RB); c31.intoArray(tile, 3 * RB + L); c32.intoArray(tile, 3 * RB + 2 * L); c33.intoArray(tile, 3 * RB + 3 * L);
+        c40.intoArray(tile, 4 * RB); c41.intoArray(tile, 4 * RB + L); c42.intoArray(tile, 4 * RB + 2 * L); c43.intoArray(tile, 4 * RB + 3 * L);
+        c50.intoArray(tile, 5 * RB); c51.intoArray(tile, 5 * RB + L); c52.intoArray(tile, 5 * RB + 2 * L); c53.intoArray(tile, 5 * RB + 3 * L);
+    }
+
+    /**
+     * Units {@code [u0, u0 + units)} of one K slice's raw sums ({@code tile}, unit-major, rb wide) into {@code out}:
      * {@code v = acc} on the first slice, {@code v = out + acc} on later ones, and on the last {@code v = act(v + bias)} —
      * {@link GemmVec}'s write-back rule with alpha = 1, beta = 0.
      */
-    private static void writeBack(float[] tile, float[] out, int u0, int units, boolean first, boolean last, float[] bias,
+    private static void writeBack(float[] tile, float[] out, int u0, int units, int rb, boolean first, boolean last, float[] bias,
                                   Activation act) {
-        for (int u = 0; u < units; u++) {
-            int t = u * RB, o = (u0 + u) * RB;
-            FloatVector v0 = FloatVector.fromArray(GemmVec.S, tile, t), v1 = FloatVector.fromArray(GemmVec.S, tile, t + L);
-            if (!first) {
-                v0 = FloatVector.fromArray(GemmVec.S, out, o).add(v0);
-                v1 = FloatVector.fromArray(GemmVec.S, out, o + L).add(v1);
-            }
-            if (last) {
-                if (bias != null) { float bb = bias[u0 + u]; v0 = v0.add(bb); v1 = v1.add(bb); }
-                switch (act) {
-                    case RELU -> { v0 = GemmVec.relu(v0); v1 = GemmVec.relu(v1); }
-                    case TANH -> { v0 = ActivationVec.tanh(v0); v1 = ActivationVec.tanh(v1); }
-                    default -> { }
+        for (int u = 0; u < units; u++)
+            for (int h = 0; h < rb; h += L) {
+                int t = u * rb + h, o = (u0 + u) * rb + h;
+                FloatVector v = FloatVector.fromArray(GemmVec.S, tile, t);
+                if (!first) v = FloatVector.fromArray(GemmVec.S, out, o).add(v);
+                if (last) {
+                    if (bias != null) v = v.add(bias[u0 + u]);
+                    switch (act) {
+                        case RELU -> v = GemmVec.relu(v);
+                        case TANH -> v = ActivationVec.tanh(v);
+                        default -> { }
+                    }
                 }
+                v.intoArray(out, o);
             }
-            v0.intoArray(out, o);
-            v1.intoArray(out, o + L);
-        }
     }
 }
