@@ -190,15 +190,24 @@ class MlpForwardTest {
         try (CpuBackend be = new CpuBackend(2, true, CpuGemm.JAVA)) {
             int dim = 6, n = 300;
             Maf m = new Maf(be, Maf.naturalOrder(dim), new int[] {48, 48}, Activation.RELU, new SplittableRandom(3));
-            SplittableRandom rng = new SplittableRandom(4);
-            for (var p : m.params()) be.upload(random(rng, (int) p.value().numel(), 0.3), p.value());
-            Tensor x = be.fromHost(random(rng, n * dim, 2), n, dim);
-            Tensor ld1 = be.alloc(n), ld2 = be.alloc(n);
-            float[] scored = be.toHost(m.forward(x, ld1, Stash.none()));
-            float[] trained = be.toHost(m.forward(x, ld2, new Stash(true)));
-            assertArrayEquals(trained, scored);
-            assertArrayEquals(be.toHost(ld2), be.toHost(ld1));
+            scoredEqualsTrained(be, m, dim, n, 4);
         }
+    }
+
+    /**
+     * Moves t's parameters off their initialisation (seeded), then checks that its forward with nothing stored gives the
+     * bits of its stored (training) forward, y and log-det; returns {x, the scored y}.
+     */
+    private static float[][] scoredEqualsTrained(CpuBackend be, dev.fluvia.transforms.Transform t, int dim, int n, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        for (var p : t.params()) be.upload(random(rng, (int) p.value().numel(), 0.3), p.value());
+        Tensor x = be.fromHost(random(rng, n * dim, 2), n, dim);
+        Tensor ld1 = be.alloc(n), ld2 = be.alloc(n);
+        float[] scored = be.toHost(t.forward(x, ld1, Stash.none()));
+        float[] trained = be.toHost(t.forward(x, ld2, new Stash(true)));
+        assertArrayEquals(trained, scored);
+        assertArrayEquals(be.toHost(ld2), be.toHost(ld1));
+        return new float[][] {be.toHost(x), scored};
     }
 
     /** A weight rewritten in place (as an optimizer step does) is packed again: the next call gives the new weights' result. */
@@ -233,17 +242,9 @@ class MlpForwardTest {
             int dim = 2, n = 1000;
             AffineCoupling c = new AffineCoupling(be, dim, new int[] {0}, new int[] {1}, new int[] {64, 64}, Activation.RELU,
                     CouplingScale.SOFTCLAMP, 2f, new SplittableRandom(5));
-            SplittableRandom rng = new SplittableRandom(6);
-            for (var p : c.params()) be.upload(random(rng, (int) p.value().numel(), 0.3), p.value()); // off the identity start
-            Tensor x = be.fromHost(random(rng, n * dim, 2), n, dim);
-            Tensor ld1 = be.alloc(n), ld2 = be.alloc(n);
-            float[] scored = be.toHost(c.forward(x, ld1, Stash.none()));
-            float[] trained = be.toHost(c.forward(x, ld2, new Stash(true)));
-            assertArrayEquals(trained, scored);
-            assertArrayEquals(be.toHost(ld2), be.toHost(ld1));
-            float[] back = be.toHost(c.inverse(be.fromHost(scored, n, dim), be.alloc(n)));
-            float[] xs = be.toHost(x);
-            for (int i = 0; i < back.length; i++) assertEquals(xs[i], back[i], 1e-5f, "round trip");
+            float[][] xy = scoredEqualsTrained(be, c, dim, n, 6);
+            float[] back = be.toHost(c.inverse(be.fromHost(xy[1], n, dim), be.alloc(n)));
+            for (int i = 0; i < back.length; i++) assertEquals(xy[0][i], back[i], 1e-5f, "round trip");
         }
     }
 }

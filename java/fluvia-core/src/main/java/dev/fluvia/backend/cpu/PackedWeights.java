@@ -58,15 +58,34 @@ final class PackedWeights {
      * or null when the cache is off or the operand too large.
      */
     float[][] transposed(MemorySegment b, int k, int n, int nr) {
-        long bytes = 4L * k * n;
+        return packed(b, new Key(b.address(), k, n, nr, null), k * n, () -> new Entry(new float[k * n], k, n, nr), (snapshot, slices) -> {
+            MemorySegment snap = MemorySegment.ofArray(snapshot);
+            int i = 0;
+            for (int jc = 0; jc < n; jc += Gemm.NC) {
+                int nc = Math.min(Gemm.NC, n - jc), strips = (nc + nr - 1) / nr;
+                for (int pc = 0; pc < k; pc += Gemm.KC, i++) {
+                    int kc = Math.min(Gemm.KC, k - pc);
+                    for (int s = 0; s < strips; s++) Gemm.packB(snap, true, k, n, pc, kc, jc + s * nr, nr, slices[i], s * kc * nr);
+                }
+            }
+        });
+    }
+
+    /**
+     * The entry of {@code key} for the operand {@code b} ({@code floats} values), created by {@code fresh} (least recently
+     * used entries out past {@link #MAX_TOTAL_BYTES}), and its slices, repacked by {@code pack} from a new snapshot unless
+     * the entry is valid and b still equals its snapshot (or is read-only); null when the cache is off or b too large.
+     */
+    private float[][] packed(MemorySegment b, Key key, int floats, java.util.function.Supplier<Entry> fresh,
+                             java.util.function.BiConsumer<float[], float[][]> pack) {
+        long bytes = 4L * floats;
         if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
         MemorySegment src = b.asSlice(0, bytes);
-        Key key = new Key(b.address(), k, n, nr, null);
         Entry e;
         synchronized (map) {
             e = map.get(key);
             if (e == null) {
-                e = new Entry(new float[k * n], k, n, nr);
+                e = fresh.get();
                 map.put(key, e);
                 total += e.bytes();
                 for (Iterator<Map.Entry<Key, Entry>> it = map.entrySet().iterator(); total > MAX_TOTAL_BYTES && it.hasNext(); ) {
@@ -83,16 +102,8 @@ final class PackedWeights {
             // a read-only operand ({@link CpuBackend#readOnly}) is trusted not to change: no content check
             if (e.valid && (b.isReadOnly() || src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1)) { hits.increment(); return e.slices; }
             packs.increment();
-            MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, k * n);
-            MemorySegment snap = MemorySegment.ofArray(e.snapshot);
-            int i = 0;
-            for (int jc = 0; jc < n; jc += Gemm.NC) {
-                int nc = Math.min(Gemm.NC, n - jc), strips = (nc + nr - 1) / nr;
-                for (int pc = 0; pc < k; pc += Gemm.KC, i++) {
-                    int kc = Math.min(Gemm.KC, k - pc);
-                    for (int s = 0; s < strips; s++) Gemm.packB(snap, true, k, n, pc, kc, jc + s * nr, nr, e.slices[i], s * kc * nr);
-                }
-            }
+            MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, floats);
+            pack.accept(e.snapshot, e.slices);
             e.valid = true;
             return e.slices;
         }
@@ -111,33 +122,10 @@ final class PackedWeights {
      * its own copy).
      */
     float[] rowPanels(MemorySegment w, int out, int in, int[] extent) {
-        long bytes = 4L * out * in;
-        if (!enabled || bytes > MAX_OPERAND_BYTES) return null;
-        MemorySegment src = w.asSlice(0, bytes);
-        Key key = new Key(w.address(), in, out, ROW_PANELS, extent);
-        Entry e;
-        synchronized (map) {
-            e = map.get(key);
-            if (e == null) {
-                e = new Entry(new float[out * in], new float[][] {new float[panelFloats(out, in)]});
-                map.put(key, e);
-                total += e.bytes();
-                for (Iterator<Map.Entry<Key, Entry>> it = map.entrySet().iterator(); total > MAX_TOTAL_BYTES && it.hasNext(); ) {
-                    Map.Entry<Key, Entry> x = it.next();
-                    if (x.getValue() == e) continue;
-                    total -= x.getValue().bytes();
-                    it.remove();
-                }
-            }
-        }
-        synchronized (e) {
-            if (e.valid && (w.isReadOnly() || src.mismatch(MemorySegment.ofArray(e.snapshot)) == -1)) { hits.increment(); return e.slices[0]; }
-            packs.increment();
-            MemorySegment.copy(src, HostTensor.F, 0, e.snapshot, 0, out * in);
-            packRowPanels(e.snapshot, out, in, extent, e.slices[0]);
-            e.valid = true;
-            return e.slices[0];
-        }
+        float[][] p = packed(w, new Key(w.address(), in, out, ROW_PANELS, extent), out * in,
+                () -> new Entry(new float[out * in], new float[][] {new float[panelFloats(out, in)]}),
+                (snapshot, slices) -> packRowPanels(snapshot, out, in, extent, slices[0]));
+        return p == null ? null : p[0];
     }
 
     /** Floats of {@link #rowPanels}' layout for an {@code [out, in]} weight. */
