@@ -228,8 +228,8 @@ final class Gemm {
         }
     }
 
-    /** Most rows of C for {@link #runStripwise}: its packed op(A) slice ({@code m × KC} floats, 516 KB at most) stays in L2. */
-    static final int STRIPWISE_M = 516;
+    /** Most rows of C for {@link #runStripwise}: its packed op(A) slice ({@code m × KC} floats, 264 KB at most) stays in L2. */
+    static final int STRIPWISE_M = 264;
     /** The packed op(A) of a whole K slice in {@link #runStripwise} (used within one call or task only). */
     private static final ThreadLocal<float[]> A_SLICE = ThreadLocal.withInitial(() -> new float[(STRIPWISE_M + MR - 1) / MR * MR * KC]);
 
