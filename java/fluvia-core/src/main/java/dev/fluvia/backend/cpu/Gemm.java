@@ -11,6 +11,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>C's rows are cut into blocks that run in parallel on the backend's pool; each block packs its {@code mc × kc} slice
  *       of op(A) into {@code kc × MR} panels (the MR values of one p adjacent) and runs the {@code MR × nr} micro-kernel over every pair of panels.</li>
  * </ol>
+ * A deep product with few rows (a weight gradient, K = batch) visits the same tiles strip by strip instead
+ * ({@link #runStripwise}).
  * <b>Determinism.</b> Every element is computed as: per K slice, {@code acc = 0; acc = fma(a_p, b_p, acc)} for p in order, then
  * {@code c = alpha·acc + beta·c} on the first slice and {@code c = c + alpha·acc} on later ones. That order depends only on
  * {@link #KC}, not on the tiling, the thread count or the kernel, and the scalar kernel uses {@link Math#fma} in the same
@@ -239,7 +241,7 @@ final class Gemm {
      * batch). Per K slice, op(A) is packed once for all m rows; then each strip's op(B) panel is packed just before its
      * MR-row tiles run over it, so the panel is in L1 for all of them and the working set is the packed A slice, C and
      * one panel (the row-block order keeps a whole packed op(B) slice and re-reads each panel once per row block).
-     * Measured at 1 thread on TN 256×256×4096: 8 % less CPU time per call (docs/BENCHMARKS.md §8 update, TN). Every element
+     * Measured at 1 thread on TN 256×256×4096: 3–10 % less CPU time per call (docs/BENCHMARKS.md, §8 update, TN). Every element
      * gets the same fma chain per slice and the same write-back as in {@link #runRowBlock}, so the same bits.
      */
     private static void runStripwise(int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, MemorySegment a,
