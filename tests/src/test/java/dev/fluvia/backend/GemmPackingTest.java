@@ -5,6 +5,7 @@ import static dev.fluvia.backend.OpsFixture.MM_RTOL;
 
 import dev.fluvia.backend.cpu.CpuBackend;
 import dev.fluvia.backend.cpu.CpuGemm;
+import dev.fluvia.backend.Activation;
 import dev.fluvia.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +27,7 @@ class GemmPackingTest {
     /** m × n × k: 1-row and 1-column products, 5/7/13 rows around the 6-row tile, widths around 16/32 lanes, k around 256. */
     private static final int[][] SIZES = {
         {1, 1, 1}, {7, 33, 1}, {6, 32, 257}, {13, 17, 9}, {5, 65, 256}, {67, 47, 300}, {19, 100, 513}, {131, 70, 40}, {256, 33, 260},
+        {265, 40, 270}, // one row past the strip-by-strip order of deep products (Gemm.STRIPWISE_M = 264): the row-block order
     };
 
     /** Every product of {@link #SIZES} × transposes × beta on one backend; the outputs in order. */
@@ -61,6 +63,43 @@ class GemmPackingTest {
         run(2, true, true, true);
         run(2, true, false, true);
         run(1, false, false, true);
+    }
+
+    /**
+     * Linear layers with K &gt; one slice and at most 264 rows, with the weight cache off: the strip-by-strip order of deep
+     * products, with an epilogue, and the prefix-sparse product on the same path (extents cut inside and past a K slice).
+     * The prefix layer must give the dense layer's bits, and both the scalar kernel's bits, at 1 and 3 threads.
+     */
+    @Test void deepLinearLayersStripByStripKeepTheirBits() {
+        CpuGemm.setPackCache(false);
+        List<float[]> ref = null;
+        for (int threads : new int[] {1, 3})
+            for (boolean vector : new boolean[] {true, false}) {
+                List<float[]> outs = new ArrayList<>();
+                try (CpuBackend be = new CpuBackend(threads, vector, CpuGemm.JAVA)) {
+                    OpsFixture f = new OpsFixture(be, 9);
+                    for (int[] sh : new int[][] {{7, 300, 45}, {200, 513, 70}, {264, 300, 33}}) {
+                        int n = sh[0], in = sh[1], out = sh[2];
+                        int[] ext = new int[out];
+                        for (int o = 0; o < out; o++) ext[o] = (int) ((long) in * o / (out - 1)); // 0 .. in, cutting every slice
+                        float[] x = f.rand(n * in), w = f.rand(out * in), b = f.rand(out);
+                        for (int o = 0; o < out; o++) for (int q = ext[o]; q < in; q++) w[o * in + q] = 0f;
+                        for (Activation act : new Activation[] {Activation.TANH, Activation.IDENTITY}) {
+                            Tensor xt = f.t(x, n, in), wt = f.t(w, out, in), bt = f.t(b, out);
+                            Tensor y1 = f.poisoned(n, out), p1 = f.poisoned(n, out), y2 = f.poisoned(n, out), p2 = f.poisoned(n, out);
+                            be.dense().linearForward(xt, wt, bt, act, p1, y1);
+                            be.dense().prefixLinearForward(xt, wt, be.index(ext), bt, act, p2, y2);
+                            String what = n + "x" + in + "->" + out + " " + act + " threads=" + threads + " vector=" + vector;
+                            OpsFixture.assertBitIdentical("prefix vs dense " + what, be.toHost(y1), be.toHost(y2));
+                            OpsFixture.assertBitIdentical("prefix vs dense pre " + what, be.toHost(p1), be.toHost(p2));
+                            outs.add(be.toHost(y1));
+                            outs.add(be.toHost(p1));
+                        }
+                    }
+                }
+                if (ref == null) ref = outs;
+                else same("threads=" + threads + " vector=" + vector, ref, outs);
+            }
     }
 
     @Test void bitIdenticalAcrossKernelsThreadsAndTheWeightCache() {

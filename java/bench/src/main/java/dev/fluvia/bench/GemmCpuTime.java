@@ -13,7 +13,7 @@ import java.util.SplittableRandom;
  * work, wall time measures the queue for the CPU as well, CPU time the call's own cost). Warm-up calls first, then the
  * median and best of the timed calls, in ms and GFLOP/s (2·M·N·K / time), and as a percentage of a peak given in GFLOP/s.
  *
- * <pre>java $FLUVIA_JVM_FLAGS -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.GemmCpuTime [threads] [calls] [warmup] [peak] [gemm]</pre>
+ * <pre>java $FLUVIA_JVM_FLAGS -cp java/bench/target/fluvia-bench.jar dev.fluvia.bench.GemmCpuTime [threads] [calls] [warmup] [peak] [gemm] [NT,NN,TN]</pre>
  */
 public final class GemmCpuTime {
     private GemmCpuTime() {}
@@ -23,10 +23,12 @@ public final class GemmCpuTime {
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 200, warm = args.length > 2 ? Integer.parseInt(args[2]) : 200;
         double peak = args.length > 3 ? Double.parseDouble(args[3]) : 0;
         String gemm = args.length > 4 ? args[4] : "java";
+        String only = args.length > 5 ? args[5] : "NT,NN,TN"; // the products to run, e.g. TN
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
         String[][] shapes = {{"4096", "256", "256", "NT"}, {"4096", "256", "256", "NN"}, {"256", "256", "4096", "TN"}};
         try (CpuBackend be = new CpuBackend(threads, true, gemm)) {
             for (String[] s : shapes) {
+                if (!java.util.Arrays.asList(only.split(",")).contains(s[3])) continue;
                 int m = Integer.parseInt(s[0]), n = Integer.parseInt(s[1]), k = Integer.parseInt(s[2]);
                 boolean ta = s[3].charAt(0) == 'T', tb = s[3].charAt(1) == 'T';
                 SplittableRandom r = new SplittableRandom(1);

@@ -11,6 +11,8 @@ import java.lang.foreign.MemorySegment;
  *   <li>C's rows are cut into blocks that run in parallel on the backend's pool; each block packs its {@code mc × kc} slice
  *       of op(A) into {@code kc × MR} panels (the MR values of one p adjacent) and runs the {@code MR × nr} micro-kernel over every pair of panels.</li>
  * </ol>
+ * A deep product with few rows (a weight gradient, K = batch) visits the same tiles strip by strip instead
+ * ({@link #runStripwise}).
  * <b>Determinism.</b> Every element is computed as: per K slice, {@code acc = 0; acc = fma(a_p, b_p, acc)} for p in order, then
  * {@code c = alpha·acc + beta·c} on the first slice and {@code c = c + alpha·acc} on later ones. That order depends only on
  * {@link #KC}, not on the tiling, the thread count or the kernel, and the scalar kernel uses {@link Math#fma} in the same
@@ -167,13 +169,21 @@ final class Gemm {
         long work = 2L * m * n * k; // FLOPs: small products run on the calling thread (same blocking, same result)
         float[][] cached = tb ? be.packedWeights().transposed(b, k, n, nr) : null; // weights: packed once per version
         int allStrips = (n + nr - 1) / nr; // NC is a multiple of nr: strip s covers columns s·nr .. s·nr + nr
-        if (be.threads() > 1 && k > KC && allStrips >= 2 && work / 8 >= CpuBackend.PAR_MIN_WORK) {
+        // a deep product with few rows (a weight gradient): strip by strip, see runStripwise
+        boolean stripwise = vec && cached == null && k > KC && m <= STRIPWISE_M;
+        boolean split = be.threads() > 1 && k > KC && allStrips >= 2 && work / 8 >= CpuBackend.PAR_MIN_WORK;
+        if (stripwise && !split) {
+            runStripwise(nr, ta, tb, m, n, k, lda, ldb, a, b, 0, allStrips, stripExt, alpha, beta, c, ep);
+            return;
+        }
+        if (split) {
             // several K slices (a weight gradient, K = batch): split C's columns, each task running every K slice of its
             // strips over all rows — one fork/join per call instead of two per K slice, and C's part stays in that core's
             // cache between slices. Every element still gets the same fma chain per slice and the same write-back.
             int groups = Math.min(allStrips, be.threads()), mcT = rowBlock(m, 1);
             be.forChunks(groups, g -> {
                 int s0 = g * allStrips / groups, s1 = (g + 1) * allStrips / groups;
+                if (stripwise) { runStripwise(nr, ta, tb, m, n, k, lda, ldb, a, b, s0, s1, stripExt, alpha, beta, c, ep); return; }
                 float[] own = cached != null ? null : COL_B.get();
                 int slice = 0;
                 for (int jc = 0; jc < n; jc += NC) {
@@ -216,6 +226,53 @@ final class Gemm {
                     runRowBlock(vec, nr, ta, m, n, lda, a, ic, Math.min(mc, m - ic), p0, kc, k, js0, js0 + strips, bp, js0,
                             stripExt, alpha, beta, c, ep);
                 });
+            }
+        }
+    }
+
+    /** Most rows of C for {@link #runStripwise}: its packed op(A) slice ({@code m × KC} floats, 264 KB at most) stays in L2. */
+    static final int STRIPWISE_M = 264;
+    /** The packed op(A) of a whole K slice in {@link #runStripwise} (used within one call or task only). */
+    private static final ThreadLocal<float[]> A_SLICE = ThreadLocal.withInitial(() -> new float[(STRIPWISE_M + MR - 1) / MR * MR * KC]);
+
+    /**
+     * The strips {@code s0 .. s1} of C over every K slice, on the calling thread, for a deep product with few rows (vector
+     * kernel, no cached op(B), K &gt; {@link #KC}, m ≤ {@link #STRIPWISE_M}: a weight gradient {@code gpreᵀ·x} with K = the
+     * batch). Per K slice, op(A) is packed once for all m rows; then each strip's op(B) panel is packed just before its
+     * MR-row tiles run over it, so the panel is in L1 for all of them and the working set is the packed A slice, C and
+     * one panel (the row-block order keeps a whole packed op(B) slice and re-reads each panel once per row block).
+     * Measured at 1 thread on TN 256×256×4096: 3–10 % less CPU time per call (docs/BENCHMARKS.md, §8 update, TN). Every element
+     * gets the same fma chain per slice and the same write-back as in {@link #runRowBlock}, so the same bits.
+     */
+    private static void runStripwise(int nr, boolean ta, boolean tb, int m, int n, int k, int lda, int ldb, MemorySegment a,
+                                     MemorySegment b, int s0, int s1, int[] stripExt, float alpha, float beta, MemorySegment c, Epilogue ep) {
+        float[] ap = A_SLICE.get(), bp = COL_B.get(), tile = TILE.get();
+        int panels = (m + MR - 1) / MR;
+        boolean rowsA = !ta; // op(A) = A: panels of MR plain rows (GemmVec.kernelRows), else interleaved (GemmVec.kernel)
+        for (int jc = 0; jc < n; jc += NC) {
+            int js0 = jc / nr, js1 = js0 + (Math.min(NC, n - jc) + nr - 1) / nr; // this N slice's strips
+            int lo = Math.max(s0, js0), hi = Math.min(s1, js1);
+            if (lo >= hi) continue;
+            for (int pc = 0; pc < k; pc += KC) {
+                int kc = Math.min(KC, k - pc);
+                boolean first = pc == 0, last = pc + kc == k;
+                for (int i = 0; i < panels; i++)
+                    if (rowsA) packARows(a, lda, m, i * MR, pc, kc, ap, i * kc * MR);
+                    else packA(true, a, true, lda, m, i * MR, pc, kc, ap, i * kc * MR);
+                for (int s = lo; s < hi; s++) {
+                    int col = s * nr, cols = Math.min(nr, n - col);
+                    int kcs = stripDepth(stripExt, s, pc, kc); // prefix-sparse: as in runRowBlock
+                    if (kcs == 0 && !first && !last) continue;
+                    packB(b, tb, ldb, n, pc, kc, col, nr, bp, 0);
+                    for (int i = 0; i < panels; i++) {
+                        int row = i * MR, rows = Math.min(MR, m - row);
+                        long cOff = (long) row * n + col;
+                        if (rowsA) GemmVec.kernelRows(kcs, ap, i * kc * MR, kc, bp, 0, tile);
+                        else GemmVec.kernel(kcs, ap, i * kc * MR, bp, 0, tile);
+                        if (rows == MR && cols == nr) GemmVec.writeTile(tile, c, cOff, n, col, alpha, beta, first, last, ep);
+                        else GemmVec.writePartial(tile, c, cOff, n, col, rows, cols, alpha, beta, first, last, ep);
+                    }
+                }
             }
         }
     }

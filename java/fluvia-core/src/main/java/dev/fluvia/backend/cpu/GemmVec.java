@@ -180,9 +180,32 @@ final class GemmVec {
     /** Writes a full {@code MR × NR} tile of raw sums into C (row stride ldc) with the vector write-back. */
     static void writeTile(float[] tile, MemorySegment c, long cOff, int ldc, int col, float alpha, float beta,
                           boolean first, boolean last, Gemm.Epilogue ep) {
+        if (!last || ep == null) { // no epilogue (every K slice of a deep product but the last): two short loops
+            if (!first) { addTile(tile, c, cOff, ldc, alpha); return; }
+            if (beta == 0f) { storeTile(tile, c, cOff, ldc, alpha); return; }
+        }
         for (int r = 0; r < Gemm.MR; r++)
             for (int h = 0; h < NR; h += L)
                 write(FloatVector.fromArray(S, tile, r * NR + h), c, cOff + (long) r * ldc + h, col + h, alpha, beta, first, last, ep);
+    }
+
+    /** {@link #writeTile} of a later K slice without epilogue: {@code c = c + alpha·acc}, the {@link Gemm#writeScalar} rule. */
+    private static void addTile(float[] tile, MemorySegment c, long cOff, int ldc, float alpha) {
+        for (int r = 0; r < Gemm.MR; r++) {
+            long off = (cOff + (long) r * ldc) * 4;
+            FloatVector v0 = FloatVector.fromArray(S, tile, r * NR).mul(alpha), v1 = FloatVector.fromArray(S, tile, r * NR + L).mul(alpha);
+            FloatVector.fromMemorySegment(S, c, off, NATIVE).add(v0).intoMemorySegment(c, off, NATIVE);
+            FloatVector.fromMemorySegment(S, c, off + 4L * L, NATIVE).add(v1).intoMemorySegment(c, off + 4L * L, NATIVE);
+        }
+    }
+
+    /** {@link #writeTile} of the first K slice with {@code beta = 0} and no epilogue: {@code c = alpha·acc}. */
+    private static void storeTile(float[] tile, MemorySegment c, long cOff, int ldc, float alpha) {
+        for (int r = 0; r < Gemm.MR; r++) {
+            long off = (cOff + (long) r * ldc) * 4;
+            FloatVector.fromArray(S, tile, r * NR).mul(alpha).intoMemorySegment(c, off, NATIVE);
+            FloatVector.fromArray(S, tile, r * NR + L).mul(alpha).intoMemorySegment(c, off + 4L * L, NATIVE);
+        }
     }
 
     /**
