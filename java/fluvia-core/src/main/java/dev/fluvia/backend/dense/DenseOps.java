@@ -35,8 +35,10 @@ public interface DenseOps {
     /**
      * {@link #linearForward} for a weight whose row {@code o} is zero past column {@code extent[o]} (a prefix-sparse weight:
      * MADE's masked weights with the hidden units sorted by degree, {@link PrefixLayout}): {@code pre[n, o] = Σ_{k < extent[o]}
-     * x[n, k]·w[o, k] + bias[o]}, {@code y = act(pre)}. Entries of w past a row's extent are not read. Backends skip the
-     * zero blocks; the CPU's Java kernel gives the bits of {@link #linearForward} on the same (zero-padded) w.
+     * x[n, k]·w[o, k] + bias[o]}, {@code y = act(pre)}. <b>w must hold zeros past each row's extent</b> (a MADE's
+     * permuted fold does): backends skip the zero blocks, but not necessarily row by row — the CPU's Java kernel cuts the K
+     * range per 32-unit strip at the strip's largest extent, so it reads (zero) entries past a shorter row's extent; CUDA
+     * stops at each row's own extent. The CPU's Java kernel gives the bits of {@link #linearForward} on the same w.
      * extent {@code [Out]}, each in {@code [0, In]}.
      */
     void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y);
