@@ -93,6 +93,17 @@ class BlasGemmTest {
         return f.be.toHost(ct);
     }
 
+    /** {y, pre} of one linearForward (x, w, bias drawn from {@code seed}; y and pre poisoned first) on a fresh backend. */
+    private static float[][] linearLayer(int threads, boolean vector, String gemm, long seed, int n, int in, int out, Activation act) {
+        try (CpuBackend be = new CpuBackend(threads, vector, gemm)) {
+            OpsFixture f = new OpsFixture(be, seed);
+            Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
+            Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
+            be.dense().linearForward(x, w, bias, act, pre, y);
+            return new float[][] {be.toHost(y), be.toHost(pre)};
+        }
+    }
+
     /** linearForward through BLAS (bias, pre-activation and activation applied after the product) vs the Java kernel's fused write-back. */
     @Test void linearLayerEpilogueMatchesJavaKernel() {
         needBlas();
@@ -101,15 +112,11 @@ class BlasGemmTest {
                 for (int[] s : new int[][] {{5, 3, 1}, {300, 70, 130}, {33, 250, 200}}) { // rows, in, out
                     int n = s[0], in = s[1], out = s[2];
                     float[][] got = new float[2][], gotPre = new float[2][];
-                    for (int v = 0; v < 2; v++)
-                        try (CpuBackend be = new CpuBackend(threads, true, v == 0 ? CpuGemm.OPENBLAS : CpuGemm.JAVA)) {
-                            OpsFixture f = new OpsFixture(be, 3);
-                            Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
-                            Tensor pre = f.poisoned(n, out), y = f.poisoned(n, out);
-                            be.dense().linearForward(x, w, bias, act, pre, y);
-                            got[v] = be.toHost(y);
-                            gotPre[v] = be.toHost(pre);
-                        }
+                    for (int v = 0; v < 2; v++) {
+                        float[][] r = linearLayer(threads, true, v == 0 ? CpuGemm.OPENBLAS : CpuGemm.JAVA, 3, n, in, out, act);
+                        got[v] = r[0];
+                        gotPre[v] = r[1];
+                    }
                     String what = act + " " + n + "x" + in + "->" + out + " threads=" + threads;
                     OpsFixture.assertClose("pre " + what, dbl(gotPre[1]), gotPre[0], MM_ATOL, MM_RTOL);
                     OpsFixture.assertClose("y " + what, dbl(got[1]), got[0], MM_ATOL, MM_RTOL);
@@ -147,15 +154,11 @@ class BlasGemmTest {
             for (int[] s : new int[][] {{301, 64, 2}, {203, 5, 4}, {37, 3, 8}, {33, 7, 1}, {301, 1, 64}, {19, 1, 3}}) { // rows, in, out
                 int n = s[0], in = s[1], out = s[2];
                 float[][] y = new float[3][], pre = new float[3][];
-                for (int v = 0; v < 3; v++)
-                    try (CpuBackend be = new CpuBackend(1, v != 1, v == 2 ? CpuGemm.JAVA : CpuGemm.OPENBLAS)) {
-                        OpsFixture f = new OpsFixture(be, 9);
-                        Tensor x = f.t(f.rand(n * in), n, in), w = f.t(f.rand(out * in, 0.3), out, in), bias = f.t(f.rand(out), out);
-                        Tensor p = f.poisoned(n, out), yt = f.poisoned(n, out);
-                        be.dense().linearForward(x, w, bias, act, p, yt);
-                        y[v] = be.toHost(yt);
-                        pre[v] = be.toHost(p);
-                    }
+                for (int v = 0; v < 3; v++) {
+                    float[][] r = linearLayer(1, v != 1, v == 2 ? CpuGemm.JAVA : CpuGemm.OPENBLAS, 9, n, in, out, act);
+                    y[v] = r[0];
+                    pre[v] = r[1];
+                }
                 String what = act + " " + n + "x" + in + "->" + out;
                 OpsFixture.assertBitIdentical("y vector vs scalar " + what, y[0], y[1]);
                 OpsFixture.assertBitIdentical("pre vector vs scalar " + what, pre[0], pre[1]);

@@ -54,7 +54,27 @@ final class Gemm {
      * into a buffer of its own instead of overwriting the outer call's. {@link GemmPrefix} packs into the same per-thread
      * buffers under the same rule.
      */
-    static final class BPack { final float[] buf = new float[KC * NC]; boolean busy; }
+    static final class BPack {
+        final float[] buf = new float[KC * NC];
+        boolean busy;
+
+        /**
+         * This thread's packed-B buffer, or a fresh one when a product further up this thread's stack holds it (a nested
+         * call); hand it back with {@link #give} in a finally block.
+         */
+        static float[] take() {
+            BPack own = B_PACK.get();
+            if (own.busy) return new float[KC * NC];
+            own.busy = true;
+            return own.buf;
+        }
+
+        /** Returns what {@link #take} gave (this thread's buffer is free again; a fresh one is just dropped). */
+        static void give(float[] bp) {
+            BPack own = B_PACK.get();
+            if (bp == own.buf) own.busy = false;
+        }
+    }
     static final ThreadLocal<BPack> B_PACK = ThreadLocal.withInitial(BPack::new);
     private static final ThreadLocal<float[]> ROWS = ThreadLocal.withInitial(() -> new float[MR * KC]);
     static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[MR * 64]);
@@ -97,13 +117,11 @@ final class Gemm {
         int lda = ta ? m : k, ldb = tb ? k : n;
         int mc = rowBlock(m, be.threads());
         int rowBlocks = (m + mc - 1) / mc;
-        BPack own = B_PACK.get();
-        boolean nested = own.busy;
-        own.busy = true;
+        float[] bp = BPack.take();
         try {
-            gemmBlocked(be, vec, nr, ta, tb, m, n, k, lda, ldb, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, null, alpha, a, b, beta, c, ep);
+            gemmBlocked(be, vec, nr, ta, tb, m, n, k, lda, ldb, mc, rowBlocks, bp, null, alpha, a, b, beta, c, ep);
         } finally {
-            if (!nested) own.busy = false;
+            BPack.give(bp);
         }
     }
 
@@ -129,13 +147,11 @@ final class Gemm {
         if (be.blas() != null) { BlasGemm.gemmPrefix(be, be.blas(), m, n, k, a, b, extent, c, ep); return; }
         int mc = rowBlock(m, be.threads());
         int rowBlocks = (m + mc - 1) / mc;
-        BPack own = B_PACK.get();
-        boolean nested = own.busy;
-        own.busy = true;
+        float[] bp = BPack.take();
         try {
-            gemmBlocked(be, vec, nr, false, true, m, n, k, k, k, mc, rowBlocks, nested ? new float[KC * NC] : own.buf, stripExt, 1f, a, b, 0f, c, ep);
+            gemmBlocked(be, vec, nr, false, true, m, n, k, k, k, mc, rowBlocks, bp, stripExt, 1f, a, b, 0f, c, ep);
         } finally {
-            if (!nested) own.busy = false;
+            BPack.give(bp);
         }
     }
 

@@ -66,10 +66,7 @@ public final class GemmPrefix {
         }
         int mc = Gemm.rowBlock(m, be.threads()), rowBlocks = (m + mc - 1) / mc;
         long work = 2L * m * n * k;
-        Gemm.BPack own = Gemm.B_PACK.get();
-        boolean nested = own.busy;
-        own.busy = true;
-        float[] bp = nested ? new float[KC * NC] : own.buf;
+        float[] bp = Gemm.BPack.take();
         try {
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc), js = (nc + nr - 1) / nr, s0 = jc / nr;
@@ -119,7 +116,7 @@ public final class GemmPrefix {
                 }
             }
         } finally {
-            if (!nested) own.busy = false;
+            Gemm.BPack.give(bp);
         }
     }
 
@@ -139,10 +136,7 @@ public final class GemmPrefix {
         int nUsed = maxExt; // columns past every extent: nothing to compute
         int mc = Gemm.rowBlock(m, be.threads()), rowBlocks = (m + mc - 1) / mc;
         long work = 2L * m * nUsed * k;
-        Gemm.BPack own = Gemm.B_PACK.get();
-        boolean nested = own.busy;
-        own.busy = true;
-        float[] bp = nested ? new float[KC * NC] : own.buf;
+        float[] bp = Gemm.BPack.take();
         try {
             for (int jc = 0; jc < nUsed; jc += NC) {
                 int nc = Math.min(NC, nUsed - jc), js = (nc + nr - 1) / nr;
@@ -189,7 +183,7 @@ public final class GemmPrefix {
                 }
             }
         } finally {
-            if (!nested) own.busy = false;
+            Gemm.BPack.give(bp);
         }
     }
 

@@ -158,12 +158,7 @@ public final class MlpForward {
                 for (int q = 1; q < kin; q++)
                     v = FloatVector.broadcast(GemmVec.S, p[ao + q * MR]).fma(FloatVector.fromArray(GemmVec.S, in, q * rb + h), v);
                 if (bias != null) v = v.add(bb);
-                switch (act) {
-                    case RELU -> v = GemmVec.relu(v);
-                    case TANH -> v = ActivationVec.tanh(v);
-                    default -> { }
-                }
-                v.intoArray(out, u * rb + h);
+                ActivationVec.apply(act, v).intoArray(out, u * rb + h);
             }
         }
     }
@@ -221,11 +216,7 @@ public final class MlpForward {
                 if (!first) v = FloatVector.fromArray(GemmVec.S, out, o).add(v);
                 if (last) {
                     if (bias != null) v = v.add(bias[u0 + u]);
-                    switch (act) {
-                        case RELU -> v = GemmVec.relu(v);
-                        case TANH -> v = ActivationVec.tanh(v);
-                        default -> { }
-                    }
+                    v = ActivationVec.apply(act, v);
                 }
                 v.intoArray(out, o);
             }

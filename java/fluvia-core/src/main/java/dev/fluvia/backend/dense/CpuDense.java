@@ -55,15 +55,8 @@ public final class CpuDense implements DenseOps {
             dev.fluvia.backend.cpu.MlpForward.run(cpu, n, dims, h(x).segment(), ws, bs, ext, act, h(y).segment());
             return;
         }
-        Tensor cur = x; // few rows, no Vector API, or an activation without a lane-wise form: the chain of layers
-        for (int i = 0; i < layers; i++) {
-            boolean last = i + 1 == layers;
-            Tensor out = last ? y : cpu.allocUninitialized(n, dims[i + 1]);
-            Index e = extents == null ? null : extents.get(i);
-            if (e == null) linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
-            else prefixLinearForward(cur, weights.get(i), e, biases.get(i), last ? Activation.IDENTITY : act, null, out);
-            cur = out;
-        }
+        // few rows, no Vector API, or an activation without a lane-wise form: the chain of layers
+        MlpChain.run(this, x, weights, biases, extents, act, y, width -> cpu.allocUninitialized(n, width), t -> { });
     }
 
     @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {

@@ -54,17 +54,8 @@ public final class CudaDense implements DenseOps {
     @Override public void mlpForward(Tensor x, java.util.List<Tensor> weights, java.util.List<Tensor> biases,
                                      java.util.List<Index> extents, Activation act, Tensor y) {
         DenseOps.Checks.mlpForward(x, weights, biases, extents, y);
-        int n = x.dim(0), layers = weights.size();
-        Tensor cur = x;
-        for (int i = 0; i < layers; i++) {
-            boolean last = i + 1 == layers;
-            Tensor out = last ? y : cx.temporary(n, weights.get(i).dim(0));
-            Index e = extents == null ? null : extents.get(i);
-            if (e == null) linearForward(cur, weights.get(i), biases.get(i), last ? Activation.IDENTITY : act, null, out);
-            else prefixLinearForward(cur, weights.get(i), e, biases.get(i), last ? Activation.IDENTITY : act, null, out);
-            if (cur != x) cx.release(cur);
-            cur = out;
-        }
+        int n = x.dim(0);
+        MlpChain.run(this, x, weights, biases, extents, act, y, width -> cx.temporary(n, width), cx::release);
     }
 
     @Override public void prefixLinearForward(Tensor x, Tensor w, Index extent, Tensor bias, Activation act, Tensor pre, Tensor y) {
